@@ -1,0 +1,19 @@
+package dev.lowbit;
+
+/** CPU kernel variants, chosen at run time from the CPU's features ({@code LB_ISA_*}). */
+public enum Isa {
+    /** Plain C++ for any x86-64: the fallback and the bit-exact model for the others. */
+    SCALAR,
+    /** AVX2 + FMA + F16C (Haswell, Zen 1 and later). */
+    AVX2,
+    /** AVX-512 F/BW/DQ/VL + VNNI + BF16 (Ice Lake server, Sapphire Rapids, Zen 4 and later). */
+    AVX512;
+
+    public int code() {
+        return ordinal();
+    }
+
+    public static Isa ofCode(int code) {
+        return values()[code];
+    }
+}

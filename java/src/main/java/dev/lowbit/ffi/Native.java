@@ -1,0 +1,227 @@
+package dev.lowbit.ffi;
+
+import dev.lowbit.LowbitException;
+import dev.lowbit.LowbitException.Status;
+import dev.lowbit.bindings.lb_cuda_device_props;
+import dev.lowbit.bindings.lowbit_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * The only user of the jextract-generated {@code dev.lowbit.bindings}: one Java method per
+ * {@code lowbit.h} function, turning a failed {@code lb_status} into a {@link LowbitException} that
+ * carries the native message. Arguments arrive already validated by the public API; this layer
+ * trusts them. Internal: the public API is in {@code dev.lowbit} and the kernel packages.
+ */
+public final class Native {
+    static {
+        NativeLibrary.ensureLoaded();
+    }
+
+    /**
+     * Downcalls that return in nanoseconds skip the Java→native thread-state transition
+     * ({@link Linker.Option#critical}). Safe only for calls that never block and never call back.
+     */
+    private static final MethodHandle ABI_VERSION_CRITICAL = critical("lb_abi_version");
+    private static final MethodHandle CONVERT_CRITICAL = critical("lb_convert");
+
+    /** CPU kernels on fewer elements than this run inline on the caller and finish in microseconds. */
+    public static final long CRITICAL_MAX_ELEMENTS = 1 << 16;
+
+    private Native() {}
+
+    private static MethodHandle critical(String name) {
+        try {
+            var address = (MemorySegment) lowbit_h.class.getMethod(name + "$address").invoke(null);
+            var descriptor = (java.lang.foreign.FunctionDescriptor) lowbit_h.class.getMethod(name + "$descriptor").invoke(null);
+            return Linker.nativeLinker().downcallHandle(address, descriptor, Linker.Option.critical(false));
+        } catch (ReflectiveOperationException e) {
+            throw new LowbitException(Status.LOAD_FAILED, "bindings lack " + name + ": regenerate them", e);
+        }
+    }
+
+    /** Throws the native error of this thread if {@code status} is not {@code LB_OK}. */
+    static void check(int status) {
+        if (status != lowbit_h.LB_OK()) {
+            throw new LowbitException(Status.of(status), lastError());
+        }
+    }
+
+    public static String lastError() {
+        return cString(lowbit_h.lb_last_error());
+    }
+
+    /** Reads a NUL-terminated string the library returned (jextract gives it as a zero-length segment). */
+    private static String cString(MemorySegment s) {
+        return s.equals(MemorySegment.NULL) ? "" : s.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    // ---- version and build ----
+
+    public static int abiVersion() {
+        return lowbit_h.lb_abi_version();
+    }
+
+    /** {@link #abiVersion()} through a critical downcall: the cheapest possible native call. */
+    public static int abiVersionCritical() {
+        try {
+            return (int) ABI_VERSION_CRITICAL.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    public static int bindingsAbiVersion() {
+        return lowbit_h.LB_ABI_VERSION();
+    }
+
+    public static String version() {
+        return cString(lowbit_h.lb_version_string());
+    }
+
+    public static String buildInfo() {
+        return cString(lowbit_h.lb_build_info());
+    }
+
+    // ---- CPU ----
+
+    public static long cpuFeatures() {
+        return lowbit_h.lb_cpu_features();
+    }
+
+    public static int cpuBestIsa() {
+        return lowbit_h.lb_cpu_best_isa();
+    }
+
+    public static int cpuIsa() {
+        return lowbit_h.lb_cpu_isa();
+    }
+
+    public static void cpuSetIsa(int isa) {
+        check(lowbit_h.lb_cpu_set_isa(isa));
+    }
+
+    public static void setNumThreads(int n) {
+        check(lowbit_h.lb_set_num_threads(n));
+    }
+
+    public static int numThreads() {
+        return lowbit_h.lb_num_threads();
+    }
+
+    public static void cpuCopy(MemorySegment dst, MemorySegment src, long bytes) {
+        check(lowbit_h.lb_cpu_copy(dst, src, bytes));
+    }
+
+    // ---- CUDA ----
+
+    public static boolean cudaBuilt() {
+        return lowbit_h.lb_cuda_built() != 0;
+    }
+
+    public static String cudaArchs() {
+        return cString(lowbit_h.lb_cuda_archs());
+    }
+
+    public static String cudaStatus() {
+        return cString(lowbit_h.lb_cuda_status());
+    }
+
+    public static int cudaDeviceCount() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+            check(lowbit_h.lb_cuda_device_count(count));
+            return count.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /** Properties of a CUDA device as {@code {name, major, minor, sms, busWidth, totalMem, l2, memClockKhz}}. */
+    public static CudaProps cudaDeviceProps(int device) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = lb_cuda_device_props.allocate(arena);
+            check(lowbit_h.lb_cuda_device_props_get(device, p));
+            return new CudaProps(lb_cuda_device_props.name(p).getString(0), lb_cuda_device_props.major(p),
+                    lb_cuda_device_props.minor(p), lb_cuda_device_props.multiprocessors(p),
+                    lb_cuda_device_props.memory_bus_width_bits(p), lb_cuda_device_props.total_memory_bytes(p),
+                    lb_cuda_device_props.l2_cache_bytes(p), lb_cuda_device_props.memory_clock_khz(p));
+        }
+    }
+
+    /** Plain copy of {@code lb_cuda_device_props}. */
+    public record CudaProps(String name, int major, int minor, int multiprocessors, int memoryBusWidthBits,
+                            long totalMemoryBytes, long l2CacheBytes, long memoryClockKhz) {}
+
+    /** Returns the device address of {@code bytes} fresh bytes on CUDA device {@code device}. */
+    public static long cudaMalloc(int device, long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            check(lowbit_h.lb_cuda_malloc(device, bytes, out));
+            return out.get(ValueLayout.ADDRESS, 0).address();
+        }
+    }
+
+    public static void cudaFree(int device, long address) {
+        check(lowbit_h.lb_cuda_free(device, MemorySegment.ofAddress(address)));
+    }
+
+    public static void cudaMemcpy(int device, MemorySegment dst, MemorySegment src, long bytes, int kind, MemorySegment stream) {
+        check(lowbit_h.lb_cuda_memcpy(device, dst, src, bytes, kind, stream));
+    }
+
+    public static void cudaMemset(int device, MemorySegment dst, int value, long bytes, MemorySegment stream) {
+        check(lowbit_h.lb_cuda_memset(device, dst, value, bytes, stream));
+    }
+
+    public static MemorySegment cudaStreamCreate(int device) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            check(lowbit_h.lb_cuda_stream_create(device, out));
+            return out.get(ValueLayout.ADDRESS, 0);
+        }
+    }
+
+    public static void cudaStreamDestroy(MemorySegment stream) {
+        check(lowbit_h.lb_cuda_stream_destroy(stream));
+    }
+
+    public static void cudaStreamSynchronize(MemorySegment stream) {
+        check(lowbit_h.lb_cuda_stream_synchronize(stream));
+    }
+
+    public static void cudaDeviceSynchronize(int device) {
+        check(lowbit_h.lb_cuda_device_synchronize(device));
+    }
+
+    public static int copyHostToDevice() {
+        return lowbit_h.LB_COPY_HOST_TO_DEVICE();
+    }
+
+    public static int copyDeviceToHost() {
+        return lowbit_h.LB_COPY_DEVICE_TO_HOST();
+    }
+
+    public static int copyDeviceToDevice() {
+        return lowbit_h.LB_COPY_DEVICE_TO_DEVICE();
+    }
+
+    // ---- convert ----
+
+    public static void convert(int device, MemorySegment stream, MemorySegment src, int srcDtype, MemorySegment dst,
+                               int dstDtype, long count) {
+        if (device < 0 && count < CRITICAL_MAX_ELEMENTS) {
+            int status;
+            try {
+                status = (int) CONVERT_CRITICAL.invokeExact(device, stream, src, srcDtype, dst, dstDtype, count);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            check(status);
+        } else {
+            check(lowbit_h.lb_convert(device, stream, src, srcDtype, dst, dstDtype, count));
+        }
+    }
+}

@@ -1,0 +1,190 @@
+/*
+ * lowbit.h — the one door between Java (through jextract-generated FFM bindings) and the
+ * native kernels. Plain C, no C++ types, no exceptions.
+ *
+ * Conventions (every family follows them):
+ *   - Every function that can fail returns lb_status (LB_OK == 0). On failure the calling
+ *     thread's lb_last_error() describes what went wrong; it is left untouched on success.
+ *   - Outputs go through pointers; sizes and counts are int64_t; dtypes are lb_dtype values.
+ *   - `device` is LB_DEVICE_CPU (-1) or a CUDA device ordinal (0, 1, ...). All pointers a
+ *     kernel receives must live on that device.
+ *   - `stream` is a CUDA stream from lb_cuda_stream_create, or NULL for the device's default
+ *     stream (the CUDA call then completes before returning). It must be NULL on the CPU.
+ *   - CPU kernels run on lowbit's own thread pool (lb_set_num_threads) and return when done.
+ *
+ * Bump LB_ABI_VERSION whenever a declaration here changes incompatibly: the Java side refuses
+ * a library whose lb_abi_version() differs from the value it was generated against.
+ */
+#ifndef LOWBIT_H
+#define LOWBIT_H
+
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  define LB_API __declspec(dllexport)
+#else
+#  define LB_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LB_VERSION_MAJOR 0
+#define LB_VERSION_MINOR 1
+#define LB_VERSION_PATCH 0
+#define LB_ABI_VERSION 1
+
+/* ---------------------------------------------------------------------------------------
+ * Status codes and errors
+ * ------------------------------------------------------------------------------------- */
+typedef int32_t lb_status;
+#define LB_OK 0
+#define LB_ERR_INVALID_ARGUMENT 1 /* a bad pointer, size, dtype or enum value */
+#define LB_ERR_UNSUPPORTED 2      /* valid request this build/CPU/GPU cannot do */
+#define LB_ERR_OUT_OF_MEMORY 3    /* host or device allocation failed */
+#define LB_ERR_NO_CUDA 4          /* built without CUDA, no driver, or no such device */
+#define LB_ERR_CUDA 5             /* a CUDA runtime call failed (message has its name) */
+#define LB_ERR_INTERNAL 6         /* a bug in lowbit: please report it */
+
+/* The last error message of the calling thread ("" if none). Valid until the next lowbit
+ * call on this thread. */
+LB_API const char *lb_last_error(void);
+
+/* ---------------------------------------------------------------------------------------
+ * Version and build
+ * ------------------------------------------------------------------------------------- */
+LB_API int32_t lb_abi_version(void);          /* LB_ABI_VERSION the library was built with */
+LB_API const char *lb_version_string(void);   /* "MAJOR.MINOR.PATCH" */
+LB_API const char *lb_build_info(void);       /* compiler, ISA variants, CUDA archs */
+
+/* ---------------------------------------------------------------------------------------
+ * Data types. Bit layouts:
+ *   F32/F16/BF16  IEEE-754 binary32 / binary16 / bfloat16 (the top 16 bits of a binary32)
+ *   I8/U8/I32     two's complement / unsigned / two's complement, little endian
+ *   I4/U4         two 4-bit values per byte, element 2i in the LOW nibble, 2i+1 in the high
+ *                 nibble; I4 is two's complement (-8..7), U4 is unsigned (0..15)
+ *   FP8_E4M3      OCP 8-bit float "E4M3FN": bias 7, no infinities, max +-448,
+ *                 NaN = S.1111.111
+ *   FP8_E5M2      OCP 8-bit float E5M2: bias 15, IEEE-like with +-Inf and NaN, max +-57344
+ * ------------------------------------------------------------------------------------- */
+typedef int32_t lb_dtype;
+#define LB_DTYPE_F32 0
+#define LB_DTYPE_F16 1
+#define LB_DTYPE_BF16 2
+#define LB_DTYPE_I8 3
+#define LB_DTYPE_U8 4
+#define LB_DTYPE_I4 5
+#define LB_DTYPE_U4 6
+#define LB_DTYPE_FP8_E4M3 7
+#define LB_DTYPE_FP8_E5M2 8
+#define LB_DTYPE_I32 9
+
+#define LB_DEVICE_CPU (-1)
+
+/* ---------------------------------------------------------------------------------------
+ * CPU: features, kernel ISA, threads
+ * ------------------------------------------------------------------------------------- */
+/* lb_cpu_features() bits: what the CPU and the OS (saved register state) both support. */
+#define LB_CPU_AVX2 (1ULL << 0)
+#define LB_CPU_FMA (1ULL << 1)
+#define LB_CPU_F16C (1ULL << 2)
+#define LB_CPU_AVX512F (1ULL << 3)
+#define LB_CPU_AVX512BW (1ULL << 4)
+#define LB_CPU_AVX512DQ (1ULL << 5)
+#define LB_CPU_AVX512VL (1ULL << 6)
+#define LB_CPU_AVX512VNNI (1ULL << 7)
+#define LB_CPU_AVX512BF16 (1ULL << 8)
+#define LB_CPU_AVX512FP16 (1ULL << 9)
+#define LB_CPU_AVXVNNI (1ULL << 10)
+#define LB_CPU_AMX_TILE (1ULL << 11)
+#define LB_CPU_AMX_INT8 (1ULL << 12)
+#define LB_CPU_AMX_BF16 (1ULL << 13)
+LB_API uint64_t lb_cpu_features(void);
+
+/* Kernel variants. AVX2 needs AVX2+FMA+F16C; AVX512 needs F/BW/DQ/VL/VNNI/BF16 (Ice Lake,
+ * Sapphire Rapids, Zen 4 and later). Every kernel has a scalar fallback. */
+typedef int32_t lb_isa;
+#define LB_ISA_SCALAR 0
+#define LB_ISA_AVX2 1
+#define LB_ISA_AVX512 2
+LB_API lb_isa lb_cpu_best_isa(void);   /* the best variant this CPU can run */
+LB_API lb_isa lb_cpu_isa(void);        /* the variant kernels use now (initially the best) */
+/* Choose the variant kernels use (tests and benchmarks compare them). Fails with
+ * LB_ERR_UNSUPPORTED if the CPU cannot run it. Process-wide. The environment variable
+ * LOWBIT_ISA=scalar|avx2|avx512 sets the initial choice (capped to what the CPU has). */
+LB_API lb_status lb_cpu_set_isa(lb_isa isa);
+
+/* Worker threads of CPU kernels (including the caller). n == 0 means one per hardware
+ * thread. The environment variable LOWBIT_NUM_THREADS sets the initial value. */
+LB_API lb_status lb_set_num_threads(int32_t n);
+LB_API int32_t lb_num_threads(void);
+
+/* Copy `bytes` host bytes from src to dst (no overlap) on all worker threads: the memory
+ * roof that benchmarks of memory-bound kernels compare against. */
+LB_API lb_status lb_cpu_copy(void *dst, const void *src, int64_t bytes);
+
+/* ---------------------------------------------------------------------------------------
+ * CUDA: devices, memory, streams. In a build without CUDA, or on a machine without a
+ * driver or GPU, lb_cuda_device_count reports 0 and lb_cuda_status() says why; the other
+ * lb_cuda_* calls fail with LB_ERR_NO_CUDA.
+ * ------------------------------------------------------------------------------------- */
+typedef struct lb_stream_s *lb_stream;
+
+typedef struct lb_cuda_device_props {
+  char name[256];
+  int32_t major;                 /* compute capability */
+  int32_t minor;
+  int32_t multiprocessors;
+  int32_t memory_bus_width_bits;
+  int64_t total_memory_bytes;
+  int64_t l2_cache_bytes;
+  int64_t memory_clock_khz;
+} lb_cuda_device_props;
+
+LB_API int32_t lb_cuda_built(void);              /* 1 if the library contains CUDA kernels */
+LB_API const char *lb_cuda_archs(void);          /* e.g. "80;89;90a", "" without CUDA */
+LB_API lb_status lb_cuda_device_count(int32_t *count); /* 0 (and LB_OK) when unavailable */
+/* Why CUDA is (un)usable: "CUDA runtime 13.0, driver 13.0, 1 device",
+ * "no CUDA device: CUDA driver not found", "no CUDA device: built without CUDA", ... */
+LB_API const char *lb_cuda_status(void);
+LB_API lb_status lb_cuda_device_props_get(int32_t device, lb_cuda_device_props *out);
+
+LB_API lb_status lb_cuda_malloc(int32_t device, int64_t bytes, void **out);
+LB_API lb_status lb_cuda_free(int32_t device, void *ptr);
+/* Page-locked host memory: needed for truly asynchronous host<->device copies. */
+LB_API lb_status lb_cuda_host_alloc(int64_t bytes, void **out);
+LB_API lb_status lb_cuda_host_free(void *ptr);
+
+typedef int32_t lb_copy_kind;
+#define LB_COPY_HOST_TO_DEVICE 1
+#define LB_COPY_DEVICE_TO_HOST 2
+#define LB_COPY_DEVICE_TO_DEVICE 3
+/* Copies on `device`; with a stream the copy is asynchronous on it, with NULL it is done
+ * when the call returns. */
+LB_API lb_status lb_cuda_memcpy(int32_t device, void *dst, const void *src, int64_t bytes,
+                                lb_copy_kind kind, lb_stream stream);
+LB_API lb_status lb_cuda_memset(int32_t device, void *dst, int32_t byte_value, int64_t bytes,
+                                lb_stream stream);
+
+LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out);
+LB_API lb_status lb_cuda_stream_destroy(lb_stream stream);
+LB_API lb_status lb_cuda_stream_synchronize(lb_stream stream);
+LB_API lb_status lb_cuda_device_synchronize(int32_t device);
+
+/* ---------------------------------------------------------------------------------------
+ * convert: elementwise conversion between F32, F16 and BF16 (any pair, same pair = copy).
+ *   src, dst: `count` contiguous elements on `device`. dst may alias src exactly when both
+ *   dtypes have the same size; any other overlap is an error.
+ *   Rounding: round-to-nearest-even. Overflow gives +-Inf. Subnormals are kept (no flush).
+ *   NaN stays NaN with its sign; the quiet bit is set and the top payload bits are kept.
+ *   CPU and CUDA give identical bits (shared code in native/src/common/half.h).
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype,
+                            void *dst, lb_dtype dst_dtype, int64_t count);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* LOWBIT_H */

@@ -1,0 +1,22 @@
+// Argument checks shared by the C ABI entry points. The Java side validates everything
+// first; these keep the C ABI safe for direct C callers too.
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb {
+
+// Bytes that `count` elements of `dtype` occupy (packed 4-bit types round up).
+int64_t dtype_bytes(lb_dtype dtype, int64_t count);
+bool dtype_valid(lb_dtype dtype);
+
+// LB_OK if device is LB_DEVICE_CPU with stream NULL, or a CUDA ordinal (checked later by
+// the CUDA backend); otherwise a failure naming `fn`.
+lb_status check_device_arg(const char *fn, int32_t device, lb_stream stream);
+
+// LB_OK unless [a, a+a_bytes) and [b, b+b_bytes) overlap; exact aliasing (a == b with equal
+// sizes) is allowed when `allow_exact` is set.
+lb_status check_overlap(const char *fn, const void *a, int64_t a_bytes, const void *b, int64_t b_bytes, bool allow_exact);
+
+}  // namespace lb

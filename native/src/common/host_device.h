@@ -1,0 +1,41 @@
+// Qualifiers and bit casts that let one helper compile for the CPU (g++) and the GPU (nvcc).
+// Kernels on both sides call the same helpers, so the CPU tests cover the math the GPU runs.
+#pragma once
+#include <stdint.h>
+
+#if defined(__CUDACC__)
+#  define LB_HD __host__ __device__ __forceinline__
+#else
+// `static`: every translation unit gets its own copy. The ISA-specific files are compiled
+// with -mavx512f etc.; with plain `inline` the linker could keep their copy of a helper
+// and the scalar path would then execute AVX-512 instructions on a CPU without them.
+#  define LB_HD static inline
+#endif
+
+#if !defined(__CUDA_ARCH__)
+#  include <string.h>
+#endif
+
+namespace lb {
+
+LB_HD uint32_t float_bits(float f) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(f);
+#else
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+#endif
+}
+
+LB_HD float bits_float(uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+#endif
+}
+
+}  // namespace lb

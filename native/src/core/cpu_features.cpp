@@ -1,0 +1,140 @@
+#include "cpu_features.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "error.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#  include <cpuid.h>
+#  define LB_X86 1
+#endif
+
+namespace lb {
+namespace {
+
+#if LB_X86
+uint64_t xgetbv0() {
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (static_cast<uint64_t>(hi) << 32) | lo;
+}
+#endif
+
+uint64_t detect() {
+  uint64_t f = 0;
+#if LB_X86
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  const bool osxsave = c & (1u << 27);
+  const bool fma = c & (1u << 12), f16c = c & (1u << 29), avx = c & (1u << 28);
+  if (!osxsave || !avx) return 0;
+  // The OS must save the wider registers on context switch, or using them corrupts state.
+  const uint64_t xcr0 = xgetbv0();
+  const bool os_avx = (xcr0 & 0x6) == 0x6;            // XMM + YMM
+  const bool os_avx512 = (xcr0 & 0xe6) == 0xe6;       // + opmask, ZMM_Hi256, Hi16_ZMM
+  const bool os_amx = (xcr0 & 0x60000) == 0x60000;    // XTILECFG + XTILEDATA
+  if (!os_avx) return 0;
+  unsigned max_leaf = __get_cpuid_max(0, nullptr);
+  if (max_leaf < 7) return 0;
+  __cpuid_count(7, 0, a, b, c, d);
+  const unsigned b7 = b, c7 = c, d7 = d;
+  __cpuid_count(7, 1, a, b, c, d);
+  const unsigned a71 = a;
+  if (b7 & (1u << 5)) f |= LB_CPU_AVX2;
+  if (fma) f |= LB_CPU_FMA;
+  if (f16c) f |= LB_CPU_F16C;
+  if (a71 & (1u << 4)) f |= LB_CPU_AVXVNNI;
+  if (os_avx512) {
+    if (b7 & (1u << 16)) f |= LB_CPU_AVX512F;
+    if (b7 & (1u << 17)) f |= LB_CPU_AVX512DQ;
+    if (b7 & (1u << 30)) f |= LB_CPU_AVX512BW;
+    if (b7 & (1u << 31)) f |= LB_CPU_AVX512VL;
+    if (c7 & (1u << 11)) f |= LB_CPU_AVX512VNNI;
+    if (a71 & (1u << 5)) f |= LB_CPU_AVX512BF16;
+    if (d7 & (1u << 23)) f |= LB_CPU_AVX512FP16;
+  }
+  if (os_amx) {
+    if (d7 & (1u << 24)) f |= LB_CPU_AMX_TILE;
+    if (d7 & (1u << 25)) f |= LB_CPU_AMX_INT8;
+    if (d7 & (1u << 22)) f |= LB_CPU_AMX_BF16;
+  }
+#endif
+  return f;
+}
+
+constexpr uint64_t kAvx2Needs = LB_CPU_AVX2 | LB_CPU_FMA | LB_CPU_F16C;
+constexpr uint64_t kAvx512Needs = kAvx2Needs | LB_CPU_AVX512F | LB_CPU_AVX512BW | LB_CPU_AVX512DQ |
+                                  LB_CPU_AVX512VL | LB_CPU_AVX512VNNI | LB_CPU_AVX512BF16;
+
+bool can_run(lb_isa isa) {
+  const uint64_t f = cpu_features();
+  switch (isa) {
+    case LB_ISA_SCALAR: return true;
+    case LB_ISA_AVX2: return (f & kAvx2Needs) == kAvx2Needs;
+    case LB_ISA_AVX512: return (f & kAvx512Needs) == kAvx512Needs;
+    default: return false;
+  }
+}
+
+lb_isa initial_isa() {
+  lb_isa isa = best_isa();
+  if (const char *env = std::getenv("LOWBIT_ISA")) {
+    lb_isa wanted = isa;
+    if (!std::strcmp(env, "scalar")) wanted = LB_ISA_SCALAR;
+    else if (!std::strcmp(env, "avx2")) wanted = LB_ISA_AVX2;
+    else if (!std::strcmp(env, "avx512")) wanted = LB_ISA_AVX512;
+    if (wanted < isa) isa = wanted;
+  }
+  return isa;
+}
+
+std::atomic<lb_isa> &active() {
+  static std::atomic<lb_isa> isa{initial_isa()};
+  return isa;
+}
+
+}  // namespace
+
+uint64_t cpu_features() {
+  static const uint64_t features = detect();
+  return features;
+}
+
+lb_isa best_isa() {
+  if (can_run(LB_ISA_AVX512)) return LB_ISA_AVX512;
+  if (can_run(LB_ISA_AVX2)) return LB_ISA_AVX2;
+  return LB_ISA_SCALAR;
+}
+
+lb_isa current_isa() { return active().load(std::memory_order_relaxed); }
+
+const char *isa_name(lb_isa isa) {
+  switch (isa) {
+    case LB_ISA_SCALAR: return "scalar";
+    case LB_ISA_AVX2: return "avx2";
+    case LB_ISA_AVX512: return "avx512";
+    default: return "unknown";
+  }
+}
+
+}  // namespace lb
+
+extern "C" {
+
+LB_API uint64_t lb_cpu_features(void) { return lb::cpu_features(); }
+LB_API lb_isa lb_cpu_best_isa(void) { return lb::best_isa(); }
+LB_API lb_isa lb_cpu_isa(void) { return lb::current_isa(); }
+
+LB_API lb_status lb_cpu_set_isa(lb_isa isa) {
+  if (isa < LB_ISA_SCALAR || isa > LB_ISA_AVX512)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_set_isa: unknown ISA %d (0=scalar, 1=avx2, 2=avx512)", isa);
+  if (!lb::can_run(isa))
+    return lb::fail(LB_ERR_UNSUPPORTED, "lb_cpu_set_isa: this CPU cannot run the %s kernels (best: %s)",
+                    lb::isa_name(isa), lb::isa_name(lb::best_isa()));
+  lb::active().store(isa, std::memory_order_relaxed);
+  return LB_OK;
+}
+
+}  // extern "C"

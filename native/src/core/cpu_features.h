@@ -1,0 +1,14 @@
+// CPU feature detection (cpuid + xgetbv) and the process-wide choice of kernel variant.
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb {
+
+uint64_t cpu_features();  // LB_CPU_* bits, computed once
+lb_isa best_isa();        // the best variant cpu_features() allows
+lb_isa current_isa();     // what kernels dispatch on (LOWBIT_ISA / lb_cpu_set_isa)
+const char *isa_name(lb_isa isa);
+
+}  // namespace lb

@@ -1,0 +1,21 @@
+// CPU backend of the convert family: one kernel per (src, dst) dtype pair and ISA.
+// Kernels convert one contiguous range on the calling thread; dispatch.cpp splits the
+// work over the pool. ISA files contain no inline STL code (see common/host_device.h).
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb::cpu {
+
+using ConvertFn = void (*)(const void *src, void *dst, int64_t count);
+
+// nullptr when the pair is not F32/F16/BF16.
+ConvertFn convert_kernel_scalar(lb_dtype src, lb_dtype dst);
+ConvertFn convert_kernel_avx2(lb_dtype src, lb_dtype dst);
+ConvertFn convert_kernel_avx512(lb_dtype src, lb_dtype dst);
+
+// Converts `count` elements with the active ISA on all pool threads.
+void convert(const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count);
+
+}  // namespace lb::cpu

@@ -1,0 +1,71 @@
+// Elementwise F32/F16/BF16 conversion. Memory-bound: each thread moves 8 consecutive
+// elements per step, grid-stride over the rest.
+// The rounding is common/half.h, the same code the CPU scalar kernels run. No __restrict__:
+// dst may alias src exactly (in-place f16 <-> bf16).
+#include "../../common/half.h"
+#include "convert.cuh"
+
+namespace lb::cuda {
+namespace {
+
+struct F32 {
+  using T = float;
+  static __device__ __forceinline__ float load(T v) { return v; }
+  static __device__ __forceinline__ T store(float f) { return f; }
+};
+struct F16 {
+  using T = uint16_t;
+  static __device__ __forceinline__ float load(T v) { return f16_bits_to_f32(v); }
+  static __device__ __forceinline__ T store(float f) { return f32_to_f16_bits(f); }
+};
+struct BF16 {
+  using T = uint16_t;
+  static __device__ __forceinline__ float load(T v) { return bf16_bits_to_f32(v); }
+  static __device__ __forceinline__ T store(float f) { return f32_to_bf16_bits(f); }
+};
+
+constexpr int kPerThread = 8;
+constexpr int kBlock = 256;
+
+template <class S, class D>
+__global__ void convert_kernel(const typename S::T *src, typename D::T *dst, int64_t n) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x * kPerThread;
+  for (int64_t base = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) * kPerThread; base < n;
+       base += stride) {
+    if (base + kPerThread <= n) {
+      typename S::T in[kPerThread];
+#pragma unroll
+      for (int j = 0; j < kPerThread; ++j) in[j] = src[base + j];
+#pragma unroll
+      for (int j = 0; j < kPerThread; ++j) dst[base + j] = D::store(S::load(in[j]));
+    } else {
+      for (int64_t i = base; i < n; ++i) dst[i] = D::store(S::load(src[i]));
+    }
+  }
+}
+
+template <class S, class D>
+void launch(const void *src, void *dst, int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  int device = 0, sms = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  const int64_t blocks_needed = (n + int64_t{kBlock} * kPerThread - 1) / (int64_t{kBlock} * kPerThread);
+  const int64_t max_blocks = int64_t{sms > 0 ? sms : 1} * 16;  // enough resident blocks to hide latency
+  const int blocks = static_cast<int>(blocks_needed < max_blocks ? blocks_needed : max_blocks);
+  convert_kernel<S, D><<<blocks, kBlock, 0, stream>>>(static_cast<const typename S::T *>(src),
+                                                      static_cast<typename D::T *>(dst), n);
+}
+
+}  // namespace
+
+void launch_convert(const void *src, lb_dtype s, void *dst, lb_dtype d, int64_t n, cudaStream_t stream) {
+  if (s == LB_DTYPE_F32 && d == LB_DTYPE_F16) return launch<F32, F16>(src, dst, n, stream);
+  if (s == LB_DTYPE_F32 && d == LB_DTYPE_BF16) return launch<F32, BF16>(src, dst, n, stream);
+  if (s == LB_DTYPE_F16 && d == LB_DTYPE_F32) return launch<F16, F32>(src, dst, n, stream);
+  if (s == LB_DTYPE_BF16 && d == LB_DTYPE_F32) return launch<BF16, F32>(src, dst, n, stream);
+  if (s == LB_DTYPE_F16 && d == LB_DTYPE_BF16) return launch<F16, BF16>(src, dst, n, stream);
+  if (s == LB_DTYPE_BF16 && d == LB_DTYPE_F16) return launch<BF16, F16>(src, dst, n, stream);
+}
+
+}  // namespace lb::cuda

@@ -1,0 +1,26 @@
+// Shared plumbing of the CUDA backend: status mapping and (device, stream) checks.
+// Only compiled when LOWBIT_WITH_CUDA is on.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include "lowbit.h"
+
+struct lb_stream_s {
+  int32_t device;
+  cudaStream_t handle;
+};
+
+namespace lb::cuda {
+
+// Maps a failed CUDA call to a lowbit status with "fn: what: cudaErrorX (text)".
+lb_status check(cudaError_t err, const char *fn, const char *what);
+
+// Checks that `device` exists and that `stream` (may be NULL) belongs to it, makes the
+// device current on this thread and writes the raw stream to *out.
+lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStream_t *out);
+
+// After a launch: launch errors now, and for the default stream (stream == NULL) the
+// kernel's own errors too, since the call is documented to be complete on return.
+lb_status finish_launch(const char *fn, lb_stream stream);
+
+}  // namespace lb::cuda
