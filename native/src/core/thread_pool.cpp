@@ -74,9 +74,13 @@ class Pool {
   }
 
  private:
+  // Called with submit_ held (or from the constructor), so no job starts meanwhile. Workers
+  // get the current generation here: read later, in the new thread, it could already be the
+  // first job's, and that job would never be picked up.
   void start(int threads) {
     stopping_ = false;
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
+    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, generation] { loop(generation); });
   }
 
   void stop_all() {
@@ -105,8 +109,7 @@ class Pool {
     inside_job = false;
   }
 
-  void loop() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void loop(uint64_t seen) {
     for (;;) {
       // Spin briefly (a kernel often follows another), then sleep until the next job.
       for (int spins = 0; spins < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spins) LB_PAUSE();

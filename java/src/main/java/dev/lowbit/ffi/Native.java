@@ -18,16 +18,36 @@ import java.lang.invoke.MethodHandle;
  * trusts them. Internal: the public API is in {@code dev.lowbit} and the kernel packages.
  */
 public final class Native {
-    static {
-        NativeLibrary.ensureLoaded();
+    /**
+     * Why the library could not be loaded, or null. Kept instead of thrown from this class's
+     * initializer, so every call reports the loader's own message as a {@link LowbitException}
+     * (an initializer failure would surface as ExceptionInInitializerError, then NoClassDefFoundError).
+     */
+    private static final LowbitException LOAD_FAILURE = tryLoad();
+
+    private static LowbitException tryLoad() {
+        try {
+            NativeLibrary.ensureLoaded();
+            return null;
+        } catch (LowbitException e) {
+            return e;
+        }
+    }
+
+    /** Throws the load failure, if any; the JIT folds this to nothing once the library is loaded. */
+    private static void ready() {
+        if (LOAD_FAILURE != null) throw new LowbitException(LOAD_FAILURE.status(), LOAD_FAILURE.getMessage(), LOAD_FAILURE);
     }
 
     /**
      * Downcalls that return in nanoseconds skip the Java→native thread-state transition
      * ({@link Linker.Option#critical}). Safe only for calls that never block and never call back.
+     * In a holder class: created on first use, after {@link #ready()} has passed.
      */
-    private static final MethodHandle ABI_VERSION_CRITICAL = critical("lb_abi_version");
-    private static final MethodHandle CONVERT_CRITICAL = critical("lb_convert");
+    private static final class Critical {
+        static final MethodHandle ABI_VERSION = critical("lb_abi_version");
+        static final MethodHandle CONVERT = critical("lb_convert");
+    }
 
     /** CPU kernels on fewer elements than this run inline on the caller and finish in microseconds. */
     public static final long CRITICAL_MAX_ELEMENTS = 1 << 16;
@@ -52,6 +72,7 @@ public final class Native {
     }
 
     public static String lastError() {
+        ready();
         return cString(lowbit_h.lb_last_error());
     }
 
@@ -63,75 +84,91 @@ public final class Native {
     // ---- version and build ----
 
     public static int abiVersion() {
+        ready();
         return lowbit_h.lb_abi_version();
     }
 
     /** {@link #abiVersion()} through a critical downcall: the cheapest possible native call. */
     public static int abiVersionCritical() {
+        ready();
         try {
-            return (int) ABI_VERSION_CRITICAL.invokeExact();
+            return (int) Critical.ABI_VERSION.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
     }
 
     public static int bindingsAbiVersion() {
+        ready();
         return lowbit_h.LB_ABI_VERSION();
     }
 
     public static String version() {
+        ready();
         return cString(lowbit_h.lb_version_string());
     }
 
     public static String buildInfo() {
+        ready();
         return cString(lowbit_h.lb_build_info());
     }
 
     // ---- CPU ----
 
     public static long cpuFeatures() {
+        ready();
         return lowbit_h.lb_cpu_features();
     }
 
     public static int cpuBestIsa() {
+        ready();
         return lowbit_h.lb_cpu_best_isa();
     }
 
     public static int cpuIsa() {
+        ready();
         return lowbit_h.lb_cpu_isa();
     }
 
     public static void cpuSetIsa(int isa) {
+        ready();
         check(lowbit_h.lb_cpu_set_isa(isa));
     }
 
     public static void setNumThreads(int n) {
+        ready();
         check(lowbit_h.lb_set_num_threads(n));
     }
 
     public static int numThreads() {
+        ready();
         return lowbit_h.lb_num_threads();
     }
 
     public static void cpuCopy(MemorySegment dst, MemorySegment src, long bytes) {
+        ready();
         check(lowbit_h.lb_cpu_copy(dst, src, bytes));
     }
 
     // ---- CUDA ----
 
     public static boolean cudaBuilt() {
+        ready();
         return lowbit_h.lb_cuda_built() != 0;
     }
 
     public static String cudaArchs() {
+        ready();
         return cString(lowbit_h.lb_cuda_archs());
     }
 
     public static String cudaStatus() {
+        ready();
         return cString(lowbit_h.lb_cuda_status());
     }
 
     public static int cudaDeviceCount() {
+        ready();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
             check(lowbit_h.lb_cuda_device_count(count));
@@ -141,6 +178,7 @@ public final class Native {
 
     /** Properties of a CUDA device as {@code {name, major, minor, sms, busWidth, totalMem, l2, memClockKhz}}. */
     public static CudaProps cudaDeviceProps(int device) {
+        ready();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment p = lb_cuda_device_props.allocate(arena);
             check(lowbit_h.lb_cuda_device_props_get(device, p));
@@ -157,6 +195,7 @@ public final class Native {
 
     /** Returns the device address of {@code bytes} fresh bytes on CUDA device {@code device}. */
     public static long cudaMalloc(int device, long bytes) {
+        ready();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             check(lowbit_h.lb_cuda_malloc(device, bytes, out));
@@ -165,18 +204,22 @@ public final class Native {
     }
 
     public static void cudaFree(int device, long address) {
+        ready();
         check(lowbit_h.lb_cuda_free(device, MemorySegment.ofAddress(address)));
     }
 
     public static void cudaMemcpy(int device, MemorySegment dst, MemorySegment src, long bytes, int kind, MemorySegment stream) {
+        ready();
         check(lowbit_h.lb_cuda_memcpy(device, dst, src, bytes, kind, stream));
     }
 
     public static void cudaMemset(int device, MemorySegment dst, int value, long bytes, MemorySegment stream) {
+        ready();
         check(lowbit_h.lb_cuda_memset(device, dst, value, bytes, stream));
     }
 
     public static MemorySegment cudaStreamCreate(int device) {
+        ready();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             check(lowbit_h.lb_cuda_stream_create(device, out));
@@ -185,26 +228,32 @@ public final class Native {
     }
 
     public static void cudaStreamDestroy(MemorySegment stream) {
+        ready();
         check(lowbit_h.lb_cuda_stream_destroy(stream));
     }
 
     public static void cudaStreamSynchronize(MemorySegment stream) {
+        ready();
         check(lowbit_h.lb_cuda_stream_synchronize(stream));
     }
 
     public static void cudaDeviceSynchronize(int device) {
+        ready();
         check(lowbit_h.lb_cuda_device_synchronize(device));
     }
 
     public static int copyHostToDevice() {
+        ready();
         return lowbit_h.LB_COPY_HOST_TO_DEVICE();
     }
 
     public static int copyDeviceToHost() {
+        ready();
         return lowbit_h.LB_COPY_DEVICE_TO_HOST();
     }
 
     public static int copyDeviceToDevice() {
+        ready();
         return lowbit_h.LB_COPY_DEVICE_TO_DEVICE();
     }
 
@@ -212,10 +261,11 @@ public final class Native {
 
     public static void convert(int device, MemorySegment stream, MemorySegment src, int srcDtype, MemorySegment dst,
                                int dstDtype, long count) {
+        ready();
         if (device < 0 && count < CRITICAL_MAX_ELEMENTS) {
             int status;
             try {
-                status = (int) CONVERT_CRITICAL.invokeExact(device, stream, src, srcDtype, dst, dstDtype, count);
+                status = (int) Critical.CONVERT.invokeExact(device, stream, src, srcDtype, dst, dstDtype, count);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }

@@ -99,6 +99,7 @@ public final class NativeLibrary {
      * function of {@code lowbit.h}; public for the loader tests.
      */
     public static void verifySymbols(Path path) {
+        checkElf(path);
         List<String> missing = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             SymbolLookup lookup;
@@ -116,6 +117,21 @@ public final class NativeLibrary {
             throw new LowbitException(Status.LOAD_FAILED, path + " is not a matching liblowbit.so: it lacks "
                     + missing.size() + " function(s) of lowbit.h " + (missing.size() > 5 ? missing.subList(0, 5) + "..." : missing)
                     + "; rebuild it (./mvnw package) or point " + PATH_PROPERTY + " at a current build");
+        }
+    }
+
+    /** Refuses non-ELF files up front: dlopen's own error for them is obscure (and the JVM adds a stack-guard warning). */
+    private static void checkElf(Path path) {
+        byte[] magic = new byte[4];
+        int read;
+        try (InputStream in = Files.newInputStream(path)) {
+            read = in.readNBytes(magic, 0, 4);
+        } catch (IOException e) {
+            throw new LowbitException(Status.LOAD_FAILED, "could not read " + path + ": " + e, e);
+        }
+        if (read < 4 || magic[0] != 0x7f || magic[1] != 'E' || magic[2] != 'L' || magic[3] != 'F') {
+            throw new LowbitException(Status.LOAD_FAILED, "could not open " + path + " as a shared library (it is not an ELF file): is it a "
+                    + platform() + " build of liblowbit.so?");
         }
     }
 

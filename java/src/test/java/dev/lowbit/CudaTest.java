@@ -1,0 +1,126 @@
+package dev.lowbit;
+
+import dev.lowbit.convert.Convert;
+import dev.lowbit.reference.ConvertCases;
+import dev.lowbit.support.Gpu;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CUDA memory, streams and the convert kernel: CUDA must equal the CPU bit for bit. Skips without a GPU. */
+class CudaTest {
+    private static final Device GPU = Device.cuda(0);
+
+    @BeforeEach
+    void needGpu() {
+        Gpu.assumeCudaDevice();
+    }
+
+    @Test
+    void devicesAreDescribed() {
+        CudaDevice d = Lowbit.cudaDevices().getFirst();
+        assertTrue(d.major() >= 8, d.toString());
+        assertTrue(d.totalMemoryBytes() > 1L << 30, d.toString());
+    }
+
+    @Test
+    void hostDeviceRoundTrip() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] values = ConvertCases.randomBits(100_003, 5);
+            Tensor host = Tensor.of(arena, values, values.length);
+            Tensor dev = host.to(GPU, arena);
+            assertEquals(GPU, dev.device());
+            Tensor dev2 = Tensor.allocate(arena, DType.F32, GPU, values.length);
+            dev2.copyFrom(dev);
+            Tensor back = dev2.to(Device.CPU, arena);
+            assertArrayEquals(bits(values), bits(back.toFloatArray()));
+        }
+    }
+
+    @Test
+    void convertEqualsCpuBitForBit() {
+        try (Arena arena = Arena.ofConfined()) {
+            short[] patterns = new short[1 << 16];
+            for (int i = 0; i < patterns.length; i++) patterns[i] = (short) i;
+            for (DType half : new DType[] {DType.F16, DType.BF16}) {
+                Tensor src = Tensor.ofBits(arena, half, patterns, patterns.length);
+                assertArrayEquals(bits(convertOn(Device.CPU, src, DType.F32, arena).toFloatArray()),
+                        bits(convertOn(GPU, src, DType.F32, arena).toFloatArray()), half + " -> F32");
+                DType other = half == DType.F16 ? DType.BF16 : DType.F16;
+                assertArrayEquals(convertOn(Device.CPU, src, other, arena).toShortArray(),
+                        convertOn(GPU, src, other, arena).toShortArray(), half + " -> " + other);
+            }
+            for (float[] values : new float[][] {ConvertCases.f16Boundaries(), ConvertCases.bf16Boundaries(), ConvertCases.randomBits(3_000_001, 3)}) {
+                Tensor src = Tensor.of(arena, values, values.length);
+                for (DType half : new DType[] {DType.F16, DType.BF16}) {
+                    assertArrayEquals(convertOn(Device.CPU, src, half, arena).toShortArray(),
+                            convertOn(GPU, src, half, arena).toShortArray(), "F32 -> " + half);
+                }
+            }
+        }
+    }
+
+    @Test
+    void convertOnAStream() {
+        try (Arena arena = Arena.ofConfined(); CudaStream stream = CudaStream.create(GPU)) {
+            float[] values = ConvertCases.randomBits(1 << 20, 11);
+            Tensor src = Tensor.of(arena, values, values.length).to(GPU, arena);
+            Tensor dst = Tensor.allocate(arena, DType.BF16, GPU, values.length);
+            Convert.convert(src, dst, stream);
+            stream.synchronize();
+            Tensor cpu = Tensor.allocate(arena, DType.BF16, Device.CPU, values.length);
+            Convert.convert(Tensor.of(arena, values, values.length), cpu);
+            assertArrayEquals(cpu.toShortArray(), dst.to(Device.CPU, arena).toShortArray());
+        }
+    }
+
+    @Test
+    void misuseIsRejected() {
+        try (Arena arena = Arena.ofConfined(); CudaStream stream = CudaStream.create(GPU)) {
+            Tensor host = Tensor.allocate(arena, DType.F32, Device.CPU, 8);
+            Tensor dev = Tensor.allocate(arena, DType.F16, GPU, 8);
+            var e = assertThrows(IllegalArgumentException.class, () -> Convert.convert(host, dev));
+            assertEquals("src is on cpu but dst is on cuda:0: both must be on the same device", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Convert.convert(host, Tensor.allocate(arena, DType.F16, Device.CPU, 8), stream));
+            assertEquals("stream: a CUDA stream was given for a CPU operation", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, dev::toShortArray);
+            assertTrue(e.getMessage().startsWith("tensor is on cuda:0: copy it to the CPU first"), e.getMessage());
+            // The device address is not readable from Java: an exception, never a crash.
+            assertThrows(IndexOutOfBoundsException.class, () -> dev.segment().get(ValueLayout.JAVA_BYTE, 0));
+            var le = assertThrows(LowbitException.class, () -> Tensor.allocate(arena, DType.F32, Device.cuda(Lowbit.cudaDeviceCount()), 4));
+            assertEquals(LowbitException.Status.NO_CUDA, le.status());
+        }
+    }
+
+    @Test
+    void closingTheArenaFreesDeviceMemory() {
+        Tensor t;
+        try (Arena arena = Arena.ofConfined()) {
+            t = Tensor.allocate(arena, DType.F32, GPU, 1 << 20);
+            assertTrue(t.isAlive());
+        }
+        assertFalse(t.isAlive());
+        assertThrows(IllegalStateException.class, () -> t.to(Device.CPU, Arena.global()));
+    }
+
+    private static Tensor convertOn(Device device, Tensor hostSrc, DType to, Arena arena) {
+        Tensor src = hostSrc.to(device, arena);
+        Tensor dst = Tensor.allocate(arena, to, device, hostSrc.shape());
+        Convert.convert(src, dst);
+        return dst.to(Device.CPU, arena);
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) b[i] = Float.floatToRawIntBits(v[i]);
+        return b;
+    }
+}

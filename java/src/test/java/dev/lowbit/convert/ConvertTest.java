@@ -1,0 +1,173 @@
+package dev.lowbit.convert;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Isa;
+import dev.lowbit.Tensor;
+import dev.lowbit.reference.ConvertCases;
+import dev.lowbit.reference.FloatFormats;
+import dev.lowbit.reference.FloatFormats.Format;
+import dev.lowbit.support.Isas;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The convert kernels of every CPU variant against the plain-Java reference, bit for bit: all 65536
+ * patterns of each 16-bit format, and every rounding boundary of f32 -> f16/bf16.
+ */
+class ConvertTest {
+    static List<Isa> isas() {
+        return Isas.available();
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void f16ToF32AllPatterns(Isa isa) {
+        Isas.with(isa, () -> assertWidening(DType.F16, FloatFormats.F16));
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void bf16ToF32AllPatterns(Isa isa) {
+        Isas.with(isa, () -> assertWidening(DType.BF16, FloatFormats.BF16));
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void f32ToF16RoundingBoundariesAndRandomBits(Isa isa) {
+        Isas.with(isa, () -> {
+            assertNarrowing(DType.F16, FloatFormats.F16, ConvertCases.f16Boundaries());
+            assertNarrowing(DType.F16, FloatFormats.F16, ConvertCases.randomBits(1 << 20, 42));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void f32ToBf16RoundingBoundariesAndRandomBits(Isa isa) {
+        Isas.with(isa, () -> {
+            assertNarrowing(DType.BF16, FloatFormats.BF16, ConvertCases.bf16Boundaries());
+            assertNarrowing(DType.BF16, FloatFormats.BF16, ConvertCases.randomBits(1 << 20, 43));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void f16ToBf16AndBackAllPatterns(Isa isa) {
+        Isas.with(isa, () -> {
+            assertHalfToHalf(DType.F16, FloatFormats.F16, DType.BF16, FloatFormats.BF16);
+            assertHalfToHalf(DType.BF16, FloatFormats.BF16, DType.F16, FloatFormats.F16);
+        });
+    }
+
+    /** Vector tails and the split over threads: every length near a vector width, and one odd large length. */
+    @ParameterizedTest
+    @MethodSource("isas")
+    void everyTailLengthAndALargeOddLength(Isa isa) {
+        Isas.with(isa, () -> {
+            for (int n = 0; n <= 70; n++) assertNarrowing(DType.F16, FloatFormats.F16, ConvertCases.randomBits(n, n));
+            assertNarrowing(DType.BF16, FloatFormats.BF16, ConvertCases.randomBits(1_000_003, 7));
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void inPlaceBetweenSixteenBitFormats(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                short[] bits = allPatterns();
+                Tensor f16 = Tensor.ofBits(arena, DType.F16, bits, bits.length);
+                Tensor asBf16 = Tensor.wrap(f16.segment(), DType.BF16, bits.length);
+                Convert.convert(f16, asBf16);
+                short[] expected = new short[bits.length];
+                for (int i = 0; i < bits.length; i++) {
+                    expected[i] = (short) FloatFormats.BF16.encode(FloatFormats.F16.decode(bits[i] & 0xffff));
+                }
+                assertArrayEquals(expected, asBf16.toShortArray());
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("isas")
+    void sameDtypeIsACopy(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                float[] values = ConvertCases.randomBits(1001, 9);
+                Tensor src = Tensor.of(arena, values, values.length);
+                Tensor dst = Tensor.allocate(arena, DType.F32, Device.CPU, values.length);
+                Convert.convert(src, dst);
+                assertArrayEquals(bitsOf(values), bitsOf(dst.toFloatArray()));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static void assertWidening(DType type, Format format) {
+        try (Arena arena = Arena.ofConfined()) {
+            short[] bits = allPatterns();
+            Tensor src = Tensor.ofBits(arena, type, bits, bits.length);
+            Tensor dst = Tensor.allocate(arena, DType.F32, Device.CPU, bits.length);
+            Convert.convert(src, dst);
+            float[] got = dst.toFloatArray();
+            for (int h = 0; h < bits.length; h++) {
+                int expected = Float.floatToRawIntBits(format.decode(h));
+                int actual = Float.floatToRawIntBits(got[h]);
+                if (expected != actual) {
+                    assertEquals(Integer.toHexString(expected), Integer.toHexString(actual), type + " pattern 0x" + Integer.toHexString(h));
+                }
+            }
+        }
+    }
+
+    private static void assertNarrowing(DType type, Format format, float[] values) {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor src = Tensor.of(arena, values, values.length);
+            Tensor dst = Tensor.allocate(arena, type, Device.CPU, values.length);
+            Convert.convert(src, dst);
+            short[] got = dst.toShortArray();
+            for (int i = 0; i < values.length; i++) {
+                int expected = format.encode(values[i]);
+                if (expected != (got[i] & 0xffff)) {
+                    assertEquals(Integer.toHexString(expected), Integer.toHexString(got[i] & 0xffff),
+                            type + " of f32 0x" + Integer.toHexString(Float.floatToRawIntBits(values[i])) + " (" + values[i] + ")");
+                }
+            }
+        }
+    }
+
+    private static void assertHalfToHalf(DType from, Format fromFormat, DType to, Format toFormat) {
+        try (Arena arena = Arena.ofConfined()) {
+            short[] bits = allPatterns();
+            Tensor src = Tensor.ofBits(arena, from, bits, bits.length);
+            Tensor dst = Tensor.allocate(arena, to, Device.CPU, bits.length);
+            Convert.convert(src, dst);
+            short[] got = dst.toShortArray();
+            for (int h = 0; h < bits.length; h++) {
+                int expected = toFormat.encode(fromFormat.decode(h));
+                if (expected != (got[h] & 0xffff)) {
+                    assertEquals(Integer.toHexString(expected), Integer.toHexString(got[h] & 0xffff),
+                            from + " -> " + to + " of 0x" + Integer.toHexString(h));
+                }
+            }
+        }
+    }
+
+    static short[] allPatterns() {
+        short[] bits = new short[1 << 16];
+        for (int i = 0; i < bits.length; i++) bits[i] = (short) i;
+        return bits;
+    }
+
+    private static int[] bitsOf(float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) bits[i] = Float.floatToRawIntBits(values[i]);
+        return bits;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.lowbit.ffi;
+
+import dev.lowbit.DType;
+import dev.lowbit.LowbitException;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The C ABI checks its arguments too (for C callers that skip the Java API); its status and
+ * thread-local message reach Java as a {@link LowbitException}.
+ */
+class NativeErrorsTest {
+    @Test
+    void unsupportedDtypePairReportsStatusAndMessage() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(64);
+            var e = assertThrows(LowbitException.class,
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.I8.code(), buf, DType.F32.code(), 4));
+            assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
+            assertEquals("lb_convert: converts between F32, F16 and BF16 only, got I8 -> F32", e.getMessage());
+        }
+    }
+
+    @Test
+    void negativeCountAndOverlapAreInvalidArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(64);
+            var e = assertThrows(LowbitException.class,
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf, DType.F16.code(), -1));
+            assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+            assertEquals("lb_convert: count must be >= 0, got -1", e.getMessage());
+            e = assertThrows(LowbitException.class,
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf.asSlice(2), DType.F16.code(), 4));
+            assertTrue(e.getMessage().startsWith("lb_convert: source and destination overlap"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.cpuCopy(buf.asSlice(8), buf, 16));
+            assertEquals("lb_cpu_copy: dst and src overlap", e.getMessage());
+        }
+    }
+
+    @Test
+    void badDeviceAndIsaArguments() {
+        var e = assertThrows(LowbitException.class, () -> Native.convert(-7, MemorySegment.NULL, MemorySegment.NULL,
+                DType.F32.code(), MemorySegment.NULL, DType.F16.code(), 0));
+        assertEquals("lb_convert: device must be -1 (CPU) or a CUDA ordinal >= 0, got -7", e.getMessage());
+        e = assertThrows(LowbitException.class, () -> Native.cpuSetIsa(9));
+        assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+        e = assertThrows(LowbitException.class, () -> Native.setNumThreads(-3));
+        assertTrue(e.getMessage().startsWith("lb_set_num_threads: n must be >= 0"), e.getMessage());
+    }
+
+    @Test
+    void errorMessagesArePerThread() throws Exception {
+        assertThrows(LowbitException.class, () -> Native.cpuSetIsa(9));
+        String mine = Native.lastError();
+        Thread t = new Thread(() -> assertThrows(LowbitException.class, () -> Native.setNumThreads(-3)));
+        t.start();
+        t.join();
+        assertEquals(mine, Native.lastError());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.lowbit.reference;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Inputs that exercise every rounding decision of f32 -> f16/bf16. */
+public final class ConvertCases {
+    private ConvertCases() {}
+
+    /** For each adjacent pair of finite f16 values: the midpoint and its two float neighbours, plus specials. */
+    public static float[] f16Boundaries() {
+        return boundaries(FloatFormats.F16);
+    }
+
+    /** The same for bfloat16. */
+    public static float[] bf16Boundaries() {
+        return boundaries(FloatFormats.BF16);
+    }
+
+    private static float[] boundaries(FloatFormats.Format f) {
+        List<Float> out = new ArrayList<>();
+        int maxFinite = (((1 << f.exponentBits()) - 1) << f.mantissaBits()) - 1;  // largest finite pattern
+        for (int h = 0; h <= maxFinite; h++) {
+            double v = f.decode(h);
+            double next = h < maxFinite ? f.decode(h + 1) : v + (v - f.decode(h - 1)); // past max: one more ulp
+            float mid = (float) ((v + next) / 2);  // exact: needs one more bit than the format has
+            for (float x : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid)}) {
+                out.add(x);
+                out.add(-x);
+            }
+        }
+        for (float x : specials()) out.add(x);
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) a[i] = out.get(i);
+        return a;
+    }
+
+    /** Zeros, infinities, NaNs with assorted payloads (quiet and signalling), extremes of float. */
+    public static float[] specials() {
+        int[] bits = {0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001,
+                0x7fa00000, 0x7fbfffff, 0x7fffffff, 0x7fc12345, 0x00000001, 0x80000001, 0x007fffff, 0x00800000,
+                0x7f7fffff, 0xff7fffff, 0x477fefff, 0x477ff000, 0x477ff001, 0x33000000, 0x33000001, 0x33800000};
+        float[] a = new float[bits.length];
+        for (int i = 0; i < bits.length; i++) a[i] = Float.intBitsToFloat(bits[i]);
+        return a;
+    }
+
+    /** {@code n} floats with uniformly random bit patterns (every exponent and NaN/Inf appear). */
+    public static float[] randomBits(int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = Float.intBitsToFloat(rnd.nextInt());
+        return a;
+    }
+}
