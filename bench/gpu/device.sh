@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine, from the repository root, over what bench/gpu/pack.sh put in .gpu/:
+# the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy) and
+# the PyTorch peer of the device copy, all in one command so every ratio compares one card.
+# Results go to $OUT (junit reports, jmh.json, peer.json, log).
+set -uo pipefail
+OUT=${OUT:-/tmp/lowbit-gpu-out}
+mkdir -p "$OUT" /tmp/jre
+tar -xJf .gpu/jre.tar.xz -C /tmp/jre
+export PATH=/tmp/jre/bin:$PATH
+{
+  nvidia-smi -L
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
+  java -version 2>&1 | head -1
+  echo "== JUnit"
+  java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
+    -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
+    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+    --select-package dev.lowbit --exclude-classname '.*IT' --reports-dir "$OUT/junit"
+  echo "junit exit: $?"
+  echo "== JMH roofs and kernels"
+  java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
+    -rf json -rff "$OUT/jmh.json"
+  echo "== PyTorch peer"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_copy.py --mib 1024 > "$OUT/peer.json"
+  cat "$OUT/peer.json"
+} 2>&1 | tee "$OUT/log"

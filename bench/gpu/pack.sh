@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Packs what the GPU machine needs into .gpu/ (git-ignored): the lowbit jar with the CUDA-enabled
+# liblowbit.so, the test classes and the JUnit console launcher, the JMH jar, and a jlink'd
+# Java 25 runtime (the GPU machine has no JDK). Then run there, with the device tool:
+#   carry: [".gpu"]   command: bash bench/gpu/device.sh
+# See ../shared/gpu/README.md for the machine itself.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+out=.gpu
+grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
+junit_platform=$(sed -n 's:.*<junit.platform.version>\(.*\)</junit.platform.version>.*:\1:p' pom.xml)
+
+# LOWBIT_CUDA=ON: fail here rather than ship a CPU-only .so to the GPU machine.
+./mvnw -q -B -DskipTests -Dlowbit.cuda=ON package
+./mvnw -q -B -Dlowbit.cuda=ON test-compile -pl bindings,java
+rm -rf "$out" && mkdir -p "$out/lib"
+cp java/target/lowbit-*.jar "$out/lib/" && rm -f "$out"/lib/original-*.jar
+cp -r java/target/test-classes "$out/test-classes"
+cp bench/target/benchmarks.jar "$out/"
+./mvnw -q -B dependency:copy-dependencies -pl java -DincludeScope=test -DexcludeArtifactIds=lowbit-bindings \
+  -DoutputDirectory="$root/$out/lib"
+./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_platform" \
+  -DoutputDirectory="$root/$out"
+mv "$out"/junit-platform-console-standalone-*.jar "$out/junit-console.jar"
+"${LOWBIT_SHARED:-$root/../shared}/gpu/pack-jre" "$out"
+du -sh "$out"
