@@ -65,10 +65,6 @@ void kernel(const void *s, void *d, int64_t n) {
   }
 }
 
-constexpr ConvertFn f32_to_f16 = kernel<F32, F16>, f32_to_bf16 = kernel<F32, BF16>,
-                    f16_to_f32 = kernel<F16, F32>, bf16_to_f32 = kernel<BF16, F32>,
-                    f16_to_bf16 = kernel<F16, BF16>, bf16_to_f16 = kernel<BF16, F16>;
-
 }  // namespace
 
 ConvertFn convert_kernel_avx512(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }

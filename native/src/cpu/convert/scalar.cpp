@@ -32,10 +32,6 @@ void kernel(const void *s, void *d, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = D::store(S::load(src[i]));
 }
 
-constexpr ConvertFn f32_to_f16 = kernel<F32, F16>, f32_to_bf16 = kernel<F32, BF16>,
-                    f16_to_f32 = kernel<F16, F32>, bf16_to_f32 = kernel<BF16, F32>,
-                    f16_to_bf16 = kernel<F16, BF16>, bf16_to_f16 = kernel<BF16, F16>;
-
 }  // namespace
 
 ConvertFn convert_kernel_scalar(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }
