@@ -11,15 +11,15 @@ out=.gpu
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 junit_platform=$(sed -n 's:.*<junit.platform.version>\(.*\)</junit.platform.version>.*:\1:p' pom.xml)
 
-# LOWBIT_CUDA=ON: fail here rather than ship a CPU-only .so to the GPU machine.
+# LOWBIT_CUDA=ON: fail here rather than ship a CPU-only .so to the GPU machine. -DskipTests still
+# compiles the tests; the second run (up to date, quick) copies the test dependencies.
 ./mvnw -q -B -DskipTests -Dlowbit.cuda=ON package
-./mvnw -q -B -Dlowbit.cuda=ON test-compile -pl bindings,java
 rm -rf "$out" && mkdir -p "$out/lib"
+./mvnw -q -B -DskipTests -Dlowbit.cuda=ON -pl bindings,java package dependency:copy-dependencies \
+  -DincludeScope=test -DexcludeArtifactIds=lowbit-bindings -DoutputDirectory="$root/$out/lib"
 cp java/target/lowbit-*.jar "$out/lib/" && rm -f "$out"/lib/original-*.jar
 cp -r java/target/test-classes "$out/test-classes"
 cp bench/target/benchmarks.jar "$out/"
-./mvnw -q -B dependency:copy-dependencies -pl java -DincludeScope=test -DexcludeArtifactIds=lowbit-bindings \
-  -DoutputDirectory="$root/$out/lib"
 ./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_platform" \
   -DoutputDirectory="$root/$out"
 mv "$out"/junit-platform-console-standalone-*.jar "$out/junit-console.jar"

@@ -64,10 +64,17 @@ class NativeLibraryTest {
         Path missing = dir.resolve("liblowbit.so");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-D" + NativeLibrary.PATH_PROPERTY + "=" + missing,
-                "-cp", System.getProperty("java.class.path"), "dev.lowbit.cli.Main", "info")
+                "-cp", classPathOf(dev.lowbit.cli.Main.class, dev.lowbit.bindings.lowbit_h.class), "dev.lowbit.cli.Main", "info")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(1, p.waitFor(), out);
         assertTrue(out.startsWith("lowbit: system property lowbit.library.path points to " + missing), out);
+    }
+
+    /** Where these classes were loaded from (not java.class.path: launchers such as the JUnit console differ). */
+    private static String classPathOf(Class<?>... classes) throws Exception {
+        java.util.Set<String> entries = new java.util.LinkedHashSet<>();
+        for (Class<?> c : classes) entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+        return String.join(java.io.File.pathSeparator, entries);
     }
 }
