@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 1
+#define LB_ABI_VERSION 2
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -173,15 +173,73 @@ LB_API lb_status lb_cuda_stream_synchronize(lb_stream stream);
 LB_API lb_status lb_cuda_device_synchronize(int32_t device);
 
 /* ---------------------------------------------------------------------------------------
- * convert: elementwise conversion between F32, F16 and BF16 (any pair, same pair = copy).
+ * convert: elementwise conversion between F32, F16, BF16, FP8_E4M3 and FP8_E5M2 (any pair,
+ * same pair = copy). No scaling (see lb_quantize for scaled fp8).
  *   src, dst: `count` contiguous elements on `device`. dst may alias src exactly when both
  *   dtypes have the same size; any other overlap is an error.
- *   Rounding: round-to-nearest-even. Overflow gives +-Inf. Subnormals are kept (no flush).
- *   NaN stays NaN with its sign; the quiet bit is set and the top payload bits are kept.
- *   CPU and CUDA give identical bits (shared code in native/src/common/half.h).
+ *   Rounding: round-to-nearest-even. Subnormals are kept (no flush).
+ *   F16/BF16 targets: overflow gives +-Inf; NaN stays NaN with its sign, quiet bit set, top
+ *   payload bits kept.
+ *   FP8 targets (same results as CUDA's __nv_cvt_float_to_fp8): NaN -> 0x7F; beyond the
+ *   largest finite value (+-448 E4M3, +-57344 E5M2; ties at the midpoint round to even) ->
+ *   with LB_CONVERT_SATURATE the signed largest finite value (also for +-Inf), without it
+ *   NaN (E4M3, which has no Inf) or +-Inf (E5M2).
+ *   FP8 sources decode exactly. CPU and CUDA give identical bits (native/src/common/).
  * ------------------------------------------------------------------------------------- */
+#define LB_CONVERT_SATURATE 1
 LB_API lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype,
-                            void *dst, lb_dtype dst_dtype, int64_t count);
+                            void *dst, lb_dtype dst_dtype, int64_t count, int32_t flags);
+
+/* ---------------------------------------------------------------------------------------
+ * quant: quantize / dequantize a row-major [rows, cols] matrix with one scale per block.
+ *
+ * Blocks: block_rows x block_cols; rows % block_rows == 0 and cols % block_cols == 0.
+ *   per tensor  = rows x cols        per row (token) = 1 x cols     per column = rows x 1
+ *   per group g = 1 x g (along a row) 1x128 / 128x128 blocks (DeepSeek-V3 / vLLM fp8 layout)
+ * Tensors (contiguous, row-major, all on `device`):
+ *   x / y   [rows, cols]            F32, F16 or BF16
+ *   q       [rows, cols]            qtype; I4/U4 pack two per byte along cols (low nibble =
+ *                                   even column), so cols must be even
+ *   scales  [rows/block_rows, cols/block_cols]   scale_dtype (F32, F16 or BF16)
+ *   zeros   same grid as scales; U4 only: zero_dtype U4 (packed along the grid's columns,
+ *           each grid row padded to whole bytes) or F16; NULL for the other qtypes.
+ * Formats (x ~= (q - zero) * scale; scale is rounded to scale_dtype *before* q is computed,
+ * so dequantize(quantize(x)) uses exactly the scale that produced q):
+ *   I8   symmetric, q in [-127, 127], scale = absmax / 127
+ *   I4   symmetric, q in [-8, 7], scale = max(max/7, -min/8) (uses -8);
+ *        with LB_QUANT_RESTRICT_RANGE q in [-7, 7], scale = absmax / 7
+ *   U4   asymmetric (GPTQ/AWQ style), q in [0, 15], range [min(min,0), max(max,0)],
+ *        scale = (hi - lo) / 15, zero = round(-lo / scale) (U4) or -lo / scale (F16)
+ *   FP8_E4M3 / FP8_E5M2: scale = absmax / 448 (57344), q = fp8(x / scale), saturating
+ * q = clamp(round_half_even(x * (1/scale)) [+ zero]); a block of zeros gets scale 0, q = zero.
+ * Flags: LB_QUANT_MSE_CLIP searches the clip ratio c in {1, 0.975, ..., 0.5} (21 steps) that
+ *   minimises sum((x - dequant(q))^2) per block, using c*absmax (c*lo, c*hi for U4);
+ *   LB_QUANT_POW2_SCALE rounds each scale up to a power of two (exact fp8 <-> int4 rescaling);
+ *   LB_QUANT_RESTRICT_RANGE as above (I4 only).
+ * Errors: NaN or Inf in x, or a scale that overflows scale_dtype -> LB_ERR_INVALID_ARGUMENT
+ * naming the first such block; outputs are then unspecified.
+ * CPU and CUDA give identical bits (shared helpers in native/src/common/quant.h). On CUDA,
+ * lb_quantize waits for its stream before returning (it reads back those checks).
+ * ------------------------------------------------------------------------------------- */
+#define LB_QUANT_RESTRICT_RANGE 1
+#define LB_QUANT_MSE_CLIP 2
+#define LB_QUANT_POW2_SCALE 4
+
+typedef struct lb_quant_params {
+  lb_dtype qtype;        /* I8, I4, U4, FP8_E4M3 or FP8_E5M2 */
+  lb_dtype scale_dtype;  /* F32, F16 or BF16 */
+  lb_dtype zero_dtype;   /* U4 or F16 for qtype U4; ignored otherwise */
+  int32_t flags;         /* LB_QUANT_* */
+  int64_t block_rows;
+  int64_t block_cols;
+} lb_quant_params;
+
+LB_API lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_params *params,
+                             const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols,
+                             void *q, void *scales, void *zeros);
+LB_API lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params,
+                               const void *q, const void *scales, const void *zeros, int64_t rows,
+                               int64_t cols, void *y, lb_dtype y_dtype);
 
 #ifdef __cplusplus
 } /* extern "C" */

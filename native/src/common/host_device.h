@@ -38,4 +38,39 @@ LB_HD float bits_float(uint32_t u) {
 #endif
 }
 
+// Correctly rounded float ops that the compiler may not fuse into an FMA: CPU and GPU must
+// round identically (nvcc contracts a*b+c by default; the CPU build uses -ffp-contract=off).
+LB_HD float mul_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+
+LB_HD float add_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+
+LB_HD float div_rn(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fdiv_rn(a, b);
+#else
+  return a / b;
+#endif
+}
+
+// Round half to even in the default rounding mode (both sides).
+LB_HD float rint_even(float x) {
+#if defined(__CUDA_ARCH__)
+  return rintf(x);
+#else
+  return __builtin_rintf(x);
+#endif
+}
+
 }  // namespace lb

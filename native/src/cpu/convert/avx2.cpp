@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "../../common/fp8.h"
 #include "convert.h"
 #include "pairs.h"
 
@@ -64,8 +65,11 @@ void kernel(const void *s, void *d, int64_t n) {
   }
 }
 
+#include "fp8.inc"
+
 }  // namespace
 
 ConvertFn convert_kernel_avx2(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }
+ConvertFn fp8_kernel_avx2(lb_dtype src, lb_dtype dst, bool saturate) { return fp8_kernel(src, dst, saturate); }
 
 }  // namespace lb::cpu

@@ -3,6 +3,7 @@
 // integer ops because VCVTNEPS2BF16 flushes subnormal inputs to zero.
 #include <immintrin.h>
 
+#include "../../common/fp8.h"
 #include "convert.h"
 #include "pairs.h"
 
@@ -65,8 +66,11 @@ void kernel(const void *s, void *d, int64_t n) {
   }
 }
 
+#include "fp8.inc"
+
 }  // namespace
 
 ConvertFn convert_kernel_avx512(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }
+ConvertFn fp8_kernel_avx512(lb_dtype src, lb_dtype dst, bool saturate) { return fp8_kernel(src, dst, saturate); }
 
 }  // namespace lb::cpu

@@ -15,7 +15,15 @@ ConvertFn convert_kernel_scalar(lb_dtype src, lb_dtype dst);
 ConvertFn convert_kernel_avx2(lb_dtype src, lb_dtype dst);
 ConvertFn convert_kernel_avx512(lb_dtype src, lb_dtype dst);
 
+// Pairs with an FP8 side (the other F32/F16/BF16 or FP8); nullptr otherwise (fp8.inc).
+ConvertFn fp8_kernel_scalar(lb_dtype src, lb_dtype dst, bool saturate);
+ConvertFn fp8_kernel_avx2(lb_dtype src, lb_dtype dst, bool saturate);
+ConvertFn fp8_kernel_avx512(lb_dtype src, lb_dtype dst, bool saturate);
+
+// The kernel of the active ISA for a pair (nullptr for same-dtype or unsupported pairs).
+ConvertFn convert_kernel(lb_dtype src, lb_dtype dst, bool saturate = false);
+
 // Converts `count` elements with the active ISA on all pool threads.
-void convert(const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count);
+void convert(const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, bool saturate);
 
 }  // namespace lb::cpu

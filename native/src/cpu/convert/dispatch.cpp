@@ -5,20 +5,22 @@
 
 namespace lb::cpu {
 
-namespace {
-ConvertFn kernel_for(lb_dtype src, lb_dtype dst) {
+ConvertFn convert_kernel(lb_dtype src, lb_dtype dst, bool saturate) {
+  const bool fp8 = src == LB_DTYPE_FP8_E4M3 || src == LB_DTYPE_FP8_E5M2 || dst == LB_DTYPE_FP8_E4M3 || dst == LB_DTYPE_FP8_E5M2;
   switch (current_isa()) {
-    case LB_ISA_AVX512: return convert_kernel_avx512(src, dst);
-    case LB_ISA_AVX2: return convert_kernel_avx2(src, dst);
-    default: return convert_kernel_scalar(src, dst);
+    case LB_ISA_AVX512: return fp8 ? fp8_kernel_avx512(src, dst, saturate) : convert_kernel_avx512(src, dst);
+    case LB_ISA_AVX2: return fp8 ? fp8_kernel_avx2(src, dst, saturate) : convert_kernel_avx2(src, dst);
+    default: return fp8 ? fp8_kernel_scalar(src, dst, saturate) : convert_kernel_scalar(src, dst);
   }
 }
 
-int dtype_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }
+namespace {
+
+int dtype_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : (t == LB_DTYPE_F16 || t == LB_DTYPE_BF16) ? 2 : 1; }
 }  // namespace
 
-void convert(const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count) {
-  const ConvertFn fn = kernel_for(src_dtype, dst_dtype);
+void convert(const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, bool saturate) {
+  const ConvertFn fn = convert_kernel(src_dtype, dst_dtype, saturate);
   const int ss = dtype_size(src_dtype), ds = dtype_size(dst_dtype);
   const char *s = static_cast<const char *>(src);
   char *d = static_cast<char *>(dst);

@@ -1,6 +1,7 @@
 // Scalar convert kernels: the fallback for every CPU and the bit-exact model the SIMD
 // variants are tested against (all of them call common/half.h).
 #include "../../common/half.h"
+#include "../../common/fp8.h"
 #include "convert.h"
 #include "pairs.h"
 
@@ -32,8 +33,11 @@ void kernel(const void *s, void *d, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = D::store(S::load(src[i]));
 }
 
+#include "fp8.inc"
+
 }  // namespace
 
 ConvertFn convert_kernel_scalar(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }
+ConvertFn fp8_kernel_scalar(lb_dtype src, lb_dtype dst, bool saturate) { return fp8_kernel(src, dst, saturate); }
 
 }  // namespace lb::cpu

@@ -2,7 +2,7 @@
 // elements per step, grid-stride over the rest.
 // The rounding is common/half.h, the same code the CPU scalar kernels run. No __restrict__:
 // dst may alias src exactly (in-place f16 <-> bf16).
-#include "../../common/half.h"
+#include "../../common/fp8.h"
 #include "convert.cuh"
 
 namespace lb::cuda {
@@ -22,6 +22,19 @@ struct BF16 {
   using T = uint16_t;
   static __device__ __forceinline__ float load(T v) { return bf16_bits_to_f32(v); }
   static __device__ __forceinline__ T store(float f) { return f32_to_bf16_bits(f); }
+};
+
+template <bool Sat>
+struct E4M3 {
+  using T = uint8_t;
+  static __device__ __forceinline__ float load(T v) { return e4m3_to_f32(v); }
+  static __device__ __forceinline__ T store(float f) { return f32_to_e4m3(f, Sat); }
+};
+template <bool Sat>
+struct E5M2 {
+  using T = uint8_t;
+  static __device__ __forceinline__ float load(T v) { return e5m2_to_f32(v); }
+  static __device__ __forceinline__ T store(float f) { return f32_to_e5m2(f, Sat); }
 };
 
 constexpr int kPerThread = 8;
@@ -57,15 +70,34 @@ void launch(const void *src, void *dst, int64_t n, cudaStream_t stream) {
                                                       static_cast<typename D::T *>(dst), n);
 }
 
+// Dispatch on the destination, then the source: every pair of the five dtypes.
+template <class S, bool Sat>
+void launch_to(const void *src, lb_dtype d, void *dst, int64_t n, cudaStream_t stream) {
+  switch (d) {
+    case LB_DTYPE_F32: return launch<S, F32>(src, dst, n, stream);
+    case LB_DTYPE_F16: return launch<S, F16>(src, dst, n, stream);
+    case LB_DTYPE_BF16: return launch<S, BF16>(src, dst, n, stream);
+    case LB_DTYPE_FP8_E4M3: return launch<S, E4M3<Sat>>(src, dst, n, stream);
+    default: return launch<S, E5M2<Sat>>(src, dst, n, stream);
+  }
+}
+
+template <bool Sat>
+void launch_from(const void *src, lb_dtype s, void *dst, lb_dtype d, int64_t n, cudaStream_t stream) {
+  switch (s) {
+    case LB_DTYPE_F32: return launch_to<F32, Sat>(src, d, dst, n, stream);
+    case LB_DTYPE_F16: return launch_to<F16, Sat>(src, d, dst, n, stream);
+    case LB_DTYPE_BF16: return launch_to<BF16, Sat>(src, d, dst, n, stream);
+    case LB_DTYPE_FP8_E4M3: return launch_to<E4M3<Sat>, Sat>(src, d, dst, n, stream);
+    default: return launch_to<E5M2<Sat>, Sat>(src, d, dst, n, stream);
+  }
+}
+
 }  // namespace
 
-void launch_convert(const void *src, lb_dtype s, void *dst, lb_dtype d, int64_t n, cudaStream_t stream) {
-  if (s == LB_DTYPE_F32 && d == LB_DTYPE_F16) return launch<F32, F16>(src, dst, n, stream);
-  if (s == LB_DTYPE_F32 && d == LB_DTYPE_BF16) return launch<F32, BF16>(src, dst, n, stream);
-  if (s == LB_DTYPE_F16 && d == LB_DTYPE_F32) return launch<F16, F32>(src, dst, n, stream);
-  if (s == LB_DTYPE_BF16 && d == LB_DTYPE_F32) return launch<BF16, F32>(src, dst, n, stream);
-  if (s == LB_DTYPE_F16 && d == LB_DTYPE_BF16) return launch<F16, BF16>(src, dst, n, stream);
-  if (s == LB_DTYPE_BF16 && d == LB_DTYPE_F16) return launch<BF16, F16>(src, dst, n, stream);
+void launch_convert(const void *src, lb_dtype s, void *dst, lb_dtype d, int64_t n, bool saturate, cudaStream_t stream) {
+  if (saturate) launch_from<true>(src, s, dst, d, n, stream);
+  else launch_from<false>(src, s, dst, d, n, stream);
 }
 
 }  // namespace lb::cuda

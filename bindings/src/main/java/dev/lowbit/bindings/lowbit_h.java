@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)1L;
+    private static final int LB_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 1
+     * #define LB_ABI_VERSION 2
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -265,6 +265,42 @@ public class lowbit_h extends lowbit_h$shared {
      */
     public static int LB_COPY_DEVICE_TO_DEVICE() {
         return LB_COPY_DEVICE_TO_DEVICE;
+    }
+    private static final int LB_CONVERT_SATURATE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_CONVERT_SATURATE 1
+     * }
+     */
+    public static int LB_CONVERT_SATURATE() {
+        return LB_CONVERT_SATURATE;
+    }
+    private static final int LB_QUANT_RESTRICT_RANGE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_QUANT_RESTRICT_RANGE 1
+     * }
+     */
+    public static int LB_QUANT_RESTRICT_RANGE() {
+        return LB_QUANT_RESTRICT_RANGE;
+    }
+    private static final int LB_QUANT_MSE_CLIP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_QUANT_MSE_CLIP 2
+     * }
+     */
+    public static int LB_QUANT_MSE_CLIP() {
+        return LB_QUANT_MSE_CLIP;
+    }
+    private static final int LB_QUANT_POW2_SCALE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_QUANT_POW2_SCALE 4
+     * }
+     */
+    public static int LB_QUANT_POW2_SCALE() {
+        return LB_QUANT_POW2_SCALE;
     }
     /**
      * {@snippet lang=c :
@@ -1861,7 +1897,8 @@ public class lowbit_h extends lowbit_h$shared {
             lowbit_h.C_INT,
             lowbit_h.C_POINTER,
             lowbit_h.C_INT,
-            lowbit_h.C_LONG
+            lowbit_h.C_LONG,
+            lowbit_h.C_INT
         );
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_convert");
@@ -1872,7 +1909,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count)
+     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, int32_t flags)
      * }
      */
     public static FunctionDescriptor lb_convert$descriptor() {
@@ -1882,7 +1919,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count)
+     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, int32_t flags)
      * }
      */
     public static MethodHandle lb_convert$handle() {
@@ -1892,7 +1929,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count)
+     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, int32_t flags)
      * }
      */
     public static MemorySegment lb_convert$address() {
@@ -1901,16 +1938,154 @@ public class lowbit_h extends lowbit_h$shared {
 
     /**
      * {@snippet lang=c :
-     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count)
+     * lb_status lb_convert(int32_t device, lb_stream stream, const void *src, lb_dtype src_dtype, void *dst, lb_dtype dst_dtype, int64_t count, int32_t flags)
      * }
      */
-    public static int lb_convert(int device, MemorySegment stream, MemorySegment src, int src_dtype, MemorySegment dst, int dst_dtype, long count) {
+    public static int lb_convert(int device, MemorySegment stream, MemorySegment src, int src_dtype, MemorySegment dst, int dst_dtype, long count, int flags) {
         var mh$ = lb_convert.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("lb_convert", device, stream, src, src_dtype, dst, dst_dtype, count);
+                traceDowncall("lb_convert", device, stream, src, src_dtype, dst, dst_dtype, count, flags);
             }
-            return (int)mh$.invokeExact(device, stream, src, src_dtype, dst, dst_dtype, count);
+            return (int)mh$.invokeExact(device, stream, src, src_dtype, dst, dst_dtype, count, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_quantize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_quantize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static FunctionDescriptor lb_quantize$descriptor() {
+        return lb_quantize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static MethodHandle lb_quantize$handle() {
+        return lb_quantize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static MemorySegment lb_quantize$address() {
+        return lb_quantize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static int lb_quantize(int device, MemorySegment stream, MemorySegment params, MemorySegment x, int x_dtype, long rows, long cols, MemorySegment q, MemorySegment scales, MemorySegment zeros) {
+        var mh$ = lb_quantize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_quantize", device, stream, params, x, x_dtype, rows, cols, q, scales, zeros);
+            }
+            return (int)mh$.invokeExact(device, stream, params, x, x_dtype, rows, cols, q, scales, zeros);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_dequantize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_dequantize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *q, const void *scales, const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype)
+     * }
+     */
+    public static FunctionDescriptor lb_dequantize$descriptor() {
+        return lb_dequantize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *q, const void *scales, const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype)
+     * }
+     */
+    public static MethodHandle lb_dequantize$handle() {
+        return lb_dequantize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *q, const void *scales, const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype)
+     * }
+     */
+    public static MemorySegment lb_dequantize$address() {
+        return lb_dequantize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params, const void *q, const void *scales, const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype)
+     * }
+     */
+    public static int lb_dequantize(int device, MemorySegment stream, MemorySegment params, MemorySegment q, MemorySegment scales, MemorySegment zeros, long rows, long cols, MemorySegment y, int y_dtype) {
+        var mh$ = lb_dequantize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_dequantize", device, stream, params, q, scales, zeros, rows, cols, y, y_dtype);
+            }
+            return (int)mh$.invokeExact(device, stream, params, q, scales, zeros, rows, cols, y, y_dtype);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

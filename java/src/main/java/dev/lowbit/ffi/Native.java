@@ -3,6 +3,7 @@ package dev.lowbit.ffi;
 import dev.lowbit.LowbitException;
 import dev.lowbit.LowbitException.Status;
 import dev.lowbit.bindings.lb_cuda_device_props;
+import dev.lowbit.bindings.lb_quant_params;
 import dev.lowbit.bindings.lowbit_h;
 
 import java.lang.foreign.Arena;
@@ -259,19 +260,57 @@ public final class Native {
 
     // ---- convert ----
 
+    public static final int CONVERT_SATURATE = lowbit_h.LB_CONVERT_SATURATE();
+
     public static void convert(int device, MemorySegment stream, MemorySegment src, int srcDtype, MemorySegment dst,
-                               int dstDtype, long count) {
+                               int dstDtype, long count, int flags) {
         ready();
         if (device < 0 && count < CRITICAL_MAX_ELEMENTS) {
             int status;
             try {
-                status = (int) Critical.CONVERT.invokeExact(device, stream, src, srcDtype, dst, dstDtype, count);
+                status = (int) Critical.CONVERT.invokeExact(device, stream, src, srcDtype, dst, dstDtype, count, flags);
             } catch (Throwable t) {
                 throw new AssertionError(t);
             }
             check(status);
         } else {
-            check(lowbit_h.lb_convert(device, stream, src, srcDtype, dst, dstDtype, count));
+            check(lowbit_h.lb_convert(device, stream, src, srcDtype, dst, dstDtype, count, flags));
+        }
+    }
+
+    // ---- quant ----
+
+    public static final int QUANT_RESTRICT_RANGE = lowbit_h.LB_QUANT_RESTRICT_RANGE();
+    public static final int QUANT_MSE_CLIP = lowbit_h.LB_QUANT_MSE_CLIP();
+    public static final int QUANT_POW2_SCALE = lowbit_h.LB_QUANT_POW2_SCALE();
+
+    /** Parameters of {@code lb_quantize}/{@code lb_dequantize}, as plain values. */
+    public record QuantParams(int qtype, int scaleDtype, int zeroDtype, int flags, long blockRows, long blockCols) {
+        MemorySegment write(Arena arena) {
+            MemorySegment p = lb_quant_params.allocate(arena);
+            lb_quant_params.qtype(p, qtype);
+            lb_quant_params.scale_dtype(p, scaleDtype);
+            lb_quant_params.zero_dtype(p, zeroDtype);
+            lb_quant_params.flags(p, flags);
+            lb_quant_params.block_rows(p, blockRows);
+            lb_quant_params.block_cols(p, blockCols);
+            return p;
+        }
+    }
+
+    public static void quantize(int device, MemorySegment stream, QuantParams params, MemorySegment x, int xDtype, long rows,
+                                long cols, MemorySegment q, MemorySegment scales, MemorySegment zeros) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            check(lowbit_h.lb_quantize(device, stream, params.write(arena), x, xDtype, rows, cols, q, scales, zeros));
+        }
+    }
+
+    public static void dequantize(int device, MemorySegment stream, QuantParams params, MemorySegment q, MemorySegment scales,
+                                  MemorySegment zeros, long rows, long cols, MemorySegment y, int yDtype) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            check(lowbit_h.lb_dequantize(device, stream, params.write(arena), q, scales, zeros, rows, cols, y, yDtype));
         }
     }
 }

@@ -21,9 +21,9 @@ class NativeErrorsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(64);
             var e = assertThrows(LowbitException.class,
-                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.I8.code(), buf, DType.F32.code(), 4));
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.I8.code(), buf, DType.F32.code(), 4, 0));
             assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
-            assertEquals("lb_convert: converts between F32, F16 and BF16 only, got I8 -> F32", e.getMessage());
+            assertEquals("lb_convert: converts between F32, F16, BF16, FP8_E4M3 and FP8_E5M2 only, got I8 -> F32", e.getMessage());
         }
     }
 
@@ -32,11 +32,11 @@ class NativeErrorsTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(64);
             var e = assertThrows(LowbitException.class,
-                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf, DType.F16.code(), -1));
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf, DType.F16.code(), -1, 0));
             assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
             assertEquals("lb_convert: count must be >= 0, got -1", e.getMessage());
             e = assertThrows(LowbitException.class,
-                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf.asSlice(2), DType.F16.code(), 4));
+                    () -> Native.convert(-1, MemorySegment.NULL, buf, DType.F32.code(), buf.asSlice(2), DType.F16.code(), 4, 0));
             assertTrue(e.getMessage().startsWith("lb_convert: source and destination overlap"), e.getMessage());
             e = assertThrows(LowbitException.class, () -> Native.cpuCopy(buf.asSlice(8), buf, 16));
             assertEquals("lb_cpu_copy: dst and src overlap", e.getMessage());
@@ -46,8 +46,11 @@ class NativeErrorsTest {
     @Test
     void badDeviceAndIsaArguments() {
         var e = assertThrows(LowbitException.class, () -> Native.convert(-7, MemorySegment.NULL, MemorySegment.NULL,
-                DType.F32.code(), MemorySegment.NULL, DType.F16.code(), 0));
+                DType.F32.code(), MemorySegment.NULL, DType.F16.code(), 0, 0));
         assertEquals("lb_convert: device must be -1 (CPU) or a CUDA ordinal >= 0, got -7", e.getMessage());
+        e = assertThrows(LowbitException.class, () -> Native.convert(-1, MemorySegment.NULL, MemorySegment.NULL,
+                DType.F32.code(), MemorySegment.NULL, DType.F16.code(), 0, 8));
+        assertEquals("lb_convert: unknown flags 0x8", e.getMessage());
         e = assertThrows(LowbitException.class, () -> Native.cpuSetIsa(9));
         assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
         e = assertThrows(LowbitException.class, () -> Native.setNumThreads(-3));

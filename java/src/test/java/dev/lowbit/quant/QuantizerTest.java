@@ -1,0 +1,303 @@
+package dev.lowbit.quant;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Isa;
+import dev.lowbit.LowbitException;
+import dev.lowbit.Tensor;
+import dev.lowbit.convert.Convert;
+import dev.lowbit.reference.FloatFormats;
+import dev.lowbit.reference.QuantReference;
+import dev.lowbit.support.Isas;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Quantize/dequantize on every CPU variant against the plain-Java reference, bit for bit, plus properties. */
+class QuantizerTest {
+    static final int ROWS = 256, COLS = 384;
+
+    static List<QuantFormat> formats() {
+        return List.of(
+                QuantFormat.int8(Granularity.PER_ROW),
+                QuantFormat.int8(Granularity.PER_TENSOR),
+                QuantFormat.int8(Granularity.PER_COLUMN),
+                QuantFormat.int8(Granularity.group(64)).withPow2Scales(),
+                QuantFormat.int4(Granularity.group(32)),
+                QuantFormat.int4(Granularity.group(128)).withRestrictedRange(),
+                QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32),
+                QuantFormat.int4(Granularity.group(32)).withMseClip(),
+                QuantFormat.uint4(Granularity.group(64)),
+                QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withScaleDtype(DType.BF16),
+                QuantFormat.uint4(Granularity.group(128)).withMseClip(),
+                QuantFormat.fp8E4M3(Granularity.PER_TENSOR),
+                QuantFormat.fp8E4M3(Granularity.block(1, 128)),
+                QuantFormat.fp8E4M3(Granularity.block(128, 128)).withPow2Scales(),
+                QuantFormat.fp8E5M2(Granularity.PER_ROW),
+                QuantFormat.fp8E4M3(Granularity.group(32)).withMseClip().withScaleDtype(DType.F16));
+    }
+
+    static List<Object[]> cases() {
+        List<Object[]> c = new ArrayList<>();
+        for (Isa isa : Isas.available()) for (QuantFormat f : formats()) c.add(new Object[] {isa, f});
+        return c;
+    }
+
+    /** Gaussian-ish data with a few large outliers, as in LLM activations. */
+    static float[] data(int n, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            double g = rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 1.5;
+            x[i] = (float) (rnd.nextInt(100) == 0 ? g * 40 : g);
+        }
+        return x;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void matchesReferenceBitForBit(Isa isa, QuantFormat f) {
+        Isas.with(isa, () -> {
+            float[] x = data(ROWS * COLS, f.hashCode());
+            try (Arena arena = Arena.ofConfined()) {
+                Quantized q = Quantizer.quantize(Tensor.of(arena, x, ROWS, COLS), f, arena);
+                QuantReference.Result ref = QuantReference.quantize(x, ROWS, COLS, f);
+                assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
+                assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+                if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
+                float[] expected = QuantReference.dequantize(ref, ROWS, COLS, f);
+                assertArrayEquals(expected, Quantizer.dequantize(q, DType.F32, arena).toFloatArray(), "dequantized " + f);
+                // F16/BF16 outputs are the f32 result rounded once.
+                short[] asBf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
+                for (int i = 0; i < expected.length; i += 97) assertEquals((short) FloatFormats.BF16.encode(expected[i]), asBf16[i]);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void sixteenBitInputsQuantizeTheirExactValues(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                float[] x = data(64 * 128, 5);
+                for (DType t : new DType[] {DType.F16, DType.BF16}) {
+                    Tensor in = Tensor.allocate(arena, t, Device.CPU, 64, 128);
+                    Convert.convert(Tensor.of(arena, x, 64, 128), in);
+                    Tensor widened = Tensor.allocate(arena, DType.F32, Device.CPU, 64, 128);
+                    Convert.convert(in, widened);
+                    QuantFormat f = QuantFormat.int4(Granularity.group(32));
+                    Quantized q = Quantizer.quantize(in, f, arena);
+                    assertArrayEquals(QuantReference.quantize(widened.toFloatArray(), 64, 128, f).codes(), codes(q), t.toString());
+                }
+            }
+        });
+    }
+
+    @Test
+    void integerRoundTripIsWithinHalfAStep() {
+        for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(32)).withScaleDtype(DType.F32),
+                QuantFormat.uint4(Granularity.group(64)).withScaleDtype(DType.F32))) {
+            float[] x = data(ROWS * COLS, 77);
+            try (Arena arena = Arena.ofConfined()) {
+                Quantized q = Quantizer.quantize(Tensor.of(arena, x, ROWS, COLS), f, arena);
+                float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                float[] s = q.scales().toFloatArray();
+                long bc = f.granularity().resolve(ROWS, COLS)[1];
+                for (int i = 0; i < x.length; i++) {
+                    float scale = s[(int) ((i / COLS) * (COLS / bc) + (i % COLS) / bc)];
+                    assertTrue(Math.abs(x[i] - y[i]) <= scale * 0.5001f, f + " element " + i + ": " + x[i] + " -> " + y[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fp8RoundTripKeepsRelativeError() {
+        float[] x = data(ROWS * COLS, 78);
+        try (Arena arena = Arena.ofConfined()) {
+            Quantized q = Quantizer.quantize(Tensor.of(arena, x, ROWS, COLS), QuantFormat.fp8E4M3(Granularity.PER_ROW), arena);
+            float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+            float[] s = q.scales().toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                float bound = Math.max(Math.abs(x[i]) / 16, s[i / COLS] * 0x1p-10f) * 1.0001f;  // half an ulp: 2^-4 rel, or subnormal step
+                assertTrue(Math.abs(x[i] - y[i]) <= bound, "element " + i + ": " + x[i] + " -> " + y[i]);
+            }
+        }
+    }
+
+    @Test
+    void mseClipNeverIncreasesTheError() {
+        float[] x = data(ROWS * COLS, 79);
+        for (QuantFormat f : List.of(QuantFormat.int4(Granularity.group(32)), QuantFormat.uint4(Granularity.group(128)))) {
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor t = Tensor.of(arena, x, ROWS, COLS);
+                double plain = sse(x, Quantizer.dequantize(Quantizer.quantize(t, f, arena), DType.F32, arena).toFloatArray());
+                double clipped = sse(x, Quantizer.dequantize(Quantizer.quantize(t, f.withMseClip(), arena), DType.F32, arena).toFloatArray());
+                assertTrue(clipped <= plain, f + ": " + clipped + " > " + plain);
+                assertTrue(clipped < plain, f + ": MSE clipping should help on outlier-heavy data: " + clipped + " vs " + plain);
+            }
+        }
+    }
+
+    @Test
+    void zeroBlocksAndASingleOutlier() {
+        float[] x = new float[4 * 64];
+        x[64 + 5] = 1000f;  // row 1: one outlier, row 0: all zero
+        try (Arena arena = Arena.ofConfined()) {
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.uint4(Granularity.group(32)),
+                    QuantFormat.fp8E4M3(Granularity.PER_ROW))) {
+                Quantized q = Quantizer.quantize(Tensor.of(arena, x, 4, 64), f, arena);
+                float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                for (int i = 0; i < 64; i++) assertEquals(0f, y[i], f + ": zero row must stay zero");
+                assertEquals(1000f, y[64 + 5], 1000f / 127 / 2 + 1e-3f, f + ": the outlier survives");
+                assertEquals(0f, q.scales().dtype() == DType.F32 ? q.scales().toFloatArray()[0] : 0f);
+            }
+        }
+    }
+
+    @Test
+    void nanAndInfAreReportedWithTheirBlock() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                float[] x = new float[8 * 64];
+                x[3 * 64 + 40] = bad;
+                var e = assertThrows(LowbitException.class,
+                        () -> Quantizer.quantize(Tensor.of(arena, x, 8, 64), QuantFormat.int4(Granularity.group(32)), arena));
+                assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+                assertEquals("lb_quantize: x has NaN or Inf in block (3, 1) (rows 3..3, columns 32..63)", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void scaleOverflowingF16IsReported() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] x = new float[2 * 32];
+            x[40] = 3e38f;
+            var e = assertThrows(LowbitException.class,
+                    () -> Quantizer.quantize(Tensor.of(arena, x, 2, 32), QuantFormat.int4(Granularity.PER_ROW), arena));
+            assertEquals("lb_quantize: the scale of block (1, 0) overflows F16; use F32 scales", e.getMessage());
+        }
+    }
+
+    @Test
+    void badArgumentsAreRejectedInJava() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 96);
+            var e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(x, QuantFormat.int4(Granularity.group(64)), arena));
+            assertEquals("cols 96 is not a multiple of the block/group width 64 (group-64)", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 4, 33), QuantFormat.int4(Granularity.PER_ROW), arena));
+            assertEquals("I4 packs two values per byte along a row, so cols must be even, got 33", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Quantizer.quantize(Tensor.allocate(arena, DType.I8, Device.CPU, 4, 32), QuantFormat.int8(Granularity.PER_ROW), arena));
+            assertEquals("x has dtype I8, expected one of [F32, F16, BF16]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 6, 32), QuantFormat.int8(Granularity.block(4, 32)), arena));
+            assertEquals("rows 6 is not a multiple of the block height 4 (block-4x32)", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> QuantFormat.int8(Granularity.PER_ROW).withRestrictedRange());
+            assertEquals("restrictRange applies to I4 only, not I8", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> new QuantFormat(DType.U4, Granularity.PER_ROW, DType.F16, null, false, false, false));
+            assertEquals("U4 needs zeroDtype U4 or F16, got null", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> QuantFormat.int8(Granularity.PER_ROW).withScaleDtype(DType.I32));
+            assertEquals("scaleDtype must be F32, F16 or BF16, got I32", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Granularity.group(0));
+            assertEquals("blockCols must be > 0 or WHOLE, got 0", e.getMessage());
+
+            // Into existing tensors: every shape and dtype is checked.
+            Quantized good = Quantizer.quantize(x, QuantFormat.int8(Granularity.PER_ROW), arena);
+            Quantized wrongScales = new Quantized(good.format(), good.q(), Tensor.allocate(arena, DType.F32, Device.CPU, 2, 1), null);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(x, wrongScales, null));
+            assertEquals("scales has shape [2, 1], expected [4, 1]", e.getMessage());
+            Quantized wrongQ = new Quantized(good.format(), Tensor.allocate(arena, DType.U8, Device.CPU, 4, 96), good.scales(), null);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(x, wrongQ, null));
+            assertEquals("q has dtype U8, expected I8", e.getMessage());
+            Quantized u4 = Quantizer.quantize(x, QuantFormat.uint4(Granularity.group(32)), arena);
+            Quantized noZeros = new Quantized(u4.format(), u4.q(), u4.scales(), null);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(noZeros, DType.F32, arena));
+            assertEquals("zeros is null but U4 needs zero points", e.getMessage());
+        }
+        Tensor closed;
+        try (Arena arena = Arena.ofConfined()) {
+            closed = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 32);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            var e = assertThrows(IllegalStateException.class, () -> Quantizer.quantize(closed, QuantFormat.int8(Granularity.PER_ROW), arena));
+            assertTrue(e.getMessage().startsWith("x is closed"), e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** One code per element, unpacking 4-bit types (low nibble = even column). */
+    static int[] codes(Quantized q) {
+        byte[] raw = q.q().toByteArray();
+        DType t = q.format().qtype();
+        int n = (int) q.q().numel();
+        int[] c = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (t.isPacked()) c[i] = (raw[i / 2] >> ((i & 1) * 4)) & 0xf;
+            else if (t == DType.I8) c[i] = raw[i];
+            else c[i] = raw[i] & 0xff;
+        }
+        return c;
+    }
+
+    static int[] scaleBits(Quantized q) {
+        if (q.scales().dtype() == DType.F32) {
+            float[] s = q.scales().toFloatArray();
+            int[] b = new int[s.length];
+            for (int i = 0; i < s.length; i++) b[i] = Float.floatToRawIntBits(s[i]);
+            return b;
+        }
+        short[] s = q.scales().toShortArray();
+        int[] b = new int[s.length];
+        for (int i = 0; i < s.length; i++) b[i] = s[i] & 0xffff;
+        return b;
+    }
+
+    static int[] bits(float[] scales, DType t) {
+        int[] b = new int[scales.length];
+        for (int i = 0; i < scales.length; i++) {
+            b[i] = switch (t) {
+                case F16 -> FloatFormats.F16.encode(scales[i]);
+                case BF16 -> FloatFormats.BF16.encode(scales[i]);
+                default -> Float.floatToRawIntBits(scales[i]);
+            };
+        }
+        return b;
+    }
+
+    static float[] zeros(Quantized q) {
+        long gc = q.scales().dim(1);
+        long gr = q.scales().dim(0);
+        float[] z = new float[(int) (gr * gc)];
+        if (q.zeros().dtype() == DType.F16) {
+            short[] s = q.zeros().toShortArray();
+            for (int i = 0; i < z.length; i++) z[i] = FloatFormats.F16.decode(s[i] & 0xffff);
+        } else {
+            byte[] raw = q.zeros().toByteArray();
+            long stride = (gc + 1) / 2;
+            for (int r = 0; r < gr; r++) {
+                for (int c = 0; c < gc; c++) z[(int) (r * gc + c)] = (raw[(int) (r * stride + c / 2)] >> ((c & 1) * 4)) & 0xf;
+            }
+        }
+        return z;
+    }
+
+    static double sse(float[] x, float[] y) {
+        double s = 0;
+        for (int i = 0; i < x.length; i++) s += (double) (x[i] - y[i]) * (x[i] - y[i]);
+        return s;
+    }
+}

@@ -1,0 +1,52 @@
+// OCP FP8 formats, bit-exact and shared by every backend.
+//   E4M3 ("E4M3FN"): bias 7, no Inf, max 448 (0x7E), NaN = S.1111.111, min subnormal 2^-9.
+//   E5M2: bias 15, IEEE-like (Inf = S.11111.00), max 57344 (0x7B), min subnormal 2^-16.
+// Encoding rounds to nearest even and matches CUDA's __nv_cvt_float_to_fp8 (checked by
+// native/tests/fp8_oracle_test.cpp against cuda_fp8.h): NaN -> 0x7F; past the overflow
+// midpoint -> signed max (saturate) or NaN/Inf (not saturating).
+#pragma once
+#include "half.h"
+
+namespace lb {
+
+LB_HD uint8_t f32_to_e4m3(float x, bool saturate) {
+  const uint32_t u = float_bits(x);
+  const uint32_t sign = (u >> 24) & 0x80u;
+  const uint32_t a = u & kF32AbsMask;
+  if (a > kF32Inf) return 0x7f;
+  // 464 = 448 + half an ulp: a tie there rounds to 448 (even mantissa); beyond overflows.
+  if (a > 0x43e80000u) return static_cast<uint8_t>(sign | (saturate ? 0x7eu : 0x7fu));
+  if (a >= 0x3c800000u) {  // >= 2^-6: normal; round the 20 dropped mantissa bits to even
+    const uint32_t r = a + 0x7ffffu + ((a >> 20) & 1u);
+    return static_cast<uint8_t>(sign | ((r >> 20) - (120u << 3)));  // re-bias 127 -> 7
+  }
+  // Subnormal: a multiple of 2^-9, exact in float; 8 * 2^-9 rounds up into the min normal.
+  return static_cast<uint8_t>(sign | static_cast<uint32_t>(rint_even(bits_float(a) * 512.0f)));
+}
+
+LB_HD uint8_t f32_to_e5m2(float x, bool saturate) {
+  const uint32_t u = float_bits(x);
+  const uint32_t sign = (u >> 24) & 0x80u;
+  const uint32_t a = u & kF32AbsMask;
+  if (a > kF32Inf) return 0x7f;
+  // 61440 = 57344 + half an ulp: a tie there rounds up (odd mantissa), i.e. overflows.
+  if (a >= 0x47700000u) return static_cast<uint8_t>(sign | (saturate ? 0x7bu : 0x7cu));
+  if (a >= 0x38800000u) {  // >= 2^-14: normal
+    const uint32_t r = a + 0xfffffu + ((a >> 21) & 1u);
+    return static_cast<uint8_t>(sign | ((r >> 21) - (112u << 2)));  // re-bias 127 -> 15
+  }
+  return static_cast<uint8_t>(sign | static_cast<uint32_t>(rint_even(bits_float(a) * 65536.0f)));
+}
+
+LB_HD float e4m3_to_f32(uint8_t b) {
+  const uint32_t sign = static_cast<uint32_t>(b & 0x80u) << 24;
+  const uint32_t e = (b >> 3) & 0xfu, m = b & 7u;
+  if ((b & 0x7fu) == 0x7fu) return bits_float(sign | kF32Inf | kF32QuietBit);
+  if (e == 0) return bits_float(sign | float_bits(static_cast<float>(m) * 0.001953125f));  // m * 2^-9
+  return bits_float(sign | ((e + 120u) << 23) | (m << 20));
+}
+
+// E5M2 is the top byte of an IEEE binary16.
+LB_HD float e5m2_to_f32(uint8_t b) { return f16_bits_to_f32(static_cast<uint16_t>(b << 8)); }
+
+}  // namespace lb

@@ -1,0 +1,191 @@
+// lb_quantize / lb_dequantize on the CPU: block statistics, block parameters (with the optional
+// MSE clip search), then the rows, each step spread over the pool. Rows of F16/BF16 are widened
+// to f32 (and narrowed back) with the convert family's kernels.
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstring>
+#include <vector>
+
+#include "../../core/cpu_features.h"
+#include "../../core/error.h"
+#include "../../core/thread_pool.h"
+#include "../convert/convert.h"
+#include "quant.h"
+
+namespace lb::cpu {
+namespace {
+
+QuantRowKernels row_kernels() {
+  switch (current_isa()) {
+    case LB_ISA_AVX512: return quant_row_kernels_avx512();
+    case LB_ISA_AVX2: return quant_row_kernels_avx2();
+    default: return quant_row_kernels_scalar();
+  }
+}
+
+bool is_packed(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
+int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }  // F32, F16, BF16 rows
+
+// Rows of a [rows, cols] F32/F16/BF16 matrix as f32, converted into `buf` when needed.
+struct FloatRows {
+  const char *base;
+  lb_dtype dtype;
+  int64_t cols;
+  ConvertFn to_f32;
+
+  // Elements [c0, c0 + n) of row r.
+  const float *segment(int64_t r, int64_t c0, int64_t n, std::vector<float> &buf) const {
+    const char *src = base + (r * cols + c0) * elem_size(dtype);
+    if (dtype == LB_DTYPE_F32) return reinterpret_cast<const float *>(src);
+    buf.resize(static_cast<size_t>(n));
+    to_f32(src, buf.data(), n);
+    return buf.data();
+  }
+
+  const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
+};
+
+int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(cols, 1)); }
+
+// Records the smallest failing block index (row-major), so the error names the first one.
+void note_failure(std::atomic<int64_t> &first, int64_t block) {
+  int64_t cur = first.load(std::memory_order_relaxed);
+  while (block < cur && !first.compare_exchange_weak(cur, block, std::memory_order_relaxed)) {
+  }
+}
+
+// Sum of squared errors of block (rb, cb) under b, in row-major order (as the CUDA backend).
+float block_error(const lb_quant_params &p, const FloatRows &in, int64_t rb, int64_t cb, const BlockParams &b,
+                  std::vector<float> &buf) {
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  float sum = 0.0f;
+  for (int64_t r = rb * p.block_rows; r < (rb + 1) * p.block_rows; ++r) {
+    const float *x = in.segment(r, cb * p.block_cols, p.block_cols, buf);
+    for (int64_t c = 0; c < p.block_cols; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
+  }
+  return sum;
+}
+
+}  // namespace
+
+lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
+                   void *scales, void *zeros) {
+  const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
+  const QuantRowKernels k = row_kernels();
+  const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
+  const bool packed = is_packed(p.qtype);
+
+  // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
+  std::vector<float> lo(static_cast<size_t>(rows * C), 0.0f), hi(lo.size(), 0.0f);
+  std::atomic<int64_t> bad_input{INT64_MAX};
+  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float *row = in.row(r, buf);
+      for (int64_t cb = 0; cb < C; ++cb) {
+        if (!k.minmax(row + cb * bc, bc, &lo[r * C + cb], &hi[r * C + cb])) note_failure(bad_input, (r / br) * C + cb);
+      }
+    }
+  });
+  if (int64_t b = bad_input.load(); b != INT64_MAX) {
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
+                (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
+                (long long)(b % C * bc), (long long)(b % C * bc + bc - 1));
+  }
+
+  // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
+  std::vector<BlockParams> params(static_cast<size_t>(R * C));
+  std::atomic<int64_t> bad_scale{INT64_MAX};
+  const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
+  parallel_for(R * C, block_grain, [&](int64_t b0, int64_t b1) {
+    std::vector<float> buf;
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t rb = b / C, cb = b % C;
+      float l = 0.0f, h = 0.0f;
+      for (int64_t r = rb * br; r < rb * br + br; ++r) {
+        l = std::min(l, lo[r * C + cb]);
+        h = std::max(h, hi[r * C + cb]);
+      }
+      BlockParams best = block_params(p, l, h, 1.0f);
+      if ((p.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
+        float best_err = block_error(p, in, rb, cb, best, buf);
+        for (int i = 1; i < kMseSteps; ++i) {
+          const BlockParams cand = block_params(p, l, h, mse_clip_ratio(i));
+          const float err = block_error(p, in, rb, cb, cand, buf);
+          if (err < best_err) {
+            best_err = err;
+            best = cand;
+          }
+        }
+      }
+      if (!(__builtin_fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
+      params[b] = best;
+    }
+  });
+  if (int64_t b = bad_scale.load(); b != INT64_MAX) {
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: the scale of block (%lld, %lld) overflows %s; use F32 scales",
+                (long long)(b / C), (long long)(b % C), dtype_name(p.scale_dtype));
+  }
+
+  // 3. Scales and zero points.
+  for (int64_t b = 0; b < R * C; ++b) {
+    const uint32_t bits = scale_store_bits(params[b].scale, p.scale_dtype);
+    if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
+    else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
+  }
+  if (p.qtype == LB_DTYPE_U4) {
+    if (p.zero_dtype == LB_DTYPE_F16) {
+      for (int64_t b = 0; b < R * C; ++b) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(params[b].zero);
+    } else {
+      const int64_t stride = (C + 1) / 2;
+      auto *z = static_cast<uint8_t *>(zeros);
+      std::memset(z, 0, static_cast<size_t>(R * stride));
+      for (int64_t b = 0; b < R * C; ++b) {
+        const int64_t rb = b / C, cb = b % C;
+        z[rb * stride + cb / 2] |= static_cast<uint8_t>(static_cast<uint32_t>(params[b].zero) << ((cb & 1) * 4));
+      }
+    }
+  }
+
+  // 4. The codes, row by row.
+  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf;
+    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
+    for (int64_t r = r0; r < r1; ++r) {
+      const float *row = in.row(r, buf);
+      uint8_t *out = packed ? codes.data() : static_cast<uint8_t *>(q) + r * cols;
+      for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[(r / br) * C + cb], out + cb * bc);
+      if (packed) k.pack_nibbles(codes.data(), cols, static_cast<uint8_t *>(q) + r * (cols / 2));
+    }
+  });
+  return LB_OK;
+}
+
+lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
+                     int64_t cols, void *y, lb_dtype y_dtype) {
+  const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
+  const QuantRowKernels k = row_kernels();
+  const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
+  const bool packed = is_packed(p.qtype);
+  std::vector<BlockParams> params(static_cast<size_t>(R * C));
+  for (int64_t b = 0; b < R * C; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
+
+  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
+    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
+    for (int64_t r = r0; r < r1; ++r) {
+      const uint8_t *in = static_cast<const uint8_t *>(q) + (packed ? r * (cols / 2) : r * cols);
+      if (packed) {
+        k.unpack_nibbles(in, cols, codes.data());
+        in = codes.data();
+      }
+      float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
+      for (int64_t cb = 0; cb < C; ++cb) k.dequantize_codes(in + cb * bc, bc, p.qtype, &params[(r / br) * C + cb], out + cb * bc);
+      if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
+    }
+  });
+  return LB_OK;
+}
+
+}  // namespace lb::cpu

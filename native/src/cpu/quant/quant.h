@@ -1,0 +1,30 @@
+// CPU backend of the quant family. Row kernels (one ISA each, on f32 rows) do the element work;
+// dispatch.cpp schedules blocks and rows over the pool and converts F16/BF16 rows to f32 with the
+// convert family's kernels.
+#pragma once
+#include <stdint.h>
+
+#include "../../common/quant.h"
+
+namespace lb::cpu {
+
+struct QuantRowKernels {
+  // Widens [lo, hi] by the n values (lo/hi start at 0); false if any value is NaN or Inf.
+  bool (*minmax)(const float *x, int64_t n, float *lo, float *hi);
+  // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
+  void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
+  void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
+  void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
+  void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
+};
+
+QuantRowKernels quant_row_kernels_scalar();
+QuantRowKernels quant_row_kernels_avx2();
+QuantRowKernels quant_row_kernels_avx512();
+
+lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
+                   void *scales, void *zeros);
+lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
+                     int64_t cols, void *y, lb_dtype y_dtype);
+
+}  // namespace lb::cpu

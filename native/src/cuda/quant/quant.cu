@@ -1,0 +1,182 @@
+// Quantize / dequantize on CUDA in four simple kernels:
+//   1. range:  one thread per (row, block column) scans its block_cols values and merges the
+//              range into the block's with integer atomics (exact: min/max commute);
+//   2. params: one thread per block computes scale/zero with common/quant.h; the MSE clip search
+//              runs sequentially in the CPU's order so both backends pick the same clip;
+//   3. zeros:  one thread per byte of packed U4 zero points;
+//   4. codes:  one thread per output byte (two values for I4/U4).
+// This is the correctness-first version: per-tensor and per-column ranges (long scans per thread)
+// are slow; a warp-per-block reduction is the planned speed-up once it can be measured on a GPU.
+#include <cstdint>
+
+#include "../../common/quant.h"
+#include "../../core/error.h"
+#include "../runtime/runtime.h"
+#include "quant.cuh"
+
+namespace lb::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+__device__ __forceinline__ float load_float(const void *x, lb_dtype t, int64_t i) {
+  if (t == LB_DTYPE_F16) return f16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
+  if (t == LB_DTYPE_BF16) return bf16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
+  return static_cast<const float *>(x)[i];
+}
+
+__device__ __forceinline__ void store_float(void *y, lb_dtype t, int64_t i, float v) {
+  if (t == LB_DTYPE_F16) static_cast<uint16_t *>(y)[i] = f32_to_f16_bits(v);
+  else if (t == LB_DTYPE_BF16) static_cast<uint16_t *>(y)[i] = f32_to_bf16_bits(v);
+  else static_cast<float *>(y)[i] = v;
+}
+
+__device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
+  atomicMin(first, static_cast<unsigned long long>(block));
+}
+
+// neg_lo[b] / hi[b] hold the bits of -lo and hi (both >= 0, so integer max == float max).
+__global__ void range_kernel(const void *x, lb_dtype t, int64_t rows, int64_t cols, int64_t br, int64_t bc,
+                             unsigned int *neg_lo, unsigned int *hi, unsigned long long *bad) {
+  const int64_t C = cols / bc;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * C) return;
+  const int64_t r = i / C, cb = i % C;
+  float l = 0.0f, h = 0.0f;
+  bool finite = true;
+  for (int64_t c = cb * bc; c < cb * bc + bc; ++c) {
+    const float v = load_float(x, t, r * cols + c);
+    l = v < l ? v : l;
+    h = v > h ? v : h;
+    finite &= fabsf(v) <= 3.40282347e38f;
+  }
+  const int64_t b = (r / br) * C + cb;
+  if (!finite) note_failure(bad, b);
+  atomicMax(&neg_lo[b], float_bits(-l));
+  atomicMax(&hi[b], float_bits(h));
+}
+
+__global__ void params_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t cols, int64_t blocks,
+                              const unsigned int *neg_lo, const unsigned int *hi, BlockParams *out, void *scales,
+                              void *zeros_f16, unsigned long long *bad_scale) {
+  const int64_t b = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (b >= blocks) return;
+  const int64_t C = cols / p.block_cols, rb = b / C, cb = b % C;
+  const float l = -bits_float(neg_lo[b]), h = bits_float(hi[b]);
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  BlockParams best = block_params(p, l, h, 1.0f);
+  if ((p.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
+    float best_err = 0.0f;
+    for (int i = 0; i < kMseSteps; ++i) {
+      const BlockParams cand = i == 0 ? best : block_params(p, l, h, mse_clip_ratio(i));
+      float err = 0.0f;
+      for (int64_t r = rb * p.block_rows; r < (rb + 1) * p.block_rows; ++r)
+        for (int64_t c = cb * p.block_cols; c < (cb + 1) * p.block_cols; ++c)
+          err = add_rn(err, squared_error(load_float(x, t, r * cols + c), p.qtype, cand, restrict_range));
+      if (i == 0 || err < best_err) {
+        best_err = err;
+        best = cand;
+      }
+    }
+  }
+  if (!(fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
+  out[b] = best;
+  const uint32_t bits = scale_store_bits(best.scale, p.scale_dtype);
+  if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
+  else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
+  if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(zeros_f16)[b] = f32_to_f16_bits(best.zero);
+}
+
+__global__ void pack_zeros_kernel(const BlockParams *params, int64_t R, int64_t C, uint8_t *zeros) {
+  const int64_t stride = (C + 1) / 2;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= R * stride) return;
+  const int64_t rb = i / stride, c0 = (i % stride) * 2;
+  uint32_t byte = static_cast<uint32_t>(params[rb * C + c0].zero);
+  if (c0 + 1 < C) byte |= static_cast<uint32_t>(params[rb * C + c0 + 1].zero) << 4;
+  zeros[i] = static_cast<uint8_t>(byte);
+}
+
+// One thread per output byte: `per` values (2 for I4/U4, else 1).
+__global__ void codes_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+                             const BlockParams *params, uint8_t *q) {
+  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * cols / per) return;
+  const int64_t C = cols / p.block_cols;
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  uint32_t byte = 0;
+  for (int j = 0; j < per; ++j) {
+    const int64_t e = i * per + j, r = e / cols, c = e % cols;
+    const BlockParams b = params[(r / p.block_rows) * C + c / p.block_cols];
+    const int32_t v = quantize_value(load_float(x, t, e), p.qtype, b, restrict_range);
+    byte |= (per == 2 ? nibble_of(v) : (static_cast<uint32_t>(v) & 0xffu)) << (4 * j);
+  }
+  q[i] = static_cast<uint8_t>(byte);
+}
+
+__global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *scales, const void *zeros, int64_t rows,
+                               int64_t cols, void *y, lb_dtype yt) {
+  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= rows * cols / per) return;
+  const int64_t C = cols / p.block_cols;
+  const uint32_t byte = q[i];
+  for (int j = 0; j < per; ++j) {
+    const int64_t e = i * per + j, r = e / cols, c = e % cols;
+    const BlockParams b = stored_params(p, scales, zeros, r / p.block_rows, c / p.block_cols, C);
+    const int32_t v = per == 2 ? value_of_nibble((byte >> (4 * j)) & 0xfu, p.qtype)
+                               : (p.qtype == LB_DTYPE_I8 ? static_cast<int32_t>(static_cast<int8_t>(byte)) : static_cast<int32_t>(byte));
+    store_float(y, yt, e, dequantize_value(v, p.qtype, b));
+  }
+}
+
+unsigned int grid_for(int64_t n) { return static_cast<unsigned int>((n + kThreads - 1) / kThreads); }
+
+}  // namespace
+
+lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
+                   void *scales, void *zeros, lb_stream stream, cudaStream_t s) {
+  static const char *fn = "lb_quantize";
+  const int64_t R = rows / p.block_rows, C = cols / p.block_cols, blocks = R * C;
+  // Scratch: ranges (2 x uint per block), parameters, and the two failure indices.
+  const size_t range_bytes = static_cast<size_t>(blocks) * 2 * sizeof(unsigned int);
+  const size_t bytes = range_bytes + static_cast<size_t>(blocks) * sizeof(BlockParams) + 2 * sizeof(unsigned long long);
+  char *scratch = nullptr;
+  if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&scratch), bytes, s), fn, "cudaMallocAsync")) return st;
+  auto *neg_lo = reinterpret_cast<unsigned int *>(scratch);
+  auto *hi = neg_lo + blocks;
+  auto *params = reinterpret_cast<BlockParams *>(scratch + range_bytes);
+  auto *bad = reinterpret_cast<unsigned long long *>(params + blocks);
+  cudaMemsetAsync(scratch, 0, range_bytes, s);
+  cudaMemsetAsync(bad, 0xff, 2 * sizeof(unsigned long long), s);
+  range_kernel<<<grid_for(rows * C), kThreads, 0, s>>>(x, x_dtype, rows, cols, p.block_rows, p.block_cols, neg_lo, hi, bad);
+  params_kernel<<<grid_for(blocks), kThreads, 0, s>>>(p, x, x_dtype, cols, blocks, neg_lo, hi, params, scales, zeros, bad + 1);
+  if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4)
+    pack_zeros_kernel<<<grid_for(R * ((C + 1) / 2)), kThreads, 0, s>>>(params, R, C, static_cast<uint8_t *>(zeros));
+  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  codes_kernel<<<grid_for(rows * cols / per), kThreads, 0, s>>>(p, x, x_dtype, rows, cols, params, static_cast<uint8_t *>(q));
+  unsigned long long host_bad[2];
+  cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s);
+  cudaFreeAsync(scratch, s);
+  if (lb_status st = check(cudaGetLastError(), fn, "kernel launch")) return st;
+  if (lb_status st = check(cudaStreamSynchronize(s), fn, "kernel execution")) return st;
+  (void)stream;
+  if (host_bad[0] != ~0ull)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: x has NaN or Inf in block (%lld, %lld)", fn, (long long)(host_bad[0] / C),
+                (long long)(host_bad[0] % C));
+  if (host_bad[1] != ~0ull)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: the scale of block (%lld, %lld) overflows %s; use F32 scales", fn,
+                (long long)(host_bad[1] / C), (long long)(host_bad[1] % C), dtype_name(p.scale_dtype));
+  return LB_OK;
+}
+
+lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
+                     int64_t cols, void *y, lb_dtype y_dtype, lb_stream stream, cudaStream_t s) {
+  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  dequant_kernel<<<grid_for(rows * cols / per), kThreads, 0, s>>>(p, static_cast<const uint8_t *>(q), scales, zeros, rows,
+                                                                   cols, y, y_dtype);
+  return finish_launch("lb_dequantize", stream);
+}
+
+}  // namespace lb::cuda

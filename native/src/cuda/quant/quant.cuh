@@ -1,0 +1,17 @@
+// CUDA backend of the quant family. Same block semantics and per-element helpers
+// (common/quant.h) as the CPU backend, hence the same bits.
+#pragma once
+#include <cuda_runtime_api.h>
+
+#include "lowbit.h"
+
+namespace lb::cuda {
+
+// Both validate nothing (the C ABI layer did) and expect the device to be current. quantize
+// waits for `s` before returning: it reads back the NaN/Inf and scale-overflow checks.
+lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
+                   void *scales, void *zeros, lb_stream stream, cudaStream_t s);
+lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
+                     int64_t cols, void *y, lb_dtype y_dtype, lb_stream stream, cudaStream_t s);
+
+}  // namespace lb::cuda
