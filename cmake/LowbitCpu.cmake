@@ -3,9 +3,9 @@
 # them is made at run time (core/cpu_features.cpp). Never -march=native: the library ships
 # in a jar and must run on any x86-64.
 set(LOWBIT_AVX2_FLAGS -mavx2 -mfma -mf16c)
-# -Wno-maybe-uninitialized: GCC 12 warns inside its own avx512fintrin.h (_mm512_undefined_*).
+# -Wno-(maybe-)uninitialized: GCC 12 warns inside its own avx512fintrin.h (_mm512_undefined_*).
 set(LOWBIT_AVX512_FLAGS ${LOWBIT_AVX2_FLAGS} -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mavx512bf16
-    -Wno-maybe-uninitialized)
+    -Wno-maybe-uninitialized -Wno-uninitialized)
 
 # lowbit_isa_sources(<target> <dir>...): adds <dir>/*.cpp to <target> and gives the
 # avx2.cpp / avx512.cpp files of each directory their flags.

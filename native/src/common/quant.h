@@ -46,8 +46,9 @@ LB_HD float qmax_of(lb_dtype qtype) {
 
 // Scale (and zero) of a block whose values lie in [lo, hi] (lo <= 0 <= hi), clipped by `clip`.
 LB_HD BlockParams block_params(const lb_quant_params &p, float lo, float hi, float clip) {
-  lo = mul_rn(lo, clip);
-  hi = mul_rn(hi, clip);
+  // + 0: a -0.0 bound becomes +0.0, whichever sign of zero a backend's min/max kept.
+  lo = add_rn(mul_rn(lo, clip), 0.0f);
+  hi = add_rn(mul_rn(hi, clip), 0.0f);
   const float amax = -lo > hi ? -lo : hi;
   float s;
   if (p.qtype == LB_DTYPE_U4) {

@@ -1,11 +1,92 @@
-// Quant row kernels compiled for the avx512 variant (see kernels.inc).
+// Quant row kernels for AVX-512: the hot loops by hand (16 lanes, masked tails), the rest from
+// kernels.inc. Every lane does the scalar path's operations in the same order (one rounding each),
+// so the codes are identical to common/quant.h; the tests check this against the scalar variant.
+#include <immintrin.h>
+
 #include "quant.h"
 
 namespace lb::cpu {
 namespace {
+#include "../simd/fp8_avx512.h"
 #include "kernels.inc"
+
+inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
+
+bool minmax16(const float *x, int64_t n, float *lo_io, float *hi_io) {
+  __m512 lo = _mm512_set1_ps(*lo_io), hi = _mm512_set1_ps(*hi_io);
+  __mmask16 bad = 0;
+  const __m512 big = _mm512_set1_ps(3.40282347e38f);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);  // masked-off lanes read 0: neutral
+    lo = _mm512_min_ps(lo, v);
+    hi = _mm512_max_ps(hi, v);
+    bad |= _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(v), big, _CMP_NLE_UQ);  // > max or NaN
+  }
+  *lo_io = _mm512_reduce_min_ps(lo);
+  *hi_io = _mm512_reduce_max_ps(hi);
+  return bad == 0;
+}
+
+// 16 codes (low byte of each lane) of 16 values.
+inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, __m512 low, __m512 high) {
+  switch (qtype) {
+    case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true);
+    case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true);
+    default: {
+      __m512 t = _mm512_mul_ps(v, inv);
+      if (qtype == LB_DTYPE_U4) t = _mm512_add_ps(t, zero);
+      t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      t = _mm512_min_ps(_mm512_max_ps(t, low), high);
+      const __m512i q = _mm512_cvtps_epi32(t);
+      return qtype == LB_DTYPE_I8 ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
+    }
+  }
+}
+
+void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes) {
+  const lb_dtype t = p->qtype;
+  const bool restrict_range = (p->flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  const float lim = t == LB_DTYPE_I8 ? 127.0f : t == LB_DTYPE_U4 ? 15.0f : 7.0f;
+  const float low = t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f;
+  const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
+  const __m512 vlow = _mm512_set1_ps(low), vhigh = _mm512_set1_ps(lim);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m512i c = codes16(_mm512_maskz_loadu_ps(m, x + i), t, inv, zero, vlow, vhigh);
+    _mm_mask_storeu_epi8(codes + i, m, _mm512_cvtepi32_epi8(c));
+  }
+}
+
+void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
+  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = tail_mask(n - i);
+    const __m128i bytes = _mm_maskz_loadu_epi8(m, codes + i);
+    __m512 v;
+    switch (qtype) {
+      case LB_DTYPE_FP8_E4M3: v = e4m3_decode16(_mm512_cvtepu8_epi32(bytes)); break;
+      case LB_DTYPE_FP8_E5M2: v = e5m2_decode16(_mm512_cvtepu8_epi32(bytes)); break;
+      case LB_DTYPE_I8: v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)); break;
+      case LB_DTYPE_I4: {  // two's complement nibble: (c ^ 8) - 8
+        const __m512i c = _mm512_xor_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(8));
+        v = _mm512_cvtepi32_ps(_mm512_sub_epi32(c, _mm512_set1_epi32(8)));
+        break;
+      }
+      default: v = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), zero);  // U4
+    }
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, scale));
+  }
+}
+
 }  // namespace
 
-QuantRowKernels quant_row_kernels_avx512() { return row_kernels(); }
+QuantRowKernels quant_row_kernels_avx512() {
+  QuantRowKernels k = row_kernels();
+  k.minmax = minmax16;
+  k.quantize_codes = quantize_codes16;
+  k.dequantize_codes = dequantize_codes16;
+  return k;
+}
 
 }  // namespace lb::cpu

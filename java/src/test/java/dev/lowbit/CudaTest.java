@@ -1,6 +1,10 @@
 package dev.lowbit;
 
 import dev.lowbit.convert.Convert;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
 import dev.lowbit.reference.ConvertCases;
 import dev.lowbit.support.Gpu;
 import org.junit.jupiter.api.BeforeEach;
@@ -8,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -109,6 +114,54 @@ class CudaTest {
         }
         assertFalse(t.isAlive());
         assertThrows(IllegalStateException.class, () -> t.to(Device.CPU, Arena.global()));
+    }
+
+    @Test
+    void fp8ConvertEqualsCpuBitForBit() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] values = ConvertCases.randomBits(2_000_003, 21);
+            Tensor src = Tensor.of(arena, values, values.length);
+            for (DType fp8 : new DType[] {DType.FP8_E4M3, DType.FP8_E5M2}) {
+                Tensor codes = convertOn(Device.CPU, src, fp8, arena);
+                assertArrayEquals(codes.toByteArray(), convertOn(GPU, src, fp8, arena).toByteArray(), "F32 -> " + fp8);
+                Tensor sat = Tensor.allocate(arena, fp8, GPU, values.length);
+                Convert.convertSaturating(src.to(GPU, arena), sat);
+                Tensor satCpu = Tensor.allocate(arena, fp8, Device.CPU, values.length);
+                Convert.convertSaturating(src, satCpu);
+                assertArrayEquals(satCpu.toByteArray(), sat.to(Device.CPU, arena).toByteArray(), "saturating F32 -> " + fp8);
+                assertArrayEquals(bits(convertOn(Device.CPU, codes, DType.F32, arena).toFloatArray()),
+                        bits(convertOn(GPU, codes, DType.F32, arena).toFloatArray()), fp8 + " -> F32");
+            }
+        }
+    }
+
+    @Test
+    void quantizeEqualsCpuBitForBit() {
+        try (Arena arena = Arena.ofConfined()) {
+            float[] x = ConvertCases.randomBits(256 * 384, 3);
+            for (int i = 0; i < x.length; i++) if (!Float.isFinite(x[i]) || Math.abs(x[i]) > 1e30f) x[i] = i % 7;
+            Tensor host = Tensor.of(arena, x, 256, 384);
+            Tensor dev = host.to(GPU, arena);
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int8(Granularity.PER_COLUMN),
+                    QuantFormat.int4(Granularity.group(32)).withMseClip().withScaleDtype(DType.F32),
+                    QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F32),
+                    QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.fp8E5M2(Granularity.PER_TENSOR))) {
+                Quantized cpu = Quantizer.quantize(host, f, arena);
+                Quantized gpu = Quantizer.quantize(dev, f, arena);
+                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes " + f);
+                assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()), "scales " + f);
+                if (cpu.zeros() != null) {
+                    assertArrayEquals(cpu.zeros().toByteArray(), gpu.zeros().to(Device.CPU, arena).toByteArray(), "zeros " + f);
+                }
+                assertArrayEquals(bits(Quantizer.dequantize(cpu, DType.F32, arena).toFloatArray()),
+                        bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized " + f);
+            }
+            float[] bad = x.clone();
+            bad[300] = Float.NaN;
+            Tensor badDev = Tensor.of(arena, bad, 256, 384).to(GPU, arena);
+            var e = assertThrows(LowbitException.class, () -> Quantizer.quantize(badDev, QuantFormat.int8(Granularity.PER_ROW), arena));
+            assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (0, 0)"), e.getMessage());
+        }
     }
 
     private static Tensor convertOn(Device device, Tensor hostSrc, DType to, Arena arena) {

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class ConvertBench {
-    @Param({"F32>BF16", "F32>F16", "F16>F32"})
+    @Param({"F32>BF16", "F32>F16", "F16>F32", "F32>FP8_E4M3", "FP8_E4M3>F32"})
     public String pair;
 
     @Param({"AVX512", "AVX2", "SCALAR"})

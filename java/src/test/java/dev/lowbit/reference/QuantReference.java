@@ -65,8 +65,8 @@ public final class QuantReference {
     }
 
     static Params params(QuantFormat f, float lo, float hi, float clip) {
-        lo *= clip;
-        hi *= clip;
+        lo = lo * clip + 0f;  // -0 becomes +0, as in native/src/common/quant.h
+        hi = hi * clip + 0f;
         float amax = Math.max(-lo, hi);
         float s = switch (f.qtype()) {
             case U4 -> (hi - lo) / 15f;

@@ -1,0 +1,99 @@
+package dev.lowbit.bench;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Quantize and dequantize on the CPU (best ISA, all lowbit threads). Memory-bound: {@code bytes}
+ * counts the float data + codes + scales (+ zeros) once, so the rate divides by {@link Roof#hostCopy}
+ * of the same run. Default matrix 16384 × 16384 F32 = 1 GiB of floats.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Benchmark)
+public class QuantBench {
+    @Param({"int8-row", "int4-g128", "uint4-g128", "fp8e4m3-row", "fp8e4m3-block128"})
+    public String format;
+
+    @Param({"F32"})
+    public String dtype;
+
+    @Param({"16384"})
+    public long rows;
+
+    @Param({"16384"})
+    public long cols;
+
+    private Arena arena;
+    private Tensor x, y;
+    private Quantized q;
+    private long bytes;
+
+    static QuantFormat parse(String name) {
+        return switch (name) {
+            case "int8-row" -> QuantFormat.int8(Granularity.PER_ROW);
+            case "int4-g128" -> QuantFormat.int4(Granularity.group(128));
+            case "uint4-g128" -> QuantFormat.uint4(Granularity.group(128));
+            case "fp8e4m3-row" -> QuantFormat.fp8E4M3(Granularity.PER_ROW);
+            case "fp8e4m3-block128" -> QuantFormat.fp8E4M3(Granularity.block(128, 128));
+            default -> throw new IllegalArgumentException("unknown format " + name);
+        };
+    }
+
+    @Setup(Level.Trial)
+    public void setup() {
+        arena = Arena.ofShared();
+        DType t = DType.valueOf(dtype);
+        Tensor f32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, cols);
+        SplittableRandom rnd = new SplittableRandom(1);
+        for (long i = 0; i < rows * cols; i++) f32.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
+        x = t == DType.F32 ? f32 : Tensor.allocate(arena, t, Device.CPU, rows, cols);
+        if (t != DType.F32) dev.lowbit.convert.Convert.convert(f32, x);
+        q = Quantizer.quantize(x, parse(format), arena);
+        y = Tensor.allocate(arena, t, Device.CPU, rows, cols);
+        bytes = x.byteSize() + q.q().byteSize() + q.scales().byteSize() + (q.zeros() == null ? 0 : q.zeros().byteSize());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public void quantize(Roof.Traffic t) {
+        Quantizer.quantize(x, q, null);
+        t.bytes += bytes;
+    }
+
+    @Benchmark
+    public void dequantize(Roof.Traffic t) {
+        Quantizer.dequantize(q, y);
+        t.bytes += bytes;
+    }
+}

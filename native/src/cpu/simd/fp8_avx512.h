@@ -1,0 +1,54 @@
+// FP8 <-> f32 for 16 lanes with AVX-512, bit-identical to common/fp8.h (the tests compare every
+// ISA with the scalar path). Include only from files compiled with the AVX-512 flags, inside an
+// anonymous namespace.
+#pragma once
+#include <immintrin.h>
+
+inline __m512i fp8_i32(int v) { return _mm512_set1_epi32(v); }
+
+// Shared shape of both encoders: normal values round their dropped mantissa bits to even with
+// one integer add; subnormals are a multiple of the smallest step, rounded in float.
+template <int kShift, int kMinNormal, int kRebias, int kOverflowAt, int kMaxCode, int kOverflowCode>
+inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool overflow_inclusive) {
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(u, 24), fp8_i32(0x80));
+  const __m512i a = _mm512_and_si512(u, fp8_i32(0x7fffffff));
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(a, kShift), fp8_i32(1));
+  const __m512i r = _mm512_add_epi32(a, _mm512_add_epi32(fp8_i32((1 << (kShift - 1)) - 1), lsb));
+  const __m512i normal = _mm512_sub_epi32(_mm512_srli_epi32(r, kShift), fp8_i32(kRebias));
+  const __m512 scaled = _mm512_mul_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(subnormal_scale));
+  const __m512i sub = _mm512_cvtps_epi32(_mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  __m512i code = _mm512_mask_blend_epi32(_mm512_cmpge_epi32_mask(a, fp8_i32(kMinNormal)), sub, normal);
+  const __mmask16 over = overflow_inclusive ? _mm512_cmpge_epi32_mask(a, fp8_i32(kOverflowAt)) : _mm512_cmpgt_epi32_mask(a, fp8_i32(kOverflowAt));
+  code = _mm512_mask_mov_epi32(code, over, fp8_i32(saturate ? kMaxCode : kOverflowCode));
+  code = _mm512_or_si512(code, sign);
+  return _mm512_mask_mov_epi32(code, _mm512_cmpgt_epi32_mask(a, fp8_i32(0x7f800000)), fp8_i32(0x7f));  // NaN
+}
+
+// E4M3: > 464 overflows (a tie at 464 rounds to 448), normal from 2^-6, subnormal step 2^-9.
+inline __m512i e4m3_encode16(__m512 x, bool saturate) {
+  return fp8_encode<20, 0x3c800000, 120 << 3, 0x43e80000, 0x7e, 0x7f>(x, saturate, 512.0f, false);
+}
+
+// E5M2: >= 61440 overflows (a tie rounds up), normal from 2^-14, subnormal step 2^-16.
+inline __m512i e5m2_encode16(__m512 x, bool saturate) {
+  return fp8_encode<21, 0x38800000, 112 << 2, 0x47700000, 0x7b, 0x7c>(x, saturate, 65536.0f, true);
+}
+
+// Codes in the low byte of 32-bit lanes -> values. E4M3 via binary16: its fields, shifted into
+// place, are a binary16 of value * 2^-8 (subnormals included), so widen and scale by 256.
+inline __m512 e4m3_decode16(__m512i b) {
+  const __m512i h = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b, fp8_i32(0x7f)), 7),
+                                    _mm512_slli_epi32(_mm512_and_si512(b, fp8_i32(0x80)), 8));
+  const __m512 v = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(h)), _mm512_set1_ps(256.0f));
+  const __mmask16 nan = _mm512_cmpeq_epi32_mask(_mm512_and_si512(b, fp8_i32(0x7f)), fp8_i32(0x7f));
+  const __m512i nan_bits = _mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b, fp8_i32(0x80)), 24), fp8_i32(0x7fc00000));
+  return _mm512_mask_mov_ps(v, nan, _mm512_castsi512_ps(nan_bits));
+}
+
+// E5M2 is the top byte of a binary16; NaNs get the quiet bit like common/half.h.
+inline __m512 e5m2_decode16(__m512i b) {
+  const __m512 v = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_slli_epi32(b, 8)));
+  const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+  return _mm512_mask_or_ps(v, nan, v, _mm512_castsi512_ps(fp8_i32(0x00400000)));
+}
