@@ -12,16 +12,25 @@ namespace {
 
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
 
+// Loops run whole vectors unmasked and only the tail masked: masked stores are slow on some
+// cores (AMD Zen 4), and a constant full mask is not always turned into a plain store.
 bool minmax16(const float *x, int64_t n, float *lo_io, float *hi_io) {
   __m512 lo = _mm512_set1_ps(*lo_io), hi = _mm512_set1_ps(*hi_io);
   __mmask16 bad = 0;
   const __m512 big = _mm512_set1_ps(3.40282347e38f);
-  for (int64_t i = 0; i < n; i += 16) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    lo = _mm512_min_ps(lo, v);
+    hi = _mm512_max_ps(hi, v);
+    bad |= _mm512_cmp_ps_mask(_mm512_abs_ps(v), big, _CMP_NLE_UQ);  // > max or NaN
+  }
+  if (i < n) {
     const __mmask16 m = tail_mask(n - i);
     const __m512 v = _mm512_maskz_loadu_ps(m, x + i);  // masked-off lanes read 0: neutral
     lo = _mm512_min_ps(lo, v);
     hi = _mm512_max_ps(hi, v);
-    bad |= _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(v), big, _CMP_NLE_UQ);  // > max or NaN
+    bad |= _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(v), big, _CMP_NLE_UQ);
   }
   *lo_io = _mm512_reduce_min_ps(lo);
   *hi_io = _mm512_reduce_max_ps(hi);
@@ -51,18 +60,18 @@ void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const
   const float low = t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f;
   const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
   const __m512 vlow = _mm512_set1_ps(low), vhigh = _mm512_set1_ps(lim);
-  for (int64_t i = 0; i < n; i += 16) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(codes + i), _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + i), t, inv, zero, vlow, vhigh)));
+  }
+  if (i < n) {
     const __mmask16 m = tail_mask(n - i);
     const __m512i c = codes16(_mm512_maskz_loadu_ps(m, x + i), t, inv, zero, vlow, vhigh);
     _mm_mask_storeu_epi8(codes + i, m, _mm512_cvtepi32_epi8(c));
   }
 }
 
-void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
-  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
-  for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m128i bytes = _mm_maskz_loadu_epi8(m, codes + i);
+inline __m512 values16(__m128i bytes, lb_dtype qtype, __m512 zero) {
     __m512 v;
     switch (qtype) {
       case LB_DTYPE_FP8_E4M3: v = e4m3_decode16(_mm512_cvtepu8_epi32(bytes)); break;
@@ -75,7 +84,19 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
       }
       default: v = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), zero);  // U4
     }
-    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(v, scale));
+    return v;
+}
+
+void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
+  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + i));
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(values16(bytes, qtype, zero), scale));
+  }
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(values16(_mm_maskz_loadu_epi8(m, codes + i), qtype, zero), scale));
   }
 }
 

@@ -67,6 +67,65 @@ float block_error(const lb_quant_params &p, const FloatRows &in, int64_t rb, int
   return sum;
 }
 
+
+void store_scale(const lb_quant_params &p, void *scales, int64_t b, float s) {
+  const uint32_t bits = scale_store_bits(s, p.scale_dtype);
+  if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
+  else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
+}
+
+lb_status report(const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t bad_scale) {
+  const int64_t br = p.block_rows, bc = p.block_cols;
+  if (bad_input != INT64_MAX) {
+    const int64_t b = bad_input;
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
+                (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
+                (long long)(b % C * bc), (long long)(b % C * bc + bc - 1));
+  }
+  if (bad_scale != INT64_MAX) {
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: the scale of block (%lld, %lld) overflows %s; use F32 scales",
+                (long long)(bad_scale / C), (long long)(bad_scale % C), dtype_name(p.scale_dtype));
+  }
+  return LB_OK;
+}
+
+// Blocks within one row (per row, per group, 1 x 128) and no clip search: each row is read once,
+// while it is in cache: range, parameters, scale, zero point and codes, block after block.
+lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, const FloatRows &in, int64_t rows,
+                           int64_t cols, void *q, void *scales, void *zeros) {
+  const int64_t bc = p.block_cols, C = cols / bc;
+  const bool packed = is_packed(p.qtype);
+  std::atomic<int64_t> bad_input{INT64_MAX}, bad_scale{INT64_MAX};
+  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf;
+    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
+    for (int64_t r = r0; r < r1; ++r) {
+      const float *row = in.row(r, buf);
+      uint8_t *out = packed ? codes.data() : static_cast<uint8_t *>(q) + r * cols;
+      for (int64_t cb = 0; cb < C; ++cb) {
+        const int64_t b = r * C + cb;
+        float lo = 0.0f, hi = 0.0f;
+        if (!k.minmax(row + cb * bc, bc, &lo, &hi)) note_failure(bad_input, b);
+        const BlockParams bp = block_params(p, lo, hi, 1.0f);
+        if (!(__builtin_fabsf(bp.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
+        store_scale(p, scales, b, bp.scale);
+        if (p.qtype == LB_DTYPE_U4) {
+          if (p.zero_dtype == LB_DTYPE_F16) {
+            static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
+          } else {  // this row's zero bytes belong to this row only
+            uint8_t &z = static_cast<uint8_t *>(zeros)[r * ((C + 1) / 2) + cb / 2];
+            const uint32_t nib = static_cast<uint32_t>(bp.zero);
+            z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
+          }
+        }
+        k.quantize_codes(row + cb * bc, bc, &p, &bp, out + cb * bc);
+      }
+      if (packed) k.pack_nibbles(codes.data(), cols, static_cast<uint8_t *>(q) + r * (cols / 2));
+    }
+  });
+  return report(p, C, bad_input.load(), bad_scale.load());
+}
+
 }  // namespace
 
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
@@ -75,7 +134,9 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   const QuantRowKernels k = row_kernels();
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
   const bool packed = is_packed(p.qtype);
+  if (br == 1 && !(p.flags & LB_QUANT_MSE_CLIP)) return quantize_rowwise(p, k, in, rows, cols, q, scales, zeros);
 
+  // General blocks (spanning rows, or with the clip search): ranges, parameters, then codes.
   // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
   std::vector<float> lo(static_cast<size_t>(rows * C), 0.0f), hi(lo.size(), 0.0f);
   std::atomic<int64_t> bad_input{INT64_MAX};
@@ -88,11 +149,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       }
     }
   });
-  if (int64_t b = bad_input.load(); b != INT64_MAX) {
-    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
-                (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
-                (long long)(b % C * bc), (long long)(b % C * bc + bc - 1));
-  }
+  if (lb_status st = report(p, C, bad_input.load(), INT64_MAX)) return st;
 
   // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
   std::vector<BlockParams> params(static_cast<size_t>(R * C));
@@ -123,17 +180,10 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       params[b] = best;
     }
   });
-  if (int64_t b = bad_scale.load(); b != INT64_MAX) {
-    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: the scale of block (%lld, %lld) overflows %s; use F32 scales",
-                (long long)(b / C), (long long)(b % C), dtype_name(p.scale_dtype));
-  }
+  if (lb_status st = report(p, C, INT64_MAX, bad_scale.load())) return st;
 
   // 3. Scales and zero points.
-  for (int64_t b = 0; b < R * C; ++b) {
-    const uint32_t bits = scale_store_bits(params[b].scale, p.scale_dtype);
-    if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
-    else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
-  }
+  for (int64_t b = 0; b < R * C; ++b) store_scale(p, scales, b, params[b].scale);
   if (p.qtype == LB_DTYPE_U4) {
     if (p.zero_dtype == LB_DTYPE_F16) {
       for (int64_t b = 0; b < R * C; ++b) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(params[b].zero);
