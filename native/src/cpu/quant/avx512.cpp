@@ -100,6 +100,30 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
   }
 }
 
+// 64 codes -> 32 bytes: as 16-bit lanes a pair is lo | hi << 8; fold hi down to bits 4..7, narrow.
+void pack_nibbles64(const uint8_t *codes, int64_t n, uint8_t *packed) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i w = _mm512_loadu_si512(codes + i);
+    const __m512i r = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi16(0x000f)),
+                                      _mm512_and_si512(_mm512_srli_epi16(w, 4), _mm512_set1_epi16(0x00f0)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(packed + i / 2), _mm512_cvtepi16_epi8(r));
+  }
+  pack_nibbles(codes + i, n - i, packed + i / 2);
+}
+
+// 32 bytes -> 64 codes: widen each byte to a 16-bit lane, move the high nibble to the high byte.
+void unpack_nibbles64(const uint8_t *packed, int64_t n, uint8_t *codes) {
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i w = _mm512_cvtepu8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(packed + i / 2)));
+    const __m512i r = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi16(0x000f)),
+                                      _mm512_slli_epi16(_mm512_and_si512(w, _mm512_set1_epi16(0x00f0)), 4));
+    _mm512_storeu_si512(codes + i, r);
+  }
+  unpack_nibbles(packed + i / 2, n - i, codes + i);
+}
+
 }  // namespace
 
 QuantRowKernels quant_row_kernels_avx512() {
@@ -107,6 +131,8 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.minmax = minmax16;
   k.quantize_codes = quantize_codes16;
   k.dequantize_codes = dequantize_codes16;
+  k.pack_nibbles = pack_nibbles64;
+  k.unpack_nibbles = unpack_nibbles64;
   return k;
 }
 

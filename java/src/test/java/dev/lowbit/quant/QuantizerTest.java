@@ -85,6 +85,27 @@ class QuantizerTest {
         });
     }
 
+    /** Widths that are not multiples of any vector length: every tail path. */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void oddWidthsMatchTheReference(Isa isa) {
+        Isas.with(isa, () -> {
+            for (int cols : new int[] {2, 10, 34, 98, 130}) {
+                for (QuantFormat f : List.of(QuantFormat.int4(Granularity.PER_ROW), QuantFormat.uint4(Granularity.group(cols / 2)),
+                        QuantFormat.int8(Granularity.PER_COLUMN), QuantFormat.fp8E5M2(Granularity.PER_TENSOR))) {
+                    float[] x = data(7 * cols, cols);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Quantized q = Quantizer.quantize(Tensor.of(arena, x, 7, cols), f, arena);
+                        QuantReference.Result ref = QuantReference.quantize(x, 7, cols, f);
+                        assertArrayEquals(ref.codes(), codes(q), f + " cols " + cols);
+                        assertArrayEquals(QuantReference.dequantize(ref, 7, cols, f), Quantizer.dequantize(q, DType.F32, arena).toFloatArray(),
+                                f + " cols " + cols);
+                    }
+                }
+            }
+        });
+    }
+
     @ParameterizedTest
     @MethodSource("dev.lowbit.support.Isas#available")
     void sixteenBitInputsQuantizeTheirExactValues(Isa isa) {
