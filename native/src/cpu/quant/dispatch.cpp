@@ -96,17 +96,24 @@ lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, c
   const int64_t bc = p.block_cols, C = cols / bc;
   const bool packed = is_packed(p.qtype);
   std::atomic<int64_t> bad_input{INT64_MAX}, bad_scale{INT64_MAX};
+  // Packed codes go straight to q when blocks hold whole bytes (even width); else via a row buffer.
+  const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf;
-    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
+    std::vector<float> buf, lo(static_cast<size_t>(C)), hi(static_cast<size_t>(C));
+    std::vector<BlockParams> params(static_cast<size_t>(C));
+    std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; ++r) {
       const float *row = in.row(r, buf);
-      uint8_t *out = packed ? codes.data() : static_cast<uint8_t *>(q) + r * cols;
+      uint8_t *qrow = static_cast<uint8_t *>(q) + (packed ? r * (cols / 2) : r * cols);
+      uint8_t *out = direct ? qrow : codes.data();
+      for (int64_t cb = 0; cb < C; ++cb) {
+        lo[cb] = hi[cb] = 0.0f;
+        if (!k.minmax(row + cb * bc, bc, &lo[cb], &hi[cb])) note_failure(bad_input, r * C + cb);
+      }
+      k.block_params_many(&p, lo.data(), hi.data(), C, params.data());
       for (int64_t cb = 0; cb < C; ++cb) {
         const int64_t b = r * C + cb;
-        float lo = 0.0f, hi = 0.0f;
-        if (!k.minmax(row + cb * bc, bc, &lo, &hi)) note_failure(bad_input, b);
-        const BlockParams bp = block_params(p, lo, hi, 1.0f);
+        const BlockParams &bp = params[cb];
         if (!(__builtin_fabsf(bp.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
         store_scale(p, scales, b, bp.scale);
         if (p.qtype == LB_DTYPE_U4) {
@@ -118,9 +125,10 @@ lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, c
             z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
           }
         }
-        k.quantize_codes(row + cb * bc, bc, &p, &bp, out + cb * bc);
+        if (packed && direct) k.quantize_packed(row + cb * bc, bc, &p, &bp, out + cb * bc / 2);
+        else k.quantize_codes(row + cb * bc, bc, &p, &bp, out + cb * bc);
       }
-      if (packed) k.pack_nibbles(codes.data(), cols, static_cast<uint8_t *>(q) + r * (cols / 2));
+      if (!direct) k.pack_nibbles(codes.data(), cols, qrow);
     }
   });
   return report(p, C, bad_input.load(), bad_scale.load());

@@ -11,9 +11,13 @@ namespace lb::cpu {
 struct QuantRowKernels {
   // Widens [lo, hi] by the n values (lo/hi start at 0); false if any value is NaN or Inf.
   bool (*minmax)(const float *x, int64_t n, float *lo, float *hi);
+  // block_params(p, lo[i], hi[i], 1) for i < count, bit for bit.
+  void (*block_params_many)(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
   // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
   void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
   void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
+  // I4/U4 codes of n (even) values straight into packed bytes.
+  void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
   void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
 };
