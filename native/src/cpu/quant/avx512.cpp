@@ -170,6 +170,20 @@ void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, cons
   if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2);
 }
 
+// 16 values from 8 packed bytes per step: widen bytes to 16-bit lanes, split the nibbles into the
+// two bytes of each lane (= codes in order), then the same value path as dequantize_codes16.
+void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
+  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(packed + i / 2)));
+    const __m128i codes = _mm_or_si128(_mm_and_si128(w, _mm_set1_epi16(0x000f)),
+                                       _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x00f0)), 4));
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(values16(codes, qtype, zero), scale));
+  }
+  if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i);
+}
+
 // 64 codes -> 32 bytes: as 16-bit lanes a pair is lo | hi << 8; fold hi down to bits 4..7, narrow.
 void pack_nibbles64(const uint8_t *codes, int64_t n, uint8_t *packed) {
   int64_t i = 0;
@@ -203,6 +217,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.quantize_codes = quantize_codes16;
   k.dequantize_codes = dequantize_codes16;
   k.quantize_packed = quantize_packed32;
+  k.dequantize_packed = dequantize_packed16;
   k.pack_nibbles = pack_nibbles64;
   k.unpack_nibbles = unpack_nibbles64;
   return k;

@@ -229,17 +229,23 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   std::vector<BlockParams> params(static_cast<size_t>(R * C));
   for (int64_t b = 0; b < R * C; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
 
+  // Packed codes are read in place when blocks hold whole bytes (even width); else unpacked first.
+  const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
-    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
+    std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; ++r) {
       const uint8_t *in = static_cast<const uint8_t *>(q) + (packed ? r * (cols / 2) : r * cols);
-      if (packed) {
+      if (!direct) {
         k.unpack_nibbles(in, cols, codes.data());
         in = codes.data();
       }
       float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
-      for (int64_t cb = 0; cb < C; ++cb) k.dequantize_codes(in + cb * bc, bc, p.qtype, &params[(r / br) * C + cb], out + cb * bc);
+      for (int64_t cb = 0; cb < C; ++cb) {
+        const BlockParams *bp = &params[(r / br) * C + cb];
+        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc);
+        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc);
+      }
       if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
   });
