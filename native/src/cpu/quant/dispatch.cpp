@@ -5,6 +5,7 @@
 #include <atomic>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "../../core/cpu_features.h"
@@ -45,6 +46,21 @@ struct FloatRows {
 
   const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
 };
+
+// Grow-only scratch of the calling thread (slots: 0 = lo, 1 = hi, 2 = block parameters). Fresh
+// large allocations per call would be newly mapped pages every time: the page faults and kernel
+// zeroing cost as much as the kernel. Entries are not initialised; callers write before reading.
+template <class T>
+T *scratch(int slot, int64_t n) {
+  thread_local std::unique_ptr<char[]> bufs[3];
+  thread_local size_t caps[3] = {0, 0, 0};
+  const size_t bytes = static_cast<size_t>(n) * sizeof(T);
+  if (caps[slot] < bytes) {
+    bufs[slot].reset(new char[bytes]);
+    caps[slot] = bytes;
+  }
+  return reinterpret_cast<T *>(bufs[slot].get());
+}
 
 int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(cols, 1)); }
 
@@ -146,13 +162,14 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 
   // General blocks (spanning rows, or with the clip search): ranges, parameters, then codes.
   // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
-  std::vector<float> lo(static_cast<size_t>(rows * C), 0.0f), hi(lo.size(), 0.0f);
+  float *lo = scratch<float>(0, rows * C), *hi = scratch<float>(1, rows * C);
   std::atomic<int64_t> bad_input{INT64_MAX};
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
     for (int64_t r = r0; r < r1; ++r) {
       const float *row = in.row(r, buf);
       for (int64_t cb = 0; cb < C; ++cb) {
+        lo[r * C + cb] = hi[r * C + cb] = 0.0f;
         if (!k.minmax(row + cb * bc, bc, &lo[r * C + cb], &hi[r * C + cb])) note_failure(bad_input, (r / br) * C + cb);
       }
     }
@@ -160,7 +177,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   if (lb_status st = report(p, C, bad_input.load(), INT64_MAX)) return st;
 
   // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
-  std::vector<BlockParams> params(static_cast<size_t>(R * C));
+  BlockParams *params = scratch<BlockParams>(2, R * C);
   std::atomic<int64_t> bad_scale{INT64_MAX};
   const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
   parallel_for(R * C, block_grain, [&](int64_t b0, int64_t b1) {
@@ -226,8 +243,10 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   const QuantRowKernels k = row_kernels();
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   const bool packed = is_packed(p.qtype);
-  std::vector<BlockParams> params(static_cast<size_t>(R * C));
-  for (int64_t b = 0; b < R * C; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
+  BlockParams *params = scratch<BlockParams>(2, R * C);
+  parallel_for(R * C, 4096, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
+  });
 
   // Packed codes are read in place when blocks hold whole bytes (even width); else unpacked first.
   const bool direct = !packed || bc % 2 == 0;
