@@ -248,6 +248,13 @@ class QuantizerTest {
             Quantized noZeros = new Quantized(u4.format(), u4.q(), u4.scales(), null);
             e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(noZeros, DType.F32, arena));
             assertEquals("zeros is null but U4 needs zero points", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(good, Tensor.allocate(arena, DType.I8, Device.CPU, 4, 96)));
+            assertEquals("y has dtype I8, expected one of [F32, F16, BF16]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(good, Tensor.allocate(arena, DType.F32, Device.CPU, 4, 64)));
+            assertEquals("q has shape [4, 96], expected [4, 64]", e.getMessage());
+            Tensor readOnly = Tensor.wrap(arena.allocate(4 * 96 * 4).asReadOnly(), DType.F32, 4, 96);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(good, readOnly));
+            assertEquals("y is read-only but is written to", e.getMessage());
         }
         Tensor closed;
         try (Arena arena = Arena.ofConfined()) {
