@@ -41,6 +41,9 @@ public final class Quantizer {
         Checks.contiguous("x", x);
         long[] m = matrix(x);
         long[] block = checkOutputs(out, m[0], m[1], x);
+        Checks.writable("q", out.q());
+        Checks.writable("scales", out.scales());
+        if (out.zeros() != null) Checks.writable("zeros", out.zeros());
         var s = Checks.stream(stream, x.device());
         Native.quantize(x.device().index(), s, params(out.format(), block), x.segment(), x.dtype().code(), m[0], m[1],
                 out.q().segment(), out.scales().segment(), zerosSegment(out));

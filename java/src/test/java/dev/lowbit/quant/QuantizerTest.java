@@ -255,6 +255,9 @@ class QuantizerTest {
             Tensor readOnly = Tensor.wrap(arena.allocate(4 * 96 * 4).asReadOnly(), DType.F32, 4, 96);
             e = assertThrows(IllegalArgumentException.class, () -> Quantizer.dequantize(good, readOnly));
             assertEquals("y is read-only but is written to", e.getMessage());
+            Tensor readOnlyQ = Tensor.wrap(arena.allocate(4 * 96).asReadOnly(), DType.I8, 4, 96);
+            e = assertThrows(IllegalArgumentException.class, () -> Quantizer.quantize(x, new Quantized(good.format(), readOnlyQ, good.scales(), null), null));
+            assertEquals("q is read-only but is written to", e.getMessage());
         }
         Tensor closed;
         try (Arena arena = Arena.ofConfined()) {
