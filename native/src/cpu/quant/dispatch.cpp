@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <climits>
-#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -82,13 +81,41 @@ float block_error(const lb_quant_params &p, const FloatRows &in, int64_t rb, int
   }
   return sum;
 }
-
-
-void store_scale(const lb_quant_params &p, void *scales, int64_t b, float s) {
-  const uint32_t bits = scale_store_bits(s, p.scale_dtype);
+// Writes block b's scale and (U4) zero point. Packed U4 zeros share a byte between blocks cb and
+// cb+1 of a grid row: call in ascending b within a grid row (the even block sets the byte).
+void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C, int64_t b, const BlockParams &bp) {
+  const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
   if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
   else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
+  if (p.qtype != LB_DTYPE_U4) return;
+  if (p.zero_dtype == LB_DTYPE_F16) {
+    static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
+    return;
+  }
+  const int64_t rb = b / C, cb = b % C;
+  uint8_t &z = static_cast<uint8_t *>(zeros)[rb * ((C + 1) / 2) + cb / 2];
+  const uint32_t nib = static_cast<uint32_t>(bp.zero);
+  z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
+
+// The codes of one row, block by block (params: the row's C block parameters). Packed codes go
+// straight to q when blocks hold whole bytes (even width); else through `codes` (cols bytes).
+void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *row, const BlockParams *params,
+              int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes) {
+  const int64_t bc = p.block_cols;
+  if (!is_packed(p.qtype)) {
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc);
+  } else if (bc % 2 == 0) {
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2);
+  } else {
+    codes.resize(static_cast<size_t>(C * bc));
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc);
+    k.pack_nibbles(codes.data(), C * bc, qrow);
+  }
+}
+
+// Byte offset of row r in q.
+int64_t q_row_offset(const lb_quant_params &p, int64_t r, int64_t cols) { return is_packed(p.qtype) ? r * (cols / 2) : r * cols; }
 
 lb_status report(const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t bad_scale) {
   const int64_t br = p.block_rows, bc = p.block_cols;
@@ -110,41 +137,23 @@ lb_status report(const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t
 lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, const FloatRows &in, int64_t rows,
                            int64_t cols, void *q, void *scales, void *zeros) {
   const int64_t bc = p.block_cols, C = cols / bc;
-  const bool packed = is_packed(p.qtype);
   std::atomic<int64_t> bad_input{INT64_MAX}, bad_scale{INT64_MAX};
-  // Packed codes go straight to q when blocks hold whole bytes (even width); else via a row buffer.
-  const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf, lo(static_cast<size_t>(C)), hi(static_cast<size_t>(C));
     std::vector<BlockParams> params(static_cast<size_t>(C));
-    std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
+    std::vector<uint8_t> codes;
     for (int64_t r = r0; r < r1; ++r) {
       const float *row = in.row(r, buf);
-      uint8_t *qrow = static_cast<uint8_t *>(q) + (packed ? r * (cols / 2) : r * cols);
-      uint8_t *out = direct ? qrow : codes.data();
       for (int64_t cb = 0; cb < C; ++cb) {
         lo[cb] = hi[cb] = 0.0f;
         if (!k.minmax(row + cb * bc, bc, &lo[cb], &hi[cb])) note_failure(bad_input, r * C + cb);
       }
       k.block_params_many(&p, lo.data(), hi.data(), C, params.data());
       for (int64_t cb = 0; cb < C; ++cb) {
-        const int64_t b = r * C + cb;
-        const BlockParams &bp = params[cb];
-        if (!(__builtin_fabsf(bp.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
-        store_scale(p, scales, b, bp.scale);
-        if (p.qtype == LB_DTYPE_U4) {
-          if (p.zero_dtype == LB_DTYPE_F16) {
-            static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
-          } else {  // this row's zero bytes belong to this row only
-            uint8_t &z = static_cast<uint8_t *>(zeros)[r * ((C + 1) / 2) + cb / 2];
-            const uint32_t nib = static_cast<uint32_t>(bp.zero);
-            z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
-          }
-        }
-        if (packed && direct) k.quantize_packed(row + cb * bc, bc, &p, &bp, out + cb * bc / 2);
-        else k.quantize_codes(row + cb * bc, bc, &p, &bp, out + cb * bc);
+        if (!(__builtin_fabsf(params[cb].scale) <= 3.40282347e38f)) note_failure(bad_scale, r * C + cb);
+        store_block(p, scales, zeros, C, r * C + cb, params[cb]);
       }
-      if (!direct) k.pack_nibbles(codes.data(), cols, qrow);
+      code_row(k, p, row, params.data(), C, static_cast<uint8_t *>(q) + q_row_offset(p, r, cols), codes);
     }
   });
   return report(p, C, bad_input.load(), bad_scale.load());
@@ -157,7 +166,6 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
   const QuantRowKernels k = row_kernels();
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
-  const bool packed = is_packed(p.qtype);
   if (br == 1 && !(p.flags & LB_QUANT_MSE_CLIP)) return quantize_rowwise(p, k, in, rows, cols, q, scales, zeros);
 
   // General blocks (spanning rows, or with the clip search): ranges, parameters, then codes.
@@ -207,32 +215,14 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   });
   if (lb_status st = report(p, C, INT64_MAX, bad_scale.load())) return st;
 
-  // 3. Scales and zero points.
-  for (int64_t b = 0; b < R * C; ++b) store_scale(p, scales, b, params[b].scale);
-  if (p.qtype == LB_DTYPE_U4) {
-    if (p.zero_dtype == LB_DTYPE_F16) {
-      for (int64_t b = 0; b < R * C; ++b) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(params[b].zero);
-    } else {
-      const int64_t stride = (C + 1) / 2;
-      auto *z = static_cast<uint8_t *>(zeros);
-      std::memset(z, 0, static_cast<size_t>(R * stride));
-      for (int64_t b = 0; b < R * C; ++b) {
-        const int64_t rb = b / C, cb = b % C;
-        z[rb * stride + cb / 2] |= static_cast<uint8_t>(static_cast<uint32_t>(params[b].zero) << ((cb & 1) * 4));
-      }
-    }
-  }
+  // 3. Scales and zero points (in ascending order, as store_block needs).
+  for (int64_t b = 0; b < R * C; ++b) store_block(p, scales, zeros, C, b, params[b]);
 
   // 4. The codes, row by row.
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
-    std::vector<uint8_t> codes(packed ? static_cast<size_t>(cols) : 0);
-    for (int64_t r = r0; r < r1; ++r) {
-      const float *row = in.row(r, buf);
-      uint8_t *out = packed ? codes.data() : static_cast<uint8_t *>(q) + r * cols;
-      for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[(r / br) * C + cb], out + cb * bc);
-      if (packed) k.pack_nibbles(codes.data(), cols, static_cast<uint8_t *>(q) + r * (cols / 2));
-    }
+    std::vector<uint8_t> codes;
+    for (int64_t r = r0; r < r1; ++r) code_row(k, p, in.row(r, buf), &params[(r / br) * C], C, static_cast<uint8_t *>(q) + q_row_offset(p, r, cols), codes);
   });
   return LB_OK;
 }
@@ -254,7 +244,7 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
     std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
     std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; ++r) {
-      const uint8_t *in = static_cast<const uint8_t *>(q) + (packed ? r * (cols / 2) : r * cols);
+      const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
       if (!direct) {
         k.unpack_nibbles(in, cols, codes.data());
         in = codes.data();

@@ -95,7 +95,7 @@ public final class Quantizer {
         Tensor q = Tensor.allocate(arena, f.qtype(), like.device(), rows, cols);
         Tensor scales = Tensor.allocate(arena, f.scaleDtype(), like.device(), gr, gc);
         Tensor zeros = f.zeroDtype() == null ? null
-                : Tensor.allocate(arena, f.zeroDtype(), like.device(), gr, f.zeroDtype() == DType.U4 ? (gc + 1) / 2 * 2 : gc);
+                : Tensor.allocate(arena, f.zeroDtype(), like.device(), gr, zeroCols(f, gc));
         return new Quantized(f, q, scales, zeros);
     }
 
@@ -110,11 +110,16 @@ public final class Quantizer {
         expect("scales", qz.scales(), f.scaleDtype(), other, gr, gc);
         if (f.zeroDtype() != null) {
             if (qz.zeros() == null) throw new IllegalArgumentException("zeros is null but " + f.qtype() + " needs zero points");
-            expect("zeros", qz.zeros(), f.zeroDtype(), other, gr, f.zeroDtype() == DType.U4 ? (gc + 1) / 2 * 2 : gc);
+            expect("zeros", qz.zeros(), f.zeroDtype(), other, gr, zeroCols(f, gc));
         } else if (qz.zeros() != null) {
             throw new IllegalArgumentException("zeros must be null for " + f.qtype());
         }
         return block;
+    }
+
+    /** Columns of the zeros tensor for a scale grid `gc` wide: packed U4 rows are padded to whole bytes. */
+    private static long zeroCols(QuantFormat f, long gc) {
+        return f.zeroDtype() == DType.U4 ? (gc + 1) / 2 * 2 : gc;
     }
 
     private static void expect(String name, Tensor t, DType dtype, Tensor other, long rows, long cols) {
