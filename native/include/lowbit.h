@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 2
+#define LB_ABI_VERSION 3
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -240,6 +240,55 @@ LB_API lb_status lb_quantize(int32_t device, lb_stream stream, const lb_quant_pa
 LB_API lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_params *params,
                                const void *q, const void *scales, const void *zeros, int64_t rows,
                                int64_t cols, void *y, lb_dtype y_dtype);
+
+/* ---------------------------------------------------------------------------------------
+ * hadamard: Walsh-Hadamard rotation of each row of a row-major [rows, n] matrix.
+ *
+ *   forward:  y = s * H_n * D * x        inverse (LB_HADAMARD_INVERSE):  x = s' * D * H_n^T * y
+ * H_n: n = 2^k: the Sylvester matrix (natural order, H_2n = [[H, H], [H, -H]]).
+ *      n = m * 2^k (m = 4 * odd, e.g. 12, 20, 28, 36, 52, 60, 108, 140): H_m (x) H_{2^k}, i.e.
+ *      element i = a * 2^k + b; H_m a Paley I/II matrix (lb_hadamard_matrix returns any H_n).
+ *      The odd part of n decides m (40 * 2^k = 20 * 2^(k+1)); lb_hadamard_orders lists the m.
+ * D: with LB_HADAMARD_RANDOM_SIGNS, diag(+-1) from `seed`: element 64w + j is negated when bit
+ *    j of splitmix64(seed + (w + 1) * 0x9E3779B97F4A7C15) is set (QuaRot / SpinQuant style).
+ *    Identity otherwise.
+ * s:  1/sqrt(n) (rounded to f32) with LB_HADAMARD_NORMALIZE, else 1. s' (inverse): 1/sqrt(n)
+ *    with LB_HADAMARD_NORMALIZE, else 1/n: the inverse with the same params undoes the forward.
+ * Arithmetic: f32. Stages of the 2^k part in ascending stride (butterfly a+b, a-b), then the
+ *    m-part (sum over a' ascending), then the scale, then rounding to y_dtype: every backend
+ *    and ISA gives the same bits.
+ * x, y: [rows, n] F32, F16 or BF16, contiguous. In place when y == x and the dtypes are the
+ *    same size; other overlap is an error. n <= 2^26 on the CPU, n <= 32768 on CUDA.
+ * Offline weight rotation: with Q = s H_n D (LB_HADAMARD_NORMALIZE, orthogonal), W x = (W Q^T)(Q x),
+ *    and W Q^T is the forward transform of every row of W.
+ * ------------------------------------------------------------------------------------- */
+#define LB_HADAMARD_NORMALIZE 1
+#define LB_HADAMARD_RANDOM_SIGNS 2
+#define LB_HADAMARD_INVERSE 4
+
+typedef struct lb_hadamard_params {
+  int64_t n;      /* row length */
+  uint64_t seed;  /* for LB_HADAMARD_RANDOM_SIGNS */
+  int32_t flags;  /* LB_HADAMARD_* */
+} lb_hadamard_params;
+
+/* n = m * 2^k. LB_ERR_UNSUPPORTED (message lists the supported factorisations) when lowbit
+ * has no Hadamard matrix of order n. */
+LB_API lb_status lb_hadamard_factor(int64_t n, int64_t *m, int32_t *k);
+/* The supported core orders m > 1, e.g. "12, 20, 28, ...". */
+LB_API const char *lb_hadamard_orders(void);
+/* H_n as n*n int8 (+1/-1), row-major, no scale and no signs; n <= 8192. */
+LB_API lb_status lb_hadamard_matrix(int64_t n, int8_t *out);
+/* y[r] = transform(x[r]) for r < rows (see above). */
+LB_API lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const lb_hadamard_params *params,
+                                       const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype, int64_t rows);
+/* Rotate then quantize in one pass (online activation quantization): the same bits as
+ * lb_hadamard_transform to F32 followed by lb_quantize of that F32 matrix with `quant`,
+ * whose blocks must lie within a row (block_rows == 1; block_cols divides n: per token or
+ * per group). q, scales, zeros as lb_quantize for a [rows, n] matrix. */
+LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params,
+                                      const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows,
+                                      void *q, void *scales, void *zeros);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -37,4 +37,33 @@ lb_status check_overlap(const char *fn, const void *a, int64_t a_bytes, const vo
               allow_exact ? " (only exact aliasing with equal element sizes is allowed)" : "");
 }
 
+bool is_float_dtype(lb_dtype t) { return t == LB_DTYPE_F32 || t == LB_DTYPE_F16 || t == LB_DTYPE_BF16; }
+
+lb_status check_quant_params(const char *fn, const lb_quant_params *p, lb_dtype float_dtype, const char *float_name,
+                       int64_t rows, int64_t cols, const void *x, const void *q, const void *scales, const void *zeros) {
+  if (!p) return fail(LB_ERR_INVALID_ARGUMENT, "%s: params is NULL", fn);
+  const lb_dtype t = p->qtype;
+  if (t != LB_DTYPE_I8 && t != LB_DTYPE_I4 && t != LB_DTYPE_U4 && t != LB_DTYPE_FP8_E4M3 && t != LB_DTYPE_FP8_E5M2)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: qtype must be I8, I4, U4, FP8_E4M3 or FP8_E5M2, got %s", fn, dtype_name(t));
+  if (!is_float_dtype(p->scale_dtype))
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: scale_dtype must be F32, F16 or BF16, got %s", fn, dtype_name(p->scale_dtype));
+  if (t == LB_DTYPE_U4 && p->zero_dtype != LB_DTYPE_U4 && p->zero_dtype != LB_DTYPE_F16)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: zero_dtype must be U4 or F16 for U4, got %s", fn, dtype_name(p->zero_dtype));
+  if (p->flags & ~(LB_QUANT_RESTRICT_RANGE | LB_QUANT_MSE_CLIP | LB_QUANT_POW2_SCALE))
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x", fn, p->flags);
+  if (!is_float_dtype(float_dtype))
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: %s must be F32, F16 or BF16, got %s", fn, float_name, dtype_name(float_dtype));
+  if (rows <= 0 || cols <= 0)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: rows and cols must be > 0, got %lld x %lld", fn, (long long)rows, (long long)cols);
+  if (p->block_rows <= 0 || p->block_cols <= 0 || rows % p->block_rows || cols % p->block_cols)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: a %lld x %lld matrix does not divide into %lld x %lld blocks", fn,
+                    (long long)rows, (long long)cols, (long long)p->block_rows, (long long)p->block_cols);
+  if ((t == LB_DTYPE_I4 || t == LB_DTYPE_U4) && cols % 2)
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: %s packs two values per byte along a row, so cols must be even, got %lld", fn,
+                    dtype_name(t), (long long)cols);
+  if (!x || !q || !scales) return fail(LB_ERR_INVALID_ARGUMENT, "%s: data, q and scales must not be NULL", fn);
+  if (t == LB_DTYPE_U4 && !zeros) return fail(LB_ERR_INVALID_ARGUMENT, "%s: U4 needs zeros", fn);
+  return LB_OK;
+}
+
 }  // namespace lb

@@ -19,4 +19,10 @@ lb_status check_device_arg(const char *fn, int32_t device, lb_stream stream);
 // sizes) is allowed when `allow_exact` is set.
 lb_status check_overlap(const char *fn, const void *a, int64_t a_bytes, const void *b, int64_t b_bytes, bool allow_exact);
 
+bool is_float_dtype(lb_dtype t);  // F32, F16 or BF16
+// The quant parameters and the [rows, cols] operands of lb_quantize / lb_dequantize
+// (float_dtype: x's or y's dtype, named float_name in messages).
+lb_status check_quant_params(const char *fn, const lb_quant_params *p, lb_dtype float_dtype, const char *float_name,
+                             int64_t rows, int64_t cols, const void *x, const void *q, const void *scales,
+                             const void *zeros);
 }  // namespace lb

@@ -16,14 +16,6 @@
 namespace lb::cpu {
 namespace {
 
-QuantRowKernels row_kernels() {
-  switch (current_isa()) {
-    case LB_ISA_AVX512: return quant_row_kernels_avx512();
-    case LB_ISA_AVX2: return quant_row_kernels_avx2();
-    default: return quant_row_kernels_scalar();
-  }
-}
-
 bool is_packed(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
 int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }  // F32, F16, BF16 rows
 
@@ -117,46 +109,90 @@ void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *r
 // Byte offset of row r in q.
 int64_t q_row_offset(const lb_quant_params &p, int64_t r, int64_t cols) { return is_packed(p.qtype) ? r * (cols / 2) : r * cols; }
 
-lb_status report(const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t bad_scale) {
+lb_status report(const char *fn, const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t bad_scale) {
   const int64_t br = p.block_rows, bc = p.block_cols;
   if (bad_input != INT64_MAX) {
     const int64_t b = bad_input;
-    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
-                (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
+                fn, (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
                 (long long)(b % C * bc), (long long)(b % C * bc + bc - 1));
   }
   if (bad_scale != INT64_MAX) {
-    return fail(LB_ERR_INVALID_ARGUMENT, "lb_quantize: the scale of block (%lld, %lld) overflows %s; use F32 scales",
+    return fail(LB_ERR_INVALID_ARGUMENT, "%s: the scale of block (%lld, %lld) overflows %s; use F32 scales", fn,
                 (long long)(bad_scale / C), (long long)(bad_scale % C), dtype_name(p.scale_dtype));
   }
   return LB_OK;
 }
 
-// Blocks within one row (per row, per group, 1 x 128) and no clip search: each row is read once,
-// while it is in cache: range, parameters, scale, zero point and codes, block after block.
-lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, const FloatRows &in, int64_t rows,
-                           int64_t cols, void *q, void *scales, void *zeros) {
-  const int64_t bc = p.block_cols, C = cols / bc;
-  std::atomic<int64_t> bad_input{INT64_MAX}, bad_scale{INT64_MAX};
-  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf, lo(static_cast<size_t>(C)), hi(static_cast<size_t>(C));
-    std::vector<BlockParams> params(static_cast<size_t>(C));
-    std::vector<uint8_t> codes;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float *row = in.row(r, buf);
-      for (int64_t cb = 0; cb < C; ++cb) {
-        lo[cb] = hi[cb] = 0.0f;
-        if (!k.minmax(row + cb * bc, bc, &lo[cb], &hi[cb])) note_failure(bad_input, r * C + cb);
-      }
-      k.block_params_many(&p, lo.data(), hi.data(), C, params.data());
-      for (int64_t cb = 0; cb < C; ++cb) {
-        if (!(__builtin_fabsf(params[cb].scale) <= 3.40282347e38f)) note_failure(bad_scale, r * C + cb);
-        store_block(p, scales, zeros, C, r * C + cb, params[cb]);
-      }
-      code_row(k, p, row, params.data(), C, static_cast<uint8_t *>(q) + q_row_offset(p, r, cols), codes);
+// The clip ratio's parameters with the least squared error over the block's n values, in
+// element order (the general path's block_error for one-row blocks: the same bits).
+BlockParams mse_clip(const lb_quant_params &p, const float *x, int64_t n, float lo, float hi, BlockParams best) {
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  auto error = [&](const BlockParams &b) {
+    float sum = 0.0f;
+    for (int64_t c = 0; c < n; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
+    return sum;
+  };
+  float best_err = error(best);
+  for (int i = 1; i < kMseSteps; ++i) {
+    const BlockParams cand = block_params(p, lo, hi, mse_clip_ratio(i));
+    const float err = error(cand);
+    if (err < best_err) {
+      best_err = err;
+      best = cand;
     }
+  }
+  return best;
+}
+
+}  // namespace
+
+QuantRowKernels quant_row_kernels() {
+  switch (current_isa()) {
+    case LB_ISA_AVX512: return quant_row_kernels_avx512();
+    case LB_ISA_AVX2: return quant_row_kernels_avx2();
+    default: return quant_row_kernels_scalar();
+  }
+}
+
+RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros)
+    : p_(p), k_(quant_row_kernels()), cols_(cols), C_(cols / p.block_cols), q_(static_cast<uint8_t *>(q)),
+      scales_(scales), zeros_(zeros) {}
+
+void RowQuantizer::row(const float *x, int64_t r, Scratch &s) {
+  const int64_t bc = p_.block_cols, C = C_;
+  s.lo.resize(static_cast<size_t>(C));
+  s.hi.resize(static_cast<size_t>(C));
+  s.params.resize(static_cast<size_t>(C));
+  for (int64_t cb = 0; cb < C; ++cb) {
+    s.lo[cb] = s.hi[cb] = 0.0f;
+    if (!k_.minmax(x + cb * bc, bc, &s.lo[cb], &s.hi[cb])) note_failure(bad_input_, r * C + cb);
+  }
+  k_.block_params_many(&p_, s.lo.data(), s.hi.data(), C, s.params.data());
+  for (int64_t cb = 0; cb < C; ++cb) {
+    BlockParams &b = s.params[cb];
+    if ((p_.flags & LB_QUANT_MSE_CLIP) && b.scale != 0.0f && __builtin_fabsf(b.scale) <= 3.40282347e38f)
+      b = mse_clip(p_, x + cb * bc, bc, s.lo[cb], s.hi[cb], b);
+    if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
+    store_block(p_, scales_, zeros_, C, r * C + cb, b);
+  }
+  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes);
+}
+
+lb_status RowQuantizer::status(const char *fn) const { return report(fn, p_, C_, bad_input_.load(), bad_scale_.load()); }
+
+namespace {
+
+// Blocks within one row (per row, per group, 1 x 128): each row is read once, while in cache.
+lb_status quantize_rowwise(const lb_quant_params &p, const FloatRows &in, int64_t rows, int64_t cols, void *q,
+                           void *scales, void *zeros) {
+  RowQuantizer rq(p, cols, q, scales, zeros);
+  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf;
+    RowQuantizer::Scratch s;
+    for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s);
   });
-  return report(p, C, bad_input.load(), bad_scale.load());
+  return rq.status("lb_quantize");
 }
 
 }  // namespace
@@ -164,11 +200,11 @@ lb_status quantize_rowwise(const lb_quant_params &p, const QuantRowKernels &k, c
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros) {
   const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
-  const QuantRowKernels k = row_kernels();
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
-  if (br == 1 && !(p.flags & LB_QUANT_MSE_CLIP)) return quantize_rowwise(p, k, in, rows, cols, q, scales, zeros);
+  if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros);
+  const QuantRowKernels k = quant_row_kernels();
 
-  // General blocks (spanning rows, or with the clip search): ranges, parameters, then codes.
+  // Blocks spanning rows: ranges, parameters (with the clip search), then codes.
   // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
   float *lo = scratch<float>(0, rows * C), *hi = scratch<float>(1, rows * C);
   std::atomic<int64_t> bad_input{INT64_MAX};
@@ -182,7 +218,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       }
     }
   });
-  if (lb_status st = report(p, C, bad_input.load(), INT64_MAX)) return st;
+  if (lb_status st = report("lb_quantize", p, C, bad_input.load(), INT64_MAX)) return st;
 
   // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
   BlockParams *params = scratch<BlockParams>(2, R * C);
@@ -213,7 +249,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       params[b] = best;
     }
   });
-  if (lb_status st = report(p, C, INT64_MAX, bad_scale.load())) return st;
+  if (lb_status st = report("lb_quantize", p, C, INT64_MAX, bad_scale.load())) return st;
 
   // 3. Scales and zero points (in ascending order, as store_block needs).
   for (int64_t b = 0; b < R * C; ++b) store_block(p, scales, zeros, C, b, params[b]);
@@ -230,7 +266,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
                      int64_t cols, void *y, lb_dtype y_dtype) {
   const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
-  const QuantRowKernels k = row_kernels();
+  const QuantRowKernels k = quant_row_kernels();
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   const bool packed = is_packed(p.qtype);
   BlockParams *params = scratch<BlockParams>(2, R * C);

@@ -4,6 +4,10 @@
 #pragma once
 #include <stdint.h>
 
+#include <atomic>
+#include <climits>
+#include <vector>
+
 #include "../../common/quant.h"
 
 namespace lb::cpu {
@@ -27,6 +31,35 @@ struct QuantRowKernels {
 QuantRowKernels quant_row_kernels_scalar();
 QuantRowKernels quant_row_kernels_avx2();
 QuantRowKernels quant_row_kernels_avx512();
+
+// The row kernels of the active ISA.
+QuantRowKernels quant_row_kernels();
+
+// Quantizes whole rows whose blocks lie within the row (block_rows == 1): range, parameters
+// (with the MSE clip search when asked), scale, zero point and codes, block after block, while
+// the row is in cache. Shared by lb_quantize and the fused rotate+quantize (hadamard family).
+// One instance per call; row() may run on several threads, each with its own Scratch.
+class RowQuantizer {
+ public:
+  struct Scratch {
+    std::vector<float> lo, hi;
+    std::vector<BlockParams> params;
+    std::vector<uint8_t> codes;
+  };
+  RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros);
+  // Row r of the matrix, as cols f32 values.
+  void row(const float *x, int64_t r, Scratch &s);
+  // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
+  lb_status status(const char *fn) const;
+
+ private:
+  const lb_quant_params p_;
+  const QuantRowKernels k_;
+  const int64_t cols_, C_;
+  uint8_t *q_;
+  void *scales_, *zeros_;
+  std::atomic<int64_t> bad_input_{INT64_MAX}, bad_scale_{INT64_MAX};
+};
 
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros);

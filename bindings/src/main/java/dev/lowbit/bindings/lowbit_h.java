@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)2L;
+    private static final int LB_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 2
+     * #define LB_ABI_VERSION 3
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -301,6 +301,33 @@ public class lowbit_h extends lowbit_h$shared {
      */
     public static int LB_QUANT_POW2_SCALE() {
         return LB_QUANT_POW2_SCALE;
+    }
+    private static final int LB_HADAMARD_NORMALIZE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_HADAMARD_NORMALIZE 1
+     * }
+     */
+    public static int LB_HADAMARD_NORMALIZE() {
+        return LB_HADAMARD_NORMALIZE;
+    }
+    private static final int LB_HADAMARD_RANDOM_SIGNS = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_HADAMARD_RANDOM_SIGNS 2
+     * }
+     */
+    public static int LB_HADAMARD_RANDOM_SIGNS() {
+        return LB_HADAMARD_RANDOM_SIGNS;
+    }
+    private static final int LB_HADAMARD_INVERSE = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_HADAMARD_INVERSE 4
+     * }
+     */
+    public static int LB_HADAMARD_INVERSE() {
+        return LB_HADAMARD_INVERSE;
     }
     /**
      * {@snippet lang=c :
@@ -2086,6 +2113,323 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_dequantize", device, stream, params, q, scales, zeros, rows, cols, y, y_dtype);
             }
             return (int)mh$.invokeExact(device, stream, params, q, scales, zeros, rows, cols, y, y_dtype);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_hadamard_factor {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_hadamard_factor");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_factor(int64_t n, int64_t *m, int32_t *k)
+     * }
+     */
+    public static FunctionDescriptor lb_hadamard_factor$descriptor() {
+        return lb_hadamard_factor.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_factor(int64_t n, int64_t *m, int32_t *k)
+     * }
+     */
+    public static MethodHandle lb_hadamard_factor$handle() {
+        return lb_hadamard_factor.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_factor(int64_t n, int64_t *m, int32_t *k)
+     * }
+     */
+    public static MemorySegment lb_hadamard_factor$address() {
+        return lb_hadamard_factor.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_factor(int64_t n, int64_t *m, int32_t *k)
+     * }
+     */
+    public static int lb_hadamard_factor(long n, MemorySegment m, MemorySegment k) {
+        var mh$ = lb_hadamard_factor.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_hadamard_factor", n, m, k);
+            }
+            return (int)mh$.invokeExact(n, m, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_hadamard_orders {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_POINTER    );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_hadamard_orders");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * const char *lb_hadamard_orders()
+     * }
+     */
+    public static FunctionDescriptor lb_hadamard_orders$descriptor() {
+        return lb_hadamard_orders.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * const char *lb_hadamard_orders()
+     * }
+     */
+    public static MethodHandle lb_hadamard_orders$handle() {
+        return lb_hadamard_orders.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * const char *lb_hadamard_orders()
+     * }
+     */
+    public static MemorySegment lb_hadamard_orders$address() {
+        return lb_hadamard_orders.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * const char *lb_hadamard_orders()
+     * }
+     */
+    public static MemorySegment lb_hadamard_orders() {
+        var mh$ = lb_hadamard_orders.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_hadamard_orders");
+            }
+            return (MemorySegment)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_hadamard_matrix {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_hadamard_matrix");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_matrix(int64_t n, int8_t *out)
+     * }
+     */
+    public static FunctionDescriptor lb_hadamard_matrix$descriptor() {
+        return lb_hadamard_matrix.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_matrix(int64_t n, int8_t *out)
+     * }
+     */
+    public static MethodHandle lb_hadamard_matrix$handle() {
+        return lb_hadamard_matrix.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_matrix(int64_t n, int8_t *out)
+     * }
+     */
+    public static MemorySegment lb_hadamard_matrix$address() {
+        return lb_hadamard_matrix.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_matrix(int64_t n, int8_t *out)
+     * }
+     */
+    public static int lb_hadamard_matrix(long n, MemorySegment out) {
+        var mh$ = lb_hadamard_matrix.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_hadamard_matrix", n, out);
+            }
+            return (int)mh$.invokeExact(n, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_hadamard_transform {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_hadamard_transform");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const lb_hadamard_params *params, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype, int64_t rows)
+     * }
+     */
+    public static FunctionDescriptor lb_hadamard_transform$descriptor() {
+        return lb_hadamard_transform.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const lb_hadamard_params *params, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype, int64_t rows)
+     * }
+     */
+    public static MethodHandle lb_hadamard_transform$handle() {
+        return lb_hadamard_transform.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const lb_hadamard_params *params, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype, int64_t rows)
+     * }
+     */
+    public static MemorySegment lb_hadamard_transform$address() {
+        return lb_hadamard_transform.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const lb_hadamard_params *params, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype, int64_t rows)
+     * }
+     */
+    public static int lb_hadamard_transform(int device, MemorySegment stream, MemorySegment params, MemorySegment x, int x_dtype, MemorySegment y, int y_dtype, long rows) {
+        var mh$ = lb_hadamard_transform.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_hadamard_transform", device, stream, params, x, x_dtype, y, y_dtype, rows);
+            }
+            return (int)mh$.invokeExact(device, stream, params, x, x_dtype, y, y_dtype, rows);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_hadamard_quantize {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_hadamard_quantize");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params, const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static FunctionDescriptor lb_hadamard_quantize$descriptor() {
+        return lb_hadamard_quantize.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params, const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static MethodHandle lb_hadamard_quantize$handle() {
+        return lb_hadamard_quantize.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params, const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static MemorySegment lb_hadamard_quantize$address() {
+        return lb_hadamard_quantize.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params, const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows, void *q, void *scales, void *zeros)
+     * }
+     */
+    public static int lb_hadamard_quantize(int device, MemorySegment stream, MemorySegment params, MemorySegment quant, MemorySegment x, int x_dtype, long rows, MemorySegment q, MemorySegment scales, MemorySegment zeros) {
+        var mh$ = lb_hadamard_quantize.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_hadamard_quantize", device, stream, params, quant, x, x_dtype, rows, q, scales, zeros);
+            }
+            return (int)mh$.invokeExact(device, stream, params, quant, x, x_dtype, rows, q, scales, zeros);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

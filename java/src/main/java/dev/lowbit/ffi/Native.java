@@ -3,6 +3,7 @@ package dev.lowbit.ffi;
 import dev.lowbit.LowbitException;
 import dev.lowbit.LowbitException.Status;
 import dev.lowbit.bindings.lb_cuda_device_props;
+import dev.lowbit.bindings.lb_hadamard_params;
 import dev.lowbit.bindings.lb_quant_params;
 import dev.lowbit.bindings.lowbit_h;
 
@@ -311,6 +312,65 @@ public final class Native {
         ready();
         try (Arena arena = Arena.ofConfined()) {
             check(lowbit_h.lb_dequantize(device, stream, params.write(arena), q, scales, zeros, rows, cols, y, yDtype));
+        }
+    }
+
+    // ---- hadamard ----
+
+    public static final int HADAMARD_NORMALIZE = lowbit_h.LB_HADAMARD_NORMALIZE();
+    public static final int HADAMARD_RANDOM_SIGNS = lowbit_h.LB_HADAMARD_RANDOM_SIGNS();
+    public static final int HADAMARD_INVERSE = lowbit_h.LB_HADAMARD_INVERSE();
+
+    /** Parameters of the {@code lb_hadamard_*} functions, as plain values. */
+    public record HadamardParams(long n, long seed, int flags) {
+        MemorySegment write(Arena arena) {
+            MemorySegment p = lb_hadamard_params.allocate(arena);
+            lb_hadamard_params.n(p, n);
+            lb_hadamard_params.seed(p, seed);
+            lb_hadamard_params.flags(p, flags);
+            return p;
+        }
+    }
+
+    /** {m, k} with n = m * 2^k; throws {@link LowbitException} (UNSUPPORTED, listing what is) otherwise. */
+    public static long[] hadamardFactor(long n) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(ValueLayout.JAVA_LONG), k = arena.allocate(ValueLayout.JAVA_INT);
+            check(lowbit_h.lb_hadamard_factor(n, m, k));
+            return new long[] {m.get(ValueLayout.JAVA_LONG, 0), k.get(ValueLayout.JAVA_INT, 0)};
+        }
+    }
+
+    public static String hadamardOrders() {
+        ready();
+        return cString(lowbit_h.lb_hadamard_orders());
+    }
+
+    public static byte[] hadamardMatrix(int n) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate((long) n * n);
+            check(lowbit_h.lb_hadamard_matrix(n, out));
+            return out.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    public static void hadamardTransform(int device, MemorySegment stream, HadamardParams params, MemorySegment x, int xDtype,
+                                         MemorySegment y, int yDtype, long rows) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            check(lowbit_h.lb_hadamard_transform(device, stream, params.write(arena), x, xDtype, y, yDtype, rows));
+        }
+    }
+
+    public static void hadamardQuantize(int device, MemorySegment stream, HadamardParams params, QuantParams quant,
+                                        MemorySegment x, int xDtype, long rows, MemorySegment q, MemorySegment scales,
+                                        MemorySegment zeros) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            check(lowbit_h.lb_hadamard_quantize(device, stream, params.write(arena), quant.write(arena), x, xDtype, rows, q,
+                    scales, zeros));
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.lowbit.quant;
 import dev.lowbit.Checks;
 import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -29,7 +30,7 @@ public final class Quantizer {
         long[] m = matrix(x);
         long[] block = format.granularity().resolve(m[0], m[1]);
         checkPacked(format, m[1]);
-        Quantized out = allocate(format, m[0], m[1], block, x, arena);
+        Quantized out = allocate(format, m[0], m[1], block, x.device(), arena);
         quantize(x, out, null);
         return out;
     }
@@ -74,6 +75,32 @@ public final class Quantizer {
         return y;
     }
 
+    /**
+     * New, uninitialised {@code q}/{@code scales}/{@code zeros} for a {@code [rows, cols]} matrix in {@code format}
+     * on {@code device}, owned by {@code arena}.
+     */
+    public static Quantized allocate(QuantFormat format, long rows, long cols, Device device, Arena arena) {
+        Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(device, "device");
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("rows and cols must be > 0, got " + rows + " x " + cols);
+        checkPacked(format, cols);
+        long[] block = format.granularity().resolve(rows, cols);
+        return allocate(format, rows, cols, block, device, arena);
+    }
+
+    /**
+     * For kernels of other families that write quantized output themselves (the fused rotate+quantize): checks
+     * that {@code out} holds a {@code [rows, cols]} matrix on {@code like}'s device and is writable, and returns
+     * the native parameters.
+     */
+    public static Native.QuantParams checkedParams(Quantized out, long rows, long cols, Tensor like) {
+        long[] block = checkOutputs(out, rows, cols, like);
+        Checks.writable("q", out.q());
+        Checks.writable("scales", out.scales());
+        if (out.zeros() != null) Checks.writable("zeros", out.zeros());
+        return params(out.format(), block);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static long[] matrix(Tensor t) {
@@ -90,12 +117,12 @@ public final class Quantizer {
         }
     }
 
-    private static Quantized allocate(QuantFormat f, long rows, long cols, long[] block, Tensor like, Arena arena) {
+    private static Quantized allocate(QuantFormat f, long rows, long cols, long[] block, Device device, Arena arena) {
         long gr = rows / block[0], gc = cols / block[1];
-        Tensor q = Tensor.allocate(arena, f.qtype(), like.device(), rows, cols);
-        Tensor scales = Tensor.allocate(arena, f.scaleDtype(), like.device(), gr, gc);
+        Tensor q = Tensor.allocate(arena, f.qtype(), device, rows, cols);
+        Tensor scales = Tensor.allocate(arena, f.scaleDtype(), device, gr, gc);
         Tensor zeros = f.zeroDtype() == null ? null
-                : Tensor.allocate(arena, f.zeroDtype(), like.device(), gr, zeroCols(f, gc));
+                : Tensor.allocate(arena, f.zeroDtype(), device, gr, zeroCols(f, gc));
         return new Quantized(f, q, scales, zeros);
     }
 

@@ -1,0 +1,40 @@
+// Hadamard row kernels for the AVX2 variant (see kernels.inc): 8 lanes.
+#include <immintrin.h>
+
+#include "../../common/hadamard.h"
+#include "hadamard.h"
+
+namespace lb::cpu {
+namespace {
+
+struct V {
+  using T = __m256;
+  static constexpr int L = 8;
+  static T load(const float *p) { return _mm256_loadu_ps(p); }
+  static void store(float *p, T v) { _mm256_storeu_ps(p, v); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T sub(T a, T b) { return _mm256_sub_ps(a, b); }
+  static T set1(float s) { return _mm256_set1_ps(s); }
+  static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T flip(T x, uint32_t bits) {
+    const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits & 0xff)), lane_bit), lane_bit);
+    return _mm256_xor_ps(x, _mm256_and_ps(_mm256_castsi256_ps(set), _mm256_set1_ps(-0.0f)));
+  }
+  // Stride s inside the register: y = x * (+1 low / -1 high half of each 2s group) + swap_s(x),
+  // i.e. low lanes x_i + x_{i+s}, high lanes x_i - x_{i+s}, each one rounding.
+  static T lanes(T x) {
+    x = _mm256_fmadd_ps(x, _mm256_setr_ps(1, -1, 1, -1, 1, -1, 1, -1), _mm256_permute_ps(x, 0xB1));
+    x = _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, -1, -1, 1, 1, -1, -1), _mm256_permute_ps(x, 0x4E));
+    return _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, 1, 1, -1, -1, -1, -1), _mm256_permute2f128_ps(x, x, 0x01));
+  }
+};
+
+#include "kernels.inc"
+
+}  // namespace
+
+HadamardKernels hadamard_kernels_avx2() { return kernels(); }
+
+}  // namespace lb::cpu
