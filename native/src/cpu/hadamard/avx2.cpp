@@ -1,7 +1,7 @@
-// Hadamard row kernels for the AVX2 variant (see kernels.inc): 8 lanes.
+// Hadamard row kernel for the AVX2 variant (see kernels.inc): 8 lanes.
 #include <immintrin.h>
 
-#include "../../common/hadamard.h"
+#include "../../common/half.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
@@ -31,10 +31,23 @@ struct V {
   }
 };
 
+#include "../simd/half_avx2.h"
+
+// Codecs in kernels.inc's shape: element index i instead of a byte pointer.
+template <class C>
+struct Io {
+  static __m256 load(const void *p, int64_t i) { return C::load(static_cast<const char *>(p) + i * C::kSize); }
+  static void store(void *p, int64_t i, __m256 v) { C::store(static_cast<char *>(p) + i * C::kSize, v); }
+  static void stream(void *p, int64_t i, __m256 v) { C::stream(static_cast<char *>(p) + i * C::kSize, v); }
+};
+using IoF32 = Io<F32>;
+using IoF16 = Io<F16>;
+using IoBF16 = Io<BF16>;
+
 #include "kernels.inc"
 
 }  // namespace
 
-HadamardKernels hadamard_kernels_avx2() { return kernels(); }
+HadamardRowFn hadamard_row_kernel_avx2(lb_dtype x, lb_dtype y) { return row_kernel(x, y); }
 
 }  // namespace lb::cpu

@@ -1,7 +1,7 @@
-// Hadamard row kernels for the AVX-512 variant (see kernels.inc): 16 lanes.
+// Hadamard row kernel for the AVX-512 variant (see kernels.inc): 16 lanes.
 #include <immintrin.h>
 
-#include "../../common/hadamard.h"
+#include "../../common/half.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
@@ -34,10 +34,23 @@ struct V {
   }
 };
 
+#include "../simd/half_avx512.h"
+
+// Codecs in kernels.inc's shape: full vectors, no mask.
+template <class C>
+struct Io {
+  static __m512 load(const void *p, int64_t i) { return C::load(p, i, 0xffff); }
+  static void store(void *p, int64_t i, __m512 v) { C::store(p, i, v, 0xffff); }
+  static void stream(void *p, int64_t i, __m512 v) { C::stream(p, i, v); }
+};
+using IoF32 = Io<F32>;
+using IoF16 = Io<F16>;
+using IoBF16 = Io<BF16>;
+
 #include "kernels.inc"
 
 }  // namespace
 
-HadamardKernels hadamard_kernels_avx512() { return kernels(); }
+HadamardRowFn hadamard_row_kernel_avx512(lb_dtype x, lb_dtype y) { return row_kernel(x, y); }
 
 }  // namespace lb::cpu

@@ -1,113 +1,122 @@
-// lb_hadamard_transform / lb_hadamard_quantize on the CPU: each row is widened to f32 in a
-// per-thread buffer, transformed there (signs, 2^k stages per chunk, m-part, scale) while it is
-// in cache, then narrowed to y or handed to the quant family's row quantizer. Rows are spread
-// over the pool.
+// lb_hadamard_transform / lb_hadamard_quantize on the CPU: rows spread over the pool, each
+// transformed by the row kernel of the active ISA (kernels.inc) in per-thread buffers. The fused
+// rotate+quantize lets the row kernel write f32 into a buffer and hands that to the quant family's
+// row quantizer while it is still in cache.
+#include <immintrin.h>
+
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "../../common/hadamard.h"
 #include "../../core/cpu_features.h"
 #include "../../core/hadamard_orders.h"
 #include "../../core/thread_pool.h"
-#include "../convert/convert.h"
 #include "../quant/quant.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
 namespace {
 
-HadamardKernels kernels() {
+HadamardRowFn row_kernel(lb_dtype x, lb_dtype y) {
   switch (current_isa()) {
-    case LB_ISA_AVX512: return hadamard_kernels_avx512();
-    case LB_ISA_AVX2: return hadamard_kernels_avx2();
-    default: return hadamard_kernels_scalar();
+    case LB_ISA_AVX512: return hadamard_row_kernel_avx512(x, y);
+    case LB_ISA_AVX2: return hadamard_row_kernel_avx2(x, y);
+    default: return hadamard_row_kernel_scalar(x, y);
   }
 }
 
 int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }
 
-// One transform, resolved: n = m * c (c = 2^k), the core (transposed for the inverse), scale.
-struct Plan {
-  int64_t n, m, c;
-  const float *core;
-  bool inverse, signs;
-  uint64_t seed;
-  float scale;
-  HadamardKernels k;
+// The row job shared by every row of one call; per row only x, y and the buffers change.
+HadamardRow row_template(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
+  HadamardRow r{};
+  int k = 0;
+  hadamard_split(p.n, &r.m, &k);
+  r.n = p.n;
+  r.c = p.n / r.m;
+  r.x_dtype = x_dtype;
+  r.y_dtype = y_dtype;
+  const bool inverse = (p.flags & LB_HADAMARD_INVERSE) != 0, signs = (p.flags & LB_HADAMARD_RANDOM_SIGNS) != 0;
+  r.core = r.m > 1 ? hadamard_core_f32(r.m, inverse) : nullptr;
+  r.flip_in = signs && !inverse;
+  r.flip_out = signs && inverse;
+  const bool normalize = (p.flags & LB_HADAMARD_NORMALIZE) != 0;
+  r.scale = normalize ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(p.n)))
+                      : (inverse ? static_cast<float>(1.0 / static_cast<double>(p.n)) : 1.0f);
+  return r;
+}
 
-  explicit Plan(const lb_hadamard_params &p) : n(p.n), seed(p.seed), k(kernels()) {
-    int kk = 0;
-    hadamard_split(n, &m, &kk);
-    c = n / m;
-    inverse = (p.flags & LB_HADAMARD_INVERSE) != 0;
-    signs = (p.flags & LB_HADAMARD_RANDOM_SIGNS) != 0;
-    core = m > 1 ? hadamard_core_f32(m, inverse) : nullptr;
-    const bool normalize = (p.flags & LB_HADAMARD_NORMALIZE) != 0;
-    scale = normalize ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(n)))
-                      : (inverse ? static_cast<float>(1.0 / static_cast<double>(n)) : 1.0f);
-  }
+// Outputs this large are not read back from cache anyway: stream them (see HadamardRow).
+constexpr int64_t kStreamBytes = int64_t{32} << 20;
 
-  // The transform of one row already widened into `a` (n floats); `b` is a second n-float
-  // buffer for the m-part. Returns the buffer holding the result.
-  float *run(float *a, float *b) const {
-    if (signs && !inverse) k.flip(a, n, seed);
-    k.fwht(a, c, m);
-    float *out = a;
-    if (m > 1) {
-      k.mix(a, b, m, c, core);
-      out = b;
-    }
-    if (scale != 1.0f) k.scale(out, n, scale);
-    if (signs && inverse) k.flip(out, n, seed);
-    return out;
-  }
+bool can_stream(const void *y, int64_t n, lb_dtype y_dtype, int64_t rows) {
+  const int64_t row_bytes = n * elem_size(y_dtype);
+  return rows * row_bytes >= kStreamBytes && reinterpret_cast<uintptr_t>(y) % 64 == 0 && row_bytes % 64 == 0;
+}
 
-  // Rows per pool chunk: enough work (about 32 K elements) to amortise the hand-off.
-  int64_t grain() const { return n >= (int64_t{1} << 15) ? 1 : (int64_t{1} << 15) / n; }
-};
+// Rows per pool chunk: enough work (about 32 K elements) to amortise the hand-off.
+int64_t grain(int64_t n) { return n >= (int64_t{1} << 15) ? 1 : (int64_t{1} << 15) / n; }
 
-// Per-thread row buffers for one pool chunk.
+// The random signs of one row (the same for every row): n bits, one splitmix64 per 64 elements.
+std::vector<uint64_t> sign_words(const lb_hadamard_params &p) {
+  if (!(p.flags & LB_HADAMARD_RANDOM_SIGNS)) return {};
+  std::vector<uint64_t> w(static_cast<size_t>((p.n + 63) / 64));
+  for (size_t i = 0; i < w.size(); ++i) w[i] = hadamard_sign_word(p.seed, static_cast<int64_t>(i));
+  return w;
+}
+
+// Per-thread buffers of one pool chunk: the pass buffer and the m-part / result buffer.
 struct RowBuffers {
   std::vector<float> a, b;
-  explicit RowBuffers(const Plan &plan) : a(static_cast<size_t>(plan.n)), b(plan.m > 1 ? static_cast<size_t>(plan.n) : 0) {}
+  explicit RowBuffers(int64_t n) : a(static_cast<size_t>(n)), b(static_cast<size_t>(n)) {}
 };
-
-// Widens row r of x into buf.a and transforms it.
-float *rotate_row(const Plan &plan, ConvertFn to_f32, const void *x, lb_dtype xt, int64_t r, RowBuffers &buf) {
-  const char *src = static_cast<const char *>(x) + r * plan.n * elem_size(xt);
-  if (xt == LB_DTYPE_F32) std::memcpy(buf.a.data(), src, static_cast<size_t>(plan.n) * sizeof(float));
-  else to_f32(src, buf.a.data(), plan.n);
-  return plan.run(buf.a.data(), buf.b.data());
-}
 
 }  // namespace
 
 lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype,
                              int64_t rows) {
-  const Plan plan(p);
-  const ConvertFn to_f32 = convert_kernel(x_dtype, LB_DTYPE_F32), from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
-  parallel_for(rows, plan.grain(), [&](int64_t r0, int64_t r1) {
-    RowBuffers buf(plan);
-    for (int64_t r = r0; r < r1; ++r) {
-      const float *out = rotate_row(plan, to_f32, x, x_dtype, r, buf);
-      char *dst = static_cast<char *>(y) + r * plan.n * elem_size(y_dtype);
-      if (y_dtype == LB_DTYPE_F32) std::memcpy(dst, out, static_cast<size_t>(plan.n) * sizeof(float));
-      else from_f32(out, dst, plan.n);
+  HadamardRow tmpl = row_template(p, x_dtype, y_dtype);
+  const std::vector<uint64_t> signs = sign_words(p);
+  tmpl.signs = signs.data();
+  const HadamardRowFn kernel = row_kernel(x_dtype, y_dtype);
+  // Not in place: the first pass reads x while y of the same row is written.
+  tmpl.stream_out = x != y && can_stream(y, p.n, y_dtype, rows);
+  parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
+    RowBuffers buf(p.n);
+    HadamardRow r = tmpl;
+    r.buf = buf.a.data();
+    r.buf2 = buf.b.data();
+    for (int64_t i = r0; i < r1; ++i) {
+      r.x = static_cast<const char *>(x) + i * p.n * elem_size(x_dtype);
+      r.y = static_cast<char *>(y) + i * p.n * elem_size(y_dtype);
+      kernel(r);
     }
+    if (r.stream_out) _mm_sfence();  // order the streamed stores before the pool's hand-back
   });
   return LB_OK;
 }
 
 lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &quant, const void *x, lb_dtype x_dtype,
                             int64_t rows, void *q, void *scales, void *zeros) {
-  const Plan plan(p);
-  const ConvertFn to_f32 = convert_kernel(x_dtype, LB_DTYPE_F32);
-  RowQuantizer rq(quant, plan.n, q, scales, zeros);
-  parallel_for(rows, plan.grain(), [&](int64_t r0, int64_t r1) {
-    RowBuffers buf(plan);
+  HadamardRow tmpl = row_template(p, x_dtype, LB_DTYPE_F32);
+  const std::vector<uint64_t> signs = sign_words(p);
+  tmpl.signs = signs.data();
+  const HadamardRowFn kernel = row_kernel(x_dtype, LB_DTYPE_F32);
+  RowQuantizer rq(quant, p.n, q, scales, zeros);
+  parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
+    RowBuffers buf(p.n);
     RowQuantizer::Scratch s;
-    for (int64_t r = r0; r < r1; ++r) rq.row(rotate_row(plan, to_f32, x, x_dtype, r, buf), r, s);
+    HadamardRow r = tmpl;
+    r.buf = buf.a.data();
+    r.buf2 = buf.b.data();
+    // The rotated row lands in buf (m == 1: the last pass rewrites it in place) or buf2 (m-part).
+    float *rotated = tmpl.m > 1 ? buf.b.data() : buf.a.data();
+    r.y = rotated;
+    for (int64_t i = r0; i < r1; ++i) {
+      r.x = static_cast<const char *>(x) + i * p.n * elem_size(x_dtype);
+      kernel(r);
+      rq.row(rotated, i, s);
+    }
   });
   return rq.status("lb_hadamard_quantize");
 }

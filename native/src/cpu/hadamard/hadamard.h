@@ -1,6 +1,8 @@
-// CPU backend of the hadamard family. Row kernels (one ISA each) work in place on f32 rows;
-// dispatch.cpp widens rows to f32, runs the stages, narrows the result and spreads rows over
-// the pool (and hands rotated rows to the quant family for the fused rotate+quantize).
+// CPU backend of the hadamard family. One row kernel per ISA and (x dtype, y dtype) pair does the
+// whole transform of a row while it is in cache: widen + signs fused into the first pass, the
+// 2^k stages, the m-part, and scale + signs + narrowing fused into the last pass. dispatch.cpp
+// spreads rows over the pool and hands rotated rows to the quant family for the fused
+// rotate+quantize.
 #pragma once
 #include <stdint.h>
 
@@ -8,20 +10,30 @@
 
 namespace lb::cpu {
 
-struct HadamardKernels {
-  // In-place FWHT (Sylvester, natural order) of `chunks` consecutive chunks of c = 2^k floats:
-  // strides 1, 2, 4, ... c/2 in that order, butterfly (a, b) -> (a + b, a - b).
-  void (*fwht)(float *x, int64_t c, int64_t chunks);
-  // y[a][b] = sum over a' ascending of core[a][a'] * t[a'][b]; t, y: [m][c]; core m x m of +-1.
-  void (*mix)(const float *t, float *y, int64_t m, int64_t c, const float *core);
-  // Negates x[i] where the random sign of element i (common/hadamard.h) is set.
-  void (*flip)(float *x, int64_t n, uint64_t seed);
-  void (*scale)(float *x, int64_t n, float s);
+// One row's transform: y = epilogue(H (prologue(x))) with n = m * c, c = 2^k.
+struct HadamardRow {
+  const void *x;
+  lb_dtype x_dtype;
+  void *y;  // may be x (in place, same dtype) or buf2 / buf (the fused quantize reads it)
+  lb_dtype y_dtype;
+  float *buf;   // n floats: the row between passes
+  float *buf2;  // n floats: the m-part's output in the narrow-chunk path (c < lanes)
+  int64_t n, m, c;
+  const float *core;  // m x m of +-1 (transposed for the inverse); unused when m == 1
+  float scale;        // applied when != 1
+  bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
+  const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)
+  // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
+  // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
+  bool stream_out;
 };
 
-HadamardKernels hadamard_kernels_scalar();
-HadamardKernels hadamard_kernels_avx2();
-HadamardKernels hadamard_kernels_avx512();
+using HadamardRowFn = void (*)(const HadamardRow &row);
+
+// x_dtype and y_dtype are F32, F16 or BF16.
+HadamardRowFn hadamard_row_kernel_scalar(lb_dtype x_dtype, lb_dtype y_dtype);
+HadamardRowFn hadamard_row_kernel_avx2(lb_dtype x_dtype, lb_dtype y_dtype);
+HadamardRowFn hadamard_row_kernel_avx512(lb_dtype x_dtype, lb_dtype y_dtype);
 
 // Validation is the C ABI layer's job (api/hadamard.cpp); these assume valid arguments.
 lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype,

@@ -1,5 +1,5 @@
-// Hadamard row kernels for the scalar variant (see kernels.inc): one lane, no in-lane stages.
-#include "../../common/hadamard.h"
+// Hadamard row kernel for the scalar variant (see kernels.inc): one lane, no in-lane stages.
+#include "../../common/half.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
@@ -19,10 +19,26 @@ struct V {
   static T lanes(T x) { return x; }
 };
 
+struct IoF32 {
+  static float load(const void *p, int64_t i) { return static_cast<const float *>(p)[i]; }
+  static void store(void *p, int64_t i, float v) { static_cast<float *>(p)[i] = v; }
+  static void stream(void *p, int64_t i, float v) { store(p, i, v); }
+};
+struct IoF16 {
+  static float load(const void *p, int64_t i) { return f16_bits_to_f32(static_cast<const uint16_t *>(p)[i]); }
+  static void store(void *p, int64_t i, float v) { static_cast<uint16_t *>(p)[i] = f32_to_f16_bits(v); }
+  static void stream(void *p, int64_t i, float v) { store(p, i, v); }
+};
+struct IoBF16 {
+  static float load(const void *p, int64_t i) { return bf16_bits_to_f32(static_cast<const uint16_t *>(p)[i]); }
+  static void store(void *p, int64_t i, float v) { static_cast<uint16_t *>(p)[i] = f32_to_bf16_bits(v); }
+  static void stream(void *p, int64_t i, float v) { store(p, i, v); }
+};
+
 #include "kernels.inc"
 
 }  // namespace
 
-HadamardKernels hadamard_kernels_scalar() { return kernels(); }
+HadamardRowFn hadamard_row_kernel_scalar(lb_dtype x, lb_dtype y) { return row_kernel(x, y); }
 
 }  // namespace lb::cpu

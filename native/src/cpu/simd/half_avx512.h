@@ -1,0 +1,59 @@
+// F32 / F16 / BF16 codecs for 16 lanes with AVX-512 (masked loads/stores), bit-identical to
+// common/half.h. f16 uses the hardware converters (exact RNE, subnormals kept); bf16 is rounded
+// with integer ops because VCVTNEPS2BF16 flushes subnormal inputs to zero. Include only from
+// files compiled with the AVX-512 flags, inside an anonymous namespace.
+#pragma once
+#include <immintrin.h>
+
+// Sets the quiet bit of NaN lanes so NaN handling matches common/half.h bit for bit.
+inline __m512 quiet_nans(__m512 v) {
+  const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+  return _mm512_mask_or_ps(v, nan, v, _mm512_castsi512_ps(_mm512_set1_epi32(0x00400000)));
+}
+
+struct F32 {
+  static __m512 load(const void *p, int64_t i, __mmask16 m) {
+    return _mm512_maskz_loadu_ps(m, static_cast<const float *>(p) + i);
+  }
+  static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
+    _mm512_mask_storeu_ps(static_cast<float *>(p) + i, m, v);
+  }
+  // Non-temporal store of 16 values; p + i must be 64-byte aligned.
+  static void stream(void *p, int64_t i, __m512 v) { _mm512_stream_ps(static_cast<float *>(p) + i, v); }
+};
+
+struct F16 {
+  static __m512 load(const void *p, int64_t i, __mmask16 m) {
+    const __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
+    return quiet_nans(_mm512_cvtph_ps(h));
+  }
+  static __m256i narrow(__m512 v) { return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
+    _mm256_mask_storeu_epi16(static_cast<uint16_t *>(p) + i, m, narrow(v));
+  }
+  // Non-temporal store of 16 values; p + i must be 32-byte aligned.
+  static void stream(void *p, int64_t i, __m512 v) {
+    _mm256_stream_si256(reinterpret_cast<__m256i *>(static_cast<uint16_t *>(p) + i), narrow(v));
+  }
+};
+
+struct BF16 {
+  static __m512 load(const void *p, int64_t i, __mmask16 m) {
+    const __m256i b = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
+    return quiet_nans(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16)));
+  }
+  static __m256i narrow(__m512 v) {
+    const __m512i x = _mm512_castps_si512(v);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)), lsb), 16);
+    const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x40)));
+    return _mm512_cvtepi32_epi16(r);
+  }
+  static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
+    _mm256_mask_storeu_epi16(static_cast<uint16_t *>(p) + i, m, narrow(v));
+  }
+  static void stream(void *p, int64_t i, __m512 v) {
+    _mm256_stream_si256(reinterpret_cast<__m256i *>(static_cast<uint16_t *>(p) + i), narrow(v));
+  }
+};
