@@ -42,13 +42,20 @@ struct BF16 {
     const __m256i b = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
     return quiet_nans(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16)));
   }
-  static __m256i narrow(__m512 v) {
+  // Rounding with integer ops: exact for every input (see the header comment).
+  static __m256i narrow_exact(__m512 v) {
     const __m512i x = _mm512_castps_si512(v);
     const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
     __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)), lsb), 16);
     const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(0x40)));
     return _mm512_cvtepi32_epi16(r);
+  }
+  // VCVTNEPS2BF16 (AVX512_BF16) rounds to nearest even like common/half.h except for subnormal
+  // inputs (flushed) and NaN payloads: those rare vectors take narrow_exact.
+  static __m256i narrow(__m512 v) {
+    if (_mm512_fpclass_ps_mask(v, 0x20 | 0x01 | 0x80)) return narrow_exact(v);  // denormal, QNaN, SNaN
+    return reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v));
   }
   static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
     _mm256_mask_storeu_epi16(static_cast<uint16_t *>(p) + i, m, narrow(v));
