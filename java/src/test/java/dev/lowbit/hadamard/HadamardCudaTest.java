@@ -1,0 +1,92 @@
+package dev.lowbit.hadamard;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.convert.Convert;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.support.Gpu;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The CUDA rotation equals the CPU's bit for bit (same operation order). Skips without a GPU. */
+class HadamardCudaTest {
+    private static final Device GPU = Device.cuda(0);
+
+    @BeforeEach
+    void needGpu() {
+        Gpu.assumeCudaDevice();
+    }
+
+    private static byte[] bytes(Tensor t, Arena arena) {
+        return t.to(Device.CPU, arena).segment().toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Test
+    void transformEqualsCpuBitForBit() {
+        long[] sizes = {1, 2, 4, 8, 64, 1024, 4096, 16384, 32768, 12, 48, 384, 1536, 14336, 20 * 1024, 140 * 64};
+        HadamardOptions[] options = {HadamardOptions.plain(), HadamardOptions.randomized(5), HadamardOptions.randomized(5).inverted()};
+        for (long n : sizes) {
+            for (DType in : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                for (HadamardOptions o : options) {
+                    try (Arena arena = Arena.ofConfined()) {
+                        int rows = 7;
+                        Tensor x = Tensor.allocate(arena, in, Device.CPU, rows, n);
+                        Convert.convert(Tensor.of(arena, HadamardTest.random(n, (int) (rows * n)), rows, n), x);
+                        Tensor cpu = Hadamard.rotate(x, o, arena);
+                        Tensor gpu = Hadamard.rotate(x.to(GPU, arena), o, arena);
+                        assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), "n=" + n + " " + in + " " + o);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void inPlaceAndMixedDtypes() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 4096, rows = 33;
+            Tensor x = Tensor.of(arena, HadamardTest.random(3, rows * n), rows, n);
+            Tensor cpu = Tensor.allocate(arena, DType.BF16, Device.CPU, rows, n);
+            Hadamard.rotate(x, cpu, HadamardOptions.randomized(2));
+            Tensor gx = x.to(GPU, arena), gy = Tensor.allocate(arena, DType.BF16, GPU, rows, n);
+            Hadamard.rotate(gx, gy, HadamardOptions.randomized(2));
+            assertArrayEquals(bytes(cpu, arena), bytes(gy, arena));
+            Hadamard.rotate(x, x, HadamardOptions.orthonormal());
+            Hadamard.rotate(gx, gx, HadamardOptions.orthonormal());
+            assertArrayEquals(bytes(x, arena), bytes(gx, arena));
+        }
+    }
+
+    @Test
+    void fusedQuantizeEqualsCpu() {
+        for (QuantFormat f : HadamardTest.fusedFormats()) {
+            try (Arena arena = Arena.ofConfined()) {
+                int n = 3072, rows = 9;
+                Tensor x = Tensor.of(arena, HadamardTest.random(8, rows * n), rows, n);
+                HadamardOptions o = HadamardOptions.randomized(4);
+                Quantized cpu = Hadamard.rotateQuantize(x, o, f, arena);
+                Quantized gpu = Hadamard.rotateQuantize(x.to(GPU, arena), o, f, arena);
+                assertArrayEquals(bytes(cpu.q(), arena), bytes(gpu.q(), arena), f + " codes");
+                assertArrayEquals(bytes(cpu.scales(), arena), bytes(gpu.scales(), arena), f + " scales");
+                if (f.zeroDtype() != null) assertArrayEquals(bytes(cpu.zeros(), arena), bytes(gpu.zeros(), arena), f + " zeros");
+            }
+        }
+    }
+
+    @Test
+    void rowsLongerThanTheCudaLimitAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, GPU, 1, 65536);
+            assertThrows(IllegalArgumentException.class, () -> Hadamard.rotate(x, x, HadamardOptions.plain()));
+        }
+    }
+}
