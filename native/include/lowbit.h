@@ -255,8 +255,9 @@ LB_API lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_
  * s:  1/sqrt(n) (rounded to f32) with LB_HADAMARD_NORMALIZE, else 1. s' (inverse): 1/sqrt(n)
  *    with LB_HADAMARD_NORMALIZE, else 1/n: the inverse with the same params undoes the forward.
  * Arithmetic: f32. Stages of the 2^k part in ascending stride (butterfly a+b, a-b), then the
- *    m-part (sum over a' ascending), then the scale, then rounding to y_dtype: every backend
- *    and ISA gives the same bits.
+ *    m-part (y[a] = sum over groups g of ((h t)[4g] + (h t)[4g+1]) + (h t)[4g+2]) + (h t)[4g+3],
+ *    each group and the group sums added left to right), then the scale, then rounding to
+ *    y_dtype: every backend and ISA gives the same bits.
  * x, y: [rows, n] F32, F16 or BF16, contiguous. In place when y == x and the dtypes are the
  *    same size; other overlap is an error. n <= 2^26 on the CPU, n <= 32768 on CUDA.
  * Offline weight rotation: with Q = s H_n D (LB_HADAMARD_NORMALIZE, orthogonal), W x = (W Q^T)(Q x),

@@ -65,10 +65,31 @@ std::vector<uint64_t> sign_words(const lb_hadamard_params &p) {
   return w;
 }
 
-// Per-thread buffers of one pool chunk: the pass buffer and the m-part / result buffer.
+// mix_codes of HadamardRow for the core of one call.
+std::vector<uint8_t> mix_codes(const HadamardRow &r) {
+  if (r.m == 1) return {};
+  const int64_t m = r.m, G = m / 4;
+  std::vector<uint8_t> codes(static_cast<size_t>(m * G));
+  for (int64_t a = 0; a < m; ++a)
+    for (int64_t g = 0; g < G; ++g) {
+      const float *h = r.core + a * m + 4 * g;
+      const int rel1 = h[1] != h[0], rel2 = h[2] != h[0], rel3 = h[3] != h[0];
+      codes[a * G + g] = static_cast<uint8_t>((h[0] < 0 ? 8 : 0) | rel1 << 2 | rel2 << 1 | rel3);
+    }
+  return codes;
+}
+
+// Per-thread buffers of one pool chunk: the pass buffer, the m-part / result buffer and the
+// m-part's group sums (8 per group of four, up to 16 lanes).
 struct RowBuffers {
-  std::vector<float> a, b;
-  explicit RowBuffers(int64_t n) : a(static_cast<size_t>(n)), b(static_cast<size_t>(n)) {}
+  std::vector<float> a, b, combos;
+  RowBuffers(int64_t n, int64_t m)
+      : a(static_cast<size_t>(n)), b(static_cast<size_t>(n)), combos(static_cast<size_t>(m / 4 * 8 * 16)) {}
+  void attach(HadamardRow &r) {
+    r.buf = a.data();
+    r.buf2 = b.data();
+    r.combos = combos.data();
+  }
 };
 
 }  // namespace
@@ -78,14 +99,15 @@ lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtyp
   HadamardRow tmpl = row_template(p, x_dtype, y_dtype);
   const std::vector<uint64_t> signs = sign_words(p);
   tmpl.signs = signs.data();
+  const std::vector<uint8_t> codes = mix_codes(tmpl);
+  tmpl.mix_codes = codes.data();
   const HadamardRowFn kernel = row_kernel(x_dtype, y_dtype);
   // Not in place: the first pass reads x while y of the same row is written.
   tmpl.stream_out = x != y && can_stream(y, p.n, y_dtype, rows);
   parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
-    RowBuffers buf(p.n);
+    RowBuffers buf(p.n, tmpl.m);
     HadamardRow r = tmpl;
-    r.buf = buf.a.data();
-    r.buf2 = buf.b.data();
+    buf.attach(r);
     for (int64_t i = r0; i < r1; ++i) {
       r.x = static_cast<const char *>(x) + i * p.n * elem_size(x_dtype);
       r.y = static_cast<char *>(y) + i * p.n * elem_size(y_dtype);
@@ -101,14 +123,15 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
   HadamardRow tmpl = row_template(p, x_dtype, LB_DTYPE_F32);
   const std::vector<uint64_t> signs = sign_words(p);
   tmpl.signs = signs.data();
+  const std::vector<uint8_t> codes = mix_codes(tmpl);
+  tmpl.mix_codes = codes.data();
   const HadamardRowFn kernel = row_kernel(x_dtype, LB_DTYPE_F32);
   RowQuantizer rq(quant, p.n, q, scales, zeros);
   parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
-    RowBuffers buf(p.n);
+    RowBuffers buf(p.n, tmpl.m);
     RowQuantizer::Scratch s;
     HadamardRow r = tmpl;
-    r.buf = buf.a.data();
-    r.buf2 = buf.b.data();
+    buf.attach(r);
     // The rotated row lands in buf (m == 1: the last pass rewrites it in place) or buf2 (m-part).
     float *rotated = tmpl.m > 1 ? buf.b.data() : buf.a.data();
     r.y = rotated;

@@ -20,6 +20,10 @@ struct HadamardRow {
   float *buf2;  // n floats: the m-part's output in the narrow-chunk path (c < lanes)
   int64_t n, m, c;
   const float *core;  // m x m of +-1 (transposed for the inverse); unused when m == 1
+  // The m-part in groups of four inputs (see kernels.inc): mix_codes[a * m/4 + g] = bit 3: sign of
+  // core[a][4g]; bits 2..0: signs of core[a][4g+1..3] relative to it (1 = opposite).
+  const uint8_t *mix_codes;
+  float *combos;  // 8 * m/4 vectors of 16 floats: the signed sums of each group
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
   const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)

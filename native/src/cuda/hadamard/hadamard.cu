@@ -3,8 +3,9 @@
 //      applied), does the strides 1 and 2 of the 2^k part in registers and writes them to
 //      shared memory;
 //   2. the strides 4 .. c/2, one __syncthreads per stage, one butterfly per thread per pair;
-//   3. store: the m-part (sum over a' ascending, core matrix from global memory, the same +-1 for
-//      every thread of a warp) or a plain read, then scale, inverse signs, narrowing to y.
+//   3. store: the m-part (groups of four signed terms summed left to right, then the group sums;
+//      core matrix from global memory, the same +-1 for every thread of a warp) or a plain read,
+//      then scale, inverse signs, narrowing to y.
 // The operations and their order are the CPU kernels' (cpu/hadamard/kernels.inc); __fadd_rn and
 // __fsub_rn keep nvcc from contracting anything into an fma.
 // Correctness-first: the shared-memory stages are the planned place for warp shuffles and
@@ -87,9 +88,14 @@ __global__ void transform_kernel(Launch L, const void *x, lb_dtype xt, void *y, 
     float v;
     if (L.m > 1) {
       const int64_t a = i / c, b = i % c;
-      const int8_t *h = L.core + a * L.m;
-      v = h[0] > 0 ? row[b] : -row[b];
-      for (int64_t k = 1; k < L.m; ++k) v = h[k] > 0 ? __fadd_rn(v, row[k * c + b]) : __fsub_rn(v, row[k * c + b]);
+      // Groups of four signed terms summed left to right, group sums added left to right.
+      for (int64_t g = 0; g < L.m / 4; ++g) {
+        const int8_t *h = L.core + a * L.m + 4 * g;
+        const float *t = row + 4 * g * c + b;
+        float s = h[0] > 0 ? t[0] : -t[0];
+        for (int j = 1; j < 4; ++j) s = h[j] > 0 ? __fadd_rn(s, t[j * c]) : __fsub_rn(s, t[j * c]);
+        v = g == 0 ? s : __fadd_rn(v, s);
+      }
     } else {
       v = row[i];
     }

@@ -49,7 +49,8 @@ public final class HadamardReference {
 
     /**
      * One row in float with lowbit's order: signs, the 2^k stages per chunk in ascending stride (a+b, a-b), the
-     * m-part (sum over a' ascending, first term h * t), the f32 scale, inverse signs. core: H_m, m x m.
+     * m-part (left-to-right sums of four signed terms, those group sums added left to right), the f32 scale,
+     * inverse signs. core: H_m, m x m.
      */
     public static float[] emulate(byte[] core, int m, float[] x, int offset, int n, HadamardOptions o) {
         int c = n / m;
@@ -71,8 +72,12 @@ public final class HadamardReference {
             y = new float[n];
             for (int a = 0; a < m; ++a) {
                 for (int b = 0; b < c; ++b) {
-                    float acc = h(core, m, a, 0, o.inverse()) * t[b];
-                    for (int k = 1; k < m; ++k) acc = acc + h(core, m, a, k, o.inverse()) * t[k * c + b];
+                    float acc = 0;
+                    for (int g = 0; g < m / 4; ++g) {
+                        float sum = h(core, m, a, 4 * g, o.inverse()) * t[4 * g * c + b];
+                        for (int j = 1; j < 4; ++j) sum = sum + h(core, m, a, 4 * g + j, o.inverse()) * t[(4 * g + j) * c + b];
+                        acc = g == 0 ? sum : acc + sum;
+                    }
                     y[a * c + b] = acc;
                 }
             }
