@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, over what bench/gpu/pack.sh put in .gpu/:
-# the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy) and
-# the PyTorch peer of the device copy, all in one command so every ratio compares one card.
+# the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy), the
+# Hadamard benchmark on the GPU, and the PyTorch peers (device copy, FWHT), all in one command so
+# every ratio compares one card.
 # Results go to $OUT (junit reports, jmh.json, peer.json, log).
 set -uo pipefail
 OUT=${OUT:-/tmp/lowbit-gpu-out}
@@ -21,7 +22,12 @@ export PATH=/tmp/jre/bin:$PATH
   echo "== JMH roofs and kernels"
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
     -rf json -rff "$OUT/jmh.json"
-  echo "== PyTorch peer"
+  echo "== JMH Hadamard on the GPU (with the device-copy roof of the same run)"
+  java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench" -p device=cuda -p mib=512 -f 1 -wi 2 -i 5 \
+    -rf json -rff "$OUT/jmh-hadamard.json"
+  echo "== PyTorch peers"
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_copy.py --mib 1024 > "$OUT/peer.json"
   cat "$OUT/peer.json"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 512 > "$OUT/peer-hadamard.json"
+  cat "$OUT/peer-hadamard.json"
 } 2>&1 | tee "$OUT/log"

@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Randomised, orthonormal Hadamard rotation of every row of a {@code [rows, n]} matrix on the CPU (best ISA, all
- * lowbit threads), out of place, and the fused rotate + per-row quantize. Memory-bound: {@code bytes} counts
+ * lowbit threads) or a CUDA device ({@code -p device=cuda}; calls on CUDA are synchronous), out of place, and the
+ * fused rotate + per-row quantize. Memory-bound: {@code bytes} counts
  * input + output once, so the rate divides by {@link Roof#hostCopy} of the same run; the fused/plain cost ratio
  * is the ratio of their op rates. rows is chosen so that x is {@code mib} MiB (x + y >= 1 GiB by default: past
  * this machine's 480 MiB L3).
@@ -54,6 +55,10 @@ public class HadamardBench {
     @Param({"512"})
     public long mib;
 
+    /** "cpu" or "cuda" (device 0; compare with Roof.deviceCopy of the same run). */
+    @Param({"cpu"})
+    public String device;
+
     private Arena arena;
     private Tensor x, y;
     private Quantized q8, q4;
@@ -68,12 +73,14 @@ public class HadamardBench {
         Tensor f32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
         SplittableRandom rnd = new SplittableRandom(1);
         for (long i = 0; i < rows * n; i++) f32.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
-        x = t == DType.F32 ? f32 : Tensor.allocate(arena, t, Device.CPU, rows, n);
-        if (t != DType.F32) Convert.convert(f32, x);
-        y = Tensor.allocate(arena, t, Device.CPU, rows, n);
+        Tensor host = t == DType.F32 ? f32 : Tensor.allocate(arena, t, Device.CPU, rows, n);
+        if (t != DType.F32) Convert.convert(f32, host);
+        Device d = device.equals("cuda") ? Device.cuda(0) : Device.CPU;
+        x = d.isCpu() ? host : host.to(d, arena);
+        y = Tensor.allocate(arena, t, d, rows, n);
         Hadamard.rotate(x, y, options);
-        q8 = Quantizer.allocate(QuantFormat.int8(Granularity.PER_ROW), rows, n, Device.CPU, arena);
-        q4 = Quantizer.allocate(QuantFormat.int4(Granularity.PER_ROW), rows, n, Device.CPU, arena);
+        q8 = Quantizer.allocate(QuantFormat.int8(Granularity.PER_ROW), rows, n, d, arena);
+        q4 = Quantizer.allocate(QuantFormat.int4(Granularity.PER_ROW), rows, n, d, arena);
         rotateBytes = x.byteSize() + y.byteSize();
         int8Bytes = x.byteSize() + q8.q().byteSize() + q8.scales().byteSize();
         int4Bytes = x.byteSize() + q4.q().byteSize() + q4.scales().byteSize();
