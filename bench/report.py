@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Turns a JMH JSON result (java -jar bench/target/benchmarks.jar ... -rf json -rff r.json) into
 the Markdown tables of bench/RESULTS.md: memory-bound benchmarks as GB/s (bytes read + written) and
-as a fraction of the host (or device) copy roof measured in the same run; time-per-call benchmarks
-as ns/op."""
+as a fraction of the host (or, for device=cuda, device) copy roof measured in the same run;
+time-per-call benchmarks as ns/op; the fused rotate+quantize as a time ratio to the plain rotation."""
 import json
 import sys
 
@@ -16,7 +16,9 @@ def main(path):
     runs = json.load(open(path))
     rates, times = [], []
     roof = {}
+    ops = {}  # (benchmark, params) -> ops/s, for the fused-versus-plain cost ratios
     for b in runs:
+        ops[(b["benchmark"].replace("dev.lowbit.bench.", ""), params(b))] = b["primaryMetric"]["score"]
         name = b["benchmark"].replace("dev.lowbit.bench.", "")
         sec = b.get("secondaryMetrics", {}).get("bytes")
         if sec:
@@ -35,10 +37,20 @@ def main(path):
         print()
     if rates:
         host = roof.get("Roof.hostCopy")
-        print("| benchmark | params | GB/s (read+write) | ± (99.9%) | fraction of host copy roof |\n|---|---|---:|---:|---:|")
+        print("| benchmark | params | GB/s (read+write) | ± (99.9%) | fraction of copy roof |\n|---|---|---:|---:|---:|")
         for n, p, s, e in rates:
-            frac = f"{s / host:.2f}" if host and not n.startswith("Roof.deviceCopy") else "-"
+            dev = roof.get("Roof.deviceCopy")
+            on_gpu = "device=cuda" in p or n.startswith("Roof.deviceCopy")
+            base = dev if on_gpu else host
+            frac = f"{s / base:.2f}" if base else "-"
             print(f"| {n} | {p} | {s:.1f} | {e:.1f} | {frac} |")
+    fused = [(k, v) for k, v in ops.items() if k[0].startswith("HadamardBench.rotateQuantize")]
+    if fused:
+        print("\n| fused benchmark | params | time / time of HadamardBench.rotate (same params) |\n|---|---|---:|")
+        for (n, p), v in sorted(fused):
+            plain = ops.get(("HadamardBench.rotate", p))
+            if plain:
+                print(f"| {n} | {p} | {plain / v:.2f} |")
 
 
 if __name__ == "__main__":
