@@ -246,8 +246,9 @@ LB_API lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_
  *
  *   forward:  y = s * H_n * D * x        inverse (LB_HADAMARD_INVERSE):  x = s' * D * H_n^T * y
  * H_n: n = 2^k: the Sylvester matrix (natural order, H_2n = [[H, H], [H, -H]]).
- *      n = m * 2^k (m = 4 * odd, e.g. 12, 20, 28, 36, 52, 60, 108, 140): H_m (x) H_{2^k}, i.e.
- *      element i = a * 2^k + b; H_m a Paley I/II matrix (lb_hadamard_matrix returns any H_n).
+ *      n = m * 2^k (m = 4 * odd, e.g. 12, 20, 28, 36, 52, 60, 108, 140, 156, 172): H_m (x) H_{2^k},
+ *      i.e. element i = a * 2^k + b; H_m a Paley I/II matrix or a Goethals-Seidel array from a
+ *      table (docs/hadamard.md; lb_hadamard_matrix returns any H_n).
  *      The odd part of n decides m (40 * 2^k = 20 * 2^(k+1)); lb_hadamard_orders lists the m.
  * D: with LB_HADAMARD_RANDOM_SIGNS, diag(+-1) from `seed`: element 64w + j is negated when bit
  *    j of splitmix64(seed + (w + 1) * 0x9E3779B97F4A7C15) is set (QuaRot / SpinQuant style).

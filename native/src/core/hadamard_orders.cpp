@@ -3,6 +3,8 @@
 //   Paley II (q = 1 mod 4, order 2(q + 1)): C = [[0, 1^T], [1, Q]], and each entry of C becomes
 //            a 2x2 block: 0 -> [[1, -1], [-1, -1]], +-1 -> +-[[1, 1], [1, -1]]
 // with the Jacobsthal matrix Q[i][j] = chi(e_j - e_i), chi the quadratic character of GF(q).
+// Orders no Paley construction reaches (92, 116, 156, 172) come from Goethals-Seidel sequences found
+// by native/tools/gs_search.cpp, kept below as a table.
 #include "hadamard_orders.h"
 
 #include <map>
@@ -158,7 +160,68 @@ std::vector<int8_t> paley2(int64_t q, const Field &f) {
   return H;
 }
 
-enum class Kind { None, Sylvester, Paley1, Paley2 };
+// Goethals-Seidel sequences a, b, c, d of length n (their periodic autocorrelations sum to zero
+// at every nonzero shift), '+' = 1, '-' = -1; from native/tools/gs_search.cpp (see there).
+struct GsSequences {
+  int n;
+  const char *seq[4];
+};
+constexpr GsSequences kGoethalsSeidel[] = {
+    {23, {"-----++-------+--+-+-++", "-+-----++++++--+++-++-+", "-++-----+-+-++--+-+++-+", "-+-+---++--++++--++--+-"}},
+    {29, {"-+-++-+++------+-++-+---+--+-", "++-+--+++--+-+++-+-++-------+", "-----+---++--++++-+-++-++---+",
+          "++-----++--+---+-+-+----+---+"}},
+    {39, {"--+-+-++-+++++--++++++++---++++-++-+-+-", "---+-++-+++--+++++--+---+---+-+-++-++++",
+          "--++++++++-+-+++---+--+++-+--++--+--+-+", "-+++------+++--++-+--+-+++-+++-+--+-++-"}},
+    {43, {"++++++--+--++---+--++++----+----++-+-+-+-++", "-++-+--+++-+-++++++--++--++++++-+-+++--+-++",
+          "-+++++--+--++---+--++++----+----++-+-+-+-++", "+++-+---++-+-+++++---++--+-+----+--++--+-++"}},
+};
+
+const GsSequences *gs_sequences(int64_t m) {
+  for (const GsSequences &g : kGoethalsSeidel)
+    if (4 * g.n == m) return &g;
+  return nullptr;
+}
+
+// The Goethals-Seidel array over the circulants A, B, C, D (X[i][j] = x[(j - i) mod n]) and the
+// back-diagonal R (R[i][j] = 1 iff i + j = n - 1):
+//   [[ A,    BR,    CR,    DR  ],
+//    [-BR,   A,     D^T R, -C^T R],
+//    [-CR,  -D^T R, A,     B^T R],
+//    [-DR,   C^T R, -B^T R, A   ]]
+std::vector<int8_t> goethals_seidel(const GsSequences &g) {
+  const int64_t n = g.n, m = 4 * n;
+  auto at = [&](int q, int64_t k) { return g.seq[q][((k % n) + n) % n] == '+' ? 1 : -1; };
+  // (X R)[i][j] = X[i][n-1-j] = x[(n-1-j-i) mod n];  (X^T R)[i][j] = X[n-1-j][i] = x[(i+j+1-n) mod n]
+  auto plain = [&](int q, int64_t i, int64_t j) { return at(q, j - i); };
+  auto xr = [&](int q, int64_t i, int64_t j) { return at(q, n - 1 - j - i); };
+  auto xtr = [&](int q, int64_t i, int64_t j) { return at(q, i + j + 1 - n); };
+  std::vector<int8_t> H(static_cast<size_t>(m * m));
+  for (int64_t bi = 0; bi < 4; ++bi)
+    for (int64_t bj = 0; bj < 4; ++bj)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          int v = 0;
+          switch (bi * 4 + bj) {
+            case 0: case 5: case 10: case 15: v = plain(0, i, j); break;
+            case 1: v = xr(1, i, j); break;
+            case 2: v = xr(2, i, j); break;
+            case 3: v = xr(3, i, j); break;
+            case 4: v = -xr(1, i, j); break;
+            case 6: v = xtr(3, i, j); break;
+            case 7: v = -xtr(2, i, j); break;
+            case 8: v = -xr(2, i, j); break;
+            case 9: v = -xtr(3, i, j); break;
+            case 11: v = xtr(1, i, j); break;
+            case 12: v = -xr(3, i, j); break;
+            case 13: v = xtr(2, i, j); break;
+            case 14: v = -xtr(1, i, j); break;
+          }
+          H[(bi * n + i) * m + bj * n + j] = static_cast<int8_t>(v);
+        }
+  return H;
+}
+
+enum class Kind { None, Sylvester, Paley1, Paley2, GoethalsSeidel };
 
 Kind kind_of(int64_t m, int64_t *q, int64_t *p, int *r) {
   if (m == 1) return Kind::Sylvester;
@@ -173,6 +236,7 @@ Kind kind_of(int64_t m, int64_t *q, int64_t *p, int *r) {
     *q = m / 2 - 1;
     return Kind::Paley2;
   }
+  if (gs_sequences(m)) return Kind::GoethalsSeidel;
   return Kind::None;
 }
 
@@ -192,6 +256,8 @@ const int8_t *hadamard_core(int64_t m) {
   if (!slot) {
     if (kind == Kind::Sylvester) {
       slot = std::make_unique<std::vector<int8_t>>(1, int8_t{1});
+    } else if (kind == Kind::GoethalsSeidel) {
+      slot = std::make_unique<std::vector<int8_t>>(goethals_seidel(*gs_sequences(m)));
     } else {
       const Field f(p, r);
       slot = std::make_unique<std::vector<int8_t>>(kind == Kind::Paley1 ? paley1(q, f) : paley2(q, f));
@@ -221,6 +287,7 @@ std::string hadamard_core_construction(int64_t m) {
     case Kind::Sylvester: return "Sylvester";
     case Kind::Paley1: return "Paley I, q = " + std::to_string(q);
     case Kind::Paley2: return "Paley II, q = " + std::to_string(q);
+    case Kind::GoethalsSeidel: return "Goethals-Seidel array, sequences of length " + std::to_string(m / 4);
     default: return "";
   }
 }

@@ -19,7 +19,7 @@ import java.util.Objects;
  * the CPU or a CUDA device, and the fused rotate-then-quantize used for online activation quantization.
  *
  * <p>{@code n} is {@code 2^k} (Sylvester matrix) or {@code m * 2^k} with a core order {@code m} such as 12, 20,
- * 28, 36, 52, 60, 108 or 140 ({@code H_n = H_m ⊗ H_(2^k)}); {@link #supportedOrders()} lists them all and
+ * 28, 36, 52, 60, 108, 140, 156 or 172 ({@code H_n = H_m ⊗ H_(2^k)}); {@link #supportedOrders()} lists them all and
  * {@link #matrix(int)} returns any {@code H_n} explicitly. Arithmetic is f32; every backend and CPU variant gives
  * the same bits. See {@code lowbit.h} and {@code docs/hadamard.md}.
  */

@@ -55,7 +55,7 @@ class HadamardTest {
     void everyCoreOrderIsHadamard() {
         long[] cores = cores();
         assertTrue(cores.length >= 15, "core orders: " + Hadamard.supportedOrders());
-        for (long m : new long[] {12, 20, 28, 36, 52, 60, 108, 140}) {
+        for (long m : new long[] {12, 20, 28, 36, 52, 60, 108, 140, 156, 172}) {
             assertTrue(Arrays.stream(cores).anyMatch(c -> c == m), "core order " + m + " missing from " + Hadamard.supportedOrders());
         }
         for (long m : cores) {
@@ -87,7 +87,9 @@ class HadamardTest {
         assertEquals(new Hadamard.Factorization(20, 3), Hadamard.factor(160));     // 40 * 4 = 20 * 8
         assertEquals(new Hadamard.Factorization(12, 5), Hadamard.factor(384));     // MiniLM hidden
         assertEquals(new Hadamard.Factorization(12, 7), Hadamard.factor(1536));    // MiniLM FFN
-        for (long bad : new long[] {0, -4, 3, 6, 10, 18, 1L << 27, 4 * 257}) {
+        assertEquals(new Hadamard.Factorization(172, 6), Hadamard.factor(11008));  // Llama-2 FFN
+        assertEquals(new Hadamard.Factorization(156, 0), Hadamard.factor(156));
+        for (long bad : new long[] {0, -4, 3, 6, 10, 18, 188, 236 * 8, 1L << 27, 4 * 257}) {
             assertTrue(!Hadamard.isSupported(bad), "n = " + bad);
         }
     }

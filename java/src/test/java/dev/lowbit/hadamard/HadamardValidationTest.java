@@ -173,7 +173,7 @@ class HadamardValidationTest {
                     () -> Native.hadamardTransform(-1, MemorySegment.NULL, p, buf, 0, buf.asSlice(4), 0, 2));
             assertTrue(e.getMessage().startsWith("lb_hadamard_transform: source and destination overlap"), e.getMessage());
             e = assertThrows(LowbitException.class,
-                    () -> Native.hadamardTransform(-1, MemorySegment.NULL, new Native.HadamardParams(92 * 2, 0, 0), buf, 0, buf, 0, 1));  // m = 92: no core
+                    () -> Native.hadamardTransform(-1, MemorySegment.NULL, new Native.HadamardParams(188 * 2, 0, 0), buf, 0, buf, 0, 1));  // m = 188: no core
             assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
             var q = new Native.QuantParams(DType.I8.code(), DType.F32.code(), 0, 0, 2, 64);
             e = assertThrows(LowbitException.class, () -> Native.hadamardQuantize(-1, MemorySegment.NULL, p, q, buf, 0, 2,
