@@ -1,7 +1,7 @@
 // Hadamard row kernel for the AVX2 variant (see kernels.inc): 8 lanes.
 #include <immintrin.h>
 
-#include "../../common/half.h"
+#include "../../common/float_io.h"
 #include "hadamard.h"
 
 namespace lb::cpu {

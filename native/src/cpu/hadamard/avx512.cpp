@@ -1,7 +1,7 @@
 // Hadamard row kernel for the AVX-512 variant (see kernels.inc): 16 lanes.
 #include <immintrin.h>
 
-#include "../../common/half.h"
+#include "../../common/float_io.h"
 #include "hadamard.h"
 
 namespace lb::cpu {

@@ -1,5 +1,5 @@
 // Hadamard row kernel for the scalar variant (see kernels.inc): one lane, no in-lane stages.
-#include "../../common/half.h"
+#include "../../common/float_io.h"
 #include "hadamard.h"
 
 namespace lb::cpu {

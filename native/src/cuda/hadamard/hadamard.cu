@@ -17,8 +17,8 @@
 #include <mutex>
 #include <tuple>
 
+#include "../../common/float_io.h"
 #include "../../common/hadamard.h"
-#include "../../common/half.h"
 #include "../../core/error.h"
 #include "../../core/hadamard_orders.h"
 #include "../quant/quant.cuh"
@@ -27,18 +27,6 @@
 
 namespace lb::cuda {
 namespace {
-
-__device__ __forceinline__ float load_float(const void *x, lb_dtype t, int64_t i) {
-  if (t == LB_DTYPE_F16) return f16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
-  if (t == LB_DTYPE_BF16) return bf16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
-  return static_cast<const float *>(x)[i];
-}
-
-__device__ __forceinline__ void store_float(void *y, lb_dtype t, int64_t i, float v) {
-  if (t == LB_DTYPE_F16) static_cast<uint16_t *>(y)[i] = f32_to_f16_bits(v);
-  else if (t == LB_DTYPE_BF16) static_cast<uint16_t *>(y)[i] = f32_to_bf16_bits(v);
-  else static_cast<float *>(y)[i] = v;
-}
 
 __device__ __forceinline__ float signed_value(float v, uint64_t seed, int64_t i) {
   return ((hadamard_sign_word(seed, i >> 6) >> (i & 63)) & 1) ? -v : v;

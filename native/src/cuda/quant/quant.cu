@@ -9,6 +9,7 @@
 // are slow; a warp-per-block reduction is the planned speed-up once it can be measured on a GPU.
 #include <cstdint>
 
+#include "../../common/float_io.h"
 #include "../../common/quant.h"
 #include "../../core/error.h"
 #include "../runtime/runtime.h"
@@ -18,18 +19,6 @@ namespace lb::cuda {
 namespace {
 
 constexpr int kThreads = 256;
-
-__device__ __forceinline__ float load_float(const void *x, lb_dtype t, int64_t i) {
-  if (t == LB_DTYPE_F16) return f16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
-  if (t == LB_DTYPE_BF16) return bf16_bits_to_f32(static_cast<const uint16_t *>(x)[i]);
-  return static_cast<const float *>(x)[i];
-}
-
-__device__ __forceinline__ void store_float(void *y, lb_dtype t, int64_t i, float v) {
-  if (t == LB_DTYPE_F16) static_cast<uint16_t *>(y)[i] = f32_to_f16_bits(v);
-  else if (t == LB_DTYPE_BF16) static_cast<uint16_t *>(y)[i] = f32_to_bf16_bits(v);
-  else static_cast<float *>(y)[i] = v;
-}
 
 __device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
   atomicMin(first, static_cast<unsigned long long>(block));
