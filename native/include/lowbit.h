@@ -292,6 +292,33 @@ LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb
                                       const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows,
                                       void *q, void *scales, void *zeros);
 
+/* ---------------------------------------------------------------------------------------
+ * gemm, W8A8: D[m, n] = epilogue(A[m, k] . B[n, k]^T) with int8 A (activations, one scale per
+ * row = per token) and int8 B (weights [out, in], one scale per row of B = per output channel),
+ * int32 accumulation (SmoothQuant / QuaRot style).
+ *
+ * B is prepacked once (lb_w8a8_prepack) into the kernel's layout: columns in blocks of 16,
+ * k in quads: byte ((jb * K4 + kq) * 16 + jj) * 4 + kk holds B[16 jb + jj][4 kq + kk]
+ * (K4 = ceil(k/4); zero padding past n and k), followed by the int32 column sums of B
+ * (ceil(n/16) * 16 of them; the CPU kernel feeds A + 128 as unsigned bytes to VPDPBUSD and
+ * subtracts 128 * colsum). lb_w8a8_packed_bytes gives the size. The packed form is opaque:
+ * pass it only to lb_w8a8_gemm with the same n and k.
+ * Epilogue by d_dtype: I32: the exact accumulators sum_k A[i][l] * B[j][l] (scales and bias
+ * ignored; may be NULL); F32 / F16 / BF16: ((float)acc * a_scales[i]) * b_scales[j] (+ bias[j],
+ * F32) in f32, then rounded to d_dtype. Scales F32. k <= 65536 (int32 cannot overflow).
+ * CPU only so far (AVX-512 VNNI kernel, scalar fallback); CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k);
+LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed,
+                                 int64_t packed_bytes);
+LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales,
+                              const void *b_packed, const float *b_scales, const float *bias, void *d,
+                              lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);
+/* Multiply-accumulates of int8 per second that VPDPBUSD reaches on all lowbit threads with no
+ * memory traffic: the compute roof of the W8A8 kernel (0 when the CPU has no AVX-512 VNNI).
+ * Runs for about `millis` ms. */
+LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

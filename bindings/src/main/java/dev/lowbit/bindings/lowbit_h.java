@@ -2436,6 +2436,264 @@ public class lowbit_h extends lowbit_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class lb_w8a8_packed_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w8a8_packed_bytes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_w8a8_packed_bytes$descriptor() {
+        return lb_w8a8_packed_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_w8a8_packed_bytes$handle() {
+        return lb_w8a8_packed_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_w8a8_packed_bytes$address() {
+        return lb_w8a8_packed_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static long lb_w8a8_packed_bytes(long n, long k) {
+        var mh$ = lb_w8a8_packed_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w8a8_packed_bytes", n, k);
+            }
+            return (long)mh$.invokeExact(n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w8a8_prepack {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w8a8_prepack");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static FunctionDescriptor lb_w8a8_prepack$descriptor() {
+        return lb_w8a8_prepack.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MethodHandle lb_w8a8_prepack$handle() {
+        return lb_w8a8_prepack.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MemorySegment lb_w8a8_prepack$address() {
+        return lb_w8a8_prepack.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static int lb_w8a8_prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packed_bytes) {
+        var mh$ = lb_w8a8_prepack.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w8a8_prepack", device, b, n, k, packed, packed_bytes);
+            }
+            return (int)mh$.invokeExact(device, b, n, k, packed, packed_bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w8a8_gemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w8a8_gemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_w8a8_gemm$descriptor() {
+        return lb_w8a8_gemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_w8a8_gemm$handle() {
+        return lb_w8a8_gemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_w8a8_gemm$address() {
+        return lb_w8a8_gemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static int lb_w8a8_gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment a_scales, MemorySegment b_packed, MemorySegment b_scales, MemorySegment bias, MemorySegment d, int d_dtype, long m, long n, long k) {
+        var mh$ = lb_w8a8_gemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w8a8_gemm", device, stream, a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k);
+            }
+            return (int)mh$.invokeExact(device, stream, a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_cpu_int8_peak {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_cpu_int8_peak");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second)
+     * }
+     */
+    public static FunctionDescriptor lb_cpu_int8_peak$descriptor() {
+        return lb_cpu_int8_peak.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second)
+     * }
+     */
+    public static MethodHandle lb_cpu_int8_peak$handle() {
+        return lb_cpu_int8_peak.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second)
+     * }
+     */
+    public static MemorySegment lb_cpu_int8_peak$address() {
+        return lb_cpu_int8_peak.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second)
+     * }
+     */
+    public static int lb_cpu_int8_peak(int millis, MemorySegment macs_per_second) {
+        var mh$ = lb_cpu_int8_peak.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_cpu_int8_peak", millis, macs_per_second);
+            }
+            return (int)mh$.invokeExact(millis, macs_per_second);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int LB_DEVICE_CPU = (int)-1L;
     /**
      * {@snippet lang=c :

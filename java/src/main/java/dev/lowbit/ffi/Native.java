@@ -373,4 +373,32 @@ public final class Native {
                     scales, zeros));
         }
     }
+
+    // ---- gemm ----
+
+    /** Bytes of the packed form of an int8 [n, k] weight matrix; -1 for sizes the kernel does not take. */
+    public static long w8a8PackedBytes(long n, long k) {
+        ready();
+        return lowbit_h.lb_w8a8_packed_bytes(n, k);
+    }
+
+    public static void w8a8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+        ready();
+        check(lowbit_h.lb_w8a8_prepack(device, b, n, k, packed, packed.byteSize()));
+    }
+
+    public static void w8a8Gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment aScales, MemorySegment bPacked,
+                                MemorySegment bScales, MemorySegment bias, MemorySegment d, int dDtype, long m, long n, long k) {
+        ready();
+        check(lowbit_h.lb_w8a8_gemm(device, stream, a, aScales, bPacked, bScales, bias, d, dDtype, m, n, k));
+    }
+
+    public static double cpuInt8Peak(int millis) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_DOUBLE);
+            check(lowbit_h.lb_cpu_int8_peak(millis, out));
+            return out.get(ValueLayout.JAVA_DOUBLE, 0);
+        }
+    }
 }

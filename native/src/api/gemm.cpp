@@ -1,0 +1,75 @@
+// lb_w8a8_*: checks the arguments, then runs the CPU backend (no CUDA kernel yet).
+#include "../core/error.h"
+#include "../cpu/gemm/w8a8.h"
+#include "checks.h"
+
+namespace {
+
+constexpr int64_t kMaxK = 65536;  // 255 * 128 * k stays below 2^31
+
+lb_status check_nk(const char *fn, int64_t n, int64_t k) {
+  if (n <= 0 || k <= 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: n and k must be > 0, got n = %lld, k = %lld", fn, (long long)n, (long long)k);
+  if (k > kMaxK)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k = %lld is above %lld (int32 accumulators could overflow)", fn, (long long)k,
+                    (long long)kMaxK);
+  return LB_OK;
+}
+
+lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
+  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
+  if (device != LB_DEVICE_CPU)
+    return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
+  return LB_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k) {
+  if (n <= 0 || k <= 0 || k > kMaxK || n > (int64_t{1} << 40) / k) return -1;
+  return lb::cpu::w8a8_packed_bytes(n, k);
+}
+
+LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
+  static const char *fn = "lb_w8a8_prepack";
+  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = check_nk(fn, n, k)) return st;
+  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
+  const int64_t need = lb::cpu::w8a8_packed_bytes(n, k);
+  if (packed_bytes < need)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w8a8_packed_bytes)", fn,
+                    (long long)packed_bytes, (long long)need);
+  if (lb_status st = lb::check_overlap(fn, b, n * k, packed, need, false)) return st;
+  return lb::guard(fn, [&] {
+    lb::cpu::w8a8_prepack(b, n, k, packed);
+    return LB_OK;
+  });
+}
+
+LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales,
+                              const void *b_packed, const float *b_scales, const float *bias, void *d,
+                              lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
+  static const char *fn = "lb_w8a8_gemm";
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = check_nk(fn, n, k)) return st;
+  if (m <= 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0, got %lld", fn, (long long)m);
+  if (d_dtype != LB_DTYPE_I32 && !lb::is_float_dtype(d_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be I32, F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
+  if (!a || !b_packed || !d) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, b_packed and d must not be NULL", fn);
+  if (d_dtype != LB_DTYPE_I32 && (!a_scales || !b_scales))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_scales and b_scales are needed for %s output", fn, lb::dtype_name(d_dtype));
+  const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
+  if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
+  if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::w8a8_packed_bytes(n, k), d, d_bytes, false)) return st;
+  return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
+}
+
+LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second) {
+  if (!macs_per_second) return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_int8_peak: macs_per_second is NULL");
+  if (millis <= 0 || millis > 60000)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_int8_peak: millis must be in 1..60000, got %d", millis);
+  return lb::guard("lb_cpu_int8_peak", [&] { return lb::cpu::int8_peak(millis, macs_per_second); });
+}
+
+}  // extern "C"

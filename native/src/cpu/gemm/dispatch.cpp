@@ -1,0 +1,113 @@
+// lb_w8a8_* on the CPU. A is turned into unsigned bytes (A + 128, k padded to quads) once per
+// call; then 32-column panels of packed B (kept in L2 while all row blocks pass over them) times
+// 6-row blocks of A through the micro-kernel, spread over the pool; each tile's accumulators get
+// the 128 * colsum correction and the epilogue before they leave the thread.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "../../common/float_io.h"
+#include "../../core/cpu_features.h"
+#include "../../core/thread_pool.h"
+#include "w8a8.h"
+
+namespace lb::cpu {
+namespace {
+
+constexpr int kRows = 6;                  // micro-kernel rows
+constexpr int64_t kPanel = 2 * kW8A8ColBlock;  // micro-kernel columns
+
+W8A8Tile tile_kernel() { return current_isa() == LB_ISA_AVX512 ? w8a8_tile_avx512() : w8a8_tile_scalar(); }
+
+const int32_t *colsums(const void *packed, int64_t n, int64_t k) {
+  return reinterpret_cast<const int32_t *>(static_cast<const char *>(packed) + w8a8_n16(n) * kW8A8ColBlock * w8a8_k4(k) * 4);
+}
+
+}  // namespace
+
+void w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed) {
+  const int64_t K4 = w8a8_k4(k), N16 = w8a8_n16(n);
+  auto *dst = static_cast<int8_t *>(packed);
+  auto *sums = const_cast<int32_t *>(colsums(packed, n, k));
+  parallel_for(N16, 1, [&](int64_t jb0, int64_t jb1) {
+    for (int64_t jb = jb0; jb < jb1; ++jb) {
+      std::memset(dst + jb * K4 * 64, 0, static_cast<size_t>(K4 * 64));
+      for (int64_t jj = 0; jj < kW8A8ColBlock; ++jj) {
+        const int64_t j = jb * kW8A8ColBlock + jj;
+        int32_t s = 0;
+        if (j < n)
+          for (int64_t l = 0; l < k; ++l) {
+            dst[((jb * K4 + l / 4) * 16 + jj) * 4 + l % 4] = b[j * k + l];
+            s += b[j * k + l];
+          }
+        sums[j] = s;
+      }
+    }
+  });
+}
+
+lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales,
+                    const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
+  const int64_t K4 = w8a8_k4(k), lda = K4 * 4;
+  // A + 128 as unsigned bytes; the padding holds 128 (A = 0), which meets B's zero padding.
+  std::vector<uint8_t> au8(static_cast<size_t>(m * lda));
+  parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      uint8_t *row = au8.data() + r * lda;
+      for (int64_t l = 0; l < k; ++l) row[l] = static_cast<uint8_t>(a[r * k + l] ^ 0x80);
+      for (int64_t l = k; l < lda; ++l) row[l] = 0x80;
+    }
+  });
+  const W8A8Tile tile = tile_kernel();
+  const int32_t *sums = colsums(b_packed, n, k);
+  const auto *packed = static_cast<const int8_t *>(b_packed);
+  const int64_t panels = (n + kPanel - 1) / kPanel, row_blocks = (m + kRows - 1) / kRows;
+  // Work items: (panel, group of row blocks). Decode-sized m gives one group per panel.
+  const int64_t group = std::max<int64_t>(1, std::min<int64_t>(row_blocks, 64));
+  const int64_t groups = (row_blocks + group - 1) / group;
+  parallel_for(panels * groups, 1, [&](int64_t w0, int64_t w1) {
+    int32_t acc[kRows * kPanel];
+    for (int64_t w = w0; w < w1; ++w) {
+      const int64_t p = w / groups, g = w % groups;
+      const int64_t j0 = p * kPanel;
+      const int nb = static_cast<int>(std::min<int64_t>(2, w8a8_n16(n) - j0 / kW8A8ColBlock));
+      const int64_t cols = std::min<int64_t>(n - j0, nb * kW8A8ColBlock);
+      for (int64_t rb = g * group; rb < std::min(row_blocks, (g + 1) * group); ++rb) {
+        const int64_t i0 = rb * kRows;
+        const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
+        tile(au8.data() + i0 * lda, lda, packed + (j0 / kW8A8ColBlock) * K4 * 64, K4, mr, nb, acc, kPanel);
+        for (int i = 0; i < mr; ++i)
+          for (int64_t jj = 0; jj < cols; ++jj) {
+            const int64_t row = i0 + i, col = j0 + jj;
+            const int32_t v = acc[i * kPanel + jj] - 128 * sums[col];
+            if (d_dtype == LB_DTYPE_I32) {
+              static_cast<int32_t *>(d)[row * n + col] = v;
+              continue;
+            }
+            float y = (static_cast<float>(v) * a_scales[row]) * b_scales[col];
+            if (bias) y = y + bias[col];
+            store_float(d, d_dtype, row * n + col, y);
+          }
+      }
+    }
+  });
+  return LB_OK;
+}
+
+lb_status int8_peak(int32_t millis, double *macs_per_second) {
+  if (current_isa() != LB_ISA_AVX512) {  // the AVX-512 variant requires VNNI
+    *macs_per_second = 0.0;
+    return LB_OK;
+  }
+  const int threads = num_threads();
+  std::vector<double> rate(static_cast<size_t>(threads), 0.0);
+  parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) rate[t] = int8_peak_thread_avx512(millis);
+  });
+  double total = 0.0;
+  for (double r : rate) total += r;
+  *macs_per_second = total;
+  return LB_OK;
+}
+
+}  // namespace lb::cpu

@@ -1,0 +1,24 @@
+// W8A8 tile for the scalar variant: the packed layout read one byte at a time. Also what the
+// AVX2 variant runs (AVX2 has no VPDPBUSD; an AVX2 kernel with VPMADDWD is future work).
+#include "w8a8.h"
+
+namespace lb::cpu {
+namespace {
+
+void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int nb, int32_t *acc, int64_t ldc) {
+  for (int i = 0; i < mr; ++i)
+    for (int jb = 0; jb < nb; ++jb)
+      for (int jj = 0; jj < 16; ++jj) {
+        int32_t s = 0;
+        const int8_t *col = bpack + jb * K4 * 64 + jj * 4;
+        for (int64_t kq = 0; kq < K4; ++kq)
+          for (int kk = 0; kk < 4; ++kk) s += static_cast<int32_t>(au8[i * lda + kq * 4 + kk]) * col[kq * 64 + kk];
+        acc[i * ldc + jb * 16 + jj] = s;
+      }
+}
+
+}  // namespace
+
+W8A8Tile w8a8_tile_scalar() { return tile; }
+
+}  // namespace lb::cpu

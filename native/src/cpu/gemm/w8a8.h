@@ -1,0 +1,34 @@
+// CPU backend of the W8A8 GEMM (lowbit.h, "gemm, W8A8"): prepack B into the VPDPBUSD layout,
+// then row blocks x column blocks over the pool, each a register-tiled micro-kernel.
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb::cpu {
+
+constexpr int64_t kW8A8ColBlock = 16;  // columns per packed block (one zmm of int32 accumulators)
+
+inline int64_t w8a8_k4(int64_t k) { return (k + 3) / 4; }
+inline int64_t w8a8_n16(int64_t n) { return (n + kW8A8ColBlock - 1) / kW8A8ColBlock; }
+inline int64_t w8a8_packed_bytes(int64_t n, int64_t k) {
+  return w8a8_n16(n) * kW8A8ColBlock * (w8a8_k4(k) * 4 + 4);
+}
+
+// Accumulators of an mr x (16 * nb) tile: acc[i][j] = sum over kq < K4 of the 4-byte dot products
+// of au8 row i (A + 128 as bytes, K4 * 4 per row, rows `lda` bytes apart) with packed columns.
+// acc is mr rows of ldc int32. mr <= 6, nb in {1, 2}.
+using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int nb,
+                          int32_t *acc, int64_t ldc);
+
+W8A8Tile w8a8_tile_scalar();
+W8A8Tile w8a8_tile_avx512();
+// VPDPBUSD multiply-accumulates per second of the calling thread over about `millis` ms.
+double int8_peak_thread_avx512(int32_t millis);
+
+void w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed);
+lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales,
+                    const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);
+lb_status int8_peak(int32_t millis, double *macs_per_second);
+
+}  // namespace lb::cpu
