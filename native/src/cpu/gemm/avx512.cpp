@@ -1,5 +1,5 @@
-// W8A8 micro-kernel with AVX-512 VNNI: an mr x 32 tile (mr <= 6) of int32 accumulators in
-// registers (12 zmm). Per k-quad: two 64-byte loads of packed B (16 columns x 4 k each), then per
+// W8A8 micro-kernel with AVX-512 VNNI: an mr x 32 tile (mr <= 12) of int32 accumulators in
+// registers (24 zmm). Per k-quad: two 64-byte loads of packed B (16 columns x 4 k each), then per
 // row one 4-byte broadcast of A and two VPDPBUSD (u8 x s8, four products summed into each int32).
 #include <immintrin.h>
 
@@ -12,14 +12,18 @@ namespace lb::cpu {
 namespace {
 
 template <int MR, int NB>
-void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int32_t *acc, int64_t ldc) {
+void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc,
+                int64_t ldc, bool accumulate) {
   __m512i c[MR][NB];
   for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NB; ++j) c[i][j] = _mm512_setzero_si512();
-  const int8_t *b0 = bpack, *b1 = bpack + K4 * 64;
-  for (int64_t kq = 0; kq < K4; ++kq) {
+    for (int j = 0; j < NB; ++j) c[i][j] = accumulate ? _mm512_loadu_si512(acc + i * ldc + j * 16) : _mm512_setzero_si512();
+  const int8_t *b0 = bpack, *b1 = bpack + bstride;
+  // Not unrolled: unrolling made GCC rotate the accumulators through extra register moves.
+#pragma GCC unroll 1
+  for (int64_t kq = 0; kq < kquads; ++kq) {
     const __m512i v0 = _mm512_loadu_si512(b0 + kq * 64);
     const __m512i v1 = NB > 1 ? _mm512_loadu_si512(b1 + kq * 64) : v0;
+#pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       int32_t quad;
       std::memcpy(&quad, au8 + i * lda + kq * 4, 4);
@@ -33,20 +37,30 @@ void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4
 }
 
 template <int NB>
-void tile_nb(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int32_t *acc, int64_t ldc) {
+void tile_nb(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int32_t *acc,
+             int64_t ldc, bool accumulate) {
+#define LB_TILE(MR) tile_fixed<MR, NB>(au8, lda, bpack, bstride, kquads, acc, ldc, accumulate)
   switch (mr) {
-    case 1: return tile_fixed<1, NB>(au8, lda, bpack, K4, acc, ldc);
-    case 2: return tile_fixed<2, NB>(au8, lda, bpack, K4, acc, ldc);
-    case 3: return tile_fixed<3, NB>(au8, lda, bpack, K4, acc, ldc);
-    case 4: return tile_fixed<4, NB>(au8, lda, bpack, K4, acc, ldc);
-    case 5: return tile_fixed<5, NB>(au8, lda, bpack, K4, acc, ldc);
-    default: return tile_fixed<6, NB>(au8, lda, bpack, K4, acc, ldc);
+    case 1: return LB_TILE(1);
+    case 2: return LB_TILE(2);
+    case 3: return LB_TILE(3);
+    case 4: return LB_TILE(4);
+    case 5: return LB_TILE(5);
+    case 6: return LB_TILE(6);
+    case 7: return LB_TILE(7);
+    case 8: return LB_TILE(8);
+    case 9: return LB_TILE(9);
+    case 10: return LB_TILE(10);
+    case 11: return LB_TILE(11);
+    default: return LB_TILE(12);
   }
+#undef LB_TILE
 }
 
-void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int nb, int32_t *acc, int64_t ldc) {
-  if (nb == 2) tile_nb<2>(au8, lda, bpack, K4, mr, acc, ldc);
-  else tile_nb<1>(au8, lda, bpack, K4, mr, acc, ldc);
+void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+          int64_t ldc, bool accumulate) {
+  if (nb == 2) tile_nb<2>(au8, lda, bpack, bstride, kquads, mr, acc, ldc, accumulate);
+  else tile_nb<1>(au8, lda, bpack, bstride, kquads, mr, acc, ldc, accumulate);
 }
 
 }  // namespace

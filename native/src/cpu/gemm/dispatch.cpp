@@ -1,7 +1,7 @@
 // lb_w8a8_* on the CPU. A is turned into unsigned bytes (A + 128, k padded to quads) once per
-// call; then 32-column panels of packed B (kept in L2 while all row blocks pass over them) times
-// 6-row blocks of A through the micro-kernel, spread over the pool; each tile's accumulators get
-// the 128 * colsum correction and the epilogue before they leave the thread.
+// call; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
+// through the micro-kernel, spread over the pool; each item's accumulators get the 128 * colsum
+// correction and the epilogue before they leave the thread.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -14,8 +14,10 @@
 namespace lb::cpu {
 namespace {
 
-constexpr int kRows = 6;                  // micro-kernel rows
+constexpr int kRows = 8;                  // micro-kernel rows (the tiles take up to 12)
 constexpr int64_t kPanel = 2 * kW8A8ColBlock;  // micro-kernel columns
+constexpr int64_t kGroupBlocks = 12;          // row blocks per work item (96 rows of A)
+constexpr int64_t kKQuads = 256;              // k-quads per block (1024 k: 32 KiB of the B panel)
 
 W8A8Tile tile_kernel() { return current_isa() == LB_ISA_AVX512 ? w8a8_tile_avx512() : w8a8_tile_scalar(); }
 
@@ -62,33 +64,40 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const int32_t *sums = colsums(b_packed, n, k);
   const auto *packed = static_cast<const int8_t *>(b_packed);
   const int64_t panels = (n + kPanel - 1) / kPanel, row_blocks = (m + kRows - 1) / kRows;
-  // Work items: (panel, group of row blocks). Decode-sized m gives one group per panel.
-  const int64_t group = std::max<int64_t>(1, std::min<int64_t>(row_blocks, 64));
-  const int64_t groups = (row_blocks + group - 1) / group;
-  parallel_for(panels * groups, 1, [&](int64_t w0, int64_t w1) {
-    int32_t acc[kRows * kPanel];
+  const int64_t groups = (row_blocks + kGroupBlocks - 1) / kGroupBlocks;
+  // Work item w: row group w / panels (its A slab stays in L2 across consecutive items) times
+  // column panel w % panels; inside, k in blocks of kKQuads so the panel's B block stays in L1
+  // while every row block of the group passes over it.
+  parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
+    std::vector<int32_t> acc(static_cast<size_t>(kGroupBlocks * kRows * kPanel));
     for (int64_t w = w0; w < w1; ++w) {
-      const int64_t p = w / groups, g = w % groups;
+      const int64_t g = w / panels, p = w % panels;
       const int64_t j0 = p * kPanel;
       const int nb = static_cast<int>(std::min<int64_t>(2, w8a8_n16(n) - j0 / kW8A8ColBlock));
       const int64_t cols = std::min<int64_t>(n - j0, nb * kW8A8ColBlock);
-      for (int64_t rb = g * group; rb < std::min(row_blocks, (g + 1) * group); ++rb) {
-        const int64_t i0 = rb * kRows;
-        const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
-        tile(au8.data() + i0 * lda, lda, packed + (j0 / kW8A8ColBlock) * K4 * 64, K4, mr, nb, acc, kPanel);
-        for (int i = 0; i < mr; ++i)
-          for (int64_t jj = 0; jj < cols; ++jj) {
-            const int64_t row = i0 + i, col = j0 + jj;
-            const int32_t v = acc[i * kPanel + jj] - 128 * sums[col];
-            if (d_dtype == LB_DTYPE_I32) {
-              static_cast<int32_t *>(d)[row * n + col] = v;
-              continue;
-            }
-            float y = (static_cast<float>(v) * a_scales[row]) * b_scales[col];
-            if (bias) y = y + bias[col];
-            store_float(d, d_dtype, row * n + col, y);
-          }
+      const int64_t rb0 = g * kGroupBlocks, rb1 = std::min(row_blocks, rb0 + kGroupBlocks);
+      const int8_t *panel = packed + (j0 / kW8A8ColBlock) * K4 * 64;
+      for (int64_t kq0 = 0; kq0 < K4; kq0 += kKQuads) {
+        const int64_t kq = std::min(kKQuads, K4 - kq0);
+        for (int64_t rb = rb0; rb < rb1; ++rb) {
+          const int64_t i0 = rb * kRows;
+          const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
+          tile(au8.data() + i0 * lda + kq0 * 4, lda, panel + kq0 * 64, K4 * 64, kq, mr, nb,
+               acc.data() + (rb - rb0) * kRows * kPanel, kPanel, kq0 > 0);
+        }
       }
+      for (int64_t row = rb0 * kRows; row < std::min(m, rb1 * kRows); ++row)
+        for (int64_t jj = 0; jj < cols; ++jj) {
+          const int64_t col = j0 + jj;
+          const int32_t v = acc[(row - rb0 * kRows) * kPanel + jj] - 128 * sums[col];
+          if (d_dtype == LB_DTYPE_I32) {
+            static_cast<int32_t *>(d)[row * n + col] = v;
+            continue;
+          }
+          float y = (static_cast<float>(v) * a_scales[row]) * b_scales[col];
+          if (bias) y = y + bias[col];
+          store_float(d, d_dtype, row * n + col, y);
+        }
     }
   });
   return LB_OK;

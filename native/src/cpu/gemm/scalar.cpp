@@ -5,15 +5,17 @@
 namespace lb::cpu {
 namespace {
 
-void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int nb, int32_t *acc, int64_t ldc) {
+void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+          int64_t ldc, bool accumulate) {
   for (int i = 0; i < mr; ++i)
     for (int jb = 0; jb < nb; ++jb)
       for (int jj = 0; jj < 16; ++jj) {
         int32_t s = 0;
-        const int8_t *col = bpack + jb * K4 * 64 + jj * 4;
-        for (int64_t kq = 0; kq < K4; ++kq)
+        const int8_t *col = bpack + jb * bstride + jj * 4;
+        for (int64_t kq = 0; kq < kquads; ++kq)
           for (int kk = 0; kk < 4; ++kk) s += static_cast<int32_t>(au8[i * lda + kq * 4 + kk]) * col[kq * 64 + kk];
-        acc[i * ldc + jb * 16 + jj] = s;
+        int32_t &out = acc[i * ldc + jb * 16 + jj];
+        out = accumulate ? out + s : s;
       }
 }
 

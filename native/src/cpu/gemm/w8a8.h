@@ -15,11 +15,12 @@ inline int64_t w8a8_packed_bytes(int64_t n, int64_t k) {
   return w8a8_n16(n) * kW8A8ColBlock * (w8a8_k4(k) * 4 + 4);
 }
 
-// Accumulators of an mr x (16 * nb) tile: acc[i][j] = sum over kq < K4 of the 4-byte dot products
-// of au8 row i (A + 128 as bytes, K4 * 4 per row, rows `lda` bytes apart) with packed columns.
-// acc is mr rows of ldc int32. mr <= 6, nb in {1, 2}.
-using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t K4, int mr, int nb,
-                          int32_t *acc, int64_t ldc);
+// Accumulators of an mr x (16 * nb) tile over `kquads` k-quads: acc[i][j] (+)= the 4-byte dot
+// products of au8 row i (A + 128 as bytes, rows `lda` bytes apart) with the packed columns (bpack:
+// the first quad of column block 0; block 1 is `bstride` bytes further). `accumulate`: add to acc
+// instead of overwriting it. acc is mr rows of ldc int32. mr <= 12, nb in {1, 2}.
+using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
+                          int nb, int32_t *acc, int64_t ldc, bool accumulate);
 
 W8A8Tile w8a8_tile_scalar();
 W8A8Tile w8a8_tile_avx512();
