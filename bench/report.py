@@ -12,8 +12,33 @@ def params(b):
     return ", ".join(f"{k}={v}" for k, v in sorted(p.items()))
 
 
+def macs_table(runs):
+    """Compute-bound benchmarks with a `macs` counter, as GMAC/s and a fraction of GemmBench.int8Peak."""
+    rows, peak = [], 0.0
+    for b in runs:
+        sec = b.get("secondaryMetrics", {})
+        if "macs" not in sec:
+            continue
+        name = b["benchmark"].replace("dev.lowbit.bench.", "")
+        g = sec["macs"]["score"] / 1e9
+        if name.endswith("int8Peak"):
+            peak = max(peak, g)
+            continue
+        wb = sec.get("bytes", {}).get("score", 0) / 1e9
+        rows.append((name, params(b), g, sec["macs"]["scoreError"] / 1e9, wb))
+    if not rows:
+        return
+    print(f"int8 VPDPBUSD peak (GemmBench.int8Peak, best of the run): {peak:.1f} GMAC/s\n")
+    print("| benchmark | params | GMAC/s | ± (99.9%) | fraction of int8 peak | weight GB/s |\n|---|---|---:|---:|---:|---:|")
+    for n, p, g, e, wb in rows:
+        frac = f"{g / peak:.2f}" if peak else "-"
+        print(f"| {n} | {p} | {g:.1f} | {e:.1f} | {frac} | {wb:.1f} |")
+    print()
+
+
 def main(path):
     runs = json.load(open(path))
+    macs_table(runs)
     rates, times = [], []
     roof = {}
     ops = {}  # (benchmark, params) -> ops/s, for the fused-versus-plain cost ratios
@@ -21,12 +46,14 @@ def main(path):
         ops[(b["benchmark"].replace("dev.lowbit.bench.", ""), params(b))] = b["primaryMetric"]["score"]
         name = b["benchmark"].replace("dev.lowbit.bench.", "")
         sec = b.get("secondaryMetrics", {}).get("bytes")
-        if sec:
+        if sec and "macs" not in b.get("secondaryMetrics", {}):
             gbs = sec["score"] / 1e9
             err = sec["scoreError"] / 1e9 if sec["scoreError"] == sec["scoreError"] else 0.0
             rates.append((name, params(b), gbs, err))
             if name in ("Roof.hostCopy", "Roof.deviceCopy"):
                 roof[name] = max(roof.get(name, 0), gbs)
+        elif "macs" in b.get("secondaryMetrics", {}):
+            continue
         elif b["primaryMetric"]["scoreUnit"].startswith("ns/"):
             m = b["primaryMetric"]
             times.append((name, params(b), m["score"], m["scoreError"]))
