@@ -124,15 +124,10 @@ lb_status report(const char *fn, const lb_quant_params &p, int64_t C, int64_t ba
   return LB_OK;
 }
 
-// The clip ratio's parameters with the least squared error over the block's n values, in
-// element order (the general path's block_error for one-row blocks: the same bits).
-BlockParams mse_clip(const lb_quant_params &p, const float *x, int64_t n, float lo, float hi, BlockParams best) {
-  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  auto error = [&](const BlockParams &b) {
-    float sum = 0.0f;
-    for (int64_t c = 0; c < n; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
-    return sum;
-  };
+// The clip search: starting from the unclipped parameters `best`, the clip ratio whose parameters
+// give the least error(params) (the first of equals). Both paths call it, so they pick alike.
+template <class Error>
+BlockParams mse_search(const lb_quant_params &p, float lo, float hi, BlockParams best, Error error) {
   float best_err = error(best);
   for (int i = 1; i < kMseSteps; ++i) {
     const BlockParams cand = block_params(p, lo, hi, mse_clip_ratio(i));
@@ -143,6 +138,15 @@ BlockParams mse_clip(const lb_quant_params &p, const float *x, int64_t n, float 
     }
   }
   return best;
+}
+
+// Squared error of a one-row block of n values, in element order (the general path's
+// block_error for one-row blocks: the same bits).
+float row_block_error(const lb_quant_params &p, const float *x, int64_t n, const BlockParams &b) {
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  float sum = 0.0f;
+  for (int64_t c = 0; c < n; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
+  return sum;
 }
 
 }  // namespace
@@ -172,7 +176,7 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s) {
   for (int64_t cb = 0; cb < C; ++cb) {
     BlockParams &b = s.params[cb];
     if ((p_.flags & LB_QUANT_MSE_CLIP) && b.scale != 0.0f && __builtin_fabsf(b.scale) <= 3.40282347e38f)
-      b = mse_clip(p_, x + cb * bc, bc, s.lo[cb], s.hi[cb], b);
+      b = mse_search(p_, s.lo[cb], s.hi[cb], b, [&](const BlockParams &cand) { return row_block_error(p_, x + cb * bc, bc, cand); });
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
@@ -235,15 +239,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       }
       BlockParams best = block_params(p, l, h, 1.0f);
       if ((p.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
-        float best_err = block_error(p, in, rb, cb, best, buf);
-        for (int i = 1; i < kMseSteps; ++i) {
-          const BlockParams cand = block_params(p, l, h, mse_clip_ratio(i));
-          const float err = block_error(p, in, rb, cb, cand, buf);
-          if (err < best_err) {
-            best_err = err;
-            best = cand;
-          }
-        }
+        best = mse_search(p, l, h, best, [&](const BlockParams &cand) { return block_error(p, in, rb, cb, cand, buf); });
       }
       if (!(__builtin_fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
       params[b] = best;
