@@ -260,7 +260,7 @@ LB_API lb_status lb_dequantize(int32_t device, lb_stream stream, const lb_quant_
  *    each group and the group sums added left to right), then the scale, then rounding to
  *    y_dtype: every backend and ISA gives the same bits.
  * x, y: [rows, n] F32, F16 or BF16, contiguous. In place when y == x and the dtypes are the
- *    same size; other overlap is an error. n <= 2^26 on the CPU, n <= 32768 on CUDA.
+ *    same size; other overlap is an error. n <= 2^26 (both kinds), n <= 32768 on CUDA.
  * Offline weight rotation: with Q = s H_n D (LB_HADAMARD_NORMALIZE, orthogonal), W x = (W Q^T)(Q x),
  *    and W Q^T is the forward transform of every row of W.
  * ------------------------------------------------------------------------------------- */

@@ -14,13 +14,13 @@
 
 namespace {
 
-constexpr int kMaxCpuLog2 = 26;      // rows up to 2^26 floats (256 MiB of scratch per thread)
+constexpr int kMaxCpuLog2 = 26;      // rows up to 2^26 elements (256 MiB of f32 scratch per thread)
 constexpr int64_t kMaxCudaN = 32768;  // one row per thread block, in shared memory
 constexpr int64_t kMaxMatrixN = 8192;
 
 // n = m * 2^k with a core lowbit has; else LB_ERR_UNSUPPORTED naming what is supported.
 lb_status factor(const char *fn, int64_t n, int64_t *m, int *k) {
-  if (lb::hadamard_split(n, m, k) && lb::hadamard_core(*m) && *k <= kMaxCpuLog2) return LB_OK;
+  if (n <= (int64_t{1} << kMaxCpuLog2) && lb::hadamard_split(n, m, k) && lb::hadamard_core(*m)) return LB_OK;
   std::string why;
   if (n < 1) {
     why = "n must be >= 1";
@@ -32,12 +32,12 @@ lb_status factor(const char *fn, int64_t n, int64_t *m, int *k) {
       ++e;
     }
     why = "n = " + std::to_string(odd) + " * 2^" + std::to_string(e) + "; ";
-    if (odd == 1) why += "2^k needs k <= " + std::to_string(kMaxCpuLog2);
+    if (n > (int64_t{1} << kMaxCpuLog2)) why += "rows are limited to 2^" + std::to_string(kMaxCpuLog2) + " elements";
     else if (e < 2) why += "a Hadamard order other than 1 and 2 is a multiple of 4";
     else if (odd * 4 > lb::kMaxHadamardCore) why += "the core order m = " + std::to_string(odd * 4) + " is above 256";
     else why += "lowbit has no Hadamard matrix of order m = " + std::to_string(odd * 4);
   }
-  return lb::fail(LB_ERR_UNSUPPORTED, "%s: no Hadamard transform of size %lld (%s). Supported: n = 2^k (k <= %d) or m * 2^k with m in {%s}",
+  return lb::fail(LB_ERR_UNSUPPORTED, "%s: no Hadamard transform of size %lld (%s). Supported: n <= 2^%d, n = 2^k or m * 2^k with m in {%s}",
                   fn, (long long)n, why.c_str(), kMaxCpuLog2, lb::hadamard_core_list());
 }
 

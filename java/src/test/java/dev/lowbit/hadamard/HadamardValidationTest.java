@@ -25,6 +25,8 @@ class HadamardValidationTest {
         var e = assertThrows(IllegalArgumentException.class, () -> Hadamard.factor(11008 * 3));
         assertTrue(e.getMessage().contains("no Hadamard transform of size 33024"), e.getMessage());
         assertTrue(e.getMessage().contains("m * 2^k with m in {12, 20, 28"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Hadamard.factor(12L << 24));  // m * 2^k above 2^26
+        assertTrue(e.getMessage().contains("rows are limited to 2^26"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Hadamard.factor(6));
         assertTrue(e.getMessage().contains("multiple of 4"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Hadamard.factor(0));
