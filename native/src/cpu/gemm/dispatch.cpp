@@ -19,7 +19,13 @@ constexpr int64_t kPanel = 2 * kW8A8ColBlock;  // micro-kernel columns
 constexpr int64_t kGroupBlocks = 12;          // row blocks per work item (96 rows of A)
 constexpr int64_t kKQuads = 256;              // k-quads per block (1024 k: 32 KiB of the B panel)
 
-W8A8Tile tile_kernel() { return current_isa() == LB_ISA_AVX512 ? w8a8_tile_avx512() : w8a8_tile_scalar(); }
+W8A8Tile tile_kernel() {
+  switch (current_isa()) {
+    case LB_ISA_AVX512: return w8a8_tile_avx512();
+    case LB_ISA_AVX2: return w8a8_tile_avx2();
+    default: return w8a8_tile_scalar();
+  }
+}
 
 const int32_t *colsums(const void *packed, int64_t n, int64_t k) {
   return reinterpret_cast<const int32_t *>(static_cast<const char *>(packed) + w8a8_n16(n) * kW8A8ColBlock * w8a8_k4(k) * 4);

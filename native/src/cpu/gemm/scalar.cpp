@@ -1,5 +1,4 @@
-// W8A8 tile for the scalar variant: the packed layout read one byte at a time. Also what the
-// AVX2 variant runs (AVX2 has no VPDPBUSD; an AVX2 kernel with VPMADDWD is future work).
+// W8A8 tile for the scalar variant: the packed layout read one byte at a time.
 #include "w8a8.h"
 
 namespace lb::cpu {

@@ -23,6 +23,7 @@ using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, 
                           int nb, int32_t *acc, int64_t ldc, bool accumulate);
 
 W8A8Tile w8a8_tile_scalar();
+W8A8Tile w8a8_tile_avx2();
 W8A8Tile w8a8_tile_avx512();
 // VPDPBUSD multiply-accumulates per second of the calling thread over about `millis` ms.
 double int8_peak_thread_avx512(int32_t millis);

@@ -1,0 +1,59 @@
+// W8A8 tile for the AVX2 variant: no VPDPBUSD, so bytes are widened to int16 and multiplied with
+// VPMADDWD (int16 x int16, adjacent products summed into int32: exact, no saturation). One k-quad
+// of 16 packed columns is four ymm of int16 (4 columns x 4 k each); a row's quad, widened and
+// broadcast, meets each of them in one VPMADDWD, leaving two partial sums per column that are
+// added when the tile is stored. Tiles of 2 rows x 16 columns (8 accumulators; AVX2 has 16 ymm).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "w8a8.h"
+
+namespace lb::cpu {
+namespace {
+
+template <int MR>
+void tile16(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
+  __m256i c[MR][4];
+  for (int i = 0; i < MR; ++i)
+    for (int q = 0; q < 4; ++q) c[i][q] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+  for (int64_t kq = 0; kq < kquads; ++kq) {
+    const int8_t *b = bpack + kq * 64;
+    __m256i w[4];
+    for (int q = 0; q < 4; ++q) w[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16 * q)));
+    for (int i = 0; i < MR; ++i) {
+      int32_t quad;
+      std::memcpy(&quad, au8 + i * lda + kq * 4, 4);
+      const __m256i a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(quad)));
+      for (int q = 0; q < 4; ++q) c[i][q] = _mm256_add_epi32(c[i][q], _mm256_madd_epi16(a, w[q]));
+    }
+  }
+  // Lane 2c and 2c+1 of c[i][q] are the two halves of column 4q + c.
+  for (int i = 0; i < MR; ++i) {
+    alignas(32) int32_t part[32];
+    for (int q = 0; q < 4; ++q) _mm256_store_si256(reinterpret_cast<__m256i *>(part + 8 * q), c[i][q]);
+    for (int j = 0; j < 16; ++j) {
+      const int32_t s = part[2 * j] + part[2 * j + 1];
+      acc[i * ldc + j] = accumulate ? acc[i * ldc + j] + s : s;
+    }
+  }
+}
+
+void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+          int64_t ldc, bool accumulate) {
+  for (int jb = 0; jb < nb; ++jb)
+    for (int i = 0; i < mr; i += 2) {
+      const uint8_t *a = au8 + i * lda;
+      const int8_t *b = bpack + jb * bstride;
+      int32_t *out = acc + i * ldc + jb * 16;
+      if (mr - i >= 2) tile16<2>(a, lda, b, kquads, out, ldc, accumulate);
+      else tile16<1>(a, lda, b, kquads, out, ldc, accumulate);
+    }
+}
+
+}  // namespace
+
+W8A8Tile w8a8_tile_avx2() { return tile; }
+
+}  // namespace lb::cpu
