@@ -8,16 +8,17 @@ set(LOWBIT_AVX512_FLAGS ${LOWBIT_AVX2_FLAGS} -mavx512f -mavx512bw -mavx512dq -ma
     -Wno-maybe-uninitialized -Wno-uninitialized)
 
 # lowbit_isa_sources(<target> <dir>...): adds <dir>/*.cpp to <target> and gives the
-# avx2.cpp / avx512.cpp files of each directory their flags.
+# avx2.cpp / avx512.cpp files of each directory (and <kernel>_avx2.cpp / <kernel>_avx512.cpp, for
+# families with several kernels) their flags.
 function(lowbit_isa_sources target)
   foreach(dir IN LISTS ARGN)
     file(GLOB sources CONFIGURE_DEPENDS ${dir}/*.cpp)
     target_sources(${target} PRIVATE ${sources})
     foreach(src IN LISTS sources)
       get_filename_component(name ${src} NAME_WE)
-      if(name STREQUAL "avx2")
+      if(name MATCHES "(^|_)avx2$")
         set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${LOWBIT_AVX2_FLAGS}")
-      elseif(name STREQUAL "avx512")
+      elseif(name MATCHES "(^|_)avx512$")
         set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${LOWBIT_AVX512_FLAGS}")
       endif()
     endforeach()

@@ -319,6 +319,28 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
  * Runs for about `millis` ms. */
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
 
+/* ---------------------------------------------------------------------------------------
+ * gemm, W4A16: Y[m, n] = X[m, k] . dequant(W)[n, k]^T (+ bias) with 4-bit weights W (I4, or U4
+ * with zero points; groups of g along k or one group per row; scales F32/F16/BF16) in the quant
+ * family's format, prepacked once, and f32/f16/bf16 activations; f32 arithmetic.
+ *   w      [n, k] codes, two per byte along k (lb_quantize's layout), k even
+ *   scales [n, k/g] scale_dtype; zeros [n, k/g] U4 (packed, rows padded to whole bytes) or F16,
+ *          NULL for I4 (an I4 code c is the U4 code c ^ 8 with zero point 8)
+ * Arithmetic (the exact order, every ISA alike): for each output, per group (ascending):
+ *   acc = fma(w_l, x_l, acc) over the group's l ascending from acc = 0, w_l = (float)u_l - zero;
+ *   y = fma(scale, acc, y) from y = 0; then y + bias[j]; rounded to y_dtype.
+ * Packed layout: columns in blocks of 16; byte (jb * k/2 + p) * 16 + jj holds the U4 codes of
+ * W[16 jb + jj][2p] (low nibble) and [2p + 1] (high), then f32 scales and f32 zeros, each
+ * [n16][k/g][16] (zero padding past n). lb_w4a16_packed_bytes gives the size.
+ * CPU only so far (AVX-512 / AVX2 / scalar); CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group);
+LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales,
+                                  const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes);
+LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed,
+                               const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
+                               int64_t group);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

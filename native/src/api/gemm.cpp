@@ -1,5 +1,6 @@
-// lb_w8a8_*: checks the arguments, then runs the CPU backend (no CUDA kernel yet).
+// lb_w8a8_* and lb_w4a16_*: check the arguments, then run the CPU backend (no CUDA kernel yet).
 #include "../core/error.h"
+#include "../cpu/gemm/w4a16.h"
 #include "../cpu/gemm/w8a8.h"
 #include "checks.h"
 
@@ -20,6 +21,17 @@ lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
   if (device != LB_DEVICE_CPU)
     return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
   return LB_OK;
+}
+
+bool w4a16_shape_ok(int64_t n, int64_t k, int64_t group) {
+  return n > 0 && k > 0 && k % 2 == 0 && group > 0 && group % 2 == 0 && k % group == 0 && n <= (int64_t{1} << 40) / k;
+}
+
+lb_status check_w4a16_shape(const char *fn, int64_t n, int64_t k, int64_t group) {
+  if (w4a16_shape_ok(n, k, group)) return LB_OK;
+  return lb::fail(LB_ERR_INVALID_ARGUMENT,
+                  "%s: needs n > 0, k > 0 and even, and an even group size dividing k; got n = %lld, k = %lld, group = %lld", fn,
+                  (long long)n, (long long)k, (long long)group);
 }
 
 }  // namespace
@@ -63,6 +75,50 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
   if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::w8a8_packed_bytes(n, k), d, d_bytes, false)) return st;
   return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
+}
+
+LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group) {
+  return w4a16_shape_ok(n, k, group) ? lb::cpu::w4a16_packed_bytes(n, k, group) : -1;
+}
+
+LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales,
+                                  const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
+  static const char *fn = "lb_w4a16_prepack";
+  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = lb::check_quant_params(fn, params, LB_DTYPE_F32, "x_dtype", n, k, w, w, scales, zeros)) return st;
+  if (params->qtype != LB_DTYPE_I4 && params->qtype != LB_DTYPE_U4)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: weights must be I4 or U4, got %s", fn, lb::dtype_name(params->qtype));
+  if (params->block_rows != 1)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: weight groups must lie along k (block_rows 1), got block_rows %lld", fn,
+                    (long long)params->block_rows);
+  if (lb_status st = check_w4a16_shape(fn, n, k, params->block_cols)) return st;
+  if (!packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed is NULL", fn);
+  const int64_t need = lb::cpu::w4a16_packed_bytes(n, k, params->block_cols);
+  if (packed_bytes < need)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w4a16_packed_bytes)", fn,
+                    (long long)packed_bytes, (long long)need);
+  if (lb_status st = lb::check_overlap(fn, w, n * k / 2, packed, need, false)) return st;
+  return lb::guard(fn, [&] {
+    lb::cpu::w4a16_prepack(*params, w, scales, zeros, n, k, packed);
+    return LB_OK;
+  });
+}
+
+LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed,
+                               const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
+                               int64_t group) {
+  static const char *fn = "lb_w4a16_gemm";
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
+  if (m <= 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0, got %lld", fn, (long long)m);
+  if (!lb::is_float_dtype(x_dtype) || !lb::is_float_dtype(y_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: x_dtype and y_dtype must be F32, F16 or BF16, got %s and %s", fn,
+                    lb::dtype_name(x_dtype), lb::dtype_name(y_dtype));
+  if (!x || !w_packed || !y) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: x, w_packed and y must not be NULL", fn);
+  const int64_t y_bytes = lb::dtype_bytes(y_dtype, m * n);
+  if (lb_status st = lb::check_overlap(fn, x, lb::dtype_bytes(x_dtype, m * k), y, y_bytes, false)) return st;
+  if (lb_status st = lb::check_overlap(fn, w_packed, lb::cpu::w4a16_packed_bytes(n, k, group), y, y_bytes, false)) return st;
+  return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group); });
 }
 
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second) {

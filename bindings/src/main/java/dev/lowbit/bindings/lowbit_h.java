@@ -2694,6 +2694,207 @@ public class lowbit_h extends lowbit_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class lb_w4a16_packed_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a16_packed_bytes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a16_packed_bytes$descriptor() {
+        return lb_w4a16_packed_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MethodHandle lb_w4a16_packed_bytes$handle() {
+        return lb_w4a16_packed_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MemorySegment lb_w4a16_packed_bytes$address() {
+        return lb_w4a16_packed_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static long lb_w4a16_packed_bytes(long n, long k, long group) {
+        var mh$ = lb_w4a16_packed_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a16_packed_bytes", n, k, group);
+            }
+            return (long)mh$.invokeExact(n, k, group);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w4a16_prepack {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a16_prepack");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a16_prepack$descriptor() {
+        return lb_w4a16_prepack.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MethodHandle lb_w4a16_prepack$handle() {
+        return lb_w4a16_prepack.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MemorySegment lb_w4a16_prepack$address() {
+        return lb_w4a16_prepack.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static int lb_w4a16_prepack(int device, MemorySegment params, MemorySegment w, MemorySegment scales, MemorySegment zeros, long n, long k, MemorySegment packed, long packed_bytes) {
+        var mh$ = lb_w4a16_prepack.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a16_prepack", device, params, w, scales, zeros, n, k, packed, packed_bytes);
+            }
+            return (int)mh$.invokeExact(device, params, w, scales, zeros, n, k, packed, packed_bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w4a16_gemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a16_gemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a16_gemm$descriptor() {
+        return lb_w4a16_gemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MethodHandle lb_w4a16_gemm$handle() {
+        return lb_w4a16_gemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MemorySegment lb_w4a16_gemm$address() {
+        return lb_w4a16_gemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static int lb_w4a16_gemm(int device, MemorySegment stream, MemorySegment x, int x_dtype, MemorySegment w_packed, MemorySegment bias, MemorySegment y, int y_dtype, long m, long n, long k, long group) {
+        var mh$ = lb_w4a16_gemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a16_gemm", device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group);
+            }
+            return (int)mh$.invokeExact(device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int LB_DEVICE_CPU = (int)-1L;
     /**
      * {@snippet lang=c :

@@ -401,4 +401,24 @@ public final class Native {
             return out.get(ValueLayout.JAVA_DOUBLE, 0);
         }
     }
+
+    /** Bytes of the packed form of 4-bit [n, k] weights with groups of {@code group}; -1 for sizes the kernel does not take. */
+    public static long w4a16PackedBytes(long n, long k, long group) {
+        ready();
+        return lowbit_h.lb_w4a16_packed_bytes(n, k, group);
+    }
+
+    public static void w4a16Prepack(int device, QuantParams params, MemorySegment w, MemorySegment scales, MemorySegment zeros,
+                                    long n, long k, MemorySegment packed) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            check(lowbit_h.lb_w4a16_prepack(device, params.write(arena), w, scales, zeros, n, k, packed, packed.byteSize()));
+        }
+    }
+
+    public static void w4a16Gemm(int device, MemorySegment stream, MemorySegment x, int xDtype, MemorySegment wPacked,
+                                 MemorySegment bias, MemorySegment y, int yDtype, long m, long n, long k, long group) {
+        ready();
+        check(lowbit_h.lb_w4a16_gemm(device, stream, x, xDtype, wPacked, bias, y, yDtype, m, n, k, group));
+    }
 }

@@ -1,0 +1,109 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.Checks;
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.ffi.Native;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * W4A16 matmul: {@code y[m, n] = x[m, k] · dequant(w)[n, k]ᵀ (+ bias[n])} with 4-bit weights (I4, or U4 with zero
+ * points; groups along k of an even size, or one per row; F32/F16/BF16 scales — any int4 {@link Quantized} whose
+ * blocks lie within a row) and F32/F16/BF16 activations, f32 arithmetic in the order {@code lowbit.h} documents
+ * (every CPU variant gives the same bits). Weights are prepacked once ({@link #prepack}).
+ *
+ * <p>CPU only so far (AVX-512, AVX2, scalar): weights widened to f32 in registers, an exact f32 path.
+ */
+public final class W4A16 {
+    private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
+
+    private W4A16() {}
+
+    /** Prepacked weights {@code [n, k]} with groups of {@code group} along k. */
+    public record Weights(Tensor packed, long n, long k, long group) {
+        public Weights {
+            Objects.requireNonNull(packed, "packed");
+        }
+    }
+
+    /** Prepacks int4 weights (I4 or U4; blocks {@code 1 × g} along k, g even) for {@link #matmul}. */
+    public static Weights prepack(Quantized w, Arena arena) {
+        Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(arena, "arena");
+        DType qt = w.format().qtype();
+        if (qt != DType.I4 && qt != DType.U4) throw new IllegalArgumentException("W4A16 weights must be I4 or U4, got " + qt);
+        Checks.live("w", w.q());
+        cpuOnly("w", w.q());
+        long n = w.rows(), k = w.cols();
+        Native.QuantParams qp = Quantizer.checkedParams(w, n, k, w.q());
+        if (qp.blockRows() != 1) {
+            throw new IllegalArgumentException("W4A16 weight groups must lie along k (per row or per group), got " + w.format().granularity());
+        }
+        long group = qp.blockCols();
+        long bytes = Native.w4a16PackedBytes(n, k, group);
+        if (bytes < 0) throw new IllegalArgumentException("W4A16 needs an even group size, got " + group + " for k = " + k);
+        Tensor packed = Tensor.allocate(arena, DType.U8, Device.CPU, bytes);
+        Native.w4a16Prepack(Device.CPU.index(), qp, w.q().segment(), w.scales().segment(),
+                w.zeros() == null ? MemorySegment.NULL : w.zeros().segment(), n, k, packed.segment());
+        return new Weights(packed, n, k, group);
+    }
+
+    /** {@code y = x · dequant(w)ᵀ (+ bias)}: x {@code [m, k]}, y {@code [m, n]}, both F32, F16 or BF16; bias F32 {@code [n]} or null. */
+    public static void matmul(Tensor x, Weights w, Tensor bias, Tensor y) {
+        Objects.requireNonNull(w, "w");
+        Checks.live("w packed", w.packed());
+        Checks.live("x", x);
+        Checks.dtype("x", x, FLOATS);
+        Checks.contiguous("x", x);
+        cpuOnly("x", x);
+        if (x.rank() != 2 || x.dim(1) != w.k()) {
+            throw new IllegalArgumentException("x has shape " + Arrays.toString(x.shape()) + ", expected [m, " + w.k() + "]");
+        }
+        long m = x.dim(0);
+        if (m == 0) throw new IllegalArgumentException("x is empty: shape " + Arrays.toString(x.shape()));
+        Checks.live("y", y);
+        Checks.dtype("y", y, FLOATS);
+        Checks.contiguous("y", y);
+        Checks.writable("y", y);
+        cpuOnly("y", y);
+        if (y.rank() != 2 || y.dim(0) != m || y.dim(1) != w.n()) {
+            throw new IllegalArgumentException("y has shape " + Arrays.toString(y.shape()) + ", expected [" + m + ", " + w.n() + "]");
+        }
+        Checks.noOverlap("x", x, "y", y, false);
+        MemorySegment biasSeg = MemorySegment.NULL;
+        if (bias != null) {
+            Checks.live("bias", bias);
+            Checks.dtype("bias", bias, DType.F32);
+            Checks.contiguous("bias", bias);
+            cpuOnly("bias", bias);
+            if (bias.numel() != w.n()) {
+                throw new IllegalArgumentException("bias has shape " + Arrays.toString(bias.shape()) + ", expected [" + w.n() + "]");
+            }
+            biasSeg = bias.segment();
+        }
+        Native.w4a16Gemm(Device.CPU.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
+                y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group());
+    }
+
+    /** A new {@code [m, n]} tensor of {@code dtype} holding {@link #matmul(Tensor, Weights, Tensor, Tensor)}. */
+    public static Tensor matmul(Tensor x, Weights w, Tensor bias, DType dtype, Arena arena) {
+        Checks.live("x", x);
+        Objects.requireNonNull(w, "w");
+        Tensor y = Tensor.allocate(arena, dtype, Device.CPU, x.dim(0), w.n());
+        matmul(x, w, bias, y);
+        return y;
+    }
+
+    private static void cpuOnly(String name, Tensor t) {
+        if (!t.device().isCpu()) {
+            throw new IllegalArgumentException(name + " is on " + t.device() + ": W4A16 runs on the CPU only so far (no CUDA kernel yet)");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Isa;
+import dev.lowbit.Tensor;
+import dev.lowbit.convert.Convert;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
+import dev.lowbit.reference.FloatFormats;
+import dev.lowbit.support.Isas;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** W4A16 on every CPU variant: bit for bit against a Java emulation of the documented order, and close to the exact product. */
+class W4A16Test {
+    static final List<QuantFormat> FORMATS = List.of(
+            QuantFormat.int4(Granularity.group(32)),
+            QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.BF16),
+            QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32),
+            QuantFormat.uint4(Granularity.group(64)),
+            QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip());
+
+    static float[] gaussian(long seed, int count, double sd) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[count];
+        for (int i = 0; i < count; ++i) v[i] = (float) (r.nextGaussian() * sd);
+        return v;
+    }
+
+    static float scaleOf(Tensor t, int i) {
+        return switch (t.dtype()) {
+            case F32 -> t.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            case F16 -> FloatFormats.F16.decode(t.segment().getAtIndex(ValueLayout.JAVA_SHORT, i) & 0xffff);
+            default -> FloatFormats.BF16.decode(t.segment().getAtIndex(ValueLayout.JAVA_SHORT, i) & 0xffff);
+        };
+    }
+
+    /** y[i][j] in lowbit.h's order: per group acc = fma(w, x, acc) from 0, y = fma(scale, acc, y), + bias. */
+    static float[] emulate(Quantized w, float[] x, int m, float[] bias) {
+        int n = (int) w.rows(), k = (int) w.cols();
+        int groups = (int) w.scales().dim(1), g = k / groups;
+        byte[] q = w.q().segment().toArray(ValueLayout.JAVA_BYTE);
+        boolean symmetric = w.format().qtype() == DType.I4;
+        float[] y = new float[m * n];
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) {
+                float acc2 = 0f;
+                for (int gi = 0; gi < groups; ++gi) {
+                    float s = scaleOf(w.scales(), j * groups + gi);
+                    float z;
+                    if (symmetric) z = 8f;
+                    else if (w.zeros().dtype() == DType.F16) z = FloatFormats.F16.decode(w.zeros().segment().getAtIndex(ValueLayout.JAVA_SHORT, (long) j * groups + gi) & 0xffff);
+                    else {
+                        int zc = (int) w.zeros().dim(1);  // packed: rows padded to whole bytes
+                        int b = w.zeros().segment().get(ValueLayout.JAVA_BYTE, (long) j * (zc / 2) + gi / 2) & 0xff;
+                        z = (gi & 1) == 0 ? (b & 0xf) : (b >> 4);
+                    }
+                    float acc = 0f;
+                    for (int l = gi * g; l < gi * g + g; ++l) {
+                        int code = (q[j * (k / 2) + l / 2] >> (4 * (l & 1))) & 0xf;
+                        if (symmetric) code ^= 8;
+                        acc = Math.fma((float) code - z, x[i * k + l], acc);
+                    }
+                    acc2 = Math.fma(s, acc, acc2);
+                }
+                y[i * n + j] = bias == null ? acc2 : acc2 + bias[j];
+            }
+        return y;
+    }
+
+    @Test
+    void matchesTheDocumentedOrderOnEveryVariant() {
+        int[][] shapes = {{1, 16, 128}, {3, 17, 256}, {17, 40, 384}, {33, 96, 128}, {5, 384, 1536}};
+        for (QuantFormat f : FORMATS) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] wf = gaussian(n * 7L + k, n * k, 0.05), x = gaussian(m * 13L + k, m * k, 1.0), bias = gaussian(5, n, 0.1);
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), f, arena);
+                    W4A16.Weights packed = W4A16.prepack(w, arena);
+                    float[] expect = emulate(w, x, m, bias);
+                    for (Isa isa : Isas.available()) {
+                        Isas.with(isa, () -> {
+                            float[] y = W4A16.matmul(Tensor.of(arena, x, m, k), packed, Tensor.of(arena, bias, n), DType.F32, arena).toFloatArray();
+                            for (int i = 0; i < expect.length; ++i) {
+                                assertEquals(expect[i], y[i], isa + " " + f + " m=" + m + " n=" + n + " k=" + k + " element " + i);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void halfPrecisionActivationsAndOutputs() {
+        int m = 4, n = 48, k = 256;
+        float[] wf = gaussian(1, n * k, 0.05), x = gaussian(2, m * k, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), QuantFormat.int4(Granularity.group(64)), arena);
+            W4A16.Weights packed = W4A16.prepack(w, arena);
+            for (DType in : new DType[] {DType.F16, DType.BF16}) {
+                Tensor xt = Tensor.allocate(arena, in, Device.CPU, m, k);
+                Convert.convert(Tensor.of(arena, x, m, k), xt);
+                Tensor xw = Tensor.allocate(arena, DType.F32, Device.CPU, m, k);
+                Convert.convert(xt, xw);
+                float[] expect = emulate(w, xw.toFloatArray(), m, null);
+                for (DType out : new DType[] {DType.F32, DType.BF16}) {
+                    Tensor y = W4A16.matmul(xt, packed, null, out, arena);
+                    Tensor y32 = Tensor.allocate(arena, DType.F32, Device.CPU, m, n);
+                    Convert.convert(y, y32);
+                    float[] got = y32.toFloatArray();
+                    for (int i = 0; i < expect.length; ++i) {
+                        float e = out == DType.BF16 ? FloatFormats.BF16.decode(FloatFormats.BF16.encode(expect[i])) : expect[i];
+                        assertEquals(e, got[i], in + " -> " + out + " element " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void closeToTheDequantizedProduct() {
+        int m = 2, n = 64, k = 512;
+        float[] wf = gaussian(3, n * k, 0.05), x = gaussian(4, m * k, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), QuantFormat.uint4(Granularity.group(128)), arena);
+            float[] deq = Quantizer.dequantize(w, DType.F32, arena).toFloatArray();
+            float[] y = W4A16.matmul(Tensor.of(arena, x, m, k), W4A16.prepack(w, arena), null, DType.F32, arena).toFloatArray();
+            for (int i = 0; i < m; ++i)
+                for (int j = 0; j < n; ++j) {
+                    double exact = 0, norm = 0;
+                    for (int l = 0; l < k; ++l) {
+                        exact += (double) x[i * k + l] * deq[j * k + l];
+                        norm += Math.abs((double) x[i * k + l] * deq[j * k + l]);
+                    }
+                    assertEquals(exact, y[i * n + j], 1e-5 * norm + 1e-6, "[" + i + "][" + j + "]");
+                }
+        }
+    }
+
+    @Test
+    void rejectsBadInput() {
+        try (Arena arena = Arena.ofConfined()) {
+            Quantized w = Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 32, 64), QuantFormat.int4(Granularity.group(32)), arena);
+            W4A16.Weights packed = W4A16.prepack(w, arena);
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 2, 48), packed, null, DType.F32, arena));
+            assertEquals("x has shape [2, 48], expected [m, 64]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.I8, Device.CPU, 2, 64), packed, null, DType.F32, arena));
+            assertTrue(e.getMessage().startsWith("x has dtype I8"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 2, 64), packed, null, Tensor.allocate(arena, DType.F32, Device.CPU, 2, 31)));
+            assertEquals("y has shape [2, 31], expected [2, 32]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 2, 64), packed, Tensor.allocate(arena, DType.F32, Device.CPU, 33), DType.F32, arena));
+            assertEquals("bias has shape [33], expected [32]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.prepack(Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 32, 64), QuantFormat.int8(Granularity.PER_ROW), arena), arena));
+            assertEquals("W4A16 weights must be I4 or U4, got I8", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.prepack(Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 32, 64), QuantFormat.int4(Granularity.PER_TENSOR), arena), arena));
+            assertTrue(e.getMessage().startsWith("W4A16 weight groups must lie along k"), e.getMessage());
+            Tensor readOnly = Tensor.wrap(arena.allocate(2 * 32 * 4).asReadOnly(), DType.F32, 2, 32);
+            e = assertThrows(IllegalArgumentException.class, () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 2, 64), packed, null, readOnly));
+            assertEquals("y is read-only but is written to", e.getMessage());
+            Tensor both = Tensor.allocate(arena, DType.F32, Device.CPU, 2, 64);
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(both, packed, null, Tensor.wrap(both.segment().asSlice(0, 2 * 32 * 4), DType.F32, 2, 32)));
+            assertTrue(e.getMessage().startsWith("y overlaps x"), e.getMessage());
+        }
+        W4A16.Weights closed;
+        try (Arena arena = Arena.ofConfined()) {
+            closed = W4A16.prepack(Quantizer.quantize(Tensor.allocate(arena, DType.F32, Device.CPU, 16, 32), QuantFormat.int4(Granularity.group(32)), arena), arena);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            var e = assertThrows(IllegalStateException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 1, 32), closed, null, DType.F32, arena));
+            assertTrue(e.getMessage().startsWith("w packed is closed"), e.getMessage());
+        }
+        assertEquals(-1, dev.lowbit.ffi.Native.w4a16PackedBytes(4, 64, 3));
+    }
+}

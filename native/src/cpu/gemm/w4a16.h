@@ -1,0 +1,37 @@
+// CPU backend of the W4A16 GEMM (lowbit.h, "gemm, W4A16"): prepack 4-bit weights from the quant
+// family's format into 16-column blocks with f32 scales and zero points, then per column block a
+// kernel that widens the codes to f32 in registers and accumulates with fma in the documented
+// order (so every ISA gives the same bits).
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb::cpu {
+
+inline int64_t w4a16_n16(int64_t n) { return (n + 15) / 16; }
+inline int64_t w4a16_packed_bytes(int64_t n, int64_t k, int64_t group) {
+  const int64_t cols = w4a16_n16(n) * 16;
+  return cols * (k / 2) + 2 * cols * (k / group) * 4;
+}
+
+// Rows [i0, i0 + mr) of Y for column block jb (16 columns): x rows are f32 (k apart), out is
+// mr x 16 f32 (16 apart). mr <= 4.
+struct W4A16Block {
+  const uint8_t *codes;  // the block's k/2 * 16 bytes
+  const float *scales;   // the block's [groups][16]
+  const float *zeros;
+  int64_t k, group;
+};
+using W4A16Kernel = void (*)(const W4A16Block &b, const float *x, int mr, float *out);
+
+W4A16Kernel w4a16_kernel_scalar();
+W4A16Kernel w4a16_kernel_avx2();
+W4A16Kernel w4a16_kernel_avx512();
+
+void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
+                   void *packed);
+lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
+                     int64_t m, int64_t n, int64_t k, int64_t group);
+
+}  // namespace lb::cpu

@@ -1,0 +1,106 @@
+// lb_w4a16_* on the CPU: prepack (codes to 16-column blocks, scales and zero points to f32), then
+// work items of (up to 4 rows) x (one 16-column block) through the ISA's kernel, spread over the
+// pool. Activations are widened to f32 once per call.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "../../common/float_io.h"
+#include "../../common/quant.h"
+#include "../../core/cpu_features.h"
+#include "../../core/thread_pool.h"
+#include "w4a16.h"
+
+namespace lb::cpu {
+namespace {
+
+constexpr int kRows = 4;
+
+W4A16Kernel kernel_for_isa() {
+  switch (current_isa()) {
+    case LB_ISA_AVX512: return w4a16_kernel_avx512();
+    case LB_ISA_AVX2: return w4a16_kernel_avx2();
+    default: return w4a16_kernel_scalar();
+  }
+}
+
+struct Packed {
+  const uint8_t *codes;
+  const float *scales, *zeros;
+  Packed(const void *p, int64_t n, int64_t k, int64_t group) {
+    const int64_t cols = w4a16_n16(n) * 16;
+    codes = static_cast<const uint8_t *>(p);
+    scales = reinterpret_cast<const float *>(codes + cols * (k / 2));
+    zeros = scales + cols * (k / group);
+  }
+};
+
+}  // namespace
+
+void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
+                   void *packed) {
+  const int64_t group = p.block_cols, G = k / group, N16 = w4a16_n16(n);
+  const Packed out(packed, n, k, group);
+  auto *codes = const_cast<uint8_t *>(out.codes);
+  auto *sc = const_cast<float *>(out.scales);
+  auto *zs = const_cast<float *>(out.zeros);
+  const auto *in = static_cast<const uint8_t *>(w);
+  const bool symmetric = p.qtype == LB_DTYPE_I4;
+  parallel_for(N16, 1, [&](int64_t jb0, int64_t jb1) {
+    for (int64_t jb = jb0; jb < jb1; ++jb) {
+      for (int64_t jj = 0; jj < 16; ++jj) {
+        const int64_t j = jb * 16 + jj;
+        for (int64_t q = 0; q < k / 2; ++q) {
+          // An I4 code c is the U4 code c ^ 8 with zero point 8; padding columns: code 0, scale 0.
+          uint8_t byte = j < n ? in[j * (k / 2) + q] : 0;
+          if (symmetric && j < n) byte ^= 0x88;
+          codes[(jb * (k / 2) + q) * 16 + jj] = byte;
+        }
+        for (int64_t g = 0; g < G; ++g) {
+          float s = 0.0f, z = 0.0f;
+          if (j < n) {
+            const BlockParams bp = stored_params(p, scales, zeros, j, g, G);
+            s = bp.scale;
+            z = symmetric ? 8.0f : bp.zero;
+          }
+          sc[(jb * G + g) * 16 + jj] = s;
+          zs[(jb * G + g) * 16 + jj] = z;
+        }
+      }
+    }
+  });
+}
+
+lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
+                     int64_t m, int64_t n, int64_t k, int64_t group) {
+  const Packed pk(w_packed, n, k, group);
+  const int64_t G = k / group, N16 = w4a16_n16(n), row_blocks = (m + kRows - 1) / kRows;
+  std::vector<float> xf;
+  const float *x32 = static_cast<const float *>(x);
+  if (x_dtype != LB_DTYPE_F32) {
+    xf.resize(static_cast<size_t>(m * k));
+    for (int64_t i = 0; i < m * k; ++i) xf[i] = load_float(x, x_dtype, i);
+    x32 = xf.data();
+  }
+  const W4A16Kernel kernel = kernel_for_isa();
+  // Work item: row block (consecutive items share it) x column block.
+  parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t w0, int64_t w1) {
+    float out[kRows * 16];
+    for (int64_t w = w0; w < w1; ++w) {
+      const int64_t rb = w / N16, jb = w % N16, i0 = rb * kRows;
+      const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
+      const W4A16Block b{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group};
+      kernel(b, x32 + i0 * k, mr, out);
+      for (int i = 0; i < mr; ++i)
+        for (int64_t jj = 0; jj < 16 && jb * 16 + jj < n; ++jj) {
+          const int64_t col = jb * 16 + jj;
+          float v = out[i * 16 + jj];
+          if (bias) v = v + bias[col];
+          store_float(y, y_dtype, (i0 + i) * n + col, v);
+        }
+    }
+  });
+  return LB_OK;
+}
+
+}  // namespace lb::cpu
