@@ -3,9 +3,10 @@ package dev.lowbit.bench;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
+import dev.lowbit.gemm.W4A16;
 import dev.lowbit.gemm.W8A8;
-import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.Quantized;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -28,10 +29,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * W8A8 GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with the VPDPBUSD
- * roof measured in the same run ({@link #int8Peak}). Secondary metrics: {@code macs} (multiply-accumulates per
- * second; divide by int8Peak's) and {@code bytes} (weight bytes streamed per second: the decode roof is the host
- * copy bandwidth).
+ * W8A8 and W4A16 GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with the
+ * VPDPBUSD roof measured in the same run ({@link #int8Peak}). Secondary metrics: {@code macs} (multiply-accumulates
+ * per second; divide by int8Peak's) and {@code bytes} (weight bytes streamed per second). For decode sizes
+ * (m <= 16) each call uses the next of several weight copies adding up to >= 1 GiB, so the weights come from
+ * memory, not from this VM's 480 MiB L3: compare {@code bytes} with {@link Roof#hostCopy} of the same run.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -49,9 +51,12 @@ public class GemmBench {
 
     private Arena arena;
     private Quantized a;
-    private W8A8.Weights w;
+    private Tensor x;
+    private W8A8.Weights[] w8;
+    private W4A16.Weights[] w4;
     private Tensor out;
-    private long macs, weightBytes;
+    private long macs, w8Bytes, w4Bytes;
+    private int next8, next4;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -68,13 +73,30 @@ public class GemmBench {
         Tensor wq = random(arena, n, k, 1);
         Tensor ws = Tensor.allocate(arena, DType.F32, Device.CPU, n, 1);
         for (long i = 0; i < n; i++) ws.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, 1e-3f);
-        w = W8A8.prepack(wq, ws, arena);
+        w8Bytes = n * k;
+        w8 = new W8A8.Weights[copies(w8Bytes)];
+        for (int c = 0; c < w8.length; c++) w8[c] = W8A8.prepack(wq, ws, arena);
+        // 4-bit weights: random codes, group 128, F16 scales 1e-3.
+        Tensor q4 = random(arena, n, k / 2, 3).reshape(n, k / 2);
+        Tensor g4 = Tensor.allocate(arena, DType.F16, Device.CPU, n, k / 128);
+        for (long i = 0; i < g4.numel(); i++) g4.segment().setAtIndex(ValueLayout.JAVA_SHORT, i, (short) 0x1419);
+        Quantized w4q = new Quantized(QuantFormat.int4(Granularity.group(128)), Tensor.wrap(q4.segment(), DType.I4, n, k), g4, null);
+        w4Bytes = n * k / 2 + g4.byteSize();
+        w4 = new W4A16.Weights[copies(w4Bytes)];
+        for (int c = 0; c < w4.length; c++) w4[c] = W4A16.prepack(w4q, arena);
         Tensor as = Tensor.allocate(arena, DType.F32, Device.CPU, m, 1);
         for (long i = 0; i < m; i++) as.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, 1e-2f);
         a = new Quantized(QuantFormat.int8(Granularity.PER_ROW), random(arena, m, k, 2), as, null);
+        x = Tensor.allocate(arena, DType.F32, Device.CPU, m, k);
+        SplittableRandom r = new SplittableRandom(4);
+        for (long i = 0; i < m * k; i++) x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         out = Tensor.allocate(arena, DType.BF16, Device.CPU, m, n);
         macs = m * n * k;
-        weightBytes = n * k;
+    }
+
+    /** Weight copies for one benchmark: enough for >= 1 GiB at decode sizes, else one. */
+    private int copies(long bytes) {
+        return m <= 16 ? (int) Math.min(256, Math.max(1, ((1L << 30) + bytes - 1) / bytes)) : 1;
     }
 
     private static Tensor random(Arena arena, long rows, long cols, long seed) {
@@ -91,9 +113,18 @@ public class GemmBench {
 
     @Benchmark
     public void w8a8(Work work) {
-        W8A8.matmul(a, w, null, out);
+        W8A8.matmul(a, w8[next8], null, out);
+        next8 = (next8 + 1) % w8.length;
         work.macs += macs;
-        work.bytes += weightBytes;
+        work.bytes += w8Bytes;
+    }
+
+    @Benchmark
+    public void w4a16(Work work) {
+        W4A16.matmul(x, w4[next4], null, out);
+        next4 = (next4 + 1) % w4.length;
+        work.macs += macs;
+        work.bytes += w4Bytes;
     }
 
     /** The VPDPBUSD roof: 100 ms of independent VPDPBUSD chains on every lowbit thread. */
