@@ -23,6 +23,7 @@ import java.util.Objects;
  */
 public final class W4A16 {
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
+    private static final String KERNEL = "W4A16";
 
     private W4A16() {}
 
@@ -68,26 +69,9 @@ public final class W4A16 {
         }
         long m = x.dim(0);
         if (m == 0) throw new IllegalArgumentException("x is empty: shape " + Arrays.toString(x.shape()));
-        Checks.live("y", y);
-        Checks.dtype("y", y, FLOATS);
-        Checks.contiguous("y", y);
-        Checks.writable("y", y);
-        cpuOnly("y", y);
-        if (y.rank() != 2 || y.dim(0) != m || y.dim(1) != w.n()) {
-            throw new IllegalArgumentException("y has shape " + Arrays.toString(y.shape()) + ", expected [" + m + ", " + w.n() + "]");
-        }
+        GemmChecks.output(KERNEL, y, "y", m, w.n(), FLOATS);
         Checks.noOverlap("x", x, "y", y, false);
-        MemorySegment biasSeg = MemorySegment.NULL;
-        if (bias != null) {
-            Checks.live("bias", bias);
-            Checks.dtype("bias", bias, DType.F32);
-            Checks.contiguous("bias", bias);
-            cpuOnly("bias", bias);
-            if (bias.numel() != w.n()) {
-                throw new IllegalArgumentException("bias has shape " + Arrays.toString(bias.shape()) + ", expected [" + w.n() + "]");
-            }
-            biasSeg = bias.segment();
-        }
+        MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
         Native.w4a16Gemm(Device.CPU.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
                 y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group());
     }
@@ -102,8 +86,6 @@ public final class W4A16 {
     }
 
     private static void cpuOnly(String name, Tensor t) {
-        if (!t.device().isCpu()) {
-            throw new IllegalArgumentException(name + " is on " + t.device() + ": W4A16 runs on the CPU only so far (no CUDA kernel yet)");
-        }
+        GemmChecks.cpuOnly(KERNEL, name, t);
     }
 }

@@ -23,6 +23,7 @@ import java.util.Objects;
  */
 public final class W8A8 {
     private static final long MAX_K = 65536;
+    private static final String KERNEL = "W8A8";
 
     private W8A8() {}
 
@@ -75,17 +76,7 @@ public final class W8A8 {
         checkScales("a scales", a.scales(), m);
         checkOut(out, m, w.n(), DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
-        MemorySegment biasSeg = MemorySegment.NULL;
-        if (bias != null) {
-            Checks.live("bias", bias);
-            Checks.dtype("bias", bias, DType.F32);
-            Checks.contiguous("bias", bias);
-            cpuOnly("bias", bias);
-            if (bias.numel() != w.n()) {
-                throw new IllegalArgumentException("bias has shape " + Arrays.toString(bias.shape()) + ", expected [" + w.n() + "]");
-            }
-            biasSeg = bias.segment();
-        }
+        MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
         Native.w8a8Gemm(Device.CPU.index(), MemorySegment.NULL, a.q().segment(), a.scales().segment(), w.packed().segment(),
                 w.scales().segment(), biasSeg, out.segment(), out.dtype().code(), m, w.n(), w.k());
     }
@@ -150,19 +141,10 @@ public final class W8A8 {
     }
 
     private static void checkOut(Tensor out, long m, long n, DType... dtypes) {
-        Checks.live("out", out);
-        Checks.dtype("out", out, dtypes);
-        Checks.contiguous("out", out);
-        Checks.writable("out", out);
-        cpuOnly("out", out);
-        if (out.rank() != 2 || out.dim(0) != m || out.dim(1) != n) {
-            throw new IllegalArgumentException("out has shape " + Arrays.toString(out.shape()) + ", expected [" + m + ", " + n + "]");
-        }
+        GemmChecks.output(KERNEL, out, "out", m, n, dtypes);
     }
 
     private static void cpuOnly(String name, Tensor t) {
-        if (!t.device().isCpu()) {
-            throw new IllegalArgumentException(name + " is on " + t.device() + ": W8A8 runs on the CPU only so far (no CUDA kernel yet)");
-        }
+        GemmChecks.cpuOnly(KERNEL, name, t);
     }
 }
