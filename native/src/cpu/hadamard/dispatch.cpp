@@ -27,7 +27,15 @@ HadamardRowFn row_kernel(lb_dtype x, lb_dtype y) {
 
 int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }
 
-// The row job shared by every row of one call; per row only x, y and the buffers change.
+// The row job shared by every row of one call (per row only x, y and the buffers change), with
+// the tables it points to and the kernel of the active ISA.
+struct Job {
+  HadamardRow row;
+  std::vector<uint64_t> signs;
+  std::vector<uint8_t> codes;
+  HadamardRowFn kernel;
+};
+
 HadamardRow row_template(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
   HadamardRow r{};
   int k = 0;
@@ -79,6 +87,15 @@ std::vector<uint8_t> mix_codes(const HadamardRow &r) {
   return codes;
 }
 
+// (Moving a Job keeps its vectors' buffers, so the row's pointers into them stay valid.)
+Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
+  Job job{row_template(p, x_dtype, y_dtype), sign_words(p), {}, row_kernel(x_dtype, y_dtype)};
+  job.codes = mix_codes(job.row);
+  job.row.signs = job.signs.data();
+  job.row.mix_codes = job.codes.data();
+  return job;
+}
+
 // Per-thread buffers of one pool chunk: the pass buffer, the m-part / result buffer and the
 // m-part's group sums (8 per group of four, up to 16 lanes).
 struct RowBuffers {
@@ -96,12 +113,9 @@ struct RowBuffers {
 
 lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype,
                              int64_t rows) {
-  HadamardRow tmpl = row_template(p, x_dtype, y_dtype);
-  const std::vector<uint64_t> signs = sign_words(p);
-  tmpl.signs = signs.data();
-  const std::vector<uint8_t> codes = mix_codes(tmpl);
-  tmpl.mix_codes = codes.data();
-  const HadamardRowFn kernel = row_kernel(x_dtype, y_dtype);
+  Job job = make_job(p, x_dtype, y_dtype);
+  HadamardRow &tmpl = job.row;
+  const HadamardRowFn kernel = job.kernel;
   // Not in place: the first pass reads x while y of the same row is written.
   tmpl.stream_out = x != y && can_stream(y, p.n, y_dtype, rows);
   parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
@@ -120,12 +134,9 @@ lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtyp
 
 lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &quant, const void *x, lb_dtype x_dtype,
                             int64_t rows, void *q, void *scales, void *zeros) {
-  HadamardRow tmpl = row_template(p, x_dtype, LB_DTYPE_F32);
-  const std::vector<uint64_t> signs = sign_words(p);
-  tmpl.signs = signs.data();
-  const std::vector<uint8_t> codes = mix_codes(tmpl);
-  tmpl.mix_codes = codes.data();
-  const HadamardRowFn kernel = row_kernel(x_dtype, LB_DTYPE_F32);
+  const Job job = make_job(p, x_dtype, LB_DTYPE_F32);
+  const HadamardRow &tmpl = job.row;
+  const HadamardRowFn kernel = job.kernel;
   RowQuantizer rq(quant, p.n, q, scales, zeros);
   parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
     RowBuffers buf(p.n, tmpl.m);
