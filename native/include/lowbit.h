@@ -332,14 +332,20 @@ LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
  * Packed layout: columns in blocks of 16; byte (jb * k/2 + p) * 16 + jj holds the U4 codes of
  * W[16 jb + jj][2p] (low nibble) and [2p + 1] (high), then f32 scales and f32 zeros, each
  * [n16][k/g][16] (zero padding past n). lb_w4a16_packed_bytes gives the size.
+ * LB_W4A16_INT8_ACTIVATIONS (decode speed, llama.cpp Q4 x Q8 style; needs group % 32 == 0): each
+ *   row of X is first quantized like lb_quantize I8 with 1 x 32 blocks and F32 scales (x8, sx);
+ *   then per block b of 32 (ascending; g its weight group): d = sum u_l * x8_l and S = sum x8_l
+ *   exactly in int32, v = fma(-zero, (float)S, (float)d), y = fma(scale * sx_b, v, y) from y = 0;
+ *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512); other ISAs compute the same.
  * CPU only so far (AVX-512 / AVX2 / scalar); CUDA returns LB_ERR_UNSUPPORTED.
  * ------------------------------------------------------------------------------------- */
+#define LB_W4A16_INT8_ACTIVATIONS 1
 LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group);
 LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales,
                                   const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes);
 LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed,
                                const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
-                               int64_t group);
+                               int64_t group, int32_t flags);
 
 #ifdef __cplusplus
 } /* extern "C" */

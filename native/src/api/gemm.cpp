@@ -106,10 +106,14 @@ LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params,
 
 LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed,
                                const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
-                               int64_t group) {
+                               int64_t group, int32_t flags) {
   static const char *fn = "lb_w4a16_gemm";
   if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
+  if (flags & ~LB_W4A16_INT8_ACTIVATIONS) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x", fn, flags);
+  if ((flags & LB_W4A16_INT8_ACTIVATIONS) && group % 32)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: int8 activations need a weight group size that is a multiple of 32, got %lld", fn,
+                    (long long)group);
   if (m <= 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0, got %lld", fn, (long long)m);
   if (!lb::is_float_dtype(x_dtype) || !lb::is_float_dtype(y_dtype))
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: x_dtype and y_dtype must be F32, F16 or BF16, got %s and %s", fn,
@@ -118,7 +122,7 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
   const int64_t y_bytes = lb::dtype_bytes(y_dtype, m * n);
   if (lb_status st = lb::check_overlap(fn, x, lb::dtype_bytes(x_dtype, m * k), y, y_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, w_packed, lb::cpu::w4a16_packed_bytes(n, k, group), y, y_bytes, false)) return st;
-  return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group); });
+  return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags); });
 }
 
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second) {

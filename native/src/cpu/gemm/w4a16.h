@@ -29,9 +29,23 @@ W4A16Kernel w4a16_kernel_scalar();
 W4A16Kernel w4a16_kernel_avx2();
 W4A16Kernel w4a16_kernel_avx512();
 
+// The int8-activation variant (LB_W4A16_INT8_ACTIVATIONS): one row of quantized activations, in
+// blocks of 32 k: x8 holds each block's codes with every quad stored as (x0, x2, x1, x3) (the order
+// the kernel assembles the weight nibbles in), sx the block scales, sums the blocks' code sums.
+struct W4A16Q8Row {
+  const int8_t *x8;
+  const float *sx;
+  const int32_t *sums;
+};
+// Rows x[0 .. mr) (mr <= 4) of one column block; out is mr x 16 f32 (16 apart).
+using W4A16Q8Kernel = void (*)(const W4A16Block &b, const W4A16Q8Row *x, int mr, float *out);
+
+W4A16Q8Kernel w4a16_q8_kernel_scalar();
+W4A16Q8Kernel w4a16_q8_kernel_avx512();
+
 void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
                    void *packed);
 lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
-                     int64_t m, int64_t n, int64_t k, int64_t group);
+                     int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags);
 
 }  // namespace lb::cpu

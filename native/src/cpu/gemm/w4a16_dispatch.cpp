@@ -8,6 +8,7 @@
 #include "../../common/float_io.h"
 #include "../../common/quant.h"
 #include "../../core/cpu_features.h"
+#include "../../core/error.h"
 #include "../../core/thread_pool.h"
 #include "w4a16.h"
 
@@ -71,8 +72,70 @@ void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, 
   });
 }
 
+namespace {
+
+void store_row(const float *out, const float *bias, void *y, lb_dtype y_dtype, int64_t n, int64_t row, int64_t jb) {
+  for (int64_t jj = 0; jj < 16 && jb * 16 + jj < n; ++jj) {
+    const int64_t col = jb * 16 + jj;
+    float v = out[jj];
+    if (bias) v = v + bias[col];
+    store_float(y, y_dtype, row * n + col, v);
+  }
+}
+
+// LB_W4A16_INT8_ACTIVATIONS: every row of x quantized like lb_quantize I8 with 1 x 32 blocks and
+// F32 scales, quads stored as (x0, x2, x1, x3), plus each block's code sum.
+lb_status w4a16_gemm_q8(const float *x32, const Packed &pk, const float *bias, void *y, lb_dtype y_dtype, int64_t m,
+                        int64_t n, int64_t k, int64_t group) {
+  const int64_t blocks = k / 32, G = k / group, N16 = w4a16_n16(n);
+  std::vector<int8_t> x8(static_cast<size_t>(m * k));
+  std::vector<float> sx(static_cast<size_t>(m * blocks));
+  std::vector<int32_t> sums(static_cast<size_t>(m * blocks));
+  lb_quant_params qp{LB_DTYPE_I8, LB_DTYPE_F32, LB_DTYPE_F32, 0, 1, 32};
+  for (int64_t r = 0; r < m; ++r)
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const float *v = x32 + r * k + blk * 32;
+      float lo = 0.0f, hi = 0.0f;
+      for (int l = 0; l < 32; ++l) {
+        if (!(__builtin_fabsf(v[l]) <= 3.40282347e38f))
+          return fail(LB_ERR_INVALID_ARGUMENT, "lb_w4a16_gemm: x has NaN or Inf in row %lld (int8 activations need finite x)",
+                      (long long)r);
+        lo = v[l] < lo ? v[l] : lo;
+        hi = v[l] > hi ? v[l] : hi;
+      }
+      const BlockParams bp = block_params(qp, lo, hi, 1.0f);
+      int32_t sum = 0;
+      static const int kOrder[4] = {0, 2, 1, 3};
+      for (int l = 0; l < 32; ++l) {
+        const int32_t q = quantize_value(v[l], LB_DTYPE_I8, bp, false);
+        sum += q;
+        x8[r * k + blk * 32 + (l & ~3) + kOrder[l & 3]] = static_cast<int8_t>(q);
+      }
+      sx[r * blocks + blk] = bp.scale;
+      sums[r * blocks + blk] = sum;
+    }
+  const W4A16Q8Kernel kernel = current_isa() == LB_ISA_AVX512 ? w4a16_q8_kernel_avx512() : w4a16_q8_kernel_scalar();
+  const int64_t row_blocks = (m + kRows - 1) / kRows;
+  parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / k), [&](int64_t w0, int64_t w1) {
+    float out[kRows * 16];
+    W4A16Q8Row rows[kRows];
+    for (int64_t w = w0; w < w1; ++w) {
+      const int64_t i0 = (w / N16) * kRows, jb = w % N16;
+      const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
+      for (int i = 0; i < mr; ++i)
+        rows[i] = W4A16Q8Row{x8.data() + (i0 + i) * k, sx.data() + (i0 + i) * blocks, sums.data() + (i0 + i) * blocks};
+      const W4A16Block b{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group};
+      kernel(b, rows, mr, out);
+      for (int i = 0; i < mr; ++i) store_row(out + i * 16, bias, y, y_dtype, n, i0 + i, jb);
+    }
+  });
+  return LB_OK;
+}
+
+}  // namespace
+
 lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
-                     int64_t m, int64_t n, int64_t k, int64_t group) {
+                     int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags) {
   const Packed pk(w_packed, n, k, group);
   const int64_t G = k / group, N16 = w4a16_n16(n), row_blocks = (m + kRows - 1) / kRows;
   std::vector<float> xf;
@@ -82,6 +145,7 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
     for (int64_t i = 0; i < m * k; ++i) xf[i] = load_float(x, x_dtype, i);
     x32 = xf.data();
   }
+  if (flags & LB_W4A16_INT8_ACTIVATIONS) return w4a16_gemm_q8(x32, pk, bias, y, y_dtype, m, n, k, group);
   const W4A16Kernel kernel = kernel_for_isa();
   // Work item: row block (consecutive items share it) x column block.
   parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t w0, int64_t w1) {
@@ -91,13 +155,7 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
       const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
       const W4A16Block b{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group};
       kernel(b, x32 + i0 * k, mr, out);
-      for (int i = 0; i < mr; ++i)
-        for (int64_t jj = 0; jj < 16 && jb * 16 + jj < n; ++jj) {
-          const int64_t col = jb * 16 + jj;
-          float v = out[i * 16 + jj];
-          if (bias) v = v + bias[col];
-          store_float(y, y_dtype, (i0 + i) * n + col, v);
-        }
+      for (int i = 0; i < mr; ++i) store_row(out + i * 16, bias, y, y_dtype, n, i0 + i, jb);
     }
   });
   return LB_OK;

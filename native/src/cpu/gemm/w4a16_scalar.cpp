@@ -50,3 +50,37 @@ using T = V::T;
 W4A16Kernel w4a16_kernel_scalar() { return kernel; }
 
 }  // namespace lb::cpu
+
+namespace lb::cpu {
+namespace {
+
+// The int8-activation block product of lowbit.h, one row and one column at a time.
+void q8_row(const W4A16Block &b, const W4A16Q8Row &x, float *out) {
+  const int64_t blocks = b.k / 32, per_group = b.group / 32;
+  for (int jj = 0; jj < 16; ++jj) {
+    float y = 0.0f;
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      const int64_t g = blk / per_group;
+      int32_t d = 0;
+      for (int q = 0; q < 8; ++q) {  // quad q of the block: k = 32 blk + 4 q + (0..3)
+        const int64_t p0 = (blk * 32 + 4 * q) / 2;
+        const uint8_t a = b.codes[p0 * 16 + jj], c = b.codes[(p0 + 1) * 16 + jj];
+        const int8_t *xq = x.x8 + blk * 32 + 4 * q;  // (x0, x2, x1, x3)
+        d += (a & 0xf) * xq[0] + (c & 0xf) * xq[1] + (a >> 4) * xq[2] + (c >> 4) * xq[3];
+      }
+      const float v = __builtin_fmaf(-b.zeros[g * 16 + jj], static_cast<float>(x.sums[blk]), static_cast<float>(d));
+      y = __builtin_fmaf(b.scales[g * 16 + jj] * x.sx[blk], v, y);
+    }
+    out[jj] = y;
+  }
+}
+
+void q8_kernel(const W4A16Block &b, const W4A16Q8Row *x, int mr, float *out) {
+  for (int i = 0; i < mr; ++i) q8_row(b, x[i], out + i * 16);
+}
+
+}  // namespace
+
+W4A16Q8Kernel w4a16_q8_kernel_scalar() { return q8_kernel; }
+
+}  // namespace lb::cpu

@@ -127,6 +127,15 @@ public class GemmBench {
         work.bytes += w4Bytes;
     }
 
+    /** W4A16 with the activations quantized to int8 per 32 (VPDPBUSD path). */
+    @Benchmark
+    public void w4a16Int8(Work work) {
+        W4A16.matmul(x, w4[next4], null, out, W4A16.Activations.INT8);
+        next4 = (next4 + 1) % w4.length;
+        work.macs += macs;
+        work.bytes += w4Bytes;
+    }
+
     /** The VPDPBUSD roof: 100 ms of independent VPDPBUSD chains on every lowbit thread. */
     @Benchmark
     public void int8Peak(Work work) {

@@ -329,6 +329,15 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_HADAMARD_INVERSE() {
         return LB_HADAMARD_INVERSE;
     }
+    private static final int LB_W4A16_INT8_ACTIVATIONS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_W4A16_INT8_ACTIVATIONS 1
+     * }
+     */
+    public static int LB_W4A16_INT8_ACTIVATIONS() {
+        return LB_W4A16_INT8_ACTIVATIONS;
+    }
     /**
      * {@snippet lang=c :
      * typedef int32_t lb_status
@@ -2839,7 +2848,8 @@ public class lowbit_h extends lowbit_h$shared {
             lowbit_h.C_LONG,
             lowbit_h.C_LONG,
             lowbit_h.C_LONG,
-            lowbit_h.C_LONG
+            lowbit_h.C_LONG,
+            lowbit_h.C_INT
         );
 
         public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a16_gemm");
@@ -2850,7 +2860,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags)
      * }
      */
     public static FunctionDescriptor lb_w4a16_gemm$descriptor() {
@@ -2860,7 +2870,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags)
      * }
      */
     public static MethodHandle lb_w4a16_gemm$handle() {
@@ -2870,7 +2880,7 @@ public class lowbit_h extends lowbit_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags)
      * }
      */
     public static MemorySegment lb_w4a16_gemm$address() {
@@ -2879,16 +2889,16 @@ public class lowbit_h extends lowbit_h$shared {
 
     /**
      * {@snippet lang=c :
-     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags)
      * }
      */
-    public static int lb_w4a16_gemm(int device, MemorySegment stream, MemorySegment x, int x_dtype, MemorySegment w_packed, MemorySegment bias, MemorySegment y, int y_dtype, long m, long n, long k, long group) {
+    public static int lb_w4a16_gemm(int device, MemorySegment stream, MemorySegment x, int x_dtype, MemorySegment w_packed, MemorySegment bias, MemorySegment y, int y_dtype, long m, long n, long k, long group, int flags) {
         var mh$ = lb_w4a16_gemm.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("lb_w4a16_gemm", device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group);
+                traceDowncall("lb_w4a16_gemm", device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags);
             }
-            return (int)mh$.invokeExact(device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group);
+            return (int)mh$.invokeExact(device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

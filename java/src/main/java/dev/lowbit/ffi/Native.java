@@ -416,9 +416,11 @@ public final class Native {
         }
     }
 
+    public static final int W4A16_INT8_ACTIVATIONS = lowbit_h.LB_W4A16_INT8_ACTIVATIONS();
+
     public static void w4a16Gemm(int device, MemorySegment stream, MemorySegment x, int xDtype, MemorySegment wPacked,
-                                 MemorySegment bias, MemorySegment y, int yDtype, long m, long n, long k, long group) {
+                                 MemorySegment bias, MemorySegment y, int yDtype, long m, long n, long k, long group, int flags) {
         ready();
-        check(lowbit_h.lb_w4a16_gemm(device, stream, x, xDtype, wPacked, bias, y, yDtype, m, n, k, group));
+        check(lowbit_h.lb_w4a16_gemm(device, stream, x, xDtype, wPacked, bias, y, yDtype, m, n, k, group, flags));
     }
 }

@@ -19,13 +19,21 @@ import java.util.Objects;
  * blocks lie within a row) and F32/F16/BF16 activations, f32 arithmetic in the order {@code lowbit.h} documents
  * (every CPU variant gives the same bits). Weights are prepacked once ({@link #prepack}).
  *
- * <p>CPU only so far (AVX-512, AVX2, scalar): weights widened to f32 in registers, an exact f32 path.
+ * <p>Two ways to treat the activations ({@link Activations}): {@code EXACT} widens the codes to f32 and multiplies
+ * with the activations as given; {@code INT8} (for decode speed, like llama.cpp's Q4 × Q8) first quantizes each row
+ * of x to int8 in blocks of 32 (as {@code Quantizer} does with {@code QuantFormat.int8(group(32))}) and runs the
+ * integer products on VPDPBUSD — less exact, needs a weight group size that is a multiple of 32.
+ *
+ * <p>CPU only so far (AVX-512, AVX2, scalar).
  */
 public final class W4A16 {
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
     private static final String KERNEL = "W4A16";
 
     private W4A16() {}
+
+    /** How the activations enter the products (see the class comment). */
+    public enum Activations { EXACT, INT8 }
 
     /** Prepacked weights {@code [n, k]} with groups of {@code group} along k. */
     public record Weights(Tensor packed, long n, long k, long group) {
@@ -58,7 +66,16 @@ public final class W4A16 {
 
     /** {@code y = x · dequant(w)ᵀ (+ bias)}: x {@code [m, k]}, y {@code [m, n]}, both F32, F16 or BF16; bias F32 {@code [n]} or null. */
     public static void matmul(Tensor x, Weights w, Tensor bias, Tensor y) {
+        matmul(x, w, bias, y, Activations.EXACT);
+    }
+
+    /** {@link #matmul(Tensor, Weights, Tensor, Tensor)} with the activations treated as {@code activations} says. */
+    public static void matmul(Tensor x, Weights w, Tensor bias, Tensor y, Activations activations) {
         Objects.requireNonNull(w, "w");
+        Objects.requireNonNull(activations, "activations");
+        if (activations == Activations.INT8 && w.group() % 32 != 0) {
+            throw new IllegalArgumentException("INT8 activations need a weight group size that is a multiple of 32, got " + w.group());
+        }
         Checks.live("w packed", w.packed());
         Checks.live("x", x);
         Checks.dtype("x", x, FLOATS);
@@ -73,7 +90,8 @@ public final class W4A16 {
         Checks.noOverlap("x", x, "y", y, false);
         MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
         Native.w4a16Gemm(Device.CPU.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
-                y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group());
+                y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group(),
+                activations == Activations.INT8 ? Native.W4A16_INT8_ACTIVATIONS : 0);
     }
 
     /** A new {@code [m, n]} tensor of {@code dtype} holding {@link #matmul(Tensor, Weights, Tensor, Tensor)}. */

@@ -103,6 +103,90 @@ class W4A16Test {
         }
     }
 
+    /** LB_W4A16_INT8_ACTIVATIONS in lowbit.h's order, with x quantized by Quantizer (int8, group 32, F32 scales). */
+    static float[] emulateInt8(Quantized w, Quantized xq, int m, float[] bias) {
+        int n = (int) w.rows(), k = (int) w.cols();
+        int groups = (int) w.scales().dim(1), g = k / groups;
+        byte[] q = w.q().segment().toArray(ValueLayout.JAVA_BYTE), x8 = xq.q().segment().toArray(ValueLayout.JAVA_BYTE);
+        float[] sx = xq.scales().toFloatArray();
+        boolean symmetric = w.format().qtype() == DType.I4;
+        float[] y = new float[m * n];
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) {
+                float acc = 0f;
+                for (int blk = 0; blk < k / 32; ++blk) {
+                    int gi = blk * 32 / g;
+                    float s = scaleOf(w.scales(), j * groups + gi);
+                    float z = symmetric ? 8f : zeroOf(w, j, gi, groups);
+                    int d = 0, sum = 0;
+                    for (int l = blk * 32; l < blk * 32 + 32; ++l) {
+                        int code = (q[j * (k / 2) + l / 2] >> (4 * (l & 1))) & 0xf;
+                        if (symmetric) code ^= 8;
+                        d += code * x8[i * k + l];
+                        sum += x8[i * k + l];
+                    }
+                    float v = Math.fma(-z, (float) sum, (float) d);
+                    acc = Math.fma(s * sx[i * (k / 32) + blk], v, acc);
+                }
+                y[i * n + j] = bias == null ? acc : acc + bias[j];
+            }
+        return y;
+    }
+
+    static float zeroOf(Quantized w, int j, int gi, int groups) {
+        if (w.zeros().dtype() == DType.F16) return FloatFormats.F16.decode(w.zeros().segment().getAtIndex(ValueLayout.JAVA_SHORT, (long) j * groups + gi) & 0xffff);
+        int zc = (int) w.zeros().dim(1);
+        int b = w.zeros().segment().get(ValueLayout.JAVA_BYTE, (long) j * (zc / 2) + gi / 2) & 0xff;
+        return (gi & 1) == 0 ? (b & 0xf) : (b >> 4);
+    }
+
+    @Test
+    void int8ActivationsMatchTheDocumentedOrderOnEveryVariant() {
+        int[][] shapes = {{1, 16, 128}, {3, 17, 256}, {5, 384, 1536}};
+        for (QuantFormat f : List.of(FORMATS.get(0), FORMATS.get(1), FORMATS.get(3), FORMATS.get(4))) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                float[] wf = gaussian(n * 5L + k, n * k, 0.05), x = gaussian(m * 3L + k, m * k, 1.0), bias = gaussian(6, n, 0.1);
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), f, arena);
+                    Quantized xq = Quantizer.quantize(Tensor.of(arena, x, m, k), QuantFormat.int8(Granularity.group(32)), arena);
+                    W4A16.Weights packed = W4A16.prepack(w, arena);
+                    float[] expect = emulateInt8(w, xq, m, bias);
+                    float[] exact = emulate(w, x, m, bias);
+                    for (Isa isa : Isas.available()) {
+                        Isas.with(isa, () -> {
+                            Tensor y = Tensor.allocate(arena, DType.F32, Device.CPU, m, n);
+                            W4A16.matmul(Tensor.of(arena, x, m, k), packed, Tensor.of(arena, bias, n), y, W4A16.Activations.INT8);
+                            float[] got = y.toFloatArray();
+                            for (int i = 0; i < expect.length; ++i) {
+                                assertEquals(expect[i], got[i], isa + " " + f + " m=" + m + " n=" + n + " k=" + k + " element " + i);
+                                assertEquals(exact[i], got[i], 0.05 * (1 + Math.abs(exact[i])), "int8 activations stay close to the exact path");
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void int8ActivationsRejectNanAndSmallGroups() {
+        try (Arena arena = Arena.ofConfined()) {
+            Quantized w = Quantizer.quantize(Tensor.of(arena, gaussian(1, 16 * 64, 0.1), 16, 64), QuantFormat.int4(Granularity.group(32)), arena);
+            W4A16.Weights packed = W4A16.prepack(w, arena);
+            float[] x = new float[64];
+            x[40] = Float.NaN;
+            var e = assertThrows(dev.lowbit.LowbitException.class,
+                    () -> W4A16.matmul(Tensor.of(arena, x, 1, 64), packed, null, Tensor.allocate(arena, DType.F32, Device.CPU, 1, 16), W4A16.Activations.INT8));
+            assertTrue(e.getMessage().contains("NaN or Inf in row 0"), e.getMessage());
+            Quantized w16 = Quantizer.quantize(Tensor.of(arena, gaussian(1, 16 * 64, 0.1), 16, 64), QuantFormat.int4(Granularity.group(16)), arena);
+            W4A16.Weights p16 = W4A16.prepack(w16, arena);
+            var e2 = assertThrows(IllegalArgumentException.class,
+                    () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, Device.CPU, 1, 64), p16, null, Tensor.allocate(arena, DType.F32, Device.CPU, 1, 16), W4A16.Activations.INT8));
+            assertTrue(e2.getMessage().contains("multiple of 32"), e2.getMessage());
+        }
+    }
+
     @Test
     void halfPrecisionActivationsAndOutputs() {
         int m = 4, n = 48, k = 256;
