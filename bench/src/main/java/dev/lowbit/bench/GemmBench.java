@@ -121,16 +121,17 @@ public class GemmBench {
 
     @Benchmark
     public void w4a16(Work work) {
-        W4A16.matmul(x, w4[next4], null, out);
-        next4 = (next4 + 1) % w4.length;
-        work.macs += macs;
-        work.bytes += w4Bytes;
+        w4a16(work, W4A16.Activations.EXACT);
     }
 
     /** W4A16 with the activations quantized to int8 per 32 (VPDPBUSD path). */
     @Benchmark
     public void w4a16Int8(Work work) {
-        W4A16.matmul(x, w4[next4], null, out, W4A16.Activations.INT8);
+        w4a16(work, W4A16.Activations.INT8);
+    }
+
+    private void w4a16(Work work, W4A16.Activations activations) {
+        W4A16.matmul(x, w4[next4], null, out, activations);
         next4 = (next4 + 1) % w4.length;
         work.macs += macs;
         work.bytes += w4Bytes;

@@ -58,14 +58,7 @@ class W4A16Test {
                 float acc2 = 0f;
                 for (int gi = 0; gi < groups; ++gi) {
                     float s = scaleOf(w.scales(), j * groups + gi);
-                    float z;
-                    if (symmetric) z = 8f;
-                    else if (w.zeros().dtype() == DType.F16) z = FloatFormats.F16.decode(w.zeros().segment().getAtIndex(ValueLayout.JAVA_SHORT, (long) j * groups + gi) & 0xffff);
-                    else {
-                        int zc = (int) w.zeros().dim(1);  // packed: rows padded to whole bytes
-                        int b = w.zeros().segment().get(ValueLayout.JAVA_BYTE, (long) j * (zc / 2) + gi / 2) & 0xff;
-                        z = (gi & 1) == 0 ? (b & 0xf) : (b >> 4);
-                    }
+                    float z = symmetric ? 8f : zeroOf(w, j, gi, groups);
                     float acc = 0f;
                     for (int l = gi * g; l < gi * g + g; ++l) {
                         int code = (q[j * (k / 2) + l / 2] >> (4 * (l & 1))) & 0xf;
@@ -133,6 +126,7 @@ class W4A16Test {
         return y;
     }
 
+    /** The zero point of row j, group gi: F16, or U4 packed along the grid row (rows padded to whole bytes). */
     static float zeroOf(Quantized w, int j, int gi, int groups) {
         if (w.zeros().dtype() == DType.F16) return FloatFormats.F16.decode(w.zeros().segment().getAtIndex(ValueLayout.JAVA_SHORT, (long) j * groups + gi) & 0xffff);
         int zc = (int) w.zeros().dim(1);
