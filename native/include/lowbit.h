@@ -337,6 +337,7 @@ LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
  *   then per block b of 32 (ascending; g its weight group): d = sum u_l * x8_l and S = sum x8_l
  *   exactly in int32, v = fma(-zero, (float)S, (float)d), y = fma(scale * sx_b, v, y) from y = 0;
  *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512); other ISAs compute the same.
+ *   NaN or Inf in X -> LB_ERR_INVALID_ARGUMENT naming the first such block (as lb_quantize).
  * CPU only so far (AVX-512 / AVX2 / scalar); CUDA returns LB_ERR_UNSUPPORTED.
  * ------------------------------------------------------------------------------------- */
 #define LB_W4A16_INT8_ACTIVATIONS 1

@@ -8,8 +8,9 @@
 #include "../../common/float_io.h"
 #include "../../common/quant.h"
 #include "../../core/cpu_features.h"
-#include "../../core/error.h"
 #include "../../core/thread_pool.h"
+#include "../convert/convert.h"
+#include "../quant/quant.h"
 #include "w4a16.h"
 
 namespace lb::cpu {
@@ -91,29 +92,28 @@ lb_status w4a16_gemm_q8(const float *x32, const Packed &pk, const float *bias, v
   std::vector<int8_t> x8(static_cast<size_t>(m * k));
   std::vector<float> sx(static_cast<size_t>(m * blocks));
   std::vector<int32_t> sums(static_cast<size_t>(m * blocks));
-  lb_quant_params qp{LB_DTYPE_I8, LB_DTYPE_F32, LB_DTYPE_F32, 0, 1, 32};
-  for (int64_t r = 0; r < m; ++r)
-    for (int64_t blk = 0; blk < blocks; ++blk) {
-      const float *v = x32 + r * k + blk * 32;
-      float lo = 0.0f, hi = 0.0f;
-      for (int l = 0; l < 32; ++l) {
-        if (!(__builtin_fabsf(v[l]) <= 3.40282347e38f))
-          return fail(LB_ERR_INVALID_ARGUMENT, "lb_w4a16_gemm: x has NaN or Inf in row %lld (int8 activations need finite x)",
-                      (long long)r);
-        lo = v[l] < lo ? v[l] : lo;
-        hi = v[l] > hi ? v[l] : hi;
+  // lb_quantize's own row quantizer (so the codes are lb_quantize's bits), then the kernel's quad
+  // order (x0, x2, x1, x3) and each block's code sum.
+  const lb_quant_params qp{LB_DTYPE_I8, LB_DTYPE_F32, LB_DTYPE_F32, 0, 1, 32};
+  std::vector<int8_t> codes(static_cast<size_t>(m * k));
+  RowQuantizer rq(qp, k, codes.data(), sx.data(), nullptr);
+  parallel_for(m, std::max<int64_t>(1, 16384 / k), [&](int64_t r0, int64_t r1) {
+    RowQuantizer::Scratch scratch;
+    static const int kOrder[4] = {0, 2, 1, 3};
+    for (int64_t r = r0; r < r1; ++r) {
+      rq.row(x32 + r * k, r, scratch);
+      for (int64_t blk = 0; blk < blocks; ++blk) {
+        int32_t sum = 0;
+        for (int l = 0; l < 32; ++l) {
+          const int8_t q = codes[r * k + blk * 32 + l];
+          sum += q;
+          x8[r * k + blk * 32 + (l & ~3) + kOrder[l & 3]] = q;
+        }
+        sums[r * blocks + blk] = sum;
       }
-      const BlockParams bp = block_params(qp, lo, hi, 1.0f);
-      int32_t sum = 0;
-      static const int kOrder[4] = {0, 2, 1, 3};
-      for (int l = 0; l < 32; ++l) {
-        const int32_t q = quantize_value(v[l], LB_DTYPE_I8, bp, false);
-        sum += q;
-        x8[r * k + blk * 32 + (l & ~3) + kOrder[l & 3]] = static_cast<int8_t>(q);
-      }
-      sx[r * blocks + blk] = bp.scale;
-      sums[r * blocks + blk] = sum;
     }
+  });
+  if (lb_status st = rq.status("lb_w4a16_gemm")) return st;
   const W4A16Q8Kernel kernel = current_isa() == LB_ISA_AVX512 ? w4a16_q8_kernel_avx512() : w4a16_q8_kernel_scalar();
   const int64_t row_blocks = (m + kRows - 1) / kRows;
   parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / k), [&](int64_t w0, int64_t w1) {
@@ -142,7 +142,7 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
   const float *x32 = static_cast<const float *>(x);
   if (x_dtype != LB_DTYPE_F32) {
     xf.resize(static_cast<size_t>(m * k));
-    for (int64_t i = 0; i < m * k; ++i) xf[i] = load_float(x, x_dtype, i);
+    convert(x, x_dtype, xf.data(), LB_DTYPE_F32, m * k, false);
     x32 = xf.data();
   }
   if (flags & LB_W4A16_INT8_ACTIVATIONS) return w4a16_gemm_q8(x32, pk, bias, y, y_dtype, m, n, k, group);
