@@ -87,9 +87,7 @@ public class GemmBench {
         Tensor as = Tensor.allocate(arena, DType.F32, Device.CPU, m, 1);
         for (long i = 0; i < m; i++) as.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, 1e-2f);
         a = new Quantized(QuantFormat.int8(Granularity.PER_ROW), random(arena, m, k, 2), as, null);
-        x = Tensor.allocate(arena, DType.F32, Device.CPU, m, k);
-        SplittableRandom r = new SplittableRandom(4);
-        for (long i = 0; i < m * k; i++) x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
+        x = BenchData.gaussian(arena, DType.F32, m, k, 4);
         out = Tensor.allocate(arena, DType.BF16, Device.CPU, m, n);
         macs = m * n * k;
     }

@@ -3,7 +3,6 @@ package dev.lowbit.bench;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
-import dev.lowbit.convert.Convert;
 import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.hadamard.HadamardOptions;
 import dev.lowbit.quant.Granularity;
@@ -25,8 +24,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,11 +67,7 @@ public class HadamardBench {
         arena = Arena.ofShared();
         DType t = DType.valueOf(dtype);
         long rows = Math.max(1, (mib << 20) / (n * t.bits() / 8));
-        Tensor f32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
-        SplittableRandom rnd = new SplittableRandom(1);
-        for (long i = 0; i < rows * n; i++) f32.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
-        Tensor host = t == DType.F32 ? f32 : Tensor.allocate(arena, t, Device.CPU, rows, n);
-        if (t != DType.F32) Convert.convert(f32, host);
+        Tensor host = BenchData.gaussian(arena, t, rows, n, 1);
         Device d = device.equals("cuda") ? Device.cuda(0) : Device.CPU;
         x = d.isCpu() ? host : host.to(d, arena);
         y = Tensor.allocate(arena, t, d, rows, n);

@@ -22,8 +22,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -70,11 +68,7 @@ public class QuantBench {
     public void setup() {
         arena = Arena.ofShared();
         DType t = DType.valueOf(dtype);
-        Tensor f32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, cols);
-        SplittableRandom rnd = new SplittableRandom(1);
-        for (long i = 0; i < rows * cols; i++) f32.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) rnd.nextGaussian());
-        x = t == DType.F32 ? f32 : Tensor.allocate(arena, t, Device.CPU, rows, cols);
-        if (t != DType.F32) dev.lowbit.convert.Convert.convert(f32, x);
+        x = BenchData.gaussian(arena, t, rows, cols, 1);
         q = Quantizer.quantize(x, parse(format), arena);
         y = Tensor.allocate(arena, t, Device.CPU, rows, cols);
         bytes = x.byteSize() + q.q().byteSize() + q.scales().byteSize() + (q.zeros() == null ? 0 : q.zeros().byteSize());
