@@ -11,6 +11,7 @@ import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -116,7 +117,7 @@ public final class Hadamard {
         var s = Checks.stream(stream, x.device());
         Native.hadamardQuantize(x.device().index(), s, params(m[1], options), qp, x.segment(), x.dtype().code(), m[0],
                 out.q().segment(), out.scales().segment(),
-                out.zeros() == null ? java.lang.foreign.MemorySegment.NULL : out.zeros().segment());
+                out.zeros() == null ? MemorySegment.NULL : out.zeros().segment());
     }
 
     /**

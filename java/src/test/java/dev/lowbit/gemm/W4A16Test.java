@@ -270,4 +270,23 @@ class W4A16Test {
         }
         assertEquals(-1, dev.lowbit.ffi.Native.w4a16PackedBytes(4, 64, 3));
     }
+
+    @Test
+    void theCAbiChecksItsArgumentsToo() {
+        try (Arena arena = Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment buf = arena.allocate(1 << 16), none = java.lang.foreign.MemorySegment.NULL;
+            var e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w4a16Gemm(-1, none, buf, DType.F32.code(),
+                    buf.asSlice(8192), none, buf.asSlice(32768), DType.F32.code(), 1, 16, 64, 32, 2));
+            assertEquals("lb_w4a16_gemm: unknown flags 0x2", e.getMessage());
+            e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w4a16Gemm(-1, none, buf, DType.F32.code(),
+                    buf.asSlice(8192), none, buf.asSlice(32768), DType.F32.code(), 1, 16, 64, 16, dev.lowbit.ffi.Native.W4A16_INT8_ACTIVATIONS));
+            assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
+            e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w4a16Gemm(-1, none, buf, DType.F32.code(),
+                    buf.asSlice(8192), none, buf.asSlice(32768), DType.F32.code(), 1, 16, 63, 32, 0));
+            assertTrue(e.getMessage().contains("k > 0 and even"), e.getMessage());
+            e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w4a16Gemm(0, none, buf, DType.F32.code(),
+                    buf.asSlice(8192), none, buf.asSlice(32768), DType.F32.code(), 1, 16, 64, 32, 0));
+            assertEquals(dev.lowbit.LowbitException.Status.UNSUPPORTED, e.status());
+        }
+    }
 }
