@@ -9,6 +9,7 @@
 
 #include "../../core/cpu_features.h"
 #include "../../core/error.h"
+#include "../../core/quant_report.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "quant.h"
@@ -109,21 +110,6 @@ void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *r
 // Byte offset of row r in q.
 int64_t q_row_offset(const lb_quant_params &p, int64_t r, int64_t cols) { return is_packed(p.qtype) ? r * (cols / 2) : r * cols; }
 
-lb_status report(const char *fn, const lb_quant_params &p, int64_t C, int64_t bad_input, int64_t bad_scale) {
-  const int64_t br = p.block_rows, bc = p.block_cols;
-  if (bad_input != INT64_MAX) {
-    const int64_t b = bad_input;
-    return fail(LB_ERR_INVALID_ARGUMENT, "%s: x has NaN or Inf in block (%lld, %lld) (rows %lld..%lld, columns %lld..%lld)",
-                fn, (long long)(b / C), (long long)(b % C), (long long)(b / C * br), (long long)(b / C * br + br - 1),
-                (long long)(b % C * bc), (long long)(b % C * bc + bc - 1));
-  }
-  if (bad_scale != INT64_MAX) {
-    return fail(LB_ERR_INVALID_ARGUMENT, "%s: the scale of block (%lld, %lld) overflows %s; use F32 scales", fn,
-                (long long)(bad_scale / C), (long long)(bad_scale % C), dtype_name(p.scale_dtype));
-  }
-  return LB_OK;
-}
-
 // The clip search: starting from the unclipped parameters `best`, the clip ratio whose parameters
 // give the least error(params) (the first of equals). Both paths call it, so they pick alike.
 template <class Error>
@@ -183,7 +169,7 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s) {
   code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes);
 }
 
-lb_status RowQuantizer::status(const char *fn) const { return report(fn, p_, C_, bad_input_.load(), bad_scale_.load()); }
+lb_status RowQuantizer::status(const char *fn) const { return quant_report(fn, p_, C_, bad_input_.load(), bad_scale_.load()); }
 
 namespace {
 
@@ -211,7 +197,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   // Blocks spanning rows: ranges, parameters (with the clip search), then codes.
   // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
   float *lo = scratch<float>(0, rows * C), *hi = scratch<float>(1, rows * C);
-  std::atomic<int64_t> bad_input{INT64_MAX};
+  std::atomic<int64_t> bad_input{kNoBadBlock};
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
     for (int64_t r = r0; r < r1; ++r) {
@@ -222,11 +208,11 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       }
     }
   });
-  if (lb_status st = report("lb_quantize", p, C, bad_input.load(), INT64_MAX)) return st;
+  if (lb_status st = quant_report("lb_quantize", p, C, bad_input.load(), kNoBadBlock)) return st;
 
   // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
   BlockParams *params = scratch<BlockParams>(2, R * C);
-  std::atomic<int64_t> bad_scale{INT64_MAX};
+  std::atomic<int64_t> bad_scale{kNoBadBlock};
   const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
   parallel_for(R * C, block_grain, [&](int64_t b0, int64_t b1) {
     std::vector<float> buf;
@@ -245,7 +231,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       params[b] = best;
     }
   });
-  if (lb_status st = report("lb_quantize", p, C, INT64_MAX, bad_scale.load())) return st;
+  if (lb_status st = quant_report("lb_quantize", p, C, kNoBadBlock, bad_scale.load())) return st;
 
   // 3. Scales and zero points (in ascending order, as store_block needs).
   for (int64_t b = 0; b < R * C; ++b) store_block(p, scales, zeros, C, b, params[b]);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../../common/quant.h"
+#include "../../core/quant_report.h"
 
 namespace lb::cpu {
 
@@ -58,7 +59,7 @@ class RowQuantizer {
   const int64_t cols_, C_;
   uint8_t *q_;
   void *scales_, *zeros_;
-  std::atomic<int64_t> bad_input_{INT64_MAX}, bad_scale_{INT64_MAX};
+  std::atomic<int64_t> bad_input_{kNoBadBlock}, bad_scale_{kNoBadBlock};
 };
 
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,

@@ -12,6 +12,7 @@
 #include "../../common/float_io.h"
 #include "../../common/quant.h"
 #include "../../core/error.h"
+#include "../../core/quant_report.h"
 #include "../runtime/runtime.h"
 #include "quant.cuh"
 
@@ -41,7 +42,9 @@ __global__ void range_kernel(const void *x, lb_dtype t, int64_t rows, int64_t co
   }
   const int64_t b = (r / br) * C + cb;
   if (!finite) note_failure(bad, b);
-  atomicMax(&neg_lo[b], float_bits(-l));
+  // 0.0f - l, not -l: a block scan with no negative value has l == +0, and -(+0) is -0, whose bits
+  // (0x80000000) would beat every positive magnitude in the unsigned max.
+  atomicMax(&neg_lo[b], float_bits(0.0f - l));
   atomicMax(&hi[b], float_bits(h));
 }
 
@@ -125,8 +128,7 @@ unsigned int grid_for(int64_t n) { return static_cast<unsigned int>((n + kThread
 }  // namespace
 
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
-                   void *scales, void *zeros, lb_stream stream, cudaStream_t s) {
-  static const char *fn = "lb_quantize";
+                   void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn) {
   const int64_t R = rows / p.block_rows, C = cols / p.block_cols, blocks = R * C;
   // Scratch: ranges (2 x uint per block), parameters, and the two failure indices.
   const size_t range_bytes = static_cast<size_t>(blocks) * 2 * sizeof(unsigned int);
@@ -151,13 +153,8 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   if (lb_status st = check(cudaGetLastError(), fn, "kernel launch")) return st;
   if (lb_status st = check(cudaStreamSynchronize(s), fn, "kernel execution")) return st;
   (void)stream;
-  if (host_bad[0] != ~0ull)
-    return fail(LB_ERR_INVALID_ARGUMENT, "%s: x has NaN or Inf in block (%lld, %lld)", fn, (long long)(host_bad[0] / C),
-                (long long)(host_bad[0] % C));
-  if (host_bad[1] != ~0ull)
-    return fail(LB_ERR_INVALID_ARGUMENT, "%s: the scale of block (%lld, %lld) overflows %s; use F32 scales", fn,
-                (long long)(host_bad[1] / C), (long long)(host_bad[1] % C), dtype_name(p.scale_dtype));
-  return LB_OK;
+  const auto index = [](unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); };
+  return quant_report(fn, p, C, index(host_bad[0]), index(host_bad[1]));
 }
 
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,

@@ -8,9 +8,10 @@
 namespace lb::cuda {
 
 // Both validate nothing (the C ABI layer did) and expect the device to be current. quantize
-// waits for `s` before returning: it reads back the NaN/Inf and scale-overflow checks.
+// waits for `s` before returning: it reads back the NaN/Inf and scale-overflow checks, reported
+// as `fn` (the C ABI function the caller serves).
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
-                   void *scales, void *zeros, lb_stream stream, cudaStream_t s);
+                   void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn = "lb_quantize");
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
                      int64_t cols, void *y, lb_dtype y_dtype, lb_stream stream, cudaStream_t s);
 
