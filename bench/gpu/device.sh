@@ -22,12 +22,12 @@ export PATH=/tmp/jre/bin:$PATH
   echo "== JMH roofs and kernels"
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
     -rf json -rff "$OUT/jmh.json"
-  echo "== JMH Hadamard on the GPU (with the device-copy roof of the same run)"
-  java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench" -p device=cuda -p mib=512 -f 1 -wi 2 -i 5 \
-    -rf json -rff "$OUT/jmh-hadamard.json"
+  echo "== JMH Hadamard and quantize/dequantize on the GPU (with the device-copy roof of the same run)"
+  java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench" -p device=cuda -p mib=256 \
+    -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json"
   echo "== PyTorch peers"
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_copy.py --mib 1024 > "$OUT/peer.json"
   cat "$OUT/peer.json"
-  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 512 > "$OUT/peer-hadamard.json"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 256 > "$OUT/peer-hadamard.json"
   cat "$OUT/peer-hadamard.json"
 } 2>&1 | tee "$OUT/log"

@@ -1,26 +1,33 @@
-// Hadamard transform on CUDA: one thread block per row, the row in shared memory as f32.
-//   1. load: each thread takes groups of four consecutive elements (widened, random signs
-//      applied), does the strides 1 and 2 of the 2^k part in registers and writes them to
-//      shared memory;
-//   2. the strides 4 .. c/2, one __syncthreads per stage, one butterfly per thread per pair;
+// Hadamard transform on CUDA. Two kernels, the same operations in the same order as the CPU
+// kernels (cpu/hadamard/kernels.inc), so every backend agrees bit for bit; __fadd_rn and __fsub_rn
+// keep nvcc from contracting anything into an fma.
+//
+// fwht8_kernel, the fast path (n a multiple of 8, 2^k part c >= 8, 16-byte aligned x and y):
+// one row per group of n/8 threads (up to 1024), several rows per block when rows are short, the
+// row in shared memory as f32.
+//   1. load: each thread reads 8 consecutive elements with 16-byte loads, applies the random
+//      signs (one hash per 8 elements), does strides 1, 2, 4 in registers;
+//   2. radix-8 passes: strides s, 2s, 4s in registers per thread (8 elements s apart), one
+//      __syncthreads per pass instead of one per stride;
 //   3. store: the m-part (groups of four signed terms summed left to right, then the group sums;
-//      core matrix from global memory, the same +-1 for every thread of a warp) or a plain read,
-//      then scale, inverse signs, narrowing to y.
-// The operations and their order are the CPU kernels' (cpu/hadamard/kernels.inc); __fadd_rn and
-// __fsub_rn keep nvcc from contracting anything into an fma.
-// Correctness-first: the shared-memory stages are the planned place for warp shuffles and
-// register tiling once this can be measured on a GPU.
+//      core matrix from global memory, the same +-1 across a warp) or a plain read, scale,
+//      inverse signs, 16-byte stores.
+// transform_kernel, the general path (any n, e.g. n = 12 or c < 8, or unaligned views): one
+// thread block per row, one __syncthreads per stride.
 #include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <type_traits>
 
 #include "../../common/float_io.h"
 #include "../../common/hadamard.h"
+#include "../../common/quant.h"
 #include "../../core/error.h"
 #include "../../core/hadamard_orders.h"
+#include "../../core/quant_report.h"
 #include "../quant/quant.cuh"
 #include "../runtime/runtime.h"
 #include "hadamard.cuh"
@@ -93,6 +100,264 @@ __global__ void transform_kernel(Launch L, const void *x, lb_dtype xt, void *y, 
   }
 }
 
+constexpr int kGroup = 8;
+// Groups each thread loads at once in fwht8_kernel (rows of more than kLoads groups per thread
+// loop): 128 bytes of f32 or 64 of bf16 in flight per thread.
+constexpr int kLoads = 4;
+
+// 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32.
+__device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, float v[kGroup]) {
+  if (t == LB_DTYPE_F32) {
+    const float4 *p = reinterpret_cast<const float4 *>(static_cast<const float *>(x) + i0);
+    const float4 a = p[0], b = p[1];
+    v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    return;
+  }
+  const uint4 w = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);
+  const uint32_t u[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const uint16_t lo = static_cast<uint16_t>(u[j] & 0xffffu), hi = static_cast<uint16_t>(u[j] >> 16);
+    v[2 * j] = t == LB_DTYPE_F16 ? f16_bits_to_f32(lo) : bf16_bits_to_f32(lo);
+    v[2 * j + 1] = t == LB_DTYPE_F16 ? f16_bits_to_f32(hi) : bf16_bits_to_f32(hi);
+  }
+}
+
+__device__ __forceinline__ void store8(void *y, lb_dtype t, int64_t i0, const float v[kGroup]) {
+  if (t == LB_DTYPE_F32) {
+    float4 *p = reinterpret_cast<float4 *>(static_cast<float *>(y) + i0);
+    p[0] = make_float4(v[0], v[1], v[2], v[3]);
+    p[1] = make_float4(v[4], v[5], v[6], v[7]);
+    return;
+  }
+  uint32_t u[4];
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const uint32_t lo = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j]) : f32_to_bf16_bits(v[2 * j]);
+    const uint32_t hi = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j + 1]) : f32_to_bf16_bits(v[2 * j + 1]);
+    u[j] = lo | (hi << 16);
+  }
+  *reinterpret_cast<uint4 *>(static_cast<uint16_t *>(y) + i0) = make_uint4(u[0], u[1], u[2], u[3]);
+}
+
+// Signs of elements i0 .. i0+7 (i0 a multiple of 8): one sign word covers all eight.
+__device__ __forceinline__ void apply_signs8(float v[kGroup], uint64_t seed, int64_t i0) {
+  const uint64_t bits = hadamard_sign_word(seed, i0 >> 6) >> (i0 & 63);
+#pragma unroll
+  for (int j = 0; j < kGroup; ++j)
+    if ((bits >> j) & 1) v[j] = -v[j];
+}
+
+__device__ __forceinline__ void butterfly(float &a, float &b) {
+  const float s = __fadd_rn(a, b), d = __fsub_rn(a, b);
+  a = s;
+  b = d;
+}
+
+// Shared-memory slot of row element i: 8 floats of padding after every 64, so that the radix-8
+// pass at stride 8 (lanes 8 apart read elements 64 apart) hits 32 different banks. Runs of 8
+// aligned elements stay contiguous and 16-byte aligned.
+__device__ __forceinline__ int slot(int i) { return i + ((i >> 6) << 3); }
+
+__device__ __forceinline__ void load_slots8(const float *row, int i0, float v[kGroup]) {
+  const float4 *p = reinterpret_cast<const float4 *>(row + slot(i0));
+  const float4 a = p[0], b = p[1];
+  v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+}
+
+__device__ __forceinline__ void store_slots8(float *row, int i0, const float v[kGroup]) {
+  float4 *p = reinterpret_cast<float4 *>(row + slot(i0));
+  p[0] = make_float4(v[0], v[1], v[2], v[3]);
+  p[1] = make_float4(v[4], v[5], v[6], v[7]);
+}
+
+// Floats of shared memory per row (the padded layout of slot()).
+__host__ __device__ inline int64_t padded_row(int64_t n) { return n + (n / 64) * 8 + 8; }
+
+// Row elements i0 .. i0+7 after the 2^k stages: the m-part (groups of four signed terms summed
+// left to right, then the group sums), scale and inverse signs.
+__device__ __forceinline__ void finish_group(const Launch &L, const float *row, int i0, int log_c, float v[kGroup]) {
+  const int c = static_cast<int>(L.c), m = static_cast<int>(L.m);
+  if (m > 1) {
+    const int a = i0 >> log_c, b = i0 & (c - 1);  // c >= 8: the eight outputs share a
+    for (int q = 0; q < m / 4; ++q) {
+      const char4 h = *reinterpret_cast<const char4 *>(L.core + a * m + 4 * q);  // m % 4 == 0
+      float t0[kGroup], t1[kGroup], t2[kGroup], t3[kGroup];
+      load_slots8(row, (4 * q) * c + b, t0);
+      load_slots8(row, (4 * q + 1) * c + b, t1);
+      load_slots8(row, (4 * q + 2) * c + b, t2);
+      load_slots8(row, (4 * q + 3) * c + b, t3);
+#pragma unroll
+      for (int e = 0; e < kGroup; ++e) {
+        float sum = h.x > 0 ? t0[e] : -t0[e];
+        sum = h.y > 0 ? __fadd_rn(sum, t1[e]) : __fsub_rn(sum, t1[e]);
+        sum = h.z > 0 ? __fadd_rn(sum, t2[e]) : __fsub_rn(sum, t2[e]);
+        sum = h.w > 0 ? __fadd_rn(sum, t3[e]) : __fsub_rn(sum, t3[e]);
+        v[e] = q == 0 ? sum : __fadd_rn(v[e], sum);
+      }
+    }
+  } else {
+    load_slots8(row, i0, v);
+  }
+  if (L.scale != 1.0f)
+#pragma unroll
+    for (int e = 0; e < kGroup; ++e) v[e] = __fmul_rn(v[e], L.scale);
+  if (L.signs && L.inverse) apply_signs8(v, L.seed, i0);
+}
+
+// Where the fused kernel writes (lb_quantize's layout for [rows, n] with block_rows 1), and its
+// failure indices: [0] the first block with NaN/Inf, [1] the first overflowing scale (~0: none).
+struct QuantOut {
+  lb_quant_params p;
+  uint8_t *q;
+  void *scales, *zeros;
+  unsigned long long *bad;
+};
+
+__device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a; }
+__device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a; }
+
+// Quantizes the rotated row in place of the store: each thread holds 8 consecutive values of
+// one block (block_cols % 8 == 0, one group per thread). Block ranges: a shuffle reduction over
+// the lanes of a block, then shared-memory atomics on the bits of -lo and hi (both >= 0, so the
+// unsigned max is the float max, exactly the CPU's min/max); then every thread derives its
+// block's parameters with common/quant.h and writes its codes, the block's first thread the
+// scale and zero point.
+__device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool mine, const float v[kGroup],
+                               unsigned int *range) {
+  const lb_quant_params &p = o.p;
+  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc;
+  const int per = bc / kGroup, width = (per & -per) < 32 ? (per & -per) : 32;
+  float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
+  if (mine)
+#pragma unroll
+    for (int e = 0; e < kGroup; ++e) {
+      lo = fmin0(lo, v[e]);
+      hi = fmax0(hi, v[e]);
+      finite &= fabsf(v[e]) <= 3.40282347e38f;
+    }
+  for (int off = 1; off < width; off <<= 1) {  // all 32 lanes take part: blockDim is a multiple of 32
+    lo = fmin0(lo, __shfl_xor_sync(0xffffffffu, lo, off));
+    hi = fmax0(hi, __shfl_xor_sync(0xffffffffu, hi, off));
+  }
+  if (mine && !finite) atomicMin(&o.bad[0], static_cast<unsigned long long>(r * C + cb));
+  if (mine && (i0 / kGroup) % width == 0) {
+    atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
+    atomicMax(&range[2 * cb + 1], float_bits(hi));
+  }
+  __syncthreads();
+  if (!mine) return;
+  const auto params_of = [&](int b) { return block_params(p, -bits_float(range[2 * b]), bits_float(range[2 * b + 1]), 1.0f); };
+  const BlockParams bp = params_of(cb);
+  const int64_t b = r * C + cb;
+  if (i0 % bc == 0) {
+    if (!(fabsf(bp.scale) <= 3.40282347e38f)) atomicMin(&o.bad[1], static_cast<unsigned long long>(b));
+    const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
+    if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(o.scales)[b] = bits;
+    else static_cast<uint16_t *>(o.scales)[b] = static_cast<uint16_t>(bits);
+    if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(o.zeros)[b] = f32_to_f16_bits(bp.zero);
+    if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 && cb % 2 == 0) {
+      uint32_t byte = static_cast<uint32_t>(bp.zero);
+      if (cb + 1 < C) byte |= static_cast<uint32_t>(params_of(cb + 1).zero) << 4;
+      static_cast<uint8_t *>(o.zeros)[r * ((C + 1) / 2) + cb / 2] = static_cast<uint8_t>(byte);
+    }
+  }
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  int32_t code[kGroup];
+#pragma unroll
+  for (int e = 0; e < kGroup; ++e) code[e] = quantize_value(v[e], p.qtype, bp, restrict_range);
+  if (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) {
+    uint32_t word = 0;
+#pragma unroll
+    for (int e = 0; e < kGroup; ++e) word |= nibble_of(code[e]) << (4 * e);
+    *reinterpret_cast<uint32_t *>(o.q + r * (n / 2) + i0 / 2) = word;
+  } else {
+    uint32_t w0 = 0, w1 = 0;
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      w0 |= (static_cast<uint32_t>(code[e]) & 0xffu) << (8 * e);
+      w1 |= (static_cast<uint32_t>(code[e + 4]) & 0xffu) << (8 * e);
+    }
+    *reinterpret_cast<uint2 *>(o.q + r * n + i0) = make_uint2(w0, w1);
+  }
+}
+
+// threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole
+// warps; the extra threads idle). In-row indices are 32-bit and strides are shifts: 64-bit
+// division is a long software sequence on the GPU. kQuant: quantize (quantize_group) instead of
+// storing y; needs one group per thread (n <= 8 * 1024).
+template <bool kQuant>
+__global__ void fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows, const void *x, lb_dtype xt,
+                             void *y, lb_dtype yt, QuantOut qo) {
+  extern __shared__ float smem[];
+  const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
+  const int log_c = __ffs(c) - 1;
+  const int local = threadIdx.x / threads_per_row, t = threadIdx.x % threads_per_row;
+  const int64_t r = static_cast<int64_t>(blockIdx.x) * rows_per_block + local;
+  const bool active = local < rows_per_block && r < rows;  // no early return: all threads reach each barrier
+  float *row = smem + local * padded_row(n);
+  unsigned int *range = reinterpret_cast<unsigned int *>(smem + rows_per_block * padded_row(n)) +
+                        local * 2 * (kQuant ? n / static_cast<int>(qo.p.block_cols) : 0);
+  if (kQuant && active)
+    for (int i = t; i < 2 * (n / static_cast<int>(qo.p.block_cols)); i += threads_per_row) range[i] = 0;
+  const int64_t base = r * n;
+  // 1. Load, signs, strides 1, 2, 4 (all below c >= 8). kLoads groups' loads are issued before
+  //    the first is used: the kernel is bound by the bytes in flight, not by arithmetic.
+  if (active)
+    for (int g0 = t; g0 < groups; g0 += kLoads * threads_per_row) {
+      float v[kLoads][kGroup];
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u)
+        if (g0 + u * threads_per_row < groups) load8(x, xt, base + (g0 + u * threads_per_row) * kGroup, v[u]);
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u) {
+        const int g = g0 + u * threads_per_row;
+        if (g >= groups) break;
+        if (L.signs && !L.inverse) apply_signs8(v[u], L.seed, g * kGroup);
+#pragma unroll
+        for (int h = 1; h < kGroup; h <<= 1)
+#pragma unroll
+          for (int j = 0; j < kGroup; ++j)
+            if (!(j & h)) butterfly(v[u][j], v[u][j + h]);
+        store_slots8(row, g * kGroup, v[u]);
+      }
+    }
+  // 2. Radix-8 passes (the last one radix 2 or 4 when log2 c is not a multiple of 3). Pairs never
+  //    cross a chunk of c: every stride is below c and 2 * stride divides it.
+  for (int log_s = 3; log_s < log_c; log_s += 3) {
+    __syncthreads();
+    const int log_radix = log_c - log_s >= 3 ? 3 : log_c - log_s, radix = 1 << log_radix, s = 1 << log_s;
+    const int sets = n >> log_radix;
+    if (active)
+      for (int g = t; g < sets; g += threads_per_row) {
+        const int lo = ((g >> log_s) << (log_s + log_radix)) + (g & (s - 1));
+        float v[kGroup];
+#pragma unroll
+        for (int j = 0; j < kGroup; ++j)
+          if (j < radix) v[j] = row[slot(lo + j * s)];
+#pragma unroll
+        for (int h = 1; h < kGroup; h <<= 1)
+#pragma unroll
+          for (int j = 0; j < kGroup; ++j)
+            if (h < radix && j < radix && !(j & h)) butterfly(v[j], v[j + h]);
+#pragma unroll
+        for (int j = 0; j < kGroup; ++j)
+          if (j < radix) row[slot(lo + j * s)] = v[j];
+      }
+  }
+  __syncthreads();
+  // 3. m-part, scale, inverse signs, store (or quantize).
+  for (int g = t; g < groups || (kQuant && g == t); g += threads_per_row) {
+    const int i0 = g * kGroup;
+    const bool mine = active && g < groups;
+    float v[kGroup];
+    if (mine) finish_group(L, row, i0, log_c, v);
+    if constexpr (kQuant) quantize_group(qo, r, n, i0, mine, v, range);
+    else if (mine) store8(y, yt, base + i0, v);
+  }
+}
+
 // Core matrices on each device, uploaded once and kept for the life of the process.
 std::mutex cores_mutex;
 std::map<std::tuple<int, int64_t, bool>, int8_t *> cores;
@@ -119,8 +384,16 @@ lb_status device_core(const char *fn, int64_t m, bool transposed, const int8_t *
   return LB_OK;
 }
 
-lb_status launch(const char *fn, const lb_hadamard_params &p, const void *x, lb_dtype xt, void *y, lb_dtype yt,
-                 int64_t rows, cudaStream_t s) {
+// Rows per launch: far above real batches, and far below the grid.x limit at one row per block.
+constexpr int64_t kMaxGridRows = 65535 * 1024LL;
+
+template <typename P>
+P *row_at(P *base, lb_dtype t, int64_t r, int64_t n) {
+  using Byte = std::conditional_t<std::is_const_v<P>, const char, char>;
+  return reinterpret_cast<Byte *>(base) + r * n * (t == LB_DTYPE_F32 ? 4 : 2);
+}
+
+lb_status prepare(const char *fn, const lb_hadamard_params &p, Launch *out) {
   Launch L{};
   int k = 0;
   hadamard_split(p.n, &L.m, &k);
@@ -134,6 +407,54 @@ lb_status launch(const char *fn, const lb_hadamard_params &p, const void *x, lb_
                       : (L.inverse ? static_cast<float>(1.0 / static_cast<double>(p.n)) : 1.0f);
   if (L.m > 1)
     if (lb_status st = device_core(fn, L.m, L.inverse, &L.core)) return st;
+  *out = L;
+  return LB_OK;
+}
+
+bool aligned16(const void *a, const void *b) {
+  return ((reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b)) & 15) == 0;
+}
+
+// fwht8_kernel's preconditions (besides 16-byte aligned x and y).
+bool fast_path(const Launch &L) { return L.n % kGroup == 0 && L.c >= kGroup; }
+
+template <bool kQuant>
+lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
+                      const QuantOut &qo, cudaStream_t s) {
+  // kQuant: one group per thread; else kLoads groups per thread, up to 1024 threads per row.
+  const int64_t groups = L.n / kGroup, wanted = kQuant ? groups : (groups + kLoads - 1) / kLoads;
+  const int per_row = wanted < 1024 ? static_cast<int>(wanted) : 1024;
+  const int rows_per_block = per_row >= 256 ? 1 : 256 / per_row;
+  const int threads = (per_row * rows_per_block + 31) / 32 * 32;
+  const int64_t range_words = kQuant ? 2 * (L.n / qo.p.block_cols) : 0;
+  const size_t smem = static_cast<size_t>(rows_per_block * (padded_row(L.n) + range_words)) * sizeof(float);
+  if (smem > 48 * 1024)
+    if (lb_status st = check(cudaFuncSetAttribute(fwht8_kernel<kQuant>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                  static_cast<int>(smem)),
+                             fn, "cudaFuncSetAttribute"))
+      return st;
+  for (int64_t r0 = 0; r0 < rows; r0 += kMaxGridRows) {
+    const int64_t chunk = rows - r0 < kMaxGridRows ? rows - r0 : kMaxGridRows;
+    const unsigned int blocks = static_cast<unsigned int>((chunk + rows_per_block - 1) / rows_per_block);
+    QuantOut part = qo;  // the quantized outputs of rows r0.. (row-local blocks: C per row)
+    if (kQuant) {
+      const int64_t C = L.n / qo.p.block_cols, scale_bytes = qo.p.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
+      part.q += r0 * ((qo.p.qtype == LB_DTYPE_I4 || qo.p.qtype == LB_DTYPE_U4) ? L.n / 2 : L.n);
+      part.scales = static_cast<char *>(qo.scales) + r0 * C * scale_bytes;
+      if (qo.zeros)
+        part.zeros = static_cast<char *>(qo.zeros) + r0 * (qo.p.zero_dtype == LB_DTYPE_F16 ? 2 * C : (C + 1) / 2);
+    }
+    fwht8_kernel<kQuant><<<blocks, threads, smem, s>>>(L, per_row, rows_per_block, chunk, row_at(x, xt, r0, L.n), xt,
+                                                       kQuant ? nullptr : row_at(y, yt, r0, L.n), yt, part);
+  }
+  return LB_OK;
+}
+
+lb_status launch(const char *fn, const lb_hadamard_params &p, const void *x, lb_dtype xt, void *y, lb_dtype yt,
+                 int64_t rows, cudaStream_t s) {
+  Launch L{};
+  if (lb_status st = prepare(fn, p, &L)) return st;
+  if (fast_path(L) && aligned16(x, y)) return launch_fast<false>(fn, L, x, xt, y, yt, rows, QuantOut{}, s);
   const size_t smem = static_cast<size_t>(p.n) * sizeof(float);
   if (smem > 48 * 1024)
     if (lb_status st = check(cudaFuncSetAttribute(transform_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -142,13 +463,22 @@ lb_status launch(const char *fn, const lb_hadamard_params &p, const void *x, lb_
       return st;
   const int64_t groups = (p.n + 3) / 4;
   const int threads = groups >= 256 ? 256 : static_cast<int>((groups + 31) / 32 * 32);
-  for (int64_t r0 = 0; r0 < rows; r0 += 65535 * 1024LL) {  // grid.x limit, far above real batches
-    const int64_t chunk = rows - r0 < 65535 * 1024LL ? rows - r0 : 65535 * 1024LL;
-    const char *xs = static_cast<const char *>(x) + r0 * p.n * (xt == LB_DTYPE_F32 ? 4 : 2);
-    char *ys = static_cast<char *>(y) + r0 * p.n * (yt == LB_DTYPE_F32 ? 4 : 2);
-    transform_kernel<<<static_cast<unsigned int>(chunk), threads, smem, s>>>(L, xs, xt, ys, yt);
+  for (int64_t r0 = 0; r0 < rows; r0 += kMaxGridRows) {
+    const int64_t chunk = rows - r0 < kMaxGridRows ? rows - r0 : kMaxGridRows;
+    transform_kernel<<<static_cast<unsigned int>(chunk), threads, smem, s>>>(L, row_at(x, xt, r0, p.n), xt,
+                                                                             row_at(y, yt, r0, p.n), yt);
   }
   return LB_OK;
+}
+
+// The fused kernel's preconditions: one group of 8 per thread, groups inside quantization blocks,
+// no clip search (the MSE search re-reads the block per candidate: the two-pass path does it),
+// and q aligned for its 4- or 8-byte code stores.
+bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
+  const bool packed = quant.qtype == LB_DTYPE_I4 || quant.qtype == LB_DTYPE_U4;
+  const uintptr_t q_align = packed ? 4 : 8;
+  return fast_path(L) && L.n <= 1024 * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
+         aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
 }
 
 }  // namespace
@@ -163,12 +493,30 @@ lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtyp
 lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &quant, const void *x, lb_dtype x_dtype,
                             int64_t rows, void *q, void *scales, void *zeros, lb_stream stream, cudaStream_t s) {
   static const char *fn = "lb_hadamard_quantize";
+  Launch L{};
+  if (lb_status st = prepare(fn, p, &L)) return st;
+  if (fused_path(L, quant, x, q)) {
+    unsigned long long *bad = nullptr, host_bad[2];
+    if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&bad), sizeof host_bad, s), fn, "cudaMallocAsync"))
+      return st;
+    cudaMemsetAsync(bad, 0xff, sizeof host_bad, s);
+    lb_status st = launch_fast<true>(fn, L, x, x_dtype, nullptr, LB_DTYPE_F32, rows,
+                                     QuantOut{quant, static_cast<uint8_t *>(q), scales, zeros, bad}, s);
+    if (st == LB_OK) st = check(cudaGetLastError(), fn, "kernel launch");
+    if (st == LB_OK) st = check(cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s), fn, "cudaMemcpyAsync");
+    cudaFreeAsync(bad, s);
+    if (st == LB_OK) st = check(cudaStreamSynchronize(s), fn, "kernel execution");
+    if (st != LB_OK) return st;
+    (void)stream;  // synchronous either way: the failure indices are read back
+    const auto index = [](unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); };
+    return quant_report(fn, quant, p.n / quant.block_cols, index(host_bad[0]), index(host_bad[1]));
+  }
   float *rotated = nullptr;
   const size_t bytes = static_cast<size_t>(rows * p.n) * sizeof(float);
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&rotated), bytes, s), fn, "cudaMallocAsync")) return st;
   lb_status st = launch(fn, p, x, x_dtype, rotated, LB_DTYPE_F32, rows, s);
   if (st == LB_OK) st = check(cudaGetLastError(), fn, "kernel launch");
-  if (st == LB_OK) st = quantize(quant, rotated, LB_DTYPE_F32, rows, p.n, q, scales, zeros, stream, s);
+  if (st == LB_OK) st = quantize(quant, rotated, LB_DTYPE_F32, rows, p.n, q, scales, zeros, stream, s, fn);
   cudaFreeAsync(rotated, s);
   return st;
 }

@@ -48,6 +48,10 @@ public class QuantBench {
     @Param({"16384"})
     public long cols;
 
+    /** "cpu" or "cuda" (device 0; compare with Roof.deviceCopy of the same run). */
+    @Param({"cpu"})
+    public String device;
+
     private Arena arena;
     private Tensor x, y;
     private Quantized q;
@@ -68,9 +72,11 @@ public class QuantBench {
     public void setup() {
         arena = Arena.ofShared();
         DType t = DType.valueOf(dtype);
-        x = BenchData.gaussian(arena, t, rows, cols, 1);
+        Tensor host = BenchData.gaussian(arena, t, rows, cols, 1);
+        Device d = device.equals("cuda") ? Device.cuda(0) : Device.CPU;
+        x = d.isCpu() ? host : host.to(d, arena);
         q = Quantizer.quantize(x, parse(format), arena);
-        y = Tensor.allocate(arena, t, Device.CPU, rows, cols);
+        y = Tensor.allocate(arena, t, d, rows, cols);
         bytes = x.byteSize() + q.q().byteSize() + q.scales().byteSize() + (q.zeros() == null ? 0 : q.zeros().byteSize());
     }
 

@@ -2,6 +2,7 @@ package dev.lowbit.hadamard;
 
 import dev.lowbit.DType;
 import dev.lowbit.Device;
+import dev.lowbit.LowbitException;
 import dev.lowbit.Tensor;
 import dev.lowbit.convert.Convert;
 import dev.lowbit.quant.Granularity;
@@ -13,8 +14,11 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The CUDA rotation equals the CPU's bit for bit (same operation order). Skips without a GPU. */
@@ -68,16 +72,43 @@ class HadamardCudaTest {
 
     @Test
     void fusedQuantizeEqualsCpu() {
-        for (QuantFormat f : HadamardTest.fusedFormats()) {
+        // Row lengths that exercise the fused kernel's shapes: several rows per block (128), blocks
+        // not a multiple of 32 threads (384), per-row ranges over 16 and 32 warps (4096, 8192), an
+        // m-part (3072 = 12 * 256), and the two-pass path beyond 8192.
+        List<QuantFormat> formats = new ArrayList<>(HadamardTest.fusedFormats());
+        formats.add(QuantFormat.uint4(Granularity.group(128)));  // odd block count at n = 384: a lone U4 zero
+        for (long n : new long[] {3072, 128, 384, 4096, 8192, 16384}) {
+            for (QuantFormat f : formats) {
+                for (DType in : new DType[] {DType.F32, DType.BF16}) {
+                    try (Arena arena = Arena.ofConfined()) {
+                        int rows = 9;
+                        Tensor x = Tensor.allocate(arena, in, Device.CPU, rows, n);
+                        Convert.convert(Tensor.of(arena, HadamardTest.random(8, (int) (rows * n)), rows, n), x);
+                        HadamardOptions o = HadamardOptions.randomized(4);
+                        Quantized cpu = Hadamard.rotateQuantize(x, o, f, arena);
+                        Quantized gpu = Hadamard.rotateQuantize(x.to(GPU, arena), o, f, arena);
+                        String what = "n=" + n + " " + in + " " + f;
+                        assertArrayEquals(bytes(cpu.q(), arena), bytes(gpu.q(), arena), what + " codes");
+                        assertArrayEquals(bytes(cpu.scales(), arena), bytes(gpu.scales(), arena), what + " scales");
+                        if (f.zeroDtype() != null) assertArrayEquals(bytes(cpu.zeros(), arena), bytes(gpu.zeros(), arena), what + " zeros");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedQuantizeReportsNanLikeTheCpu() {
+        for (QuantFormat f : List.of(QuantFormat.int8(Granularity.group(64)), QuantFormat.int4(Granularity.PER_ROW).withMseClip())) {
             try (Arena arena = Arena.ofConfined()) {
-                int n = 3072, rows = 9;
-                Tensor x = Tensor.of(arena, HadamardTest.random(8, rows * n), rows, n);
-                HadamardOptions o = HadamardOptions.randomized(4);
-                Quantized cpu = Hadamard.rotateQuantize(x, o, f, arena);
-                Quantized gpu = Hadamard.rotateQuantize(x.to(GPU, arena), o, f, arena);
-                assertArrayEquals(bytes(cpu.q(), arena), bytes(gpu.q(), arena), f + " codes");
-                assertArrayEquals(bytes(cpu.scales(), arena), bytes(gpu.scales(), arena), f + " scales");
-                if (f.zeroDtype() != null) assertArrayEquals(bytes(cpu.zeros(), arena), bytes(gpu.zeros(), arena), f + " zeros");
+                int n = 256, rows = 4;
+                float[] v = HadamardTest.random(1, rows * n);
+                v[2 * n + 5] = Float.NaN;
+                Tensor x = Tensor.of(arena, v, rows, n);
+                HadamardOptions o = HadamardOptions.randomized(1);
+                LowbitException cpu = assertThrows(LowbitException.class, () -> Hadamard.rotateQuantize(x, o, f, arena));
+                LowbitException gpu = assertThrows(LowbitException.class, () -> Hadamard.rotateQuantize(x.to(GPU, arena), o, f, arena));
+                assertEquals(cpu.getMessage(), gpu.getMessage(), f.toString());
             }
         }
     }
