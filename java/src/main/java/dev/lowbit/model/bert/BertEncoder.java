@@ -1,0 +1,179 @@
+package dev.lowbit.model.bert;
+
+import dev.lowbit.model.Quant;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * A BERT encoder forward pass with mean pooling and L2 normalisation (sentence-transformers'
+ * recipe), over a batch of token id sequences. The tokens of all sequences are stacked into one
+ * [tokens, hidden] matrix, so the linear layers (q/k/v fused into one) run as a few large GEMMs
+ * with no padding; attention runs per sequence and head. Thread-safe.
+ */
+public final class BertEncoder {
+    private final BertWeights w;
+    private final List<Block> blocks = new ArrayList<>();
+
+    private record Block(LinearOp qkv, LinearOp o, BertWeights.LayerNorm norm1, LinearOp up, LinearOp down, BertWeights.LayerNorm norm2) {}
+
+    /** The linear layers of an encoder layer, for per-layer quantization choices. */
+    public enum Part { QKV, ATTENTION_OUT, FFN_UP, FFN_DOWN }
+
+    /** Chooses the quantization of each linear layer: (layer index, part) -> mode. */
+    @FunctionalInterface
+    public interface Plan {
+        Quant of(int layer, Part part);
+    }
+
+    public BertEncoder(BertWeights weights, Quant quant, Arena arena) {
+        this(weights, (layer, part) -> quant, arena);
+    }
+
+    public BertEncoder(BertWeights weights, Plan plan, Arena arena) {
+        this.w = weights;
+        for (int i = 0; i < weights.layers().size(); i++) {
+            BertWeights.Layer l = weights.layers().get(i);
+            blocks.add(new Block(LinearOp.of(concatColumns(l.q(), l.k(), l.v()), plan.of(i, Part.QKV), arena),
+                    LinearOp.of(l.o(), plan.of(i, Part.ATTENTION_OUT), arena), l.attentionNorm(),
+                    LinearOp.of(l.up(), plan.of(i, Part.FFN_UP), arena), LinearOp.of(l.down(), plan.of(i, Part.FFN_DOWN), arena),
+                    l.outputNorm()));
+        }
+    }
+
+    public int dimension() {
+        return w.hidden();
+    }
+
+    public int maxPositions() {
+        return w.maxPositions();
+    }
+
+    /** Unit-length sentence embeddings, one per id sequence (each non-empty, at most maxPositions long, ids in the vocabulary). */
+    public float[][] embed(int[][] ids) {
+        int n = ids.length, h = w.hidden();
+        int[] start = new int[n + 1];
+        for (int s = 0; s < n; s++) {
+            int len = ids[s].length;
+            if (len == 0 || len > w.maxPositions())
+                throw new IllegalArgumentException("sequence " + s + " has " + len + " tokens; expected 1.." + w.maxPositions());
+            for (int id : ids[s])
+                if (id < 0 || id >= w.vocab()) throw new IllegalArgumentException("sequence " + s + ": token id " + id + " outside the vocabulary of " + w.vocab());
+            start[s + 1] = start[s] + len;
+        }
+        int t = start[n];
+        float[] x = new float[t * h];
+        for (int s = 0; s < n; s++)
+            for (int p = 0; p < ids[s].length; p++) {
+                int row = (start[s] + p) * h, word = ids[s][p] * h, pos = p * h;
+                for (int j = 0; j < h; j++) x[row + j] = w.wordEmbeddings()[word + j] + w.tokenTypeEmbeddings()[j] + w.positionEmbeddings()[pos + j];
+            }
+        layerNorm(x, t, w.embeddingNorm());
+        float[] qkv = new float[t * 3 * h], ctx = new float[t * h], tmp = new float[t * h];
+        float[] mid = new float[t * (blocks.isEmpty() ? 0 : blocks.get(0).up().out())];
+        for (Block b : blocks) {
+            b.qkv().apply(x, t, qkv);
+            attention(qkv, start, ctx);
+            b.o().apply(ctx, t, tmp);
+            addInPlace(x, tmp);
+            layerNorm(x, t, b.norm1());
+            if (mid.length != t * b.up().out()) mid = new float[t * b.up().out()];
+            b.up().apply(x, t, mid);
+            gelu(mid);
+            b.down().apply(mid, t, tmp);
+            addInPlace(x, tmp);
+            layerNorm(x, t, b.norm2());
+        }
+        float[][] out = new float[n][h];
+        for (int s = 0; s < n; s++) {
+            double[] acc = new double[h];
+            for (int r = start[s]; r < start[s + 1]; r++)
+                for (int j = 0; j < h; j++) acc[j] += x[r * h + j];
+            double norm = 0;
+            int len = start[s + 1] - start[s];
+            for (int j = 0; j < h; j++) {
+                acc[j] /= len;
+                norm += acc[j] * acc[j];
+            }
+            double inv = 1.0 / Math.max(Math.sqrt(norm), 1e-12);
+            for (int j = 0; j < h; j++) out[s][j] = (float) (acc[j] * inv);
+        }
+        return out;
+    }
+
+    /** Softmax(q kᵀ / sqrt(d)) v per sequence and head; qkv rows are [q | k | v]. */
+    private void attention(float[] qkv, int[] start, float[] ctx) {
+        int h = w.hidden(), heads = w.heads(), d = w.headDim(), n = start.length - 1;
+        float scale = (float) Math.sqrt(d);
+        IntStream.range(0, n * heads).parallel().forEach(job -> {
+            int s = job / heads, head = job % heads, s0 = start[s], len = start[s + 1] - s0;
+            float[] p = new float[len];
+            for (int i = 0; i < len; i++) {
+                int qo = (s0 + i) * 3 * h + head * d;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    int ko = (s0 + j) * 3 * h + h + head * d;
+                    float dot = 0;
+                    for (int e = 0; e < d; e++) dot += qkv[qo + e] * qkv[ko + e];
+                    p[j] = dot / scale;
+                    max = Math.max(max, p[j]);
+                }
+                float sum = 0;
+                for (int j = 0; j < len; j++) {
+                    p[j] = (float) Math.exp(p[j] - max);
+                    sum += p[j];
+                }
+                int co = (s0 + i) * h + head * d;
+                for (int e = 0; e < d; e++) ctx[co + e] = 0;
+                for (int j = 0; j < len; j++) {
+                    float pj = p[j] / sum;
+                    int vo = (s0 + j) * 3 * h + 2 * h + head * d;
+                    for (int e = 0; e < d; e++) ctx[co + e] += pj * qkv[vo + e];
+                }
+            }
+        });
+    }
+
+    private static void layerNorm(float[] x, int rows, BertWeights.LayerNorm ln) {
+        int h = ln.gamma().length;
+        for (int r = 0; r < rows; r++) {
+            int o = r * h;
+            double mean = 0;
+            for (int j = 0; j < h; j++) mean += x[o + j];
+            mean /= h;
+            double var = 0;
+            for (int j = 0; j < h; j++) {
+                double c = x[o + j] - mean;
+                var += c * c;
+            }
+            var /= h;
+            double inv = 1.0 / Math.sqrt(var + ln.eps());
+            for (int j = 0; j < h; j++) x[o + j] = (float) ((x[o + j] - mean) * inv) * ln.gamma()[j] + ln.beta()[j];
+        }
+    }
+
+    private static void addInPlace(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) x[i] += y[i];
+    }
+
+    /** GELU, the exact (erf) form BERT uses: x/2 (1 + erf(x / sqrt 2)). */
+    static void gelu(float[] x) {
+        for (int i = 0; i < x.length; i++) x[i] = (float) (0.5 * x[i] * (1 + Erf.erf(x[i] / Math.sqrt(2))));
+    }
+
+    /** [q | k | v] as one linear layer of width 3 * out (one GEMM instead of three). */
+    static BertWeights.Linear concatColumns(BertWeights.Linear... parts) {
+        int in = parts[0].in(), total = 0;
+        for (BertWeights.Linear p : parts) total += p.out();
+        float[] w = new float[in * total], b = new float[total];
+        int col = 0;
+        for (BertWeights.Linear p : parts) {
+            for (int k = 0; k < in; k++) System.arraycopy(p.w(), k * p.out(), w, k * total + col, p.out());
+            System.arraycopy(p.b(), 0, b, col, p.out());
+            col += p.out();
+        }
+        return new BertWeights.Linear(w, b, in, total);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.lowbit.model.bert;
+
+import dev.lowbit.model.Quant;
+
+import dev.lowbit.Tensor;
+import dev.lowbit.hadamard.Hadamard;
+import dev.lowbit.hadamard.HadamardOptions;
+
+import java.lang.foreign.Arena;
+
+/**
+ * One linear layer y = x W + b over a batch of rows, in the kernel a {@link Quant} mode picks.
+ * Thread-safe: weights are read-only after construction, scratch is per call.
+ */
+interface LinearOp {
+    /** y[rows, out] = x[rows, in] W + b (row-major float arrays). */
+    void apply(float[] x, int rows, float[] y);
+
+    int in();
+
+    int out();
+
+    /** Prepares {@code lin} for {@code quant}; lowbit weights live in {@code arena}. */
+    static LinearOp of(BertWeights.Linear lin, Quant quant, Arena arena) {
+        return switch (quant.scheme()) {
+            case F32 -> new F32Linear(lin);
+            case W8A8 -> new W8A8Linear(lin, quant.rotate(), arena);
+            case W4A16, W4A8 -> new W4A16Linear(lin, quant, arena);
+        };
+    }
+
+    /** The rotation of the "-rot" modes: orthonormal, random signs, a fixed seed (weights and activations must agree). */
+    HadamardOptions ROTATION = HadamardOptions.randomized(0x10b17L);
+
+    /** The weights as lowbit's GEMMs take them, [out, in] row-major (W transposed), rotated along in if asked. */
+    static Tensor weightsForKernel(BertWeights.Linear lin, boolean rotate, Arena arena) {
+        float[] t = new float[lin.in() * lin.out()];
+        for (int k = 0; k < lin.in(); k++)
+            for (int j = 0; j < lin.out(); j++) t[j * lin.in() + k] = lin.w()[k * lin.out() + j];
+        Tensor w = Tensor.of(arena, t, lin.out(), lin.in());
+        if (rotate) Hadamard.rotateWeights(w, ROTATION);
+        return w;
+    }
+}

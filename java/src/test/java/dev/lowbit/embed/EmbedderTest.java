@@ -1,0 +1,82 @@
+package dev.lowbit.embed;
+
+import dev.lowbit.model.Quant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** all-MiniLM-L6-v2 through lowbit against ONNX Runtime fp32 on the same ids. */
+class EmbedderTest {
+    private static OrtReference ort;
+    private static List<String> texts;
+    private static List<float[]> reference;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        ort = new OrtReference(Embedder.MINILM_ONNX);
+        texts = Corpus.sentences(120, 7);
+        reference = new ArrayList<>();
+        try (Embedder e = Embedder.load(Quant.F32)) {
+            for (String t : texts) reference.add(ort.embed(e.tokenize(t)));
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        ort.close();
+    }
+
+    static List<Quant> modes() {
+        return Quant.standard();
+    }
+
+    @ParameterizedTest
+    @MethodSource("modes")
+    void closeToOnnxRuntime(Quant q) {
+        try (Embedder e = Embedder.load(q)) {
+            float[][] got = e.embed(texts);
+            double sum = 0, min = 1;
+            for (int i = 0; i < texts.size(); i++) {
+                double c = OrtReference.cosine(got[i], reference.get(i));
+                sum += c;
+                min = Math.min(min, c);
+            }
+            double mean = sum / texts.size();
+            System.out.printf("%s: mean cosine %.6f, min %.6f over %d texts%n", q.cliName(), mean, min, texts.size());
+            assertTrue(mean >= Floor.mean(q), q + " mean cosine " + mean + " below " + Floor.mean(q));
+            assertTrue(min >= Floor.min(q), q + " min cosine " + min + " below " + Floor.min(q));
+        }
+    }
+
+    @Test
+    void batchedEqualsOneByOne() {
+        try (Embedder e = Embedder.load(Quant.W8A8)) {
+            float[][] batch = e.embed(texts.subList(0, 9));
+            for (int i = 0; i < 9; i++) assertArrayEquals(e.embed(texts.get(i)), batch[i], 1e-6f, "text " + i);
+        }
+    }
+
+    @Test
+    void apiErrors() {
+        Embedder e = Embedder.load(Quant.F32);
+        assertEquals(384, e.dimension());
+        assertEquals(0, e.embed(List.of()).length);
+        assertThrows(NullPointerException.class, () -> e.embed((List<String>) null));
+        assertThrows(IllegalArgumentException.class, () -> e.embedTokens(new int[][] {{101, 999999, 102}}));
+        assertThrows(IllegalArgumentException.class, () -> e.embedTokens(new int[][] {{}}));
+        assertThrows(IllegalArgumentException.class, () -> Quant.parse("w3a3"));
+        e.close();
+        e.close();
+        assertThrows(IllegalStateException.class, () -> e.embed("after close"));
+    }
+}
