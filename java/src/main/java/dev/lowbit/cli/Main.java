@@ -6,8 +6,8 @@ import dev.lowbit.LowbitException;
 import java.io.PrintStream;
 
 /**
- * The {@code lowbit} command line. Commands: {@code info} (version, CPU features, CUDA devices).
- * {@code embed} and {@code serve} arrive with the model runtime.
+ * The {@code lowbit} command line: {@code embed} (texts to embeddings), {@code serve} (an
+ * OpenAI-compatible embeddings endpoint), {@code info} (version, CPU features, CUDA devices).
  */
 public final class Main {
     private Main() {}
@@ -18,9 +18,20 @@ public final class Main {
 
     /** Runs one command; returns the process exit code (0 ok, 1 failure, 2 usage error). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.in, out, err);
+    }
+
+    /** {@link #run(String[], PrintStream, PrintStream)} reading standard input from {@code in}. */
+    public static int run(String[] args, java.io.InputStream in, PrintStream out, PrintStream err) {
         String command = args.length == 0 ? "help" : args[0];
         try {
             switch (command) {
+                case "embed" -> {
+                    return EmbedCommand.run(args, in, out, err);
+                }
+                case "serve" -> {
+                    return ServeCommand.run(args, out, err);
+                }
                 case "info" -> {
                     out.print(Lowbit.info());
                     return 0;
@@ -39,8 +50,15 @@ public final class Main {
                     return 2;
                 }
             }
-        } catch (LowbitException e) {
-            err.println("lowbit: " + e.getMessage());
+        } catch (Options.UsageException e) {
+            err.println("lowbit " + command + ": " + e.getMessage());
+            err.print(command.equals("embed") ? EmbedCommand.usage() : ServeCommand.usage());
+            return 2;
+        } catch (LowbitException | IllegalArgumentException | IllegalStateException e) {
+            err.println("lowbit " + command + ": " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            err.println("lowbit " + command + ": " + e.getMessage());
             return 1;
         }
     }
@@ -48,6 +66,8 @@ public final class Main {
     static String usage() {
         return """
                 usage: lowbit <command>
+                  embed     texts to sentence embeddings (all-MiniLM-L6-v2 on lowbit kernels); embed --help
+                  serve     an OpenAI-compatible POST /v1/embeddings endpoint; serve --help
                   info      version, build, CPU features and kernel variant, CUDA devices
                   version   the library version
                   help      this text

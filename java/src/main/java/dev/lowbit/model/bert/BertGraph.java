@@ -43,11 +43,11 @@ public final class BertGraph {
 
     private record Found(OnnxNode matmul, OnnxNode add, BertWeights.Linear linear) {
         String input() {
-            return matmul.inputs().get(0);
+            return in(matmul, 0);
         }
 
         String output() {
-            return add.outputs().get(0);
+            return out(add);
         }
     }
 
@@ -110,8 +110,8 @@ public final class BertGraph {
     private OnnxTensor embeddingTable(String input) {
         if (!model.inputs().contains(input)) throw bad("no graph input '" + input + "' (inputs: " + model.inputs() + ")");
         for (OnnxNode n : consumers.getOrDefault(input, List.of())) {
-            if (n.opType().equals("Gather") && n.inputs().get(1).equals(input)) {
-                OnnxTensor t = model.initializers().get(n.inputs().get(0));
+            if (n.opType().equals("Gather") && in(n, 1).equals(input)) {
+                OnnxTensor t = model.initializers().get(in(n, 0));
                 if (t != null && t.dims().length == 2) return t;
             }
         }
@@ -122,16 +122,16 @@ public final class BertGraph {
     private OnnxTensor positionTable(OnnxTensor word, OnnxTensor type) {
         for (OnnxNode n : model.nodes()) {
             if (!n.opType().equals("Gather")) continue;
-            OnnxTensor t = model.initializers().get(n.inputs().get(0));
+            OnnxTensor t = model.initializers().get(in(n, 0));
             if (t != null && t != word && t != type && t.dims().length == 2) return t;
         }
         throw bad("no position embedding table");
     }
 
     private java.util.Optional<Found> linear(OnnxNode mm) {
-        OnnxTensor w = model.initializers().get(mm.inputs().get(1));
+        OnnxTensor w = model.initializers().get(in(mm, 1));
         if (w == null || w.dims().length != 2) return java.util.Optional.empty();
-        for (OnnxNode add : consumers.getOrDefault(mm.outputs().get(0), List.of())) {
+        for (OnnxNode add : consumers.getOrDefault(out(mm), List.of())) {
             if (!add.opType().equals("Add")) continue;
             for (String i : add.inputs()) {
                 OnnxTensor b = model.initializers().get(i);
@@ -146,17 +146,17 @@ public final class BertGraph {
 
     private java.util.Optional<BertWeights.LayerNorm> layerNorm(OnnxNode n, int hidden) {
         if (n.opType().equals("LayerNormalization")) {
-            OnnxTensor g = model.initializers().get(n.inputs().get(1)), b = n.inputs().size() > 2 ? model.initializers().get(n.inputs().get(2)) : null;
+            OnnxTensor g = model.initializers().get(in(n, 1)), b = n.inputs().size() > 2 ? model.initializers().get(in(n, 2)) : null;
             if (g == null || b == null) throw bad("LayerNormalization '" + n.name() + "' without initializer scale and bias");
             return java.util.Optional.of(new BertWeights.LayerNorm(g.toFloats(), b.toFloats(), n.floatAttribute("epsilon", 1e-5f)));
         }
         // Spelled out: Div(x - mean, Sqrt(var + eps)) * gamma + beta.
-        OnnxTensor g = model.initializers().get(n.inputs().get(1));
-        OnnxNode div = producer.get(n.inputs().get(0));
+        OnnxTensor g = model.initializers().get(in(n, 1));
+        OnnxNode div = producer.get(in(n, 0));
         if (g == null || g.dims().length != 1 || g.dims()[0] != hidden || div == null || !div.opType().equals("Div")) return java.util.Optional.empty();
-        OnnxNode sqrt = producer.get(div.inputs().get(1));
+        OnnxNode sqrt = producer.get(in(div, 1));
         if (sqrt == null || !sqrt.opType().equals("Sqrt")) return java.util.Optional.empty();
-        OnnxNode addEps = producer.get(sqrt.inputs().get(0));
+        OnnxNode addEps = producer.get(in(sqrt, 0));
         if (addEps == null || !addEps.opType().equals("Add")) throw bad("layer norm '" + n.name() + "': no Add of eps before its Sqrt");
         float eps = Float.NaN;
         for (String i : addEps.inputs()) {
@@ -164,7 +164,7 @@ public final class BertGraph {
             if (c != null && c.length == 1) eps = c[0];
         }
         if (Float.isNaN(eps)) throw bad("layer norm '" + n.name() + "': eps is not a constant");
-        for (OnnxNode add : consumers.getOrDefault(n.outputs().get(0), List.of())) {
+        for (OnnxNode add : consumers.getOrDefault(out(n), List.of())) {
             if (!add.opType().equals("Add")) continue;
             for (String i : add.inputs()) {
                 OnnxTensor b = model.initializers().get(i);
@@ -194,15 +194,15 @@ public final class BertGraph {
             OnnxNode step = null;
             for (OnnxNode n : next) {
                 if (n.opType().equals("MatMul")) {
-                    boolean left = n.inputs().get(0).equals(tensor);
-                    OnnxNode other = producer.get(n.inputs().get(0));
+                    boolean left = in(n, 0).equals(tensor);
+                    OnnxNode other = producer.get(in(n, 0));
                     if (!left && other != null && other.opType().equals("Softmax")) return "v";
                     return left ? "q" : "k";
                 }
                 if (n.opType().equals("Reshape") || n.opType().equals("Transpose")) step = n;
             }
             if (step == null) break;
-            tensor = step.outputs().get(0);
+            tensor = out(step);
         }
         throw bad("cannot follow '" + tensor + "' to an attention MatMul");
     }
@@ -212,7 +212,7 @@ public final class BertGraph {
         for (OnnxNode n : consumers.getOrDefault(q, List.of())) {
             if (!n.opType().equals("Reshape")) continue;
             List<Float> dims = new ArrayList<>();
-            String shape = n.inputs().get(1);
+            String shape = in(n, 1);
             float[] direct = constant(shape);
             if (direct != null) for (float d : direct) dims.add(d);
             OnnxNode concat = producer.get(shape);
@@ -227,6 +227,16 @@ public final class BertGraph {
             }
         }
         throw bad("cannot find the number of attention heads from the query reshape");
+    }
+
+    /** Input i of n, or "" (no tensor) when a malformed node has fewer inputs. */
+    private static String in(OnnxNode n, int i) {
+        return i < n.inputs().size() ? n.inputs().get(i) : "";
+    }
+
+    private static String out(OnnxNode n) {
+        if (n.outputs().isEmpty()) throw bad("node '" + n.name() + "' (" + n.opType() + ") has no output");
+        return n.outputs().get(0);
     }
 
     private static ModelFormatException bad(String what) {

@@ -1,0 +1,64 @@
+package dev.lowbit.cli;
+
+import dev.lowbit.Lowbit;
+import dev.lowbit.embed.Embedder;
+import dev.lowbit.embed.EmbeddingServer;
+import dev.lowbit.model.Quant;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code lowbit serve}: the OpenAI-compatible embeddings endpoint until interrupted. */
+final class ServeCommand {
+    static final String MODEL_NAME = "all-MiniLM-L6-v2";
+
+    private ServeCommand() {}
+
+    static String usage() {
+        return """
+                usage: lowbit serve [options]
+                  Serves POST /v1/embeddings (OpenAI-compatible), GET /v1/models and GET /health.
+                options:
+                  --port N       port (default 8080; 0 picks a free one)
+                  --host H       address to bind (default 127.0.0.1)
+                  --quant MODE   as for lowbit embed (default %s)
+                  --threads N    native threads for the kernels (default: all cores)
+                  --workers N    concurrent requests (default 4)
+                """.formatted(EmbedCommand.DEFAULT_QUANT.cliName());
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        Options o = new Options(args, 1, Set.of("port", "host", "quant", "threads", "workers"), Set.of("help"));
+        if (o.flag("help")) {
+            out.print(usage());
+            return 0;
+        }
+        if (!o.positional().isEmpty()) throw new Options.UsageException("unexpected argument '" + o.positional().get(0) + "'");
+        Quant quant;
+        try {
+            quant = Quant.parse(o.get("quant", EmbedCommand.DEFAULT_QUANT.cliName()));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+        int port = o.intValue("port", 8080, 0, 65535), workers = o.intValue("workers", 4, 1, 256);
+        if (o.get("threads", null) != null) Lowbit.setThreads(o.intValue("threads", 0, 1, 1024));
+        Embedder model = Embedder.load(quant);
+        EmbeddingServer server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers);
+        out.printf("lowbit serve: %s (%s) on http://%s:%d/v1/embeddings%n", MODEL_NAME, quant.cliName(), o.get("host", "127.0.0.1"), server.port());
+        out.flush();
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            model.close();
+            stop.countDown();
+        }));
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}
