@@ -51,14 +51,12 @@ public final class Main {
                 }
             }
         } catch (Options.UsageException e) {
-            err.println("lowbit " + command + ": " + e.getMessage());
+            err.println("lowbit: " + e.getMessage());
             err.print(command.equals("embed") ? EmbedCommand.usage() : ServeCommand.usage());
             return 2;
-        } catch (LowbitException | IllegalArgumentException | IllegalStateException e) {
-            err.println("lowbit " + command + ": " + e.getMessage());
-            return 1;
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            err.println("lowbit " + command + ": " + e.getMessage());
+        } catch (LowbitException | IllegalArgumentException | IllegalStateException | java.io.IOException
+                 | java.io.UncheckedIOException e) {
+            err.println("lowbit: " + e.getMessage());
             return 1;
         }
     }

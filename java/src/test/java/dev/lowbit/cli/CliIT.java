@@ -47,6 +47,14 @@ class CliIT {
     }
 
     @Test
+    void embedRunsFromTheJarWithTheBundledModel() throws Exception {
+        Result r = java("-jar", jar().toString(), "embed", "--quiet", "Hello from the jar");
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().startsWith("{\"index\":0,\"tokens\":6,\"embedding\":["), r.output());
+        assertEquals(384, r.output().substring(r.output().indexOf('[')).split(",").length, r.output());
+    }
+
+    @Test
     void badLibraryOverrideFailsWithOneClearLine() throws Exception {
         Result r = java("-Dlowbit.library.path=/nonexistent/liblowbit.so", "-jar", jar().toString(), "info");
         assertEquals(1, r.exit(), r.output());
