@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 3
+#define LB_ABI_VERSION 4
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -347,6 +347,22 @@ LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params,
 LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, lb_dtype x_dtype, const void *w_packed,
                                const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
                                int64_t group, int32_t flags);
+
+/* ---------------------------------------------------------------------------------------
+ * attention: encoder self-attention (no mask inside a sequence, not causal), f32, over several
+ * sequences whose token rows are stacked:
+ *   qkv  [tokens, 3 * heads * head_dim] row-major; each row is [q | k | v], head h at columns
+ *        h * head_dim of each part;
+ *   out  [tokens, heads * head_dim];
+ *   seq_starts  n_seq + 1 ascending row offsets: 0, ..., tokens (sequence s is rows
+ *        seq_starts[s] .. seq_starts[s + 1] - 1, 1..65536 of them).
+ * Per sequence, head and query row i: s_j = (q_i . k_j) * scale for the sequence's rows j;
+ * p_j = exp(s_j - max s) / sum p; out_i = sum_j p_j v_j. Dot products and sums may be computed in
+ * any order (vectorised), so ISAs agree to rounding, not bit for bit.
+ * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq,
+                              int64_t heads, int64_t head_dim, float scale, float *out);
 
 #ifdef __cplusplus
 } /* extern "C" */

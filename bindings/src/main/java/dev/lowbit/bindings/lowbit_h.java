@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)3L;
+    private static final int LB_ABI_VERSION = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 3
+     * #define LB_ABI_VERSION 4
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -2899,6 +2899,74 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_w4a16_gemm", device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags);
             }
             return (int)mh$.invokeExact(device, stream, x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_attention {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_FLOAT,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_attention");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq, int64_t heads, int64_t head_dim, float scale, float *out)
+     * }
+     */
+    public static FunctionDescriptor lb_attention$descriptor() {
+        return lb_attention.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq, int64_t heads, int64_t head_dim, float scale, float *out)
+     * }
+     */
+    public static MethodHandle lb_attention$handle() {
+        return lb_attention.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq, int64_t heads, int64_t head_dim, float scale, float *out)
+     * }
+     */
+    public static MemorySegment lb_attention$address() {
+        return lb_attention.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq, int64_t heads, int64_t head_dim, float scale, float *out)
+     * }
+     */
+    public static int lb_attention(int device, MemorySegment stream, MemorySegment qkv, MemorySegment seq_starts, long n_seq, long heads, long head_dim, float scale, MemorySegment out) {
+        var mh$ = lb_attention.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_attention", device, stream, qkv, seq_starts, n_seq, heads, head_dim, scale, out);
+            }
+            return (int)mh$.invokeExact(device, stream, qkv, seq_starts, n_seq, heads, head_dim, scale, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

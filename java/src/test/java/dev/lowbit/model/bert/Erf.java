@@ -1,7 +1,7 @@
 package dev.lowbit.model.bert;
 
 /**
- * The error function, which java.lang.Math lacks. W. J. Cody's rational Chebyshev approximations
+ * The error function, which java.lang.Math lacks: the test reference for {@link Gelu}. W. J. Cody's rational Chebyshev approximations
  * (Math. Comp. 1969), as in many libm implementations: relative error below 1e-15, far inside the
  * float precision GELU needs.
  */

@@ -1,0 +1,59 @@
+package dev.lowbit.attention;
+
+import dev.lowbit.Checks;
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.ffi.Native;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Encoder self-attention over stacked sequences (lb_attention): for each sequence, head and query
+ * row, {@code softmax((q · kᵀ) · scale) · v} over that sequence's rows — no padding, no mask.
+ * CPU only so far.
+ */
+public final class Attention {
+    private Attention() {}
+
+    /**
+     * @param qkv       F32 {@code [tokens, 3 · heads · headDim]}, each row {@code [q | k | v]}
+     * @param seqStarts {@code n + 1} ascending row offsets from 0 to tokens (sequence s is rows seqStarts[s] ..
+     *                  seqStarts[s+1] − 1)
+     * @param out       F32 {@code [tokens, heads · headDim]}
+     */
+    public static void selfAttention(Tensor qkv, long[] seqStarts, int heads, float scale, Tensor out) {
+        Objects.requireNonNull(seqStarts, "seqStarts");
+        Checks.live("qkv", qkv);
+        Checks.live("out", out);
+        Checks.dtype("qkv", qkv, DType.F32);
+        Checks.dtype("out", out, DType.F32);
+        Checks.contiguous("qkv", qkv);
+        Checks.contiguous("out", out);
+        if (!qkv.device().isCpu() || !out.device().isCpu()) throw new IllegalArgumentException("attention runs on the CPU only so far; got "
+                + qkv.device() + " and " + out.device());
+        if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
+        if (qkv.rank() != 2 || qkv.dim(1) % (3L * heads) != 0)
+            throw new IllegalArgumentException("qkv has shape " + Arrays.toString(qkv.shape()) + ", expected [tokens, 3 * heads * headDim] with heads = " + heads);
+        long tokens = qkv.dim(0), headDim = qkv.dim(1) / (3L * heads);
+        if (out.rank() != 2 || out.dim(0) != tokens || out.dim(1) != heads * headDim)
+            throw new IllegalArgumentException("out has shape " + Arrays.toString(out.shape()) + ", expected [" + tokens + ", " + heads * headDim + "]");
+        if (seqStarts.length < 2 || seqStarts[0] != 0 || seqStarts[seqStarts.length - 1] != tokens)
+            throw new IllegalArgumentException("seqStarts must run from 0 to tokens = " + tokens + " with at least one sequence, got "
+                    + Arrays.toString(Arrays.copyOf(seqStarts, Math.min(8, seqStarts.length))) + (seqStarts.length > 8 ? "..." : ""));
+        for (int s = 0; s + 1 < seqStarts.length; s++)
+            if (seqStarts[s + 1] <= seqStarts[s])
+                throw new IllegalArgumentException("sequence " + s + " is empty or seqStarts descends: " + seqStarts[s] + " -> " + seqStarts[s + 1]);
+        if (!(scale > 0) || Float.isInfinite(scale)) throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
+        Checks.noOverlap("qkv", qkv, "out", out, false);
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment starts = call.allocateFrom(ValueLayout.JAVA_LONG, seqStarts);
+            Native.attention(Device.CPU.index(), MemorySegment.NULL, qkv.segment(), starts, seqStarts.length - 1, heads, headDim, scale,
+                    out.segment());
+        }
+    }
+}
