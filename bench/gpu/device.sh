@@ -17,7 +17,9 @@ export PATH=/tmp/jre/bin:$PATH
   java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
     -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
     -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
-    --select-package dev.lowbit --exclude-classname '.*IT' --reports-dir "$OUT/junit"
+    --select-package dev.lowbit --exclude-classname '.*IT' \
+    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
+    --reports-dir "$OUT/junit"
   echo "junit exit: $?"
   echo "== JMH roofs and kernels"
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \

