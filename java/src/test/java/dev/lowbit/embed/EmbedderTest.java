@@ -24,7 +24,8 @@ class EmbedderTest {
     @BeforeAll
     static void setUp() throws Exception {
         ort = new OrtReference(Embedder.MINILM_ONNX);
-        texts = Corpus.sentences(120, 7);
+        // 120 texts by default (CI); -Dlowbit.corpus=1000 for the report in docs/runtime.md.
+        texts = Corpus.sentences(Integer.getInteger("lowbit.corpus", 120), 7);
         reference = new ArrayList<>();
         try (Embedder e = Embedder.load(Quant.F32)) {
             for (String t : texts) reference.add(ort.embed(e.tokenize(t)));
