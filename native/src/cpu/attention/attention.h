@@ -9,7 +9,10 @@ namespace lb::cpu {
 using AttentionJob = void (*)(const float *qkv, int64_t s0, int64_t len, int64_t head, int64_t heads, int64_t d, float scale,
                               float *out, float *scratch);
 
-inline int64_t attention_scratch_floats(int64_t len, int64_t d) { return 2 * len * d + len + d; }
+inline int64_t attention_scratch_floats(int64_t len, int64_t d) {
+  const int64_t lenp = (len + 15) / 16 * 16, dp = (d + 15) / 16 * 16;  // kB-padded (attention_kernels.inc)
+  return d * lenp + lenp * dp + lenp;
+}
 
 AttentionJob attention_job_scalar();
 AttentionJob attention_job_avx2();
