@@ -6,15 +6,17 @@ import java.util.Locale;
 /**
  * How a model's linear layers run, chosen at load time; weights are quantized by lowbit when the
  * model loads. Written on the command line as e.g. {@code f32}, {@code w8a8}, {@code w4a16-g32},
- * {@code w4a16-g128-mse}, {@code w4a8-g32-rot}.
+ * {@code w4a16-g128-mse}, {@code w4a8-g32-rot}, {@code w4a16-g32-gptq}.
  *
  * @param scheme  weight and activation precision
  * @param group   int4 weight group size along k (32, 64, 128, ...); 0 for f32 and w8a8
  * @param mse     int4 weights with MSE-optimal clipping per group instead of round-to-nearest
  * @param rotate  QuaRot-style Hadamard rotation: weights rotated along k offline, activations online
  *                (W x = (W Hᵀ)(H x)), which spreads outliers before quantization
+ * @param gptq    int4 weights by GPTQ (error feedback through the inverse Hessian of calibration
+ *                activations the model computes at load time) instead of round-to-nearest
  */
-public record Quant(Scheme scheme, int group, boolean mse, boolean rotate) {
+public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boolean gptq) {
     public enum Scheme {
         /** The fp32 reference: plain Java matmuls, no lowbit kernel. */
         F32,
@@ -26,10 +28,10 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate) {
         W4A8
     }
 
-    public static final Quant F32 = new Quant(Scheme.F32, 0, false, false);
-    public static final Quant W8A8 = new Quant(Scheme.W8A8, 0, false, false);
-    public static final Quant W4A16 = new Quant(Scheme.W4A16, 32, false, false);
-    public static final Quant W4A8 = new Quant(Scheme.W4A8, 32, false, false);
+    public static final Quant F32 = new Quant(Scheme.F32, 0, false, false, false);
+    public static final Quant W8A8 = new Quant(Scheme.W8A8, 0, false, false, false);
+    public static final Quant W4A16 = new Quant(Scheme.W4A16, 32, false, false, false);
+    public static final Quant W4A8 = new Quant(Scheme.W4A8, 32, false, false, false);
 
     public Quant {
         if (scheme == null) throw new IllegalArgumentException("scheme is null");
@@ -38,24 +40,31 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate) {
         if (scheme == Scheme.W4A8 && group % 32 != 0) throw new IllegalArgumentException("w4a8 needs a group size that is a multiple of 32, got " + group);
         if (!int4 && (group != 0 || mse)) throw new IllegalArgumentException(scheme + " has no group size or MSE clipping");
         if (scheme == Scheme.F32 && rotate) throw new IllegalArgumentException("f32 has nothing to rotate for");
+        if (gptq && !int4) throw new IllegalArgumentException("gptq applies to the int4 schemes only, not " + scheme);
+        if (gptq && (mse || rotate)) throw new IllegalArgumentException("gptq does not combine with -mse or -rot (yet)");
     }
 
     public Quant withGroup(int g) {
-        return new Quant(scheme, g, mse, rotate);
+        return new Quant(scheme, g, mse, rotate, gptq);
     }
 
     public Quant withMseClip() {
-        return new Quant(scheme, group, true, rotate);
+        return new Quant(scheme, group, true, rotate, gptq);
     }
 
     public Quant withRotation() {
-        return new Quant(scheme, group, mse, true);
+        return new Quant(scheme, group, mse, true, gptq);
+    }
+
+    public Quant withGptq() {
+        return new Quant(scheme, group, mse, rotate, true);
     }
 
     /** The modes the reports and tests cover. */
     public static List<Quant> standard() {
         return List.of(F32, W8A8, W8A8.withRotation(), W4A16, W4A16.withRotation(), W4A16.withMseClip(), W4A16.withMseClip().withRotation(),
-                W4A16.withGroup(128), W4A16.withGroup(128).withRotation(), W4A8, W4A8.withRotation(), W4A8.withMseClip().withRotation());
+                W4A16.withGroup(128), W4A16.withGroup(128).withRotation(), W4A16.withGptq(), W4A8, W4A8.withRotation(),
+                W4A8.withMseClip().withRotation());
     }
 
     /** e.g. "w4a16-g32-mse-rot". */
@@ -64,6 +73,7 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate) {
         if (group != 0) sb.append("-g").append(group);
         if (mse) sb.append("-mse");
         if (rotate) sb.append("-rot");
+        if (gptq) sb.append("-gptq");
         return sb.toString();
     }
 
@@ -78,18 +88,19 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate) {
         try {
             s = Scheme.valueOf(parts[0].toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, w4a16 or w4a8, then -g<group>, -mse, -rot");
+            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, w4a16 or w4a8, then -g<group>, -mse, -rot, -gptq");
         }
         boolean int4 = s == Scheme.W4A16 || s == Scheme.W4A8;
         int group = int4 ? 32 : 0;
-        boolean mse = false, rotate = false;
+        boolean mse = false, rotate = false, gptq = false;
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
             if (p.equals("mse")) mse = true;
             else if (p.equals("rot")) rotate = true;
+            else if (p.equals("gptq")) gptq = true;
             else if (p.matches("g[0-9]{1,6}")) group = Integer.parseInt(p.substring(1));
-            else throw new IllegalArgumentException("unknown part '" + p + "' in quantization '" + text + "' (expected -g<group>, -mse or -rot)");
+            else throw new IllegalArgumentException("unknown part '" + p + "' in quantization '" + text + "' (expected -g<group>, -mse, -rot or -gptq)");
         }
-        return new Quant(s, group, mse, rotate);
+        return new Quant(s, group, mse, rotate, gptq);
     }
 }

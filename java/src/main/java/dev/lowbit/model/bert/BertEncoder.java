@@ -34,19 +34,34 @@ public final class BertEncoder {
         Quant of(int layer, Part part);
     }
 
+    /** Builds each linear layer: (layer index, part, fp32 weights) -> op. */
+    @FunctionalInterface
+    interface Factory {
+        LinearOp make(int layer, Part part, BertWeights.Linear lin);
+    }
+
+    /** Every linear layer as {@code quant} says (GPTQ modes calibrate first: see {@link Calibration}). */
     public BertEncoder(BertWeights weights, Quant quant, Arena arena) {
-        this(weights, (layer, part) -> quant, arena);
+        this(weights, factory(weights, quant, arena));
     }
 
     public BertEncoder(BertWeights weights, Plan plan, Arena arena) {
+        this(weights, (layer, part, lin) -> LinearOp.of(lin, plan.of(layer, part), arena));
+    }
+
+    BertEncoder(BertWeights weights, Factory factory) {
         this.w = weights;
         for (int i = 0; i < weights.layers().size(); i++) {
             BertWeights.Layer l = weights.layers().get(i);
-            blocks.add(new Block(LinearOp.of(concatColumns(l.q(), l.k(), l.v()), plan.of(i, Part.QKV), arena),
-                    LinearOp.of(l.o(), plan.of(i, Part.ATTENTION_OUT), arena), l.attentionNorm(),
-                    LinearOp.of(l.up(), plan.of(i, Part.FFN_UP), arena), LinearOp.of(l.down(), plan.of(i, Part.FFN_DOWN), arena),
-                    l.outputNorm()));
+            blocks.add(new Block(factory.make(i, Part.QKV, concatColumns(l.q(), l.k(), l.v())), factory.make(i, Part.ATTENTION_OUT, l.o()),
+                    l.attentionNorm(), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()), l.outputNorm()));
         }
+    }
+
+    private static Factory factory(BertWeights weights, Quant quant, Arena arena) {
+        if (!quant.gptq()) return (layer, part, lin) -> LinearOp.of(lin, quant, arena);
+        var hessians = Calibration.hessians(weights);
+        return (layer, part, lin) -> new W4A16Linear(lin, quant, hessians.get(new Calibration.Key(layer, part)), arena);
     }
 
     public int dimension() {

@@ -21,13 +21,20 @@ final class W4A16Linear extends KernelLinear {
     private final W4A16.Weights w;
 
     W4A16Linear(BertWeights.Linear lin, Quant quant, Arena arena) {
+        this(lin, quant, null, arena);
+    }
+
+    /** With a calibration Hessian ([in][in], for GPTQ modes) the weights are quantized by {@link Gptq}. */
+    W4A16Linear(BertWeights.Linear lin, Quant quant, double[] hessian, Arena arena) {
         super(lin, arena);
         rotate = quant.rotate();
         activations = quant.scheme() == Quant.Scheme.W4A8 ? W4A16.Activations.INT8 : W4A16.Activations.EXACT;
         QuantFormat f = QuantFormat.int4(Granularity.group(quant.group())).withScaleDtype(DType.F16);
         if (quant.mse()) f = f.withMseClip();
         try (Arena tmp = Arena.ofConfined()) {
-            w = W4A16.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), f, tmp), arena);
+            Tensor wt = LinearOp.weightsForKernel(lin, rotate, tmp);
+            w = W4A16.prepack(hessian == null ? Quantizer.quantize(wt, f, tmp)
+                    : Gptq.quantize(wt.toFloatArray(), lin.out(), lin.in(), hessian, quant.group(), tmp), arena);
         }
     }
 

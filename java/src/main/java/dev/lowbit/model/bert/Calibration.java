@@ -1,0 +1,65 @@
+package dev.lowbit.model.bert;
+
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.IntStream;
+
+/**
+ * GPTQ's calibration: runs the fp32 encoder on a fixed set of token sequences (random ordinary word
+ * pieces, 12–64 tokens: no text corpus to ship, and nothing shared with any evaluation text) and
+ * accumulates, for every linear layer, H = Σ xᵀx over the rows x it sees.
+ */
+final class Calibration {
+    private Calibration() {}
+
+    static final int SEQUENCES = 16;
+
+    record Key(int layer, BertEncoder.Part part) {}
+
+    /** H per (layer, part), [in][in] row-major, from the fp32 model. */
+    static Map<Key, double[]> hessians(BertWeights w) {
+        Map<Key, double[]> h = new ConcurrentHashMap<>();
+        BertEncoder f32 = new BertEncoder(w, (layer, part, lin) -> new Recording(new F32Linear(lin),
+                h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])));
+        SplittableRandom r = new SplittableRandom(0xca1b);
+        int[][] ids = new int[SEQUENCES][];
+        for (int s = 0; s < SEQUENCES; s++) {
+            int len = 12 + r.nextInt(53);
+            ids[s] = new int[len];
+            ids[s][0] = 101;
+            ids[s][len - 1] = 102;
+            for (int t = 1; t < len - 1; t++) ids[s][t] = 2000 + r.nextInt(Math.max(1, Math.min(w.vocab(), 30000) - 2000));
+        }
+        f32.embed(ids);
+        return h;
+    }
+
+    /** A linear layer that also adds its inputs' xᵀx to h (upper triangle accumulated, then mirrored). */
+    private record Recording(LinearOp inner, double[] h) implements LinearOp {
+        @Override
+        public void apply(float[] x, int rows, float[] y) {
+            inner.apply(x, rows, y);
+            int n = inner.in();
+            IntStream.range(0, n).parallel().forEach(i -> {
+                for (int r = 0; r < rows; r++) {
+                    double xi = x[r * n + i];
+                    if (xi == 0) continue;
+                    int o = r * n;
+                    for (int j = i; j < n; j++) h[i * n + j] += xi * x[o + j];
+                }
+                for (int j = i + 1; j < n; j++) h[j * n + i] = h[i * n + j];
+            });
+        }
+
+        @Override
+        public int in() {
+            return inner.in();
+        }
+
+        @Override
+        public int out() {
+            return inner.out();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.lowbit.model.bert;
+
+import dev.lowbit.DType;
+import dev.lowbit.Tensor;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+
+import java.lang.foreign.Arena;
+import java.util.stream.IntStream;
+
+/**
+ * GPTQ (Frantar et al., 2022) for int4 weights in groups along k: quantizes one input column at a
+ * time and spreads each column's rounding error over the not-yet-quantized columns in proportion
+ * to the inverse Hessian H⁻¹ of the layer's calibration inputs (H = Σ xᵀx), so the layer's output
+ * on inputs like the calibration set moves as little as possible. A group's scale is fixed when
+ * quantization reaches its first column, from the (already error-updated) weights, with lowbit's
+ * I4 rule: s = max(hi / 7, −lo / 8) over a range that includes 0, rounded to F16 — the codes and
+ * scales are an ordinary {@code QuantFormat.int4(group(g)).withScaleDtype(F16)} for W4A16.
+ * Rows are independent given H, so they run in parallel.
+ */
+final class Gptq {
+    private Gptq() {}
+
+    /** Quantizes w ([out][in] row-major) with calibration Hessian h ([in][in]). */
+    static Quantized quantize(float[] w, int out, int in, double[] h, int group, Arena arena) {
+        if (in % group != 0 || group % 2 != 0) throw new IllegalArgumentException("group " + group + " must be even and divide " + in);
+        double[] u = inverseHessianFactor(h, in);
+        byte[] codes = new byte[out * in / 2];
+        short[] scales = new short[out * (in / group)];
+        IntStream.range(0, out).parallel().forEach(r -> {
+            double[] row = new double[in];
+            for (int i = 0; i < in; i++) row[i] = w[r * in + i];
+            float s = 0;
+            for (int i = 0; i < in; i++) {
+                if (i % group == 0) {
+                    double lo = 0, hi = 0;
+                    for (int j = i; j < i + group; j++) {
+                        lo = Math.min(lo, row[j]);
+                        hi = Math.max(hi, row[j]);
+                    }
+                    s = Float.float16ToFloat(Float.floatToFloat16((float) Math.max(hi / 7, -lo / 8)));
+                    scales[r * (in / group) + i / group] = Float.floatToFloat16(s);
+                }
+                int q = s == 0 ? 0 : (int) Math.max(-8, Math.min(7, Math.rint(row[i] / s)));
+                codes[(r * in + i) / 2] |= (byte) ((q & 0xF) << (4 * (i & 1)));
+                double err = (row[i] - q * (double) s) / u[i * in + i];
+                for (int j = i + 1; j < in; j++) row[j] -= err * u[i * in + j];
+            }
+        });
+        QuantFormat f = QuantFormat.int4(Granularity.group(group)).withScaleDtype(DType.F16);
+        return new Quantized(f, Tensor.ofBytes(arena, DType.I4, codes, out, in), Tensor.ofBits(arena, DType.F16, scales, out, in / group), null);
+    }
+
+    /**
+     * The upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU) after damping H by 1% of its mean diagonal;
+     * an input that never varied (zero diagonal) gets a unit diagonal, as in the paper's code.
+     */
+    static double[] inverseHessianFactor(double[] hIn, int n) {
+        double[] a = hIn.clone();
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += a[i * n + i];
+        mean /= n;
+        for (int i = 0; i < n; i++) {
+            if (a[i * n + i] == 0) a[i * n + i] = 1;
+            a[i * n + i] += 0.01 * (mean > 0 ? mean : 1);
+        }
+        double[] l = cholesky(a, n);  // H = L Lᵀ
+        // L⁻¹ by forward substitution, column by column.
+        double[] li = new double[n * n];
+        for (int c = 0; c < n; c++) {
+            li[c * n + c] = 1 / l[c * n + c];
+            for (int r = c + 1; r < n; r++) {
+                double sum = 0;
+                for (int k = c; k < r; k++) sum += l[r * n + k] * li[k * n + c];
+                li[r * n + c] = -sum / l[r * n + r];
+            }
+        }
+        // H⁻¹ = L⁻ᵀ L⁻¹ (symmetric): entry (i, j) = Σ_k li[k][i] li[k][j], k >= max(i, j).
+        double[] inv = new double[n * n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            for (int j = i; j < n; j++) {
+                double sum = 0;
+                for (int k = j; k < n; k++) sum += li[k * n + i] * li[k * n + j];
+                inv[i * n + j] = sum;
+                inv[j * n + i] = sum;
+            }
+        });
+        double[] lower = cholesky(inv, n);  // H⁻¹ = M Mᵀ, so U = Mᵀ
+        double[] upper = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++) upper[j * n + i] = lower[i * n + j];
+        return upper;
+    }
+
+    /** Lower Cholesky factor of a symmetric positive definite n × n matrix. */
+    static double[] cholesky(double[] a, int n) {
+        double[] l = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            double d = a[j * n + j];
+            for (int k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+            if (!(d > 0)) throw new IllegalStateException("GPTQ: calibration Hessian is not positive definite at column " + j);
+            double ljj = Math.sqrt(d);
+            l[j * n + j] = ljj;
+            final int jj = j;
+            IntStream.range(j + 1, n).parallel().forEach(i -> {
+                double s = a[i * n + jj];
+                for (int k = 0; k < jj; k++) s -= l[i * n + k] * l[jj * n + k];
+                l[i * n + jj] = s / ljj;
+            });
+        }
+        return l;
+    }
+}
