@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
-#include "../../common/float_io.h"
 #include "../../core/cpu_features.h"
 #include "../../core/thread_pool.h"
+#include "../convert/convert.h"
 #include "w8a8.h"
 
 namespace lb::cpu {
@@ -74,8 +74,10 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   // Work item w: row group w / panels (its A slab stays in L2 across consecutive items) times
   // column panel w % panels; inside, k in blocks of kKQuads so the panel's B block stays in L1
   // while every row block of the group passes over it.
+  const ConvertFn narrow = d_dtype == LB_DTYPE_F16 || d_dtype == LB_DTYPE_BF16 ? convert_kernel(LB_DTYPE_F32, d_dtype) : nullptr;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
     std::vector<int32_t> acc(static_cast<size_t>(kGroupBlocks * kRows * kPanel));
+    float row_buffer[kPanel];
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t g = w / panels, p = w % panels;
       const int64_t j0 = p * kPanel;
@@ -94,28 +96,21 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
       }
       for (int64_t row = rb0 * kRows; row < std::min(m, rb1 * kRows); ++row) {
         const int32_t *arow = acc.data() + (row - rb0 * kRows) * kPanel;
-        if (d_dtype == LB_DTYPE_F32) {
-          // The common case as straight loops the compiler vectorises (the generic per-element
-          // path below cost a quarter of a MiniLM-sized GEMM); same operations, same order.
-          float *drow = static_cast<float *>(d) + row * n + j0;
+        if (d_dtype != LB_DTYPE_I32) {
+          // Straight loops the compiler vectorises (a per-element store by dtype cost a quarter of
+          // a MiniLM-sized GEMM): F32 straight into d; F16/BF16 through a row buffer and the convert
+          // family's narrowing kernel (the same rounding as common/half.h). Same operations, same order.
+          float *yrow = d_dtype == LB_DTYPE_F32 ? static_cast<float *>(d) + row * n + j0 : row_buffer;
           const float as = a_scales[row], *bs = b_scales + j0;
           const int32_t *cs = sums + j0;
-          for (int64_t jj = 0; jj < cols; ++jj) drow[jj] = (static_cast<float>(arow[jj] - 128 * cs[jj]) * as) * bs[jj];
+          for (int64_t jj = 0; jj < cols; ++jj) yrow[jj] = (static_cast<float>(arow[jj] - 128 * cs[jj]) * as) * bs[jj];
           if (bias)
-            for (int64_t jj = 0; jj < cols; ++jj) drow[jj] = drow[jj] + bias[j0 + jj];
+            for (int64_t jj = 0; jj < cols; ++jj) yrow[jj] = yrow[jj] + bias[j0 + jj];
+          if (d_dtype != LB_DTYPE_F32) narrow(yrow, static_cast<uint16_t *>(d) + row * n + j0, cols);
           continue;
         }
-        for (int64_t jj = 0; jj < cols; ++jj) {
-          const int64_t col = j0 + jj;
-          const int32_t v = acc[(row - rb0 * kRows) * kPanel + jj] - 128 * sums[col];
-          if (d_dtype == LB_DTYPE_I32) {
-            static_cast<int32_t *>(d)[row * n + col] = v;
-            continue;
-          }
-          float y = (static_cast<float>(v) * a_scales[row]) * b_scales[col];
-          if (bias) y = y + bias[col];
-          store_float(d, d_dtype, row * n + col, y);
-        }
+        int32_t *drow = static_cast<int32_t *>(d) + row * n + j0;  // I32: the exact accumulators
+        for (int64_t jj = 0; jj < cols; ++jj) drow[jj] = arow[jj] - 128 * sums[j0 + jj];
       }
     }
   });

@@ -49,12 +49,16 @@ public class GemmBench {
     @Param({"1", "16", "256", "2048"})
     public int m;
 
+    /** Output dtype (the model runtime uses F32). */
+    @Param({"BF16"})
+    public String out;
+
     private Arena arena;
     private Quantized a;
     private Tensor x;
     private W8A8.Weights[] w8;
     private W4A16.Weights[] w4;
-    private Tensor out;
+    private Tensor y;
     private long macs, w8Bytes, w4Bytes;
     private int next8, next4;
 
@@ -88,7 +92,7 @@ public class GemmBench {
         for (long i = 0; i < m; i++) as.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, 1e-2f);
         a = new Quantized(QuantFormat.int8(Granularity.PER_ROW), random(arena, m, k, 2), as, null);
         x = BenchData.gaussian(arena, DType.F32, m, k, 4);
-        out = Tensor.allocate(arena, DType.BF16, Device.CPU, m, n);
+        y = Tensor.allocate(arena, DType.valueOf(out), Device.CPU, m, n);
         macs = m * n * k;
     }
 
@@ -111,7 +115,7 @@ public class GemmBench {
 
     @Benchmark
     public void w8a8(Work work) {
-        W8A8.matmul(a, w8[next8], null, out);
+        W8A8.matmul(a, w8[next8], null, y);
         next8 = (next8 + 1) % w8.length;
         work.macs += macs;
         work.bytes += w8Bytes;
@@ -129,7 +133,7 @@ public class GemmBench {
     }
 
     private void w4a16(Work work, W4A16.Activations activations) {
-        W4A16.matmul(x, w4[next4], null, out, activations);
+        W4A16.matmul(x, w4[next4], null, y, activations);
         next4 = (next4 + 1) % w4.length;
         work.macs += macs;
         work.bytes += w4Bytes;
