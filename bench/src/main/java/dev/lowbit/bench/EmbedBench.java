@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import dev.lowbit.Lowbit;
 import dev.lowbit.embed.Embedder;
 import dev.lowbit.model.Quant;
+import dev.lowbit.model.bert.RandomSequences;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -81,15 +82,7 @@ public class EmbedBench {
         }
         SplittableRandom r = new SplittableRandom(11);
         for (int b = 0; b < 16; b++) {
-            int[][] ids = new int[batch][];
-            for (int i = 0; i < batch; i++) {
-                // Random words of the vocabulary (ids 2000..29999 are ordinary word pieces), 12..64 tokens with [CLS]/[SEP].
-                int len = 12 + r.nextInt(53);
-                ids[i] = new int[len];
-                ids[i][0] = 101;
-                ids[i][len - 1] = 102;
-                for (int t = 1; t < len - 1; t++) ids[i][t] = 2000 + r.nextInt(28000);
-            }
+            int[][] ids = RandomSequences.of(batch, r);
             batches.add(ids);
         }
     }

@@ -6,8 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
- * GPTQ's calibration: runs the fp32 encoder on a fixed set of token sequences (random ordinary word
- * pieces, 12–64 tokens: no text corpus to ship, and nothing shared with any evaluation text) and
+ * GPTQ's calibration: runs the fp32 encoder on a fixed set of token sequences ({@link RandomSequences}:
+ * no text corpus to ship, and nothing shared with any evaluation text) and
  * accumulates, for every linear layer, H = Σ xᵀx over the rows x it sees.
  */
 final class Calibration {
@@ -22,15 +22,10 @@ final class Calibration {
         Map<Key, double[]> h = new ConcurrentHashMap<>();
         BertEncoder f32 = new BertEncoder(w, (layer, part, lin) -> new Recording(new F32Linear(lin),
                 h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])));
-        SplittableRandom r = new SplittableRandom(0xca1b);
-        int[][] ids = new int[SEQUENCES][];
-        for (int s = 0; s < SEQUENCES; s++) {
-            int len = 12 + r.nextInt(53);
-            ids[s] = new int[len];
-            ids[s][0] = 101;
-            ids[s][len - 1] = 102;
-            for (int t = 1; t < len - 1; t++) ids[s][t] = 2000 + r.nextInt(Math.max(1, Math.min(w.vocab(), 30000) - 2000));
-        }
+        int[][] ids = RandomSequences.of(SEQUENCES, new SplittableRandom(0xca1b));
+        for (int[] seq : ids)
+            for (int id : seq)
+                if (id >= w.vocab()) throw new IllegalStateException("GPTQ calibration needs a BERT-sized vocabulary (30522), this model has " + w.vocab());
         f32.embed(ids);
         return h;
     }
