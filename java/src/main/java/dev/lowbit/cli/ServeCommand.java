@@ -45,7 +45,13 @@ final class ServeCommand {
         int port = o.intValue("port", 8080, 0, 65535), workers = o.intValue("workers", 4, 1, 256);
         if (o.get("threads", null) != null) Lowbit.setThreads(o.intValue("threads", 0, 1, 1024));
         Embedder model = Embedder.load(quant);
-        EmbeddingServer server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers);
+        EmbeddingServer server;
+        try {
+            server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers);
+        } catch (IOException e) {  // e.g. the port is taken: one clear line, not a stack trace
+            model.close();
+            throw new IOException("cannot listen on " + o.get("host", "127.0.0.1") + ":" + port + ": " + e.getMessage(), e);
+        }
         out.printf("lowbit serve: %s (%s) on http://%s:%d/v1/embeddings%n", MODEL_NAME, quant.cliName(), o.get("host", "127.0.0.1"), server.port());
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);

@@ -79,4 +79,24 @@ class EmbedCommandTest {
         assertEquals(1, run("", "embed", "--device", "cuda", "x"));
         assertTrue(err.toString().contains("--device cuda is not available yet"), err.toString());
     }
+
+    @Test
+    void serveUsageErrorsAndHelp() {
+        assertEquals(0, run("", "serve", "--help"));
+        assertTrue(out.toString().contains("POST /v1/embeddings"), out.toString());
+        assertEquals(2, run("", "serve", "--port", "abc"));
+        assertTrue(err.toString().contains("--port must be an integer"), err.toString());
+        assertEquals(2, run("", "serve", "--port", "70000"));
+        assertEquals(2, run("", "serve", "--quant", "w9"));
+        assertEquals(2, run("", "serve", "extra"));
+        assertEquals(2, run("", "serve", "--workers", "0"));
+    }
+
+    @Test
+    void serveOnATakenPortFailsWithOneLine() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertEquals(1, run("", "serve", "--quant", "f32", "--port", String.valueOf(taken.getLocalPort())));
+            assertTrue(err.toString().startsWith("lowbit: cannot listen on 127.0.0.1:" + taken.getLocalPort()), err.toString());
+        }
+    }
 }
