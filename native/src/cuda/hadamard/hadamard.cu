@@ -27,7 +27,6 @@
 #include "../../common/quant.h"
 #include "../../core/error.h"
 #include "../../core/hadamard_orders.h"
-#include "../../core/quant_report.h"
 #include "../quant/quant.cuh"
 #include "../runtime/runtime.h"
 #include "hadamard.cuh"
@@ -450,23 +449,21 @@ lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype x
   return LB_OK;
 }
 
-lb_status launch(const char *fn, const lb_hadamard_params &p, const void *x, lb_dtype xt, void *y, lb_dtype yt,
-                 int64_t rows, cudaStream_t s) {
-  Launch L{};
-  if (lb_status st = prepare(fn, p, &L)) return st;
+lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
+                 cudaStream_t s) {
   if (fast_path(L) && aligned16(x, y)) return launch_fast<false>(fn, L, x, xt, y, yt, rows, QuantOut{}, s);
-  const size_t smem = static_cast<size_t>(p.n) * sizeof(float);
+  const size_t smem = static_cast<size_t>(L.n) * sizeof(float);
   if (smem > 48 * 1024)
     if (lb_status st = check(cudaFuncSetAttribute(transform_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                                   static_cast<int>(smem)),
                              fn, "cudaFuncSetAttribute"))
       return st;
-  const int64_t groups = (p.n + 3) / 4;
+  const int64_t groups = (L.n + 3) / 4;
   const int threads = groups >= 256 ? 256 : static_cast<int>((groups + 31) / 32 * 32);
   for (int64_t r0 = 0; r0 < rows; r0 += kMaxGridRows) {
     const int64_t chunk = rows - r0 < kMaxGridRows ? rows - r0 : kMaxGridRows;
-    transform_kernel<<<static_cast<unsigned int>(chunk), threads, smem, s>>>(L, row_at(x, xt, r0, p.n), xt,
-                                                                             row_at(y, yt, r0, p.n), yt);
+    transform_kernel<<<static_cast<unsigned int>(chunk), threads, smem, s>>>(L, row_at(x, xt, r0, L.n), xt,
+                                                                             row_at(y, yt, r0, L.n), yt);
   }
   return LB_OK;
 }
@@ -486,7 +483,9 @@ bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, co
 lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtype x_dtype, void *y, lb_dtype y_dtype,
                              int64_t rows, lb_stream stream, cudaStream_t s) {
   static const char *fn = "lb_hadamard_transform";
-  if (lb_status st = launch(fn, p, x, x_dtype, y, y_dtype, rows, s)) return st;
+  Launch L{};
+  if (lb_status st = prepare(fn, p, &L)) return st;
+  if (lb_status st = launch(fn, L, x, x_dtype, y, y_dtype, rows, s)) return st;
   return finish_launch(fn, stream);
 }
 
@@ -496,25 +495,22 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
   Launch L{};
   if (lb_status st = prepare(fn, p, &L)) return st;
   if (fused_path(L, quant, x, q)) {
-    unsigned long long *bad = nullptr, host_bad[2];
-    if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&bad), sizeof host_bad, s), fn, "cudaMallocAsync"))
+    unsigned long long *bad = nullptr;
+    if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&bad), 2 * sizeof *bad, s), fn, "cudaMallocAsync"))
       return st;
-    cudaMemsetAsync(bad, 0xff, sizeof host_bad, s);
-    lb_status st = launch_fast<true>(fn, L, x, x_dtype, nullptr, LB_DTYPE_F32, rows,
-                                     QuantOut{quant, static_cast<uint8_t *>(q), scales, zeros, bad}, s);
-    if (st == LB_OK) st = check(cudaGetLastError(), fn, "kernel launch");
-    if (st == LB_OK) st = check(cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s), fn, "cudaMemcpyAsync");
-    cudaFreeAsync(bad, s);
-    if (st == LB_OK) st = check(cudaStreamSynchronize(s), fn, "kernel execution");
-    if (st != LB_OK) return st;
+    cudaMemsetAsync(bad, 0xff, 2 * sizeof *bad, s);
+    if (lb_status st = launch_fast<true>(fn, L, x, x_dtype, nullptr, LB_DTYPE_F32, rows,
+                                         QuantOut{quant, static_cast<uint8_t *>(q), scales, zeros, bad}, s)) {
+      cudaFreeAsync(bad, s);
+      return st;
+    }
     (void)stream;  // synchronous either way: the failure indices are read back
-    const auto index = [](unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); };
-    return quant_report(fn, quant, p.n / quant.block_cols, index(host_bad[0]), index(host_bad[1]));
+    return finish_quantize(fn, quant, p.n / quant.block_cols, bad, bad, s);
   }
   float *rotated = nullptr;
   const size_t bytes = static_cast<size_t>(rows * p.n) * sizeof(float);
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&rotated), bytes, s), fn, "cudaMallocAsync")) return st;
-  lb_status st = launch(fn, p, x, x_dtype, rotated, LB_DTYPE_F32, rows, s);
+  lb_status st = launch(fn, L, x, x_dtype, rotated, LB_DTYPE_F32, rows, s);
   if (st == LB_OK) st = check(cudaGetLastError(), fn, "kernel launch");
   if (st == LB_OK) st = quantize(quant, rotated, LB_DTYPE_F32, rows, p.n, q, scales, zeros, stream, s, fn);
   cudaFreeAsync(rotated, s);

@@ -147,12 +147,18 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
     pack_zeros_kernel<<<grid_for(R * ((C + 1) / 2)), kThreads, 0, s>>>(params, R, C, static_cast<uint8_t *>(zeros));
   const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
   codes_kernel<<<grid_for(rows * cols / per), kThreads, 0, s>>>(p, x, x_dtype, rows, cols, params, static_cast<uint8_t *>(q));
+  (void)stream;  // synchronous either way: the failure indices are read back
+  return finish_quantize(fn, p, C, bad, scratch, s);
+}
+
+lb_status finish_quantize(const char *fn, const lb_quant_params &p, int64_t C, const unsigned long long *bad, void *scratch,
+                          cudaStream_t s) {
   unsigned long long host_bad[2];
-  cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s);
+  lb_status st = check(cudaGetLastError(), fn, "kernel launch");
+  if (st == LB_OK) st = check(cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s), fn, "cudaMemcpyAsync");
   cudaFreeAsync(scratch, s);
-  if (lb_status st = check(cudaGetLastError(), fn, "kernel launch")) return st;
-  if (lb_status st = check(cudaStreamSynchronize(s), fn, "kernel execution")) return st;
-  (void)stream;
+  if (st == LB_OK) st = check(cudaStreamSynchronize(s), fn, "kernel execution");
+  if (st != LB_OK) return st;
   const auto index = [](unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); };
   return quant_report(fn, p, C, index(host_bad[0]), index(host_bad[1]));
 }

@@ -12,6 +12,13 @@ namespace lb::cuda {
 // as `fn` (the C ABI function the caller serves).
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn = "lb_quantize");
+// Ends a quantizing launch on `s`: checks the launch, reads back the two failure indices the
+// kernels left in device memory `bad` ([0] first NaN/Inf block, [1] first overflowing scale; ~0 for
+// none), frees `scratch` (stream-ordered), waits, and reports as quant_report words it. C is the
+// number of block columns.
+lb_status finish_quantize(const char *fn, const lb_quant_params &p, int64_t C, const unsigned long long *bad, void *scratch,
+                          cudaStream_t s);
+
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
                      int64_t cols, void *y, lb_dtype y_dtype, lb_stream stream, cudaStream_t s);
 
