@@ -63,8 +63,6 @@ public final class EmbeddingServer implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    private record Failure(int status, String message) {}
-
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath(), method = ex.getRequestMethod();
@@ -84,19 +82,20 @@ public final class EmbeddingServer implements AutoCloseable {
                     default -> throw new FailureException(404, "no such endpoint: " + path + " (try POST /v1/embeddings)");
                 }
             } catch (FailureException f) {
-                sendError(ex, f.failure.status(), f.failure.message());
+                sendError(ex, f.status, f.getMessage());
             } catch (RuntimeException e) {
                 sendError(ex, 500, "internal error: " + e.getMessage());
             }
         }
     }
 
+    /** A request that gets an HTTP error status and an OpenAI-style JSON error naming the problem. */
     private static final class FailureException extends RuntimeException {
-        final Failure failure;
+        final int status;
 
         FailureException(int status, String message) {
             super(message);
-            failure = new Failure(status, message);
+            this.status = status;
         }
     }
 

@@ -85,6 +85,8 @@ public final class BertEncoder {
             start[s + 1] = start[s] + len;
         }
         int t = start[n];
+        long[] starts = new long[n + 1];  // lb_attention's sequence offsets, the same for every layer
+        for (int s = 0; s <= n; s++) starts[s] = start[s];
         float[] x = new float[t * h];
         for (int s = 0; s < n; s++)
             for (int p = 0; p < ids[s].length; p++) {
@@ -96,7 +98,7 @@ public final class BertEncoder {
         float[] mid = new float[t * (blocks.isEmpty() ? 0 : blocks.get(0).up().out())];
         for (Block b : blocks) {
             b.qkv().apply(x, t, qkv);
-            attention(qkv, start, ctx);
+            attention(qkv, starts, ctx);
             b.o().apply(ctx, t, tmp);
             addInPlace(x, tmp);
             layerNorm(x, t, b.norm1());
@@ -125,10 +127,8 @@ public final class BertEncoder {
     }
 
     /** Softmax(q kᵀ / sqrt(d)) v per sequence and head on lowbit's attention kernel; qkv rows are [q | k | v]. */
-    private void attention(float[] qkv, int[] start, float[] ctx) {
-        int h = w.hidden(), t = start[start.length - 1];
-        long[] starts = new long[start.length];
-        for (int i = 0; i < start.length; i++) starts[i] = start[i];
+    private void attention(float[] qkv, long[] starts, float[] ctx) {
+        int h = w.hidden(), t = (int) starts[starts.length - 1];
         try (Arena call = Arena.ofConfined()) {
             Tensor in = Tensor.of(call, qkv, t, 3L * h), out = Tensor.allocate(call, DType.F32, Device.CPU, t, h);
             Attention.selfAttention(in, starts, w.heads(), (float) (1 / Math.sqrt(w.headDim())), out);

@@ -19,11 +19,15 @@ final class Gelu {
     private static final double INV_SQRT2 = 0.7071067811865476;
 
     static double erf(double x) {
-        if (Math.abs(x) >= 4.0) return Math.copySign(1.0, x);
-        double z = x * x;
+        return Math.abs(x) >= 4.0 ? Math.copySign(1.0, x) : rational(x);
+    }
+
+    /** u · P(u²)/Q(u²), the fit of erf on [−4, 4]. */
+    private static double rational(double u) {
+        double z = u * u;
         double p = (((((P6 * z + P5) * z + P4) * z + P3) * z + P2) * z + P1) * z + P0;
         double q = ((((Q5 * z + Q4) * z + Q3) * z + Q2) * z + Q1) * z + 1.0;
-        return x * p / q;
+        return u * p / q;
     }
 
     /** GELU in place over x[from, to). */
@@ -31,10 +35,8 @@ final class Gelu {
         for (int i = from; i < to; i++) {
             // No branch (it stops the vectorisation, measured 1.6x slower): past |u| = 4 the clamped
             // erf is 1 - 1.5e-8, so GELU(x) for x < -5.7 is x * 7.7e-9 instead of ~0 (-4e-7 at x = -50).
-            double v = x[i], u = Math.min(Math.max(v * INV_SQRT2, -4.0), 4.0), z = u * u;
-            double p = (((((P6 * z + P5) * z + P4) * z + P3) * z + P2) * z + P1) * z + P0;
-            double q = ((((Q5 * z + Q4) * z + Q3) * z + Q2) * z + Q1) * z + 1.0;
-            x[i] = (float) (0.5 * v * (1.0 + u * p / q));
+            double v = x[i];
+            x[i] = (float) (0.5 * v * (1.0 + rational(Math.min(Math.max(v * INV_SQRT2, -4.0), 4.0))));
         }
     }
 

@@ -8,11 +8,6 @@ public record OnnxNode(String name, String opType, List<String> inputs, List<Str
     /** An attribute: the field that is set depends on the ONNX attribute type. */
     public record Attribute(String name, int type, float f, long i, String s, OnnxTensor t, float[] floats, long[] ints) {}
 
-    public long intAttribute(String key, long fallback) {
-        Attribute a = attributes.get(key);
-        return a == null ? fallback : a.i();
-    }
-
     public float floatAttribute(String key, float fallback) {
         Attribute a = attributes.get(key);
         return a == null ? fallback : a.f();

@@ -29,7 +29,7 @@ import java.util.Map;
 public final class BertTokenizer {
     private final Map<String, Integer> vocab;
     private final String unk, prefix;
-    private final int unkId, clsId, sepId, padId, maxWordChars, maxLength;
+    private final int unkId, clsId, sepId, maxWordChars, maxLength;
     private final boolean lowercase, stripAccents, chineseChars, cleanText;
 
     private BertTokenizer(JsonNode root) {
@@ -58,7 +58,6 @@ public final class BertTokenizer {
         unkId = id(unk);
         clsId = id("[CLS]");
         sepId = id("[SEP]");
-        padId = vocab.getOrDefault("[PAD]", 0);
         JsonNode trunc = root.path("truncation");
         maxLength = trunc.isObject() ? trunc.path("max_length").asInt(512) : 512;
         if (maxLength < 2) throw new ModelFormatException("tokenizer.json: truncation max_length " + maxLength);
@@ -81,10 +80,6 @@ public final class BertTokenizer {
     /** The default maximum sequence length (tokenizer.json's truncation max_length), [CLS] and [SEP] included. */
     public int maxLength() {
         return maxLength;
-    }
-
-    public int padId() {
-        return padId;
     }
 
     public int vocabSize() {
