@@ -13,6 +13,21 @@ import java.util.SplittableRandom;
 final class BenchData {
     private BenchData() {}
 
+    /** The device a benchmark's {@code device} parameter names: "cpu" or "cuda" (device 0). */
+    static Device device(String name) {
+        return switch (name) {
+            case "cpu" -> Device.CPU;
+            case "cuda" -> Device.cuda(0);
+            default -> throw new IllegalArgumentException("device must be cpu or cuda, got " + name);
+        };
+    }
+
+    /** {@link #gaussian(Arena, DType, long, long, long)} placed on {@code device} (made on the CPU, then copied). */
+    static Tensor gaussian(Arena arena, DType dtype, long rows, long cols, long seed, Device device) {
+        Tensor host = gaussian(arena, dtype, rows, cols, seed);
+        return device.isCpu() ? host : host.to(device, arena);
+    }
+
     /** A {@code [rows, cols]} CPU tensor of {@code dtype} (F32, F16 or BF16) holding standard normal values. */
     static Tensor gaussian(Arena arena, DType dtype, long rows, long cols, long seed) {
         Tensor f32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, cols);

@@ -67,9 +67,8 @@ public class HadamardBench {
         arena = Arena.ofShared();
         DType t = DType.valueOf(dtype);
         long rows = Math.max(1, (mib << 20) / (n * t.bits() / 8));
-        Tensor host = BenchData.gaussian(arena, t, rows, n, 1);
-        Device d = device.equals("cuda") ? Device.cuda(0) : Device.CPU;
-        x = d.isCpu() ? host : host.to(d, arena);
+        Device d = BenchData.device(device);
+        x = BenchData.gaussian(arena, t, rows, n, 1, d);
         y = Tensor.allocate(arena, t, d, rows, n);
         Hadamard.rotate(x, y, options);
         q8 = Quantizer.allocate(QuantFormat.int8(Granularity.PER_ROW), rows, n, d, arena);

@@ -72,9 +72,8 @@ public class QuantBench {
     public void setup() {
         arena = Arena.ofShared();
         DType t = DType.valueOf(dtype);
-        Tensor host = BenchData.gaussian(arena, t, rows, cols, 1);
-        Device d = device.equals("cuda") ? Device.cuda(0) : Device.CPU;
-        x = d.isCpu() ? host : host.to(d, arena);
+        Device d = BenchData.device(device);
+        x = BenchData.gaussian(arena, t, rows, cols, 1, d);
         q = Quantizer.quantize(x, parse(format), arena);
         y = Tensor.allocate(arena, t, d, rows, cols);
         bytes = x.byteSize() + q.q().byteSize() + q.scales().byteSize() + (q.zeros() == null ? 0 : q.zeros().byteSize());
