@@ -97,4 +97,16 @@ class EmbedderTest {
         e.close();
         assertThrows(IllegalStateException.class, () -> e.embed("after close"));
     }
+
+    @Test
+    void missingOrCorruptModelFilesAreClearErrors(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path onnx = dir.resolve("model.onnx"), tok = dir.resolve("tokenizer.json");
+        assertThrows(java.io.UncheckedIOException.class, () -> Embedder.load(onnx, tok, Quant.F32));
+        java.nio.file.Files.write(onnx, new byte[] {8, 7, 18, 3, 'x'});  // a truncated ModelProto
+        try (var in = EmbedderTest.class.getResourceAsStream(Embedder.MINILM_TOKENIZER)) {
+            java.nio.file.Files.copy(in, tok);
+        }
+        var e = assertThrows(dev.lowbit.model.ModelFormatException.class, () -> Embedder.load(onnx, tok, Quant.F32));
+        assertTrue(e.getMessage().contains("ONNX"), e.getMessage());
+    }
 }
