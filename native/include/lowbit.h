@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 4
+#define LB_ABI_VERSION 5
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -318,6 +318,41 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
  * memory traffic: the compute roof of the W8A8 kernel (0 when the CPU has no AVX-512 VNNI).
  * Runs for about `millis` ms. */
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
+
+/* ---------------------------------------------------------------------------------------
+ * gemm, FP8: D[m, n] = epilogue(A[m, k] . B[n, k]^T) with A (activations) and B (weights
+ * [out, in]) each in FP8_E4M3 or FP8_E5M2 (chosen independently), f32 accumulation.
+ * Scales (F32) by `scaling`:
+ *   LB_FP8_SCALE_TENSOR   a_scales [1], b_scales [1]:   d = acc * (a_scales[0] * b_scales[0])
+ *   LB_FP8_SCALE_ROW_COL  a_scales [m], b_scales [n]:   d = (acc * a_scales[i]) * b_scales[j]
+ *   LB_FP8_SCALE_BLOCK    a_scales [m, K128] (1 x 128 blocks), b_scales [N128, K128] (128 x 128
+ *       blocks; DeepSeek-V3 / vLLM), K128 = ceil(k / 128), N128 = ceil(n / 128) (lb_quantize's grids
+ *       when 128 divides k and n): d = 0, then for each k block kb ascending
+ *       d = d + acc_kb * (a_scales[i][kb] * b_scales[j / 128][kb]), acc_kb the dot product over kb.
+ * then d + bias[j] (F32, optional), rounded to d_dtype (F32, F16 or BF16; RNE, overflow -> Inf).
+ * acc: every fp8 value is exact in bf16 and every product of two exact in f32, so the CPU kernel
+ * widens both operands to bf16 and sums pairs of products in f32 (AVX-512 BF16 VDPBF16PS; AVX2 and
+ * scalar use f32 FMAs in the same pair order); ISAs agree to f32 rounding, not bit for bit.
+ * NaN (and E5M2 Inf) inputs propagate as in IEEE arithmetic (Inf * 0 = NaN) to the outputs whose
+ * dot products touch them.
+ * B is prepacked once (lb_fp8_prepack): columns in blocks of 16, k in pairs: byte
+ * ((jb * K2 + kp) * 16 + jj) * 2 + kk holds B[16 jb + jj][2 kp + kk] (K2 = ceil(k/2); code 0 =
+ * +0 past n and k). lb_fp8_packed_bytes gives the size. The packed form keeps B's codes, not
+ * their format: pass the same b_dtype to every lb_fp8_gemm.
+ * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+#define LB_FP8_SCALE_TENSOR 0
+#define LB_FP8_SCALE_ROW_COL 1
+#define LB_FP8_SCALE_BLOCK 2
+LB_API int64_t lb_fp8_packed_bytes(int64_t n, int64_t k);
+LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes);
+LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
+                             const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling,
+                             const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);
+/* Floating-point operations per second (2 per multiply-add) that VDPBF16PS reaches on all lowbit
+ * threads with no memory traffic: the compute roof of the FP8 kernel (0 without AVX-512 BF16).
+ * Runs for about `millis` ms. */
+LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second);
 
 /* ---------------------------------------------------------------------------------------
  * gemm, W4A16: Y[m, n] = X[m, k] . dequant(W)[n, k]^T (+ bias) with 4-bit weights W (I4, or U4

@@ -1,5 +1,6 @@
-// lb_w8a8_* and lb_w4a16_*: check the arguments, then run the CPU backend (no CUDA kernel yet).
+// lb_w8a8_*, lb_fp8_* and lb_w4a16_*: check the arguments, then run the CPU backend (no CUDA kernel yet).
 #include "../core/error.h"
+#include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
 #include "../cpu/gemm/w8a8.h"
 #include "checks.h"
@@ -20,6 +21,15 @@ lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
   if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
   if (device != LB_DEVICE_CPU)
     return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
+  return LB_OK;
+}
+
+bool is_fp8(lb_dtype t) { return t == LB_DTYPE_FP8_E4M3 || t == LB_DTYPE_FP8_E5M2; }
+
+lb_status check_fp8_nk(const char *fn, int64_t n, int64_t k) {
+  if (n <= 0 || k <= 0 || n > (int64_t{1} << 40) / k)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: needs n > 0, k > 0 and n * k <= 2^40, got n = %lld, k = %lld", fn, (long long)n,
+                    (long long)k);
   return LB_OK;
 }
 
@@ -130,6 +140,58 @@ LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second) {
   if (millis <= 0 || millis > 60000)
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_int8_peak: millis must be in 1..60000, got %d", millis);
   return lb::guard("lb_cpu_int8_peak", [&] { return lb::cpu::int8_peak(millis, macs_per_second); });
+}
+
+LB_API int64_t lb_fp8_packed_bytes(int64_t n, int64_t k) {
+  return n > 0 && k > 0 && n <= (int64_t{1} << 40) / k ? lb::cpu::fp8_packed_bytes(n, k) : -1;
+}
+
+LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
+  static const char *fn = "lb_fp8_prepack";
+  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = check_fp8_nk(fn, n, k)) return st;
+  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
+  const int64_t need = lb::cpu::fp8_packed_bytes(n, k);
+  if (packed_bytes < need)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_fp8_packed_bytes)", fn,
+                    (long long)packed_bytes, (long long)need);
+  if (lb_status st = lb::check_overlap(fn, b, n * k, packed, need, false)) return st;
+  return lb::guard(fn, [&] {
+    lb::cpu::fp8_prepack(b, n, k, packed);
+    return LB_OK;
+  });
+}
+
+LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
+                             const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling,
+                             const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
+  static const char *fn = "lb_fp8_gemm";
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = check_fp8_nk(fn, n, k)) return st;
+  if (m <= 0 || m > (int64_t{1} << 40) / k)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (!is_fp8(a_dtype) || !is_fp8(b_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_dtype and b_dtype must be FP8_E4M3 or FP8_E5M2, got %s and %s", fn,
+                    lb::dtype_name(a_dtype), lb::dtype_name(b_dtype));
+  if (!lb::is_float_dtype(d_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
+  if (scaling != LB_FP8_SCALE_TENSOR && scaling != LB_FP8_SCALE_ROW_COL && scaling != LB_FP8_SCALE_BLOCK)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: scaling must be LB_FP8_SCALE_TENSOR, _ROW_COL or _BLOCK, got %d", fn, scaling);
+  if (!a || !a_scales || !b_packed || !b_scales || !d)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, a_scales, b_packed, b_scales and d must not be NULL", fn);
+  const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
+  if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
+  if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::fp8_packed_bytes(n, k), d, d_bytes, false)) return st;
+  return lb::guard(fn, [&] {
+    return lb::cpu::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k);
+  });
+}
+
+LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second) {
+  if (!flops_per_second) return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_bf16_peak: flops_per_second is NULL");
+  if (millis <= 0 || millis > 60000)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_bf16_peak: millis must be in 1..60000, got %d", millis);
+  return lb::guard("lb_cpu_bf16_peak", [&] { return lb::cpu::bf16_peak(millis, flops_per_second); });
 }
 
 }  // extern "C"

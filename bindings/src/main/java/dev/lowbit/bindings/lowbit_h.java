@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)4L;
+    private static final int LB_ABI_VERSION = (int)5L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 4
+     * #define LB_ABI_VERSION 5
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -328,6 +328,33 @@ public class lowbit_h extends lowbit_h$shared {
      */
     public static int LB_HADAMARD_INVERSE() {
         return LB_HADAMARD_INVERSE;
+    }
+    private static final int LB_FP8_SCALE_TENSOR = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_FP8_SCALE_TENSOR 0
+     * }
+     */
+    public static int LB_FP8_SCALE_TENSOR() {
+        return LB_FP8_SCALE_TENSOR;
+    }
+    private static final int LB_FP8_SCALE_ROW_COL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_FP8_SCALE_ROW_COL 1
+     * }
+     */
+    public static int LB_FP8_SCALE_ROW_COL() {
+        return LB_FP8_SCALE_ROW_COL;
+    }
+    private static final int LB_FP8_SCALE_BLOCK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_FP8_SCALE_BLOCK 2
+     * }
+     */
+    public static int LB_FP8_SCALE_BLOCK() {
+        return LB_FP8_SCALE_BLOCK;
     }
     private static final int LB_W4A16_INT8_ACTIVATIONS = (int)1L;
     /**
@@ -2697,6 +2724,267 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_cpu_int8_peak", millis, macs_per_second);
             }
             return (int)mh$.invokeExact(millis, macs_per_second);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_fp8_packed_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_fp8_packed_bytes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t lb_fp8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_fp8_packed_bytes$descriptor() {
+        return lb_fp8_packed_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t lb_fp8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_fp8_packed_bytes$handle() {
+        return lb_fp8_packed_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t lb_fp8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_fp8_packed_bytes$address() {
+        return lb_fp8_packed_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t lb_fp8_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static long lb_fp8_packed_bytes(long n, long k) {
+        var mh$ = lb_fp8_packed_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_fp8_packed_bytes", n, k);
+            }
+            return (long)mh$.invokeExact(n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_fp8_prepack {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_fp8_prepack");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static FunctionDescriptor lb_fp8_prepack$descriptor() {
+        return lb_fp8_prepack.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MethodHandle lb_fp8_prepack$handle() {
+        return lb_fp8_prepack.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MemorySegment lb_fp8_prepack$address() {
+        return lb_fp8_prepack.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static int lb_fp8_prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packed_bytes) {
+        var mh$ = lb_fp8_prepack.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_fp8_prepack", device, b, n, k, packed, packed_bytes);
+            }
+            return (int)mh$.invokeExact(device, b, n, k, packed, packed_bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_fp8_gemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_fp8_gemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_fp8_gemm$descriptor() {
+        return lb_fp8_gemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_fp8_gemm$handle() {
+        return lb_fp8_gemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_fp8_gemm$address() {
+        return lb_fp8_gemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static int lb_fp8_gemm(int device, MemorySegment stream, MemorySegment a, int a_dtype, MemorySegment a_scales, MemorySegment b_packed, int b_dtype, MemorySegment b_scales, int scaling, MemorySegment bias, MemorySegment d, int d_dtype, long m, long n, long k) {
+        var mh$ = lb_fp8_gemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_fp8_gemm", device, stream, a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k);
+            }
+            return (int)mh$.invokeExact(device, stream, a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_cpu_bf16_peak {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_cpu_bf16_peak");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second)
+     * }
+     */
+    public static FunctionDescriptor lb_cpu_bf16_peak$descriptor() {
+        return lb_cpu_bf16_peak.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second)
+     * }
+     */
+    public static MethodHandle lb_cpu_bf16_peak$handle() {
+        return lb_cpu_bf16_peak.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second)
+     * }
+     */
+    public static MemorySegment lb_cpu_bf16_peak$address() {
+        return lb_cpu_bf16_peak.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second)
+     * }
+     */
+    public static int lb_cpu_bf16_peak(int millis, MemorySegment flops_per_second) {
+        var mh$ = lb_cpu_bf16_peak.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_cpu_bf16_peak", millis, flops_per_second);
+            }
+            return (int)mh$.invokeExact(millis, flops_per_second);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

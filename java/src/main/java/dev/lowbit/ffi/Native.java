@@ -394,10 +394,41 @@ public final class Native {
     }
 
     public static double cpuInt8Peak(int millis) {
+        return peak(millis, true);
+    }
+
+    public static final int FP8_SCALE_TENSOR = lowbit_h.LB_FP8_SCALE_TENSOR();
+    public static final int FP8_SCALE_ROW_COL = lowbit_h.LB_FP8_SCALE_ROW_COL();
+    public static final int FP8_SCALE_BLOCK = lowbit_h.LB_FP8_SCALE_BLOCK();
+
+    /** Bytes of the packed form of an fp8 [n, k] weight matrix; -1 for sizes the kernel does not take. */
+    public static long fp8PackedBytes(long n, long k) {
+        ready();
+        return lowbit_h.lb_fp8_packed_bytes(n, k);
+    }
+
+    public static void fp8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+        ready();
+        check(lowbit_h.lb_fp8_prepack(device, b, n, k, packed, packed.byteSize()));
+    }
+
+    public static void fp8Gemm(int device, MemorySegment stream, MemorySegment a, int aDtype, MemorySegment aScales, MemorySegment bPacked,
+                               int bDtype, MemorySegment bScales, int scaling, MemorySegment bias, MemorySegment d, int dDtype, long m,
+                               long n, long k) {
+        ready();
+        check(lowbit_h.lb_fp8_gemm(device, stream, a, aDtype, aScales, bPacked, bDtype, bScales, scaling, bias, d, dDtype, m, n, k));
+    }
+
+    public static double cpuBf16Peak(int millis) {
+        return peak(millis, false);
+    }
+
+    /** lb_cpu_int8_peak (MACs/s) or lb_cpu_bf16_peak (flops/s). */
+    private static double peak(int millis, boolean int8) {
         ready();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.JAVA_DOUBLE);
-            check(lowbit_h.lb_cpu_int8_peak(millis, out));
+            check(int8 ? lowbit_h.lb_cpu_int8_peak(millis, out) : lowbit_h.lb_cpu_bf16_peak(millis, out));
             return out.get(ValueLayout.JAVA_DOUBLE, 0);
         }
     }

@@ -30,6 +30,17 @@ final class GemmChecks {
         }
     }
 
+    /** {rows, cols} of a live, contiguous, non-empty, rank-2 CPU tensor of dtype. */
+    static long[] matrix(String kernel, String name, Tensor t, DType dtype) {
+        Checks.live(name, t);
+        Checks.dtype(name, t, dtype);
+        Checks.contiguous(name, t);
+        cpuOnly(kernel, name, t);
+        if (t.rank() != 2) throw new IllegalArgumentException(name + " must be a matrix [rows, k], got shape " + Arrays.toString(t.shape()));
+        if (t.dim(0) == 0 || t.dim(1) == 0) throw new IllegalArgumentException(name + " is empty: shape " + Arrays.toString(t.shape()));
+        return new long[] {t.dim(0), t.dim(1)};
+    }
+
     /** NULL, or the segment of a live, contiguous F32 bias of n elements on the CPU. */
     static MemorySegment bias(String kernel, Tensor bias, long n) {
         if (bias == null) return MemorySegment.NULL;

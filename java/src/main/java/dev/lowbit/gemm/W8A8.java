@@ -115,15 +115,8 @@ public final class W8A8 {
         return mk[0];
     }
 
-    /** {rows, cols} of a live, contiguous, CPU, rank-2 tensor of dtype. */
     private static long[] matrixOf(String name, Tensor t, DType dtype) {
-        Checks.live(name, t);
-        Checks.dtype(name, t, dtype);
-        Checks.contiguous(name, t);
-        cpuOnly(name, t);
-        if (t.rank() != 2) throw new IllegalArgumentException(name + " must be a matrix [rows, k], got shape " + Arrays.toString(t.shape()));
-        if (t.dim(0) == 0 || t.dim(1) == 0) throw new IllegalArgumentException(name + " is empty: shape " + Arrays.toString(t.shape()));
-        return new long[] {t.dim(0), t.dim(1)};
+        return GemmChecks.matrix(KERNEL, name, t, dtype);
     }
 
     private static void checkK(long k) {

@@ -58,6 +58,29 @@ class NativeErrorsTest {
     }
 
     @Test
+    void fp8GemmChecksItsArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4096), d = arena.allocate(4096);
+            int e4 = DType.FP8_E4M3.code(), f32 = DType.F32.code();
+            var e = assertThrows(LowbitException.class,
+                    () -> Native.fp8Gemm(-1, MemorySegment.NULL, buf, e4, buf, buf, e4, buf, 7, MemorySegment.NULL, d, f32, 2, 16, 16));
+            assertEquals("lb_fp8_gemm: scaling must be LB_FP8_SCALE_TENSOR, _ROW_COL or _BLOCK, got 7", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(-1, MemorySegment.NULL, buf, DType.I8.code(), buf, buf, e4, buf,
+                    Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
+            assertEquals("lb_fp8_gemm: a_dtype and b_dtype must be FP8_E4M3 or FP8_E5M2, got I8 and FP8_E4M3", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(-1, MemorySegment.NULL, buf, e4, MemorySegment.NULL, buf, e4, buf,
+                    Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
+            assertTrue(e.getMessage().contains("must not be NULL"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(0, MemorySegment.NULL, buf, e4, buf, buf, e4, buf,
+                    Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
+            assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
+            e = assertThrows(LowbitException.class, () -> Native.fp8Prepack(-1, buf, 16, 16, buf.asSlice(0, 100)));
+            assertTrue(e.getMessage().startsWith("lb_fp8_prepack: packed has 100 bytes, needs 256"), e.getMessage());
+            assertEquals(-1, Native.fp8PackedBytes(0, 16));
+        }
+    }
+
+    @Test
     void errorMessagesArePerThread() throws Exception {
         assertThrows(LowbitException.class, () -> Native.cpuSetIsa(9));
         String mine = Native.lastError();

@@ -1,0 +1,21 @@
+// CPU backend of the FP8 GEMM (lowbit.h, "gemm, FP8"): B prepacked in column blocks of 16 and k
+// pairs; both operands become bf16 (exact for every E4M3 and E5M2 value) and run through the
+// bf16 driver (bf16_gemm.h) with an epilogue per scale granularity.
+#pragma once
+#include <stdint.h>
+
+#include "lowbit.h"
+
+namespace lb::cpu {
+
+inline int64_t fp8_k2(int64_t k) { return (k + 1) / 2; }
+inline int64_t fp8_packed_bytes(int64_t n, int64_t k) { return (n + 15) / 16 * 16 * fp8_k2(k) * 2; }
+
+void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed);
+lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
+                   const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                   int64_t k);
+// VDPBF16PS flops per second on all lowbit threads (0 without AVX-512 BF16).
+lb_status bf16_peak(int32_t millis, double *flops_per_second);
+
+}  // namespace lb::cpu
