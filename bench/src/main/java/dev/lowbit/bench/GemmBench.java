@@ -3,11 +3,13 @@ package dev.lowbit.bench;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
+import dev.lowbit.gemm.Fp8Gemm;
 import dev.lowbit.gemm.W4A16;
 import dev.lowbit.gemm.W8A8;
 import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,8 +31,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * W8A8 and W4A16 GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with the
- * VPDPBUSD roof measured in the same run ({@link #int8Peak}). Secondary metrics: {@code macs} (multiply-accumulates
+ * W8A8, W4A16 and FP8 GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with
+ * the VPDPBUSD and VDPBF16PS roofs measured in the same run ({@link #int8Peak}, {@link #bf16Peak}). Secondary metrics: {@code macs} (multiply-accumulates
  * per second; divide by int8Peak's) and {@code bytes} (weight bytes streamed per second). For decode sizes
  * (m <= 16) each call uses the next of several weight copies adding up to >= 1 GiB, so the weights come from
  * memory, not from this VM's 480 MiB L3: compare {@code bytes} with {@link Roof#hostCopy} of the same run.
@@ -58,9 +60,11 @@ public class GemmBench {
     private Tensor x;
     private W8A8.Weights[] w8;
     private W4A16.Weights[] w4;
+    private Quantized a8;
+    private Fp8Gemm.Weights[] wf8;
     private Tensor y;
     private long macs, w8Bytes, w4Bytes;
-    private int next8, next4;
+    private int next8, next4, nextF8;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -92,6 +96,13 @@ public class GemmBench {
         for (long i = 0; i < m; i++) as.segment().setAtIndex(ValueLayout.JAVA_FLOAT, i, 1e-2f);
         a = new Quantized(QuantFormat.int8(Granularity.PER_ROW), random(arena, m, k, 2), as, null);
         x = BenchData.gaussian(arena, DType.F32, m, k, 4);
+        // FP8 E4M3 both sides, per-token x per-channel scales (the usual serving layout).
+        try (Arena scratch = Arena.ofConfined()) {
+            Quantized wf = Quantizer.quantize(BenchData.gaussian(scratch, DType.F32, n, k, 5), QuantFormat.fp8E4M3(Granularity.PER_ROW), scratch);
+            wf8 = new Fp8Gemm.Weights[copies(w8Bytes)];
+            for (int c = 0; c < wf8.length; c++) wf8[c] = Fp8Gemm.prepack(wf, arena);
+        }
+        a8 = Quantizer.quantize(x, QuantFormat.fp8E4M3(Granularity.PER_ROW), arena);
         y = Tensor.allocate(arena, DType.valueOf(out), Device.CPU, m, n);
         macs = m * n * k;
     }
@@ -137,6 +148,21 @@ public class GemmBench {
         next4 = (next4 + 1) % w4.length;
         work.macs += macs;
         work.bytes += w4Bytes;
+    }
+
+    /** FP8 E4M3 x E4M3, per-row x per-column scales; compare {@code macs} with {@link #bf16Peak}'s. */
+    @Benchmark
+    public void fp8(Work work) {
+        Fp8Gemm.matmul(a8, wf8[nextF8], null, y);
+        nextF8 = (nextF8 + 1) % wf8.length;
+        work.macs += macs;
+        work.bytes += w8Bytes;
+    }
+
+    /** The VDPBF16PS roof (the FP8 kernel's): 100 ms of independent chains on every lowbit thread. */
+    @Benchmark
+    public void bf16Peak(Work work) {
+        work.macs += (long) (Fp8Gemm.bf16PeakFlopsPerSecond(100) / 2 * 0.1);
     }
 
     /** The VPDPBUSD roof: 100 ms of independent VPDPBUSD chains on every lowbit thread. */

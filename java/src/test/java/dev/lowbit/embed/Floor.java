@@ -13,7 +13,7 @@ final class Floor {
     static double mean(Quant q) {
         return switch (q.scheme()) {
             case F32 -> 0.9999;
-            case W8A8 -> 0.995;
+            case W8A8, FP8 -> 0.995;
             case W4A16, W4A8 -> 0.93;
         };
     }
@@ -21,7 +21,7 @@ final class Floor {
     static double min(Quant q) {
         return switch (q.scheme()) {
             case F32 -> 0.9999;
-            case W8A8 -> 0.99;
+            case W8A8, FP8 -> 0.99;
             case W4A16, W4A8 -> 0.88;
         };
     }

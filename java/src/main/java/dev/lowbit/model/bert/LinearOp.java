@@ -24,7 +24,8 @@ interface LinearOp {
     static LinearOp of(BertWeights.Linear lin, Quant quant, Arena arena) {
         return switch (quant.scheme()) {
             case F32 -> new F32Linear(lin);
-            case W8A8 -> new W8A8Linear(lin, quant.rotate(), arena);
+            case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), arena);
+            case FP8 -> PerTokenLinear.fp8(lin, quant.rotate(), arena);
             case W4A16, W4A8 -> new W4A16Linear(lin, quant, arena);
         };
     }

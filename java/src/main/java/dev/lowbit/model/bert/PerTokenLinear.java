@@ -1,0 +1,59 @@
+package dev.lowbit.model.bert;
+
+import dev.lowbit.Tensor;
+import dev.lowbit.gemm.Fp8Gemm;
+import dev.lowbit.gemm.W8A8;
+import dev.lowbit.hadamard.Hadamard;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Weights quantized per output channel, activations quantized per token on each call (with
+ * rotation: rotated and quantized in one fused pass), both in one format: W8A8 (int8,
+ * SmoothQuant-style storage without smoothing) or FP8 (E4M3, as FP8 serving stacks run).
+ */
+final class PerTokenLinear extends KernelLinear {
+    /** The GEMM over the prepacked weights: y = dequantized(a · Wᵀ) + bias. */
+    private interface Matmul {
+        void run(Quantized a, Tensor bias, Tensor y);
+    }
+
+    private final QuantFormat format;
+    private final boolean rotate;
+    private final Matmul matmul;
+
+    private PerTokenLinear(BertWeights.Linear lin, QuantFormat format, boolean rotate, Arena arena, Matmul matmul) {
+        super(lin, arena);
+        this.format = format;
+        this.rotate = rotate;
+        this.matmul = matmul;
+    }
+
+    static PerTokenLinear w8a8(BertWeights.Linear lin, boolean rotate, Arena arena) {
+        QuantFormat format = QuantFormat.int8(Granularity.PER_ROW);
+        W8A8.Weights w;
+        try (Arena tmp = Arena.ofConfined()) {
+            w = W8A8.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
+        }
+        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> W8A8.matmul(a, w, bias, y));
+    }
+
+    static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Arena arena) {
+        QuantFormat format = QuantFormat.fp8E4M3(Granularity.PER_ROW);
+        Fp8Gemm.Weights w;
+        try (Arena tmp = Arena.ofConfined()) {
+            w = Fp8Gemm.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
+        }
+        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+    }
+
+    @Override
+    void run(Tensor x, Tensor y, Arena call) {
+        Quantized a = rotate ? Hadamard.rotateQuantize(x, LinearOp.ROTATION, format, call) : Quantizer.quantize(x, format, call);
+        matmul.run(a, bias, y);
+    }
+}
