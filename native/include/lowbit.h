@@ -384,6 +384,24 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
                                int64_t group, int32_t flags);
 
 /* ---------------------------------------------------------------------------------------
+ * gemm, W4A8 (ZeroQuant-FP style): D[m, n] = epilogue(A[m, k] . dequant(W)[n, k]^T) with FP8
+ * activations A (FP8_E4M3 or FP8_E5M2, one F32 scale per row = per token) and 4-bit weights W
+ * prepacked by lb_w4a16_prepack (the same packed form serves W4A16 and W4A8; same n, k, group).
+ * With u the U4 code of W (I4 codes are U4 with zero point 8), per output (i, j):
+ *   y = 0; for each weight group g ascending:
+ *     y = y + (dot_g - zero[j][g] * asum_g) * scale[j][g],
+ *     dot_g = sum over l in g of u_l * A[i][l] (f32, any order), asum_g = sum of A[i][l] (f32, l ascending);
+ *   d = y * a_scales[i] (+ bias[j]), rounded to d_dtype (F32, F16 or BF16).
+ * Every code and every fp8 value is exact in bf16, so no conversion rounds (power-of-two scales, as
+ * ZeroQuant-FP proposes for fp8 weights on GPUs, are not needed on the CPU). The CPU kernel is the
+ * FP8 GEMM's (VDPBF16PS; AVX2 / scalar f32 FMAs), with one k block per weight group.
+ * NaN / Inf in A propagate as in lb_fp8_gemm. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
+                              const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                              int64_t k, int64_t group);
+
+/* ---------------------------------------------------------------------------------------
  * attention: encoder self-attention (no mask inside a sequence, not causal), f32, over several
  * sequences whose token rows are stacked:
  *   qkv  [tokens, 3 * heads * head_dim] row-major; each row is [q | k | v], head h at columns

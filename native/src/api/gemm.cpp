@@ -1,7 +1,8 @@
-// lb_w8a8_*, lb_fp8_* and lb_w4a16_*: check the arguments, then run the CPU backend (no CUDA kernel yet).
+// lb_w8a8_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU backend (no CUDA kernel yet).
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
+#include "../cpu/gemm/w4a8.h"
 #include "../cpu/gemm/w8a8.h"
 #include "checks.h"
 
@@ -42,6 +43,13 @@ lb_status check_w4a16_shape(const char *fn, int64_t n, int64_t k, int64_t group)
   return lb::fail(LB_ERR_INVALID_ARGUMENT,
                   "%s: needs n > 0, k > 0 and even, and an even group size dividing k; got n = %lld, k = %lld, group = %lld", fn,
                   (long long)n, (long long)k, (long long)group);
+}
+
+// lb_cpu_*_peak: check the arguments, then measure.
+lb_status peak_call(const char *fn, int32_t millis, double *rate, lb_status (*measure)(int32_t, double *)) {
+  if (!rate) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: the result pointer is NULL", fn);
+  if (millis <= 0 || millis > 60000) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: millis must be in 1..60000, got %d", fn, millis);
+  return lb::guard(fn, [&] { return measure(millis, rate); });
 }
 
 }  // namespace
@@ -135,11 +143,27 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
   return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags); });
 }
 
+LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
+                              const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                              int64_t k, int64_t group) {
+  static const char *fn = "lb_w4a8_gemm";
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
+  if (m <= 0 || m > (int64_t{1} << 40) / k)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (!is_fp8(a_dtype)) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_dtype must be FP8_E4M3 or FP8_E5M2, got %s", fn, lb::dtype_name(a_dtype));
+  if (!lb::is_float_dtype(d_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
+  if (!a || !a_scales || !w_packed || !d)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, a_scales, w_packed and d must not be NULL", fn);
+  const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
+  if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
+  if (lb_status st = lb::check_overlap(fn, w_packed, lb::cpu::w4a16_packed_bytes(n, k, group), d, d_bytes, false)) return st;
+  return lb::guard(fn, [&] { return lb::cpu::w4a8_gemm(a, a_dtype, a_scales, w_packed, bias, d, d_dtype, m, n, k, group); });
+}
+
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second) {
-  if (!macs_per_second) return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_int8_peak: macs_per_second is NULL");
-  if (millis <= 0 || millis > 60000)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_int8_peak: millis must be in 1..60000, got %d", millis);
-  return lb::guard("lb_cpu_int8_peak", [&] { return lb::cpu::int8_peak(millis, macs_per_second); });
+  return peak_call("lb_cpu_int8_peak", millis, macs_per_second, lb::cpu::int8_peak);
 }
 
 LB_API int64_t lb_fp8_packed_bytes(int64_t n, int64_t k) {
@@ -188,10 +212,7 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
 }
 
 LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second) {
-  if (!flops_per_second) return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_bf16_peak: flops_per_second is NULL");
-  if (millis <= 0 || millis > 60000)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "lb_cpu_bf16_peak: millis must be in 1..60000, got %d", millis);
-  return lb::guard("lb_cpu_bf16_peak", [&] { return lb::cpu::bf16_peak(millis, flops_per_second); });
+  return peak_call("lb_cpu_bf16_peak", millis, flops_per_second, lb::cpu::bf16_peak);
 }
 
 }  // extern "C"

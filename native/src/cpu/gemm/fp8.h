@@ -4,12 +4,17 @@
 #pragma once
 #include <stdint.h>
 
+#include <vector>
+
 #include "lowbit.h"
 
 namespace lb::cpu {
 
 inline int64_t fp8_k2(int64_t k) { return (k + 1) / 2; }
 inline int64_t fp8_packed_bytes(int64_t n, int64_t k) { return (n + 15) / 16 * 16 * fp8_k2(k) * 2; }
+
+// Rows of fp8 A [m, k] widened to bf16 [m][2 * fp8_k2(k)] (exact), zero past k, on all threads.
+std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k);
 
 void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed);
 lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,

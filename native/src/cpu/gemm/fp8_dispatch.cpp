@@ -67,18 +67,24 @@ void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed) {
   });
 }
 
-lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
-                   const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
-                   int64_t k) {
-  const int64_t K2 = fp8_k2(k), lda = 2 * K2;
+std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k) {
+  const int64_t lda = 2 * fp8_k2(k);
   std::vector<uint16_t> a16(static_cast<size_t>(m * lda));
-  const ConvertFn widen_a = convert_kernel(a_dtype, LB_DTYPE_BF16);
+  const ConvertFn widen = convert_kernel(a_dtype, LB_DTYPE_BF16);
   parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      widen_a(a + r * k, a16.data() + r * lda, k);
+      widen(a + r * k, a16.data() + r * lda, k);
       if (k < lda) a16[r * lda + k] = 0;
     }
   });
+  return a16;
+}
+
+lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
+                   const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                   int64_t k) {
+  const int64_t K2 = fp8_k2(k);
+  const std::vector<uint16_t> a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
   Bf16Problem p{a16.data(), static_cast<const uint8_t *>(b_packed), 32, convert_kernel(b_dtype, LB_DTYPE_BF16), m, n, K2,
                 scaling == LB_FP8_SCALE_BLOCK ? kScaleBlock / 2 : 0};
   const Fp8Epilogue epilogue{scaling, a_scales, b_scales, bias, (k + kScaleBlock - 1) / kScaleBlock, d, d_dtype, n,

@@ -15,6 +15,19 @@ inline int64_t w4a16_packed_bytes(int64_t n, int64_t k, int64_t group) {
   return cols * (k / 2) + 2 * cols * (k / group) * 4;
 }
 
+// Views of a packed buffer: codes [n16][k/2][16] bytes (low nibble = even k), then f32 scales and
+// f32 zero points, each [n16][k/group][16].
+struct W4A16Packed {
+  const uint8_t *codes;
+  const float *scales, *zeros;
+  W4A16Packed(const void *p, int64_t n, int64_t k, int64_t group) {
+    const int64_t cols = w4a16_n16(n) * 16;
+    codes = static_cast<const uint8_t *>(p);
+    scales = reinterpret_cast<const float *>(codes + cols * (k / 2));
+    zeros = scales + cols * (k / group);
+  }
+};
+
 // Rows [i0, i0 + mr) of Y for column block jb (16 columns): x rows are f32 (k apart), out is
 // mr x 16 f32 (16 apart). mr <= 4.
 struct W4A16Block {

@@ -26,23 +26,12 @@ W4A16Kernel kernel_for_isa() {
   }
 }
 
-struct Packed {
-  const uint8_t *codes;
-  const float *scales, *zeros;
-  Packed(const void *p, int64_t n, int64_t k, int64_t group) {
-    const int64_t cols = w4a16_n16(n) * 16;
-    codes = static_cast<const uint8_t *>(p);
-    scales = reinterpret_cast<const float *>(codes + cols * (k / 2));
-    zeros = scales + cols * (k / group);
-  }
-};
-
 }  // namespace
 
 void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
                    void *packed) {
   const int64_t group = p.block_cols, G = k / group, N16 = w4a16_n16(n);
-  const Packed out(packed, n, k, group);
+  const W4A16Packed out(packed, n, k, group);
   auto *codes = const_cast<uint8_t *>(out.codes);
   auto *sc = const_cast<float *>(out.scales);
   auto *zs = const_cast<float *>(out.zeros);
@@ -86,7 +75,7 @@ void store_row(const float *out, const float *bias, void *y, lb_dtype y_dtype, i
 
 // LB_W4A16_INT8_ACTIVATIONS: every row of x quantized like lb_quantize I8 with 1 x 32 blocks and
 // F32 scales, quads stored as (x0, x2, x1, x3), plus each block's code sum.
-lb_status w4a16_gemm_q8(const float *x32, const Packed &pk, const float *bias, void *y, lb_dtype y_dtype, int64_t m,
+lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bias, void *y, lb_dtype y_dtype, int64_t m,
                         int64_t n, int64_t k, int64_t group) {
   const int64_t blocks = k / 32, G = k / group, N16 = w4a16_n16(n);
   std::vector<int8_t> x8(static_cast<size_t>(m * k));
@@ -136,7 +125,7 @@ lb_status w4a16_gemm_q8(const float *x32, const Packed &pk, const float *bias, v
 
 lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
                      int64_t m, int64_t n, int64_t k, int64_t group, int32_t flags) {
-  const Packed pk(w_packed, n, k, group);
+  const W4A16Packed pk(w_packed, n, k, group);
   const int64_t G = k / group, N16 = w4a16_n16(n), row_blocks = (m + kRows - 1) / kRows;
   std::vector<float> xf;
   const float *x32 = static_cast<const float *>(x);

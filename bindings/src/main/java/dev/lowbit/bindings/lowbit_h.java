@@ -3194,6 +3194,78 @@ public class lowbit_h extends lowbit_h$shared {
         }
     }
 
+    private static class lb_w4a8_gemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a8_gemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a8_gemm$descriptor() {
+        return lb_w4a8_gemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MethodHandle lb_w4a8_gemm$handle() {
+        return lb_w4a8_gemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static MemorySegment lb_w4a8_gemm$address() {
+        return lb_w4a8_gemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group)
+     * }
+     */
+    public static int lb_w4a8_gemm(int device, MemorySegment stream, MemorySegment a, int a_dtype, MemorySegment a_scales, MemorySegment w_packed, MemorySegment bias, MemorySegment d, int d_dtype, long m, long n, long k, long group) {
+        var mh$ = lb_w4a8_gemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a8_gemm", device, stream, a, a_dtype, a_scales, w_packed, bias, d, d_dtype, m, n, k, group);
+            }
+            return (int)mh$.invokeExact(device, stream, a, a_dtype, a_scales, w_packed, bias, d, d_dtype, m, n, k, group);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lb_attention {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lowbit_h.C_INT,

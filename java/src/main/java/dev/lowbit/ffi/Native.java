@@ -419,6 +419,12 @@ public final class Native {
         check(lowbit_h.lb_fp8_gemm(device, stream, a, aDtype, aScales, bPacked, bDtype, bScales, scaling, bias, d, dDtype, m, n, k));
     }
 
+    public static void w4a8Gemm(int device, MemorySegment stream, MemorySegment a, int aDtype, MemorySegment aScales, MemorySegment wPacked,
+                                MemorySegment bias, MemorySegment d, int dDtype, long m, long n, long k, long group) {
+        ready();
+        check(lowbit_h.lb_w4a8_gemm(device, stream, a, aDtype, aScales, wPacked, bias, d, dDtype, m, n, k, group));
+    }
+
     public static double cpuBf16Peak(int millis) {
         return peak(millis, false);
     }
