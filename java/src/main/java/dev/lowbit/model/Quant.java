@@ -27,7 +27,14 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
         /** int4 weights in groups along k, f32 activations: lowbit's W4A16 kernel. */
         W4A16,
         /** int4 weights, activations quantized to int8 in blocks of 32: lowbit's W4A16 kernel, INT8 activations. */
-        W4A8
+        W4A8,
+        /** int4 weights, FP8 E4M3 activations with a scale per token: lowbit's W4A8 GEMM (ZeroQuant-FP style). */
+        W4FP8;
+
+        /** Whether the weights are int4 (in groups). */
+        public boolean int4() {
+            return this == W4A16 || this == W4A8 || this == W4FP8;
+        }
     }
 
     public static final Quant F32 = new Quant(Scheme.F32, 0, false, false, false);
@@ -35,10 +42,11 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
     public static final Quant FP8 = new Quant(Scheme.FP8, 0, false, false, false);
     public static final Quant W4A16 = new Quant(Scheme.W4A16, 32, false, false, false);
     public static final Quant W4A8 = new Quant(Scheme.W4A8, 32, false, false, false);
+    public static final Quant W4FP8 = new Quant(Scheme.W4FP8, 32, false, false, false);
 
     public Quant {
         if (scheme == null) throw new IllegalArgumentException("scheme is null");
-        boolean int4 = scheme == Scheme.W4A16 || scheme == Scheme.W4A8;
+        boolean int4 = scheme.int4();
         if (int4 && (group < 2 || group % 2 != 0)) throw new IllegalArgumentException(scheme + " needs an even group size, got " + group);
         if (scheme == Scheme.W4A8 && group % 32 != 0) throw new IllegalArgumentException("w4a8 needs a group size that is a multiple of 32, got " + group);
         if (!int4 && (group != 0 || mse)) throw new IllegalArgumentException(scheme + " has no group size or MSE clipping");
@@ -67,7 +75,7 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
     public static List<Quant> standard() {
         return List.of(F32, W8A8, W8A8.withRotation(), FP8, FP8.withRotation(), W4A16, W4A16.withRotation(), W4A16.withMseClip(), W4A16.withMseClip().withRotation(),
                 W4A16.withGroup(128), W4A16.withGroup(128).withRotation(), W4A16.withGptq(), W4A8, W4A8.withRotation(),
-                W4A8.withMseClip().withRotation());
+                W4A8.withMseClip().withRotation(), W4FP8, W4FP8.withRotation());
     }
 
     /** e.g. "w4a16-g32-mse-rot". */
@@ -91,9 +99,9 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
         try {
             s = Scheme.valueOf(parts[0].toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, fp8, w4a16 or w4a8, then -g<group>, -mse, -rot, -gptq");
+            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, fp8, w4a16, w4a8 or w4fp8, then -g<group>, -mse, -rot, -gptq");
         }
-        boolean int4 = s == Scheme.W4A16 || s == Scheme.W4A8;
+        boolean int4 = s.int4();
         int group = int4 ? 32 : 0;
         boolean mse = false, rotate = false, gptq = false;
         for (int i = 1; i < parts.length; i++) {

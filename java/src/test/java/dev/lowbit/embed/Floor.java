@@ -14,7 +14,7 @@ final class Floor {
         return switch (q.scheme()) {
             case F32 -> 0.9999;
             case W8A8, FP8 -> 0.995;
-            case W4A16, W4A8 -> 0.93;
+            case W4A16, W4A8, W4FP8 -> 0.93;
         };
     }
 
@@ -22,7 +22,7 @@ final class Floor {
         return switch (q.scheme()) {
             case F32 -> 0.9999;
             case W8A8, FP8 -> 0.99;
-            case W4A16, W4A8 -> 0.88;
+            case W4A16, W4A8, W4FP8 -> 0.88;
         };
     }
 }

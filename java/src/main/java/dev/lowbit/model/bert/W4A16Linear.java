@@ -3,6 +3,7 @@ package dev.lowbit.model.bert;
 import dev.lowbit.DType;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.W4A16;
+import dev.lowbit.gemm.W4A8;
 import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.model.Quant;
 import dev.lowbit.quant.Granularity;
@@ -13,10 +14,11 @@ import java.lang.foreign.Arena;
 
 /**
  * int4 weights in groups along k (AWQ/GPTQ storage without their calibration; F16 scales), f32
- * activations (W4A16) or int8 activations in blocks of 32 (W4A8); optionally Hadamard-rotated.
+ * activations (W4A16), int8 activations in blocks of 32 (W4A8) or fp8 E4M3 activations per token
+ * (W4FP8, on lb_w4a8_gemm); optionally Hadamard-rotated (with fp8, rotated and quantized in one pass).
  */
 final class W4A16Linear extends KernelLinear {
-    private final boolean rotate;
+    private final boolean rotate, fp8;
     private final W4A16.Activations activations;
     private final W4A16.Weights w;
 
@@ -28,6 +30,7 @@ final class W4A16Linear extends KernelLinear {
     W4A16Linear(BertWeights.Linear lin, Quant quant, double[] hessian, Arena arena) {
         super(lin, arena);
         rotate = quant.rotate();
+        fp8 = quant.scheme() == Quant.Scheme.W4FP8;
         activations = quant.scheme() == Quant.Scheme.W4A8 ? W4A16.Activations.INT8 : W4A16.Activations.EXACT;
         QuantFormat f = QuantFormat.int4(Granularity.group(quant.group())).withScaleDtype(DType.F16);
         if (quant.mse()) f = f.withMseClip();
@@ -40,6 +43,11 @@ final class W4A16Linear extends KernelLinear {
 
     @Override
     void run(Tensor x, Tensor y, Arena call) {
+        if (fp8) {
+            QuantFormat f = W4A8.activationFormat();
+            W4A8.matmul(rotate ? Hadamard.rotateQuantize(x, LinearOp.ROTATION, f, call) : Quantizer.quantize(x, f, call), w, bias, y);
+            return;
+        }
         if (rotate) Hadamard.rotate(x, x, LinearOp.ROTATION);
         W4A16.matmul(x, w, bias, y, activations);
     }
