@@ -320,6 +320,28 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
 
 /* ---------------------------------------------------------------------------------------
+ * gemm, W4A4 (QuaRot style): D[m, n] = epilogue(A[m, k] . B[n, k]^T) with I4 activations A (one F32
+ * scale per row = per token; lb_hadamard_quantize's I4 output) and I4 weights B ([out, in], one F32
+ * scale per row = per output channel), both in lb_quantize's I4 layout (two codes per byte along k,
+ * low nibble = even k; so k is even), exact int32 accumulation.
+ * B is prepacked once (lb_w4a4_prepack) and stays 4-bit: columns in blocks of 16, k in quads; the
+ * nibbles of B[16 jb + jj][4 kq + kk] are element ((jb * K4 + kq) * 16 + jj) * 4 + kk (low nibble of
+ * a byte = even element; K4 = ceil(k/4), zero past n and k), followed by the int32 column sums of B
+ * (ceil(n/16) * 16). lb_w4a4_packed_bytes gives the size.
+ * Epilogue exactly as lb_w8a8_gemm's (I32: the accumulators; F32 / F16 / BF16:
+ * ((float)acc * a_scales[i]) * b_scales[j] (+ bias[j])). k <= 65536.
+ * The CPU kernel widens the nibbles to int8 once per 96 rows and runs the W8A8 VPDPBUSD tiles (no
+ * int4 multiply exists on x86). On CUDA, int4 mma exists on sm_80/sm_89 but not on sm_90 (Hopper
+ * dropped it: int8 wgmma on unpacked values is the path there); no CUDA kernel yet:
+ * LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k);
+LB_API lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes);
+LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed,
+                              const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                              int64_t k);
+
+/* ---------------------------------------------------------------------------------------
  * gemm, FP8: D[m, n] = epilogue(A[m, k] . B[n, k]^T) with A (activations) and B (weights
  * [out, in]) each in FP8_E4M3 or FP8_E5M2 (chosen independently), f32 accumulation.
  * Scales (F32) by `scaling`:

@@ -1,7 +1,8 @@
-// lb_w8a8_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU backend (no CUDA kernel yet).
+// lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU backend (no CUDA kernel yet).
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
+#include "../cpu/gemm/w4a4.h"
 #include "../cpu/gemm/w4a8.h"
 #include "../cpu/gemm/w8a8.h"
 #include "checks.h"
@@ -45,6 +46,24 @@ lb_status check_w4a16_shape(const char *fn, int64_t n, int64_t k, int64_t group)
                   (long long)n, (long long)k, (long long)group);
 }
 
+// The checks lb_w8a8_gemm and lb_w4a4_gemm share (a_bytes: A's bytes; b_bytes: the packed size).
+lb_status check_int_gemm(const char *fn, int32_t device, lb_stream stream, const void *a, int64_t a_bytes, const float *a_scales,
+                         const void *b_packed, int64_t b_bytes, const float *b_scales, const void *d, lb_dtype d_dtype, int64_t m,
+                         int64_t n, int64_t k) {
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = check_nk(fn, n, k)) return st;
+  if (m <= 0 || m > (int64_t{1} << 40) / k)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (d_dtype != LB_DTYPE_I32 && !lb::is_float_dtype(d_dtype))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be I32, F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
+  if (!a || !b_packed || !d) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, b_packed and d must not be NULL", fn);
+  if (d_dtype != LB_DTYPE_I32 && (!a_scales || !b_scales))
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_scales and b_scales are needed for %s output", fn, lb::dtype_name(d_dtype));
+  const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
+  if (lb_status st = lb::check_overlap(fn, a, a_bytes, d, d_bytes, false)) return st;
+  return lb::check_overlap(fn, b_packed, b_bytes, d, d_bytes, false);
+}
+
 // lb_cpu_*_peak: check the arguments, then measure.
 lb_status peak_call(const char *fn, int32_t millis, double *rate, lb_status (*measure)(int32_t, double *)) {
   if (!rate) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: the result pointer is NULL", fn);
@@ -81,18 +100,43 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
                               const void *b_packed, const float *b_scales, const float *bias, void *d,
                               lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
   static const char *fn = "lb_w8a8_gemm";
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
-  if (lb_status st = check_nk(fn, n, k)) return st;
-  if (m <= 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0, got %lld", fn, (long long)m);
-  if (d_dtype != LB_DTYPE_I32 && !lb::is_float_dtype(d_dtype))
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be I32, F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
-  if (!a || !b_packed || !d) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, b_packed and d must not be NULL", fn);
-  if (d_dtype != LB_DTYPE_I32 && (!a_scales || !b_scales))
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_scales and b_scales are needed for %s output", fn, lb::dtype_name(d_dtype));
-  const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
-  if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
-  if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::w8a8_packed_bytes(n, k), d, d_bytes, false)) return st;
+  if (lb_status st = check_int_gemm(fn, device, stream, a, m * k, a_scales, b_packed, lb::cpu::w8a8_packed_bytes(n, k), b_scales,
+                                    d, d_dtype, m, n, k))
+    return st;
   return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
+}
+
+LB_API int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k) {
+  if (n <= 0 || k <= 0 || k % 2 || k > kMaxK || n > (int64_t{1} << 40) / k) return -1;
+  return lb::cpu::w4a4_packed_bytes(n, k);
+}
+
+LB_API lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
+  static const char *fn = "lb_w4a4_prepack";
+  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = check_nk(fn, n, k)) return st;
+  if (k % 2) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
+  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
+  const int64_t need = lb::cpu::w4a4_packed_bytes(n, k);
+  if (packed_bytes < need)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w4a4_packed_bytes)", fn,
+                    (long long)packed_bytes, (long long)need);
+  if (lb_status st = lb::check_overlap(fn, b, n * k / 2, packed, need, false)) return st;
+  return lb::guard(fn, [&] {
+    lb::cpu::w4a4_prepack(b, n, k, packed);
+    return LB_OK;
+  });
+}
+
+LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed,
+                              const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                              int64_t k) {
+  static const char *fn = "lb_w4a4_gemm";
+  if (k % 2 == 1) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
+  if (lb_status st = check_int_gemm(fn, device, stream, a, m * k / 2, a_scales, b_packed, lb::cpu::w4a4_packed_bytes(n, k),
+                                    b_scales, d, d_dtype, m, n, k))
+    return st;
+  return lb::guard(fn, [&] { return lb::cpu::w4a4_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
 }
 
 LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group) {

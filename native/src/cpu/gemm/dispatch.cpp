@@ -1,5 +1,5 @@
-// lb_w8a8_* on the CPU. A is turned into unsigned bytes (A + 128, k padded to quads) once per
-// call; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
+// lb_w8a8_* on the CPU (and the int8 driver W4A4 shares). A is turned into unsigned bytes (A + 128,
+// k padded to quads) once per call; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
 // through the micro-kernel, spread over the pool; each item's accumulators get the 128 * colsum
 // correction and the epilogue before they leave the thread.
 #include <algorithm>
@@ -56,6 +56,12 @@ void w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed) {
 
 lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales,
                     const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
+  const Int8Weights b{static_cast<const uint8_t *>(b_packed), 64, nullptr, colsums(b_packed, n, k)};
+  return int8_gemm(a, a_scales, b, b_scales, bias, d, d_dtype, m, n, k);
+}
+
+lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b, const float *b_scales, const float *bias,
+                    void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
   const int64_t K4 = w8a8_k4(k), lda = K4 * 4;
   // A + 128 as unsigned bytes; the padding holds 128 (A = 0), which meets B's zero padding.
   std::vector<uint8_t> au8(static_cast<size_t>(m * lda));
@@ -67,8 +73,7 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
     }
   });
   const W8A8Tile tile = tile_kernel();
-  const int32_t *sums = colsums(b_packed, n, k);
-  const auto *packed = static_cast<const int8_t *>(b_packed);
+  const int32_t *sums = b.colsums;
   const int64_t panels = (n + kPanel - 1) / kPanel, row_blocks = (m + kRows - 1) / kRows;
   const int64_t groups = (row_blocks + kGroupBlocks - 1) / kGroupBlocks;
   // Work item w: row group w / panels (its A slab stays in L2 across consecutive items) times
@@ -77,6 +82,7 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const ConvertFn narrow = d_dtype == LB_DTYPE_F16 || d_dtype == LB_DTYPE_BF16 ? convert_kernel(LB_DTYPE_F32, d_dtype) : nullptr;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
     std::vector<int32_t> acc(static_cast<size_t>(kGroupBlocks * kRows * kPanel));
+    std::vector<int8_t> decoded(b.decode ? static_cast<size_t>(2 * kKQuads * 64) : 0);
     float row_buffer[kPanel];
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t g = w / panels, p = w % panels;
@@ -84,14 +90,23 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
       const int nb = static_cast<int>(std::min<int64_t>(2, w8a8_n16(n) - j0 / kW8A8ColBlock));
       const int64_t cols = std::min<int64_t>(n - j0, nb * kW8A8ColBlock);
       const int64_t rb0 = g * kGroupBlocks, rb1 = std::min(row_blocks, rb0 + kGroupBlocks);
-      const int8_t *panel = packed + (j0 / kW8A8ColBlock) * K4 * 64;
+      const uint8_t *panel = b.data + (j0 / kW8A8ColBlock) * K4 * b.quad_bytes;
       for (int64_t kq0 = 0; kq0 < K4; kq0 += kKQuads) {
         const int64_t kq = std::min(kKQuads, K4 - kq0);
+        // The chunk of the panel in the VPDPBUSD layout: in place, or widened into `decoded` once
+        // for all the row blocks of this item.
+        const int8_t *chunk = reinterpret_cast<const int8_t *>(panel) + kq0 * 64;
+        int64_t bstride = K4 * 64;
+        if (b.decode) {
+          for (int c = 0; c < nb; ++c) b.decode(panel + (c * K4 + kq0) * b.quad_bytes, decoded.data() + c * kKQuads * 64, kq);
+          chunk = decoded.data();
+          bstride = kKQuads * 64;
+        }
         for (int64_t rb = rb0; rb < rb1; ++rb) {
           const int64_t i0 = rb * kRows;
           const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
-          tile(au8.data() + i0 * lda + kq0 * 4, lda, panel + kq0 * 64, K4 * 64, kq, mr, nb,
-               acc.data() + (rb - rb0) * kRows * kPanel, kPanel, kq0 > 0);
+          tile(au8.data() + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, acc.data() + (rb - rb0) * kRows * kPanel, kPanel,
+               kq0 > 0);
         }
       }
       for (int64_t row = rb0 * kRows; row < std::min(m, rb1 * kRows); ++row) {

@@ -28,6 +28,20 @@ W8A8Tile w8a8_tile_avx512();
 // VPDPBUSD multiply-accumulates per second of the calling thread over about `millis` ms.
 double int8_peak_thread_avx512(int32_t millis);
 
+// The weights the int8 driver multiplies: `data` holds each 16-column block's k-quads one after the
+// other, `quad_bytes` per quad: either the VPDPBUSD layout itself (64 bytes, decode == nullptr) or a
+// compact form (W4A4's nibbles, 32 bytes) that `decode` widens to that layout one chunk at a time.
+struct Int8Weights {
+  const uint8_t *data;
+  int64_t quad_bytes;
+  void (*decode)(const uint8_t *src, int8_t *dst, int64_t quads);
+  const int32_t *colsums;  // int32 sum of each column of B (ceil(n/16) * 16 of them)
+};
+
+// D = epilogue(A . B^T) for int8 A [m, k] (lowbit.h "gemm, W8A8" epilogue) over either form of B.
+lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b, const float *b_scales, const float *bias,
+                    void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);
+
 void w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed);
 lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales,
                     const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);

@@ -2731,6 +2731,203 @@ public class lowbit_h extends lowbit_h$shared {
         }
     }
 
+    private static class lb_w4a4_packed_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a4_packed_bytes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a4_packed_bytes$descriptor() {
+        return lb_w4a4_packed_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_w4a4_packed_bytes$handle() {
+        return lb_w4a4_packed_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_w4a4_packed_bytes$address() {
+        return lb_w4a4_packed_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k)
+     * }
+     */
+    public static long lb_w4a4_packed_bytes(long n, long k) {
+        var mh$ = lb_w4a4_packed_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a4_packed_bytes", n, k);
+            }
+            return (long)mh$.invokeExact(n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w4a4_prepack {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a4_prepack");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a4_prepack$descriptor() {
+        return lb_w4a4_prepack.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MethodHandle lb_w4a4_prepack$handle() {
+        return lb_w4a4_prepack.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static MemorySegment lb_w4a4_prepack$address() {
+        return lb_w4a4_prepack.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes)
+     * }
+     */
+    public static int lb_w4a4_prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packed_bytes) {
+        var mh$ = lb_w4a4_prepack.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a4_prepack", device, b, n, k, packed, packed_bytes);
+            }
+            return (int)mh$.invokeExact(device, b, n, k, packed, packed_bytes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_w4a4_gemm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_INT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_w4a4_gemm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static FunctionDescriptor lb_w4a4_gemm$descriptor() {
+        return lb_w4a4_gemm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MethodHandle lb_w4a4_gemm$handle() {
+        return lb_w4a4_gemm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static MemorySegment lb_w4a4_gemm$address() {
+        return lb_w4a4_gemm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k)
+     * }
+     */
+    public static int lb_w4a4_gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment a_scales, MemorySegment b_packed, MemorySegment b_scales, MemorySegment bias, MemorySegment d, int d_dtype, long m, long n, long k) {
+        var mh$ = lb_w4a4_gemm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_w4a4_gemm", device, stream, a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k);
+            }
+            return (int)mh$.invokeExact(device, stream, a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class lb_fp8_packed_bytes {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             lowbit_h.C_LONG,

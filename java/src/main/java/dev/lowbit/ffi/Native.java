@@ -397,6 +397,23 @@ public final class Native {
         return peak(millis, true);
     }
 
+    /** Bytes of the packed form of an int4 [n, k] W4A4 weight matrix; -1 for sizes the kernel does not take. */
+    public static long w4a4PackedBytes(long n, long k) {
+        ready();
+        return lowbit_h.lb_w4a4_packed_bytes(n, k);
+    }
+
+    public static void w4a4Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+        ready();
+        check(lowbit_h.lb_w4a4_prepack(device, b, n, k, packed, packed.byteSize()));
+    }
+
+    public static void w4a4Gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment aScales, MemorySegment bPacked,
+                                MemorySegment bScales, MemorySegment bias, MemorySegment d, int dDtype, long m, long n, long k) {
+        ready();
+        check(lowbit_h.lb_w4a4_gemm(device, stream, a, aScales, bPacked, bScales, bias, d, dDtype, m, n, k));
+    }
+
     public static final int FP8_SCALE_TENSOR = lowbit_h.LB_FP8_SCALE_TENSOR();
     public static final int FP8_SCALE_ROW_COL = lowbit_h.LB_FP8_SCALE_ROW_COL();
     public static final int FP8_SCALE_BLOCK = lowbit_h.LB_FP8_SCALE_BLOCK();

@@ -41,6 +41,17 @@ final class GemmChecks {
         return new long[] {t.dim(0), t.dim(1)};
     }
 
+    /** F32 scales, one per row: a live, contiguous CPU tensor of shape {@code [rows]} or {@code [rows, 1]}. */
+    static void rowScales(String kernel, String name, Tensor s, long rows) {
+        Checks.live(name, s);
+        Checks.dtype(name, s, DType.F32);
+        Checks.contiguous(name, s);
+        cpuOnly(kernel, name, s);
+        if (s.numel() != rows || (s.rank() == 2 && s.dim(1) != 1) || s.rank() > 2) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(s.shape()) + ", expected [" + rows + "] or [" + rows + ", 1]");
+        }
+    }
+
     /** NULL, or the segment of a live, contiguous F32 bias of n elements on the CPU. */
     static MemorySegment bias(String kernel, Tensor bias, long n) {
         if (bias == null) return MemorySegment.NULL;

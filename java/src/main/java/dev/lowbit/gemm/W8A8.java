@@ -124,13 +124,7 @@ public final class W8A8 {
     }
 
     private static void checkScales(String name, Tensor s, long rows) {
-        Checks.live(name, s);
-        Checks.dtype(name, s, DType.F32);
-        Checks.contiguous(name, s);
-        cpuOnly(name, s);
-        if (s.numel() != rows || (s.rank() == 2 && s.dim(1) != 1) || s.rank() > 2) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(s.shape()) + ", expected [" + rows + "] or [" + rows + ", 1]");
-        }
+        GemmChecks.rowScales(KERNEL, name, s, rows);
     }
 
     private static void checkOut(Tensor out, long m, long n, DType... dtypes) {
