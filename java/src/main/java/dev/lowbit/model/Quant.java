@@ -22,6 +22,8 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
         F32,
         /** int8 weights (a scale per output channel), int8 activations (a scale per token): lowbit's W8A8 kernel. */
         W8A8,
+        /** int4 weights (a scale per output channel), int4 activations (a scale per token): lowbit's W4A4 kernel (QuaRot; use -rot). */
+        W4A4,
         /** FP8 E4M3 weights (a scale per output channel) and activations (a scale per token): lowbit's FP8 GEMM. */
         FP8,
         /** int4 weights in groups along k, f32 activations: lowbit's W4A16 kernel. */
@@ -39,6 +41,7 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
 
     public static final Quant F32 = new Quant(Scheme.F32, 0, false, false, false);
     public static final Quant W8A8 = new Quant(Scheme.W8A8, 0, false, false, false);
+    public static final Quant W4A4 = new Quant(Scheme.W4A4, 0, false, false, false);
     public static final Quant FP8 = new Quant(Scheme.FP8, 0, false, false, false);
     public static final Quant W4A16 = new Quant(Scheme.W4A16, 32, false, false, false);
     public static final Quant W4A8 = new Quant(Scheme.W4A8, 32, false, false, false);
@@ -73,7 +76,7 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
 
     /** The modes the reports and tests cover. */
     public static List<Quant> standard() {
-        return List.of(F32, W8A8, W8A8.withRotation(), FP8, FP8.withRotation(), W4A16, W4A16.withRotation(), W4A16.withMseClip(), W4A16.withMseClip().withRotation(),
+        return List.of(F32, W8A8, W8A8.withRotation(), W4A4, W4A4.withRotation(), FP8, FP8.withRotation(), W4A16, W4A16.withRotation(), W4A16.withMseClip(), W4A16.withMseClip().withRotation(),
                 W4A16.withGroup(128), W4A16.withGroup(128).withRotation(), W4A16.withGptq(), W4A8, W4A8.withRotation(),
                 W4A8.withMseClip().withRotation(), W4FP8, W4FP8.withRotation());
     }
@@ -99,7 +102,7 @@ public record Quant(Scheme scheme, int group, boolean mse, boolean rotate, boole
         try {
             s = Scheme.valueOf(parts[0].toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, fp8, w4a16, w4a8 or w4fp8, then -g<group>, -mse, -rot, -gptq");
+            throw new IllegalArgumentException("unknown quantization '" + text + "': expected f32, w8a8, w4a4, fp8, w4a16, w4a8 or w4fp8, then -g<group>, -mse, -rot, -gptq");
         }
         boolean int4 = s.int4();
         int group = int4 ? 32 : 0;

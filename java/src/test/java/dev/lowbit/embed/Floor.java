@@ -15,6 +15,7 @@ final class Floor {
             case F32 -> 0.9999;
             case W8A8, FP8 -> 0.995;
             case W4A16, W4A8, W4FP8 -> 0.93;
+            case W4A4 -> q.rotate() ? 0.88 : 0.74;  // QuaRot's point: rotation is what makes 4-bit activations usable
         };
     }
 
@@ -23,6 +24,7 @@ final class Floor {
             case F32 -> 0.9999;
             case W8A8, FP8 -> 0.99;
             case W4A16, W4A8, W4FP8 -> 0.88;
+            case W4A4 -> q.rotate() ? 0.82 : 0.62;
         };
     }
 }

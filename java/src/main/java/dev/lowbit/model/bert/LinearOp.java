@@ -25,6 +25,7 @@ interface LinearOp {
         return switch (quant.scheme()) {
             case F32 -> new F32Linear(lin);
             case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), arena);
+            case W4A4 -> PerTokenLinear.w4a4(lin, quant.rotate(), arena);
             case FP8 -> PerTokenLinear.fp8(lin, quant.rotate(), arena);
             case W4A16, W4A8, W4FP8 -> new W4A16Linear(lin, quant, arena);
         };

@@ -2,6 +2,7 @@ package dev.lowbit.model.bert;
 
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.Fp8Gemm;
+import dev.lowbit.gemm.W4A4;
 import dev.lowbit.gemm.W8A8;
 import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.quant.Granularity;
@@ -14,7 +15,8 @@ import java.lang.foreign.Arena;
 /**
  * Weights quantized per output channel, activations quantized per token on each call (with
  * rotation: rotated and quantized in one fused pass), both in one format: W8A8 (int8,
- * SmoothQuant-style storage without smoothing) or FP8 (E4M3, as FP8 serving stacks run).
+ * SmoothQuant-style storage without smoothing), W4A4 (int4, QuaRot without GPTQ) or FP8 (E4M3, as
+ * FP8 serving stacks run).
  */
 final class PerTokenLinear extends KernelLinear {
     /** The GEMM over the prepacked weights: y = dequantized(a · Wᵀ) + bias. */
@@ -40,6 +42,14 @@ final class PerTokenLinear extends KernelLinear {
             w = W8A8.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
         }
         return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> W8A8.matmul(a, w, bias, y));
+    }
+
+    static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Arena arena) {
+        W4A4.Weights w;
+        try (Arena tmp = Arena.ofConfined()) {
+            w = W4A4.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), W4A4.FORMAT, tmp), arena);
+        }
+        return new PerTokenLinear(lin, W4A4.FORMAT, rotate, arena, (a, bias, y) -> W4A4.matmul(a, w, bias, y));
     }
 
     static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Arena arena) {
