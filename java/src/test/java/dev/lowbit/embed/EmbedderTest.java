@@ -37,8 +37,11 @@ class EmbedderTest {
         ort.close();
     }
 
+    /** Quant.standard(), or the modes named in -Dlowbit.modes=a,b,... (for experiments). */
     static List<Quant> modes() {
-        return Quant.standard();
+        String only = System.getProperty("lowbit.modes");
+        if (only == null || only.isBlank()) return Quant.standard();
+        return java.util.Arrays.stream(only.split(",")).map(Quant::parse).toList();
     }
 
     @ParameterizedTest

@@ -40,7 +40,7 @@ public final class BertEncoder {
         LinearOp make(int layer, Part part, BertWeights.Linear lin);
     }
 
-    /** Every linear layer as {@code quant} says (GPTQ modes calibrate first: see {@link Calibration}). */
+    /** Every linear layer as {@code quant} says (GPTQ and AWQ modes calibrate first: see {@link Calibration}). */
     public BertEncoder(BertWeights weights, Quant quant, Arena arena) {
         this(weights, factory(weights, quant, arena));
     }
@@ -59,7 +59,7 @@ public final class BertEncoder {
     }
 
     private static Factory factory(BertWeights weights, Quant quant, Arena arena) {
-        if (!quant.gptq()) return (layer, part, lin) -> LinearOp.of(lin, quant, arena);
+        if (!quant.calibrated()) return (layer, part, lin) -> LinearOp.of(lin, quant, arena);
         var hessians = Calibration.hessians(weights);
         return (layer, part, lin) -> new W4A16Linear(lin, quant, hessians.get(new Calibration.Key(layer, part)), arena);
     }

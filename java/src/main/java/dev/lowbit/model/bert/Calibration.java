@@ -6,14 +6,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
- * GPTQ's calibration: runs the fp32 encoder on a fixed set of token sequences ({@link RandomSequences}:
+ * The calibration of GPTQ and AWQ: runs the fp32 encoder on a fixed set of token sequences ({@link RandomSequences}:
  * no text corpus to ship, and nothing shared with any evaluation text) and
  * accumulates, for every linear layer, H = Σ xᵀx over the rows x it sees.
  */
 final class Calibration {
     private Calibration() {}
 
-    static final int SEQUENCES = 16;
+    static final int SEQUENCES = 64;  // w4a16-g32-mse-gptq-awq: 0.9857 with 64, 0.9797 with 16 (120 test sentences)
 
     record Key(int layer, BertEncoder.Part part) {}
 

@@ -22,8 +22,17 @@ import java.util.stream.IntStream;
 final class Gptq {
     private Gptq() {}
 
-    /** Quantizes w ([out][in] row-major) with calibration Hessian h ([in][in]). */
+    /** Quantizes w ([out][in] row-major) with calibration Hessian h ([in][in]), scales by absmax. */
     static Quantized quantize(float[] w, int out, int in, double[] h, int group, Arena arena) {
+        return quantize(w, out, in, h, group, false, arena);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, double[], int, Arena)}; with {@code mseClip} each group's scale
+     * is the clipped one (c·range, c in {1, 0.975, ..., 0.5} as lb_quantize's MSE clip) that minimises the
+     * group's squared rounding error at the moment the scale is fixed.
+     */
+    static Quantized quantize(float[] w, int out, int in, double[] h, int group, boolean mseClip, Arena arena) {
         if (in % group != 0 || group % 2 != 0) throw new IllegalArgumentException("group " + group + " must be even and divide " + in);
         double[] u = inverseHessianFactor(h, in);
         byte[] codes = new byte[out * in / 2];
@@ -39,7 +48,7 @@ final class Gptq {
                         lo = Math.min(lo, row[j]);
                         hi = Math.max(hi, row[j]);
                     }
-                    s = Float.float16ToFloat(Float.floatToFloat16((float) Math.max(hi / 7, -lo / 8)));
+                    s = mseClip ? clippedScale(row, i, group, lo, hi) : f16(Math.max(hi / 7, -lo / 8));
                     scales[r * (in / group) + i / group] = Float.floatToFloat16(s);
                 }
                 int q = s == 0 ? 0 : (int) Math.max(-8, Math.min(7, Math.rint(row[i] / s)));
@@ -50,6 +59,30 @@ final class Gptq {
         });
         QuantFormat f = QuantFormat.int4(Granularity.group(group)).withScaleDtype(DType.F16);
         return new Quantized(f, Tensor.ofBytes(arena, DType.I4, codes, out, in), Tensor.ofBits(arena, DType.F16, scales, out, in / group), null);
+    }
+
+    private static float f16(double v) {
+        return Float.float16ToFloat(Float.floatToFloat16((float) v));
+    }
+
+    /** The F16 scale among c·max(hi/7, −lo/8), c = 1, 0.975, ..., 0.5, with the least squared error over row[from, from + group). */
+    private static float clippedScale(double[] row, int from, int group, double lo, double hi) {
+        float best = 0;
+        double bestErr = Double.POSITIVE_INFINITY;
+        for (int step = 0; step <= 20; step++) {
+            float s = f16((1 - 0.025 * step) * Math.max(hi / 7, -lo / 8));
+            if (s == 0) return 0;
+            double err = 0;
+            for (int j = from; j < from + group; j++) {
+                double q = Math.max(-8, Math.min(7, Math.rint(row[j] / s)));
+                err += (row[j] - q * s) * (row[j] - q * s);
+            }
+            if (err < bestErr) {
+                bestErr = err;
+                best = s;
+            }
+        }
+        return best;
     }
 
     /**

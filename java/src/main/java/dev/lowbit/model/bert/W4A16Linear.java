@@ -8,9 +8,12 @@ import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.model.Quant;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * int4 weights in groups along k (AWQ/GPTQ storage without their calibration; F16 scales), f32
@@ -21,12 +24,16 @@ final class W4A16Linear extends KernelLinear {
     private final boolean rotate, fp8;
     private final W4A16.Activations activations;
     private final W4A16.Weights w;
+    private final float[] inverseScales;  // AWQ: the activations' per-channel divisors as factors; null without
 
     W4A16Linear(BertWeights.Linear lin, Quant quant, Arena arena) {
         this(lin, quant, null, arena);
     }
 
-    /** With a calibration Hessian ([in][in], for GPTQ modes) the weights are quantized by {@link Gptq}. */
+    /**
+     * With a calibration Hessian ([in][in], for GPTQ and AWQ modes) the weights are scaled per input channel by
+     * {@link Awq} (-awq) and/or quantized by {@link Gptq} (-gptq).
+     */
     W4A16Linear(BertWeights.Linear lin, Quant quant, double[] hessian, Arena arena) {
         super(lin, arena);
         rotate = quant.rotate();
@@ -34,15 +41,31 @@ final class W4A16Linear extends KernelLinear {
         activations = quant.scheme() == Quant.Scheme.W4A8 ? W4A16.Activations.INT8 : W4A16.Activations.EXACT;
         QuantFormat f = QuantFormat.int4(Granularity.group(quant.group())).withScaleDtype(DType.F16);
         if (quant.mse()) f = f.withMseClip();
+        float[] s = null;
         try (Arena tmp = Arena.ofConfined()) {
             Tensor wt = LinearOp.weightsForKernel(lin, rotate, tmp);
-            w = W4A16.prepack(hessian == null ? Quantizer.quantize(wt, f, tmp)
-                    : Gptq.quantize(wt.toFloatArray(), lin.out(), lin.in(), hessian, quant.group(), tmp), arena);
+            float[] wf = wt.toFloatArray();
+            double[] h = hessian;
+            if (quant.awq()) {
+                s = Awq.scales(wf, lin.out(), lin.in(), h, f);
+                wf = Awq.scaleColumns(wf, lin.out(), lin.in(), s);
+                h = Awq.scaledHessian(h, lin.in(), s);
+                wt = Tensor.of(tmp, wf, lin.out(), lin.in());
+            }
+            Quantized q = quant.gptq() ? Gptq.quantize(wf, lin.out(), lin.in(), h, quant.group(), quant.mse(), tmp) : Quantizer.quantize(wt, f, tmp);
+            w = W4A16.prepack(q, arena);
+        }
+        if (s != null) {
+            inverseScales = new float[s.length];
+            for (int k = 0; k < s.length; k++) inverseScales[k] = 1f / s[k];
+        } else {
+            inverseScales = null;
         }
     }
 
     @Override
     void run(Tensor x, Tensor y, Arena call) {
+        if (inverseScales != null) scaleColumns(x);
         if (fp8) {
             QuantFormat f = W4A8.activationFormat();
             W4A8.matmul(rotate ? Hadamard.rotateQuantize(x, LinearOp.ROTATION, f, call) : Quantizer.quantize(x, f, call), w, bias, y);
@@ -50,5 +73,16 @@ final class W4A16Linear extends KernelLinear {
         }
         if (rotate) Hadamard.rotate(x, x, LinearOp.ROTATION);
         W4A16.matmul(x, w, bias, y, activations);
+    }
+
+    /** x[r][k] *= 1 / s_k in place (AWQ). */
+    private void scaleColumns(Tensor x) {
+        MemorySegment seg = x.segment();
+        long rows = x.dim(0);
+        for (long r = 0; r < rows; r++)
+            for (int k = 0; k < in; k++) {
+                long i = r * in + k;
+                seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, seg.getAtIndex(ValueLayout.JAVA_FLOAT, i) * inverseScales[k]);
+            }
     }
 }
