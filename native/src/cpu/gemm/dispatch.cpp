@@ -14,7 +14,7 @@
 namespace lb::cpu {
 namespace {
 
-constexpr int kRows = 8;                  // micro-kernel rows (the tiles take up to 12)
+constexpr int kRows = 8;  // micro-kernel rows: 12 (24 accumulators) measured 10-25% slower than 8
 constexpr int64_t kPanel = 2 * kW8A8ColBlock;  // micro-kernel columns
 constexpr int64_t kGroupBlocks = 12;          // row blocks per work item (96 rows of A)
 constexpr int64_t kKQuads = 256;              // k-quads per block (1024 k: 32 KiB of the B panel)

@@ -6,12 +6,18 @@
 
 #include <vector>
 
+#include "../convert/convert.h"
 #include "lowbit.h"
 
 namespace lb::cpu {
 
 inline int64_t fp8_k2(int64_t k) { return (k + 1) / 2; }
 inline int64_t fp8_packed_bytes(int64_t n, int64_t k) { return (n + 15) / 16 * 16 * fp8_k2(k) * 2; }
+
+// FP8 codes -> bf16 (exact), a table lookup per 32 codes; any NaN becomes a quiet NaN.
+ConvertFn fp8_to_bf16_avx512(lb_dtype dtype);
+// The active ISA's FP8 -> bf16 widening (the AVX-512 table, else the convert family's kernel).
+ConvertFn fp8_to_bf16(lb_dtype dtype);
 
 // Rows of fp8 A [m, k] widened to bf16 [m][2 * fp8_k2(k)] (exact), zero past k, on all threads.
 std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k);

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../../core/cpu_features.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "bf16_gemm.h"
@@ -52,6 +53,10 @@ struct Fp8Epilogue {
 
 }  // namespace
 
+ConvertFn fp8_to_bf16(lb_dtype dtype) {
+  return current_isa() == LB_ISA_AVX512 ? fp8_to_bf16_avx512(dtype) : convert_kernel(dtype, LB_DTYPE_BF16);
+}
+
 void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed) {
   const int64_t K2 = fp8_k2(k), N16 = (n + 15) / 16;
   auto *dst = static_cast<uint8_t *>(packed);
@@ -70,7 +75,7 @@ void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed) {
 std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k) {
   const int64_t lda = 2 * fp8_k2(k);
   std::vector<uint16_t> a16(static_cast<size_t>(m * lda));
-  const ConvertFn widen = convert_kernel(a_dtype, LB_DTYPE_BF16);
+  const ConvertFn widen = fp8_to_bf16(a_dtype);
   parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       widen(a + r * k, a16.data() + r * lda, k);
@@ -85,7 +90,7 @@ lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, co
                    int64_t k) {
   const int64_t K2 = fp8_k2(k);
   const std::vector<uint16_t> a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
-  Bf16Problem p{a16.data(), static_cast<const uint8_t *>(b_packed), 32, convert_kernel(b_dtype, LB_DTYPE_BF16), m, n, K2,
+  Bf16Problem p{a16.data(), static_cast<const uint8_t *>(b_packed), 32, fp8_to_bf16(b_dtype), m, n, K2,
                 scaling == LB_FP8_SCALE_BLOCK ? kScaleBlock / 2 : 0};
   const Fp8Epilogue epilogue{scaling, a_scales, b_scales, bias, (k + kScaleBlock - 1) / kScaleBlock, d, d_dtype, n,
                              d_dtype == LB_DTYPE_F32 ? nullptr : convert_kernel(LB_DTYPE_F32, d_dtype)};

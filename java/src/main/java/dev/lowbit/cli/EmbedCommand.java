@@ -32,7 +32,7 @@ final class EmbedCommand {
                   all-MiniLM-L6-v2 (384 dimensions, unit length) and prints one JSON line per input:
                   {"index":0,"tokens":7,"embedding":[...]}
                 options:
-                  --quant MODE   f32, w8a8, w4a16, w4a8, plus -g<group>, -mse, -rot, -gptq (default %s)
+                  --quant MODE   f32, w8a8, w4a4, fp8, w4a16, w4a8, w4fp8, plus -g<group>, -mse, -rot, -gptq, -awq (default %s)
                   --device D     cpu (default) or cuda
                   --threads N    native threads for the kernels (default: all cores)
                   --batch N      texts per forward pass (default 32)
