@@ -5,6 +5,8 @@ import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.Fp8Gemm;
 import dev.lowbit.gemm.W4A16;
+import dev.lowbit.gemm.W4A4;
+import dev.lowbit.gemm.W4A8;
 import dev.lowbit.gemm.W8A8;
 import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Granularity;
@@ -31,7 +33,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * W8A8, W4A16 and FP8 GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with
+ * W8A8, W4A4, W4A16, FP8 and W4A8 (fp8 activations) GEMM on the CPU (best ISA, all lowbit threads) on Llama-3-8B and MiniLM layer shapes, with
  * the VPDPBUSD and VDPBF16PS roofs measured in the same run ({@link #int8Peak}, {@link #bf16Peak}). Secondary metrics: {@code macs} (multiply-accumulates
  * per second; divide by int8Peak's) and {@code bytes} (weight bytes streamed per second). For decode sizes
  * (m <= 16) each call uses the next of several weight copies adding up to >= 1 GiB, so the weights come from
@@ -60,11 +62,12 @@ public class GemmBench {
     private Tensor x;
     private W8A8.Weights[] w8;
     private W4A16.Weights[] w4;
-    private Quantized a8;
+    private Quantized a8, a4;
     private Fp8Gemm.Weights[] wf8;
+    private W4A4.Weights[] w44;
     private Tensor y;
     private long macs, w8Bytes, w4Bytes;
-    private int next8, next4, nextF8;
+    private int next8, next4, nextF8, next44, nextW4F8;
 
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
@@ -103,6 +106,11 @@ public class GemmBench {
             for (int c = 0; c < wf8.length; c++) wf8[c] = Fp8Gemm.prepack(wf, arena);
         }
         a8 = Quantizer.quantize(x, QuantFormat.fp8E4M3(Granularity.PER_ROW), arena);
+        // W4A4: the same random nibbles as I4 weights with one F32 scale per row; activations I4 per row.
+        Quantized w4row = new Quantized(W4A4.FORMAT, Tensor.wrap(q4.segment(), DType.I4, n, k), ws, null);
+        w44 = new W4A4.Weights[copies(n * k / 2)];
+        for (int c = 0; c < w44.length; c++) w44[c] = W4A4.prepack(w4row, arena);
+        a4 = Quantizer.quantize(x, W4A4.FORMAT, arena);
         y = Tensor.allocate(arena, DType.valueOf(out), Device.CPU, m, n);
         macs = m * n * k;
     }
@@ -157,6 +165,24 @@ public class GemmBench {
         nextF8 = (nextF8 + 1) % wf8.length;
         work.macs += macs;
         work.bytes += w8Bytes;
+    }
+
+    /** W4A4 (int4 x int4, per-row scales); compare {@code macs} with {@link #int8Peak}'s (it runs on VPDPBUSD). */
+    @Benchmark
+    public void w4a4(Work work) {
+        W4A4.matmul(a4, w44[next44], null, y);
+        next44 = (next44 + 1) % w44.length;
+        work.macs += macs;
+        work.bytes += w8Bytes / 2;
+    }
+
+    /** int4 weights (group 128) x FP8 E4M3 activations per token; compare {@code macs} with {@link #bf16Peak}'s. */
+    @Benchmark
+    public void fp8W4a8(Work work) {
+        W4A8.matmul(a8, w4[nextW4F8], null, y);
+        nextW4F8 = (nextW4F8 + 1) % w4.length;
+        work.macs += macs;
+        work.bytes += w4Bytes;
     }
 
     /** The VDPBF16PS roof (the FP8 kernel's): 100 ms of independent chains on every lowbit thread. */
