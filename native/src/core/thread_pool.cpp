@@ -166,6 +166,17 @@ int num_threads() { return pool().size(); }
 
 void set_num_threads(int n) { pool().resize(n <= 0 ? default_threads() : n); }
 
+double sum_over_threads(const std::function<double()> &f) {
+  const int threads = num_threads();
+  std::vector<double> rate(static_cast<size_t>(threads), 0.0);
+  parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) rate[static_cast<size_t>(t)] = f();
+  });
+  double total = 0.0;
+  for (double r : rate) total += r;
+  return total;
+}
+
 }  // namespace lb
 
 extern "C" {

@@ -13,6 +13,10 @@ namespace lb {
 // exception a chunk threw.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)> &body);
 
+// Runs f once per pool thread, all at the same time (the compute-roof microbenchmarks), and
+// returns the sum of what they return.
+double sum_over_threads(const std::function<double()> &f);
+
 int num_threads();
 void set_num_threads(int n);  // n <= 0: one per hardware thread
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "tile_shapes.h"
 #include "w8a8.h"
 
 namespace lb::cpu {
@@ -44,31 +45,17 @@ void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bs
     for (int j = 0; j < NB; ++j) _mm512_storeu_si512(acc + i * ldc + j * 16, c[i][j]);
 }
 
-template <int NB>
-void tile_nb(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int32_t *acc,
-             int64_t ldc, bool accumulate) {
-#define LB_TILE(MR) tile_fixed<MR, NB>(au8, lda, bpack, bstride, kquads, acc, ldc, accumulate)
-  switch (mr) {
-    case 1: return LB_TILE(1);
-    case 2: return LB_TILE(2);
-    case 3: return LB_TILE(3);
-    case 4: return LB_TILE(4);
-    case 5: return LB_TILE(5);
-    case 6: return LB_TILE(6);
-    case 7: return LB_TILE(7);
-    case 8: return LB_TILE(8);
-    case 9: return LB_TILE(9);
-    case 10: return LB_TILE(10);
-    case 11: return LB_TILE(11);
-    default: return LB_TILE(12);
+struct Tile {
+  template <int MR, int NB>
+  static void run(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc, int64_t ldc,
+                  bool accumulate) {
+    tile_fixed<MR, NB>(au8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
   }
-#undef LB_TILE
-}
+};
 
 void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
           int64_t ldc, bool accumulate) {
-  if (nb == 2) tile_nb<2>(au8, lda, bpack, bstride, kquads, mr, acc, ldc, accumulate);
-  else tile_nb<1>(au8, lda, bpack, bstride, kquads, mr, acc, ldc, accumulate);
+  run_tile<Tile>(mr, nb, au8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bf16_tile.h"
+#include "tile_shapes.h"
 
 namespace lb::cpu {
 namespace {
@@ -37,31 +38,17 @@ void tile_fixed(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstri
     for (int j = 0; j < NB; ++j) _mm512_storeu_ps(acc + i * ldc + j * 16, c[i][j]);
 }
 
-template <int NB>
-void tile_nb(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, int mr, float *acc,
-             int64_t ldc, bool accumulate) {
-#define LB_TILE(MR) tile_fixed<MR, NB>(a, lda, b, bstride, kpairs, acc, ldc, accumulate)
-  switch (mr) {
-    case 1: return LB_TILE(1);
-    case 2: return LB_TILE(2);
-    case 3: return LB_TILE(3);
-    case 4: return LB_TILE(4);
-    case 5: return LB_TILE(5);
-    case 6: return LB_TILE(6);
-    case 7: return LB_TILE(7);
-    case 8: return LB_TILE(8);
-    case 9: return LB_TILE(9);
-    case 10: return LB_TILE(10);
-    case 11: return LB_TILE(11);
-    default: return LB_TILE(12);
+struct Tile {
+  template <int MR, int NB>
+  static void run(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, float *acc, int64_t ldc,
+                  bool accumulate) {
+    tile_fixed<MR, NB>(a, lda, b, bstride, kpairs, acc, ldc, accumulate);
   }
-#undef LB_TILE
-}
+};
 
 void tile(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, int mr, int nb, float *acc,
           int64_t ldc, bool accumulate) {
-  if (nb == 2) tile_nb<2>(a, lda, b, bstride, kpairs, mr, acc, ldc, accumulate);
-  else tile_nb<1>(a, lda, b, bstride, kpairs, mr, acc, ldc, accumulate);
+  run_tile<Tile>(mr, nb, a, lda, b, bstride, kpairs, acc, ldc, accumulate);
 }
 
 }  // namespace

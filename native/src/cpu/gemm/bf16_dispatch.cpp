@@ -1,6 +1,4 @@
 // The active ISA's bf16 tile, and the bf16 compute roof measured on all lowbit threads.
-#include <vector>
-
 #include "../../core/cpu_features.h"
 #include "../../core/thread_pool.h"
 #include "bf16_tile.h"
@@ -21,14 +19,7 @@ lb_status bf16_peak(int32_t millis, double *flops_per_second) {
     *flops_per_second = 0.0;
     return LB_OK;
   }
-  const int threads = num_threads();
-  std::vector<double> rate(static_cast<size_t>(threads), 0.0);
-  parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) rate[t] = bf16_peak_thread_avx512(millis);
-  });
-  double total = 0.0;
-  for (double r : rate) total += r;
-  *flops_per_second = total;
+  *flops_per_second = sum_over_threads([&] { return bf16_peak_thread_avx512(millis); });
   return LB_OK;
 }
 

@@ -137,14 +137,7 @@ lb_status int8_peak(int32_t millis, double *macs_per_second) {
     *macs_per_second = 0.0;
     return LB_OK;
   }
-  const int threads = num_threads();
-  std::vector<double> rate(static_cast<size_t>(threads), 0.0);
-  parallel_for(threads, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) rate[t] = int8_peak_thread_avx512(millis);
-  });
-  double total = 0.0;
-  for (double r : rate) total += r;
-  *macs_per_second = total;
+  *macs_per_second = sum_over_threads([&] { return int8_peak_thread_avx512(millis); });
   return LB_OK;
 }
 

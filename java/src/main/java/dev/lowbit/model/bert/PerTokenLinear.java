@@ -11,6 +11,7 @@ import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
+import java.util.function.BiFunction;
 
 /**
  * Weights quantized per output channel, activations quantized per token on each call (with
@@ -36,29 +37,30 @@ final class PerTokenLinear extends KernelLinear {
     }
 
     static PerTokenLinear w8a8(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        QuantFormat format = QuantFormat.int8(Granularity.PER_ROW);
-        W8A8.Weights w;
-        try (Arena tmp = Arena.ofConfined()) {
-            w = W8A8.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
-        }
-        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> W8A8.matmul(a, w, bias, y));
+        return of(lin, QuantFormat.int8(Granularity.PER_ROW), rotate, arena, W8A8::prepack, (w, a, bias, y) -> W8A8.matmul(a, w, bias, y));
     }
 
     static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        W4A4.Weights w;
-        try (Arena tmp = Arena.ofConfined()) {
-            w = W4A4.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), W4A4.FORMAT, tmp), arena);
-        }
-        return new PerTokenLinear(lin, W4A4.FORMAT, rotate, arena, (a, bias, y) -> W4A4.matmul(a, w, bias, y));
+        return of(lin, W4A4.FORMAT, rotate, arena, W4A4::prepack, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
     }
 
     static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        QuantFormat format = QuantFormat.fp8E4M3(Granularity.PER_ROW);
-        Fp8Gemm.Weights w;
+        return of(lin, QuantFormat.fp8E4M3(Granularity.PER_ROW), rotate, arena, Fp8Gemm::prepack, (w, a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+    }
+
+    /** A GEMM's matmul over its prepacked weights W. */
+    private interface Kernel<W> {
+        void run(W w, Quantized a, Tensor bias, Tensor y);
+    }
+
+    /** The weights (rotated if asked) quantized in format, prepacked into arena, and the GEMM bound to them. */
+    private static <W> PerTokenLinear of(BertWeights.Linear lin, QuantFormat format, boolean rotate, Arena arena,
+                                         BiFunction<Quantized, Arena, W> prepack, Kernel<W> kernel) {
+        W w;
         try (Arena tmp = Arena.ofConfined()) {
-            w = Fp8Gemm.prepack(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
+            w = prepack.apply(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
         }
-        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> kernel.run(w, a, bias, y));
     }
 
     @Override
