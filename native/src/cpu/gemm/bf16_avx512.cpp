@@ -1,6 +1,7 @@
-// bf16 micro-kernel with AVX-512 BF16: an mr x 32 tile (mr <= 12) of f32 accumulators in
-// registers (24 zmm). Per k pair: two 64-byte loads of the panel (16 columns x 2 k each), then per
-// row one 4-byte broadcast of A's pair and two VDPBF16PS (two exact products added into each f32).
+// bf16 micro-kernel with AVX-512 BF16 (bf16_direct_avx512.h over a decoded panel): an mr x 32 tile
+// of f32 accumulators in registers. Per k pair: two 64-byte loads of the panel (16 columns x 2 k
+// each), then per row one 4-byte broadcast of A's pair and two VDPBF16PS (two exact products added
+// into each f32).
 #include <immintrin.h>
 
 #include <chrono>
@@ -12,43 +13,17 @@
 namespace lb::cpu {
 namespace {
 
-inline __m512bh as_bh(__m512i v) { return reinterpret_cast<__m512bh &>(v); }
-
-template <int MR, int NB>
-void tile_fixed(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, float *acc, int64_t ldc,
-                bool accumulate) {
-  __m512 c[MR][NB];
-  for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NB; ++j) c[i][j] = accumulate ? _mm512_loadu_ps(acc + i * ldc + j * 16) : _mm512_setzero_ps();
-  const uint16_t *b0 = b, *b1 = b + bstride;
-#pragma GCC unroll 1
-  for (int64_t p = 0; p < kpairs; ++p) {
-    const __m512bh v0 = as_bh(_mm512_loadu_si512(b0 + p * 32));
-    const __m512bh v1 = NB > 1 ? as_bh(_mm512_loadu_si512(b1 + p * 32)) : v0;
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      int32_t pair;
-      std::memcpy(&pair, a + i * lda + p * 2, 4);
-      const __m512bh x = as_bh(_mm512_set1_epi32(pair));
-      c[i][0] = _mm512_dpbf16_ps(c[i][0], x, v0);
-      if (NB > 1) c[i][NB - 1] = _mm512_dpbf16_ps(c[i][NB - 1], x, v1);
-    }
-  }
-  for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NB; ++j) _mm512_storeu_ps(acc + i * ldc + j * 16, c[i][j]);
-}
-
-struct Tile {
-  template <int MR, int NB>
-  static void run(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, float *acc, int64_t ldc,
-                  bool accumulate) {
-    tile_fixed<MR, NB>(a, lda, b, bstride, kpairs, acc, ldc, accumulate);
-  }
+// The panel already holds bf16: the "decoder" is a plain 64-byte load.
+struct Bf16Loader {
+  static constexpr int64_t kPairBytes = 64;
+  __m512i load(const uint8_t *p) const { return _mm512_loadu_si512(p); }
 };
+
+#include "bf16_direct_avx512.h"
 
 void tile(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, int mr, int nb, float *acc,
           int64_t ldc, bool accumulate) {
-  run_tile<Tile>(mr, nb, a, lda, b, bstride, kpairs, acc, ldc, accumulate);
+  direct_tile<Bf16Loader>(a, lda, reinterpret_cast<const uint8_t *>(b), bstride * 2, kpairs, mr, nb, acc, ldc, accumulate);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
-// The blocked driver of the bf16 GEMMs (FP8 today): work items of (96 rows of A) x (a 32-column
+// The blocked driver of the bf16 GEMMs (FP8, W4A8): work items of (96 rows of A) x (a 32-column
 // panel of B) spread over the pool; inside an item, k in chunks whose panel slice is decoded from
 // the packed weights to bf16 once and then swept by every row block of the item (so decoding
 // costs one pass over B per 96 rows), and k blocks that carry their own scales (FP8 128 x 128
-// blocks) summed into the item's accumulators through the caller's policy.
+// blocks, W4A8 groups) summed into the item's accumulators through the caller's policy. With at
+// most 4 rows a decoding pass per call would dominate, so a direct tile decodes in registers.
 #pragma once
 #include <algorithm>
 #include <cstring>
@@ -21,7 +22,10 @@ struct Bf16Problem {
   ConvertFn decode;         // packed bytes -> bf16, elementwise
   int64_t m, n, k2;
   int64_t block_pairs;      // k pairs per separately scaled k block; 0: all of k is one block
+  Bf16DirectTile direct;    // decodes in registers (used for m <= kBf16DirectRows); nullptr: none
 };
+
+constexpr int64_t kBf16DirectRows = 4;
 
 // Policy:
 //   void block(float *total, const float *partial, int rows, int64_t i0, int64_t j0, int64_t kb) const
@@ -41,6 +45,7 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
   const int64_t groups = (row_blocks + kGroupBlocks - 1) / kGroupBlocks;
   const bool scaled_blocks = p.block_pairs > 0;
   const int64_t block = scaled_blocks ? p.block_pairs : p.k2;
+  const bool direct = p.direct && p.m <= kBf16DirectRows;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
     const size_t acc_size = static_cast<size_t>(kGroupBlocks * kRows * kBf16Panel);
     std::vector<float> total(acc_size), partial(scaled_blocks ? acc_size : 0);
@@ -56,9 +61,14 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
         float *sums = scaled_blocks ? partial.data() : total.data();
         for (int64_t c0 = b0; c0 < b1; c0 += kChunk) {
           const int64_t kq = std::min(kChunk, b1 - c0);
+          const bool accumulate = scaled_blocks ? c0 > b0 : c0 > 0;
+          if (direct) {  // one row block: read the packed codes in place
+            p.direct(p.a + 2 * c0, lda, p.b_packed + (jb0 * p.k2 + c0) * p.pair_bytes, p.k2 * p.pair_bytes, kq, static_cast<int>(p.m), nb,
+                     sums, kBf16Panel, accumulate);
+            continue;
+          }
           for (int c = 0; c < nb; ++c)
             p.decode(p.b_packed + ((jb0 + c) * p.k2 + c0) * p.pair_bytes, panel.data() + c * kChunk * 32, kq * 32);
-          const bool accumulate = scaled_blocks ? c0 > b0 : c0 > 0;
           for (int64_t rb = rb0; rb < rb1; ++rb) {
             const int64_t i0 = rb * kRows;
             const int mr = static_cast<int>(std::min<int64_t>(kRows, p.m - i0));

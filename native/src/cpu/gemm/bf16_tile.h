@@ -17,6 +17,12 @@ constexpr int64_t kBf16ColBlock = 16;  // columns per panel block (one zmm of f3
 using Bf16Tile = void (*)(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, int64_t kpairs, int mr, int nb,
                           float *acc, int64_t ldc, bool accumulate);
 
+// The same tile reading B straight from its packed codes (decoded to bf16 in registers: no panel
+// buffer), for few rows (mr <= 4), where decoding a panel once per call would dominate: b points at
+// the packed codes of the first k pair of column block 0, block 1 `bstride` bytes further.
+using Bf16DirectTile = void (*)(const uint16_t *a, int64_t lda, const uint8_t *b, int64_t bstride, int64_t kpairs, int mr, int nb,
+                                float *acc, int64_t ldc, bool accumulate);
+
 Bf16Tile bf16_tile_scalar();
 Bf16Tile bf16_tile_avx2();
 Bf16Tile bf16_tile_avx512();
