@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../../core/cpu_features.h"
+#include "../../core/scratch.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "w8a8.h"
@@ -64,10 +65,10 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
                     void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
   const int64_t K4 = w8a8_k4(k), lda = K4 * 4;
   // A + 128 as unsigned bytes; the padding holds 128 (A = 0), which meets B's zero padding.
-  std::vector<uint8_t> au8(static_cast<size_t>(m * lda));
+  uint8_t *au8 = thread_scratch<uint8_t>(kScratchGemmA, m * lda);
   parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      uint8_t *row = au8.data() + r * lda;
+      uint8_t *row = au8 + r * lda;
       for (int64_t l = 0; l < k; ++l) row[l] = static_cast<uint8_t>(a[r * k + l] ^ 0x80);
       for (int64_t l = k; l < lda; ++l) row[l] = 0x80;
     }
@@ -105,7 +106,7 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
         for (int64_t rb = rb0; rb < rb1; ++rb) {
           const int64_t i0 = rb * kRows;
           const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
-          tile(au8.data() + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, acc.data() + (rb - rb0) * kRows * kPanel, kPanel,
+          tile(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, acc.data() + (rb - rb0) * kRows * kPanel, kPanel,
                kq0 > 0);
         }
       }

@@ -4,7 +4,6 @@
 #pragma once
 #include <stdint.h>
 
-#include <vector>
 
 #include "../convert/convert.h"
 #include "bf16_tile.h"
@@ -22,8 +21,9 @@ Bf16DirectTile fp8_direct_tile_avx512(lb_dtype dtype);
 // The active ISA's FP8 -> bf16 widening (the AVX-512 table, else the convert family's kernel).
 ConvertFn fp8_to_bf16(lb_dtype dtype);
 
-// Rows of fp8 A [m, k] widened to bf16 [m][2 * fp8_k2(k)] (exact), zero past k, on all threads.
-std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k);
+// Rows of fp8 A [m, k] widened to bf16 [m][2 * fp8_k2(k)] (exact), zero past k, on all threads,
+// into the calling thread's scratch (valid until its next call).
+const uint16_t *fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k);
 
 void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed);
 lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,

@@ -1,9 +1,9 @@
 // lb_fp8_* on the CPU: prepack B's codes into k pairs of 16-column blocks, widen A to bf16 once
 // per call, run the bf16 driver, and apply the scales of the chosen granularity in its policy.
 #include <cstring>
-#include <vector>
 
 #include "../../core/cpu_features.h"
+#include "../../core/scratch.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "bf16_gemm.h"
@@ -72,13 +72,13 @@ void fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed) {
   });
 }
 
-std::vector<uint16_t> fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k) {
+const uint16_t *fp8_rows_to_bf16(const uint8_t *a, lb_dtype a_dtype, int64_t m, int64_t k) {
   const int64_t lda = 2 * fp8_k2(k);
-  std::vector<uint16_t> a16(static_cast<size_t>(m * lda));
+  uint16_t *a16 = thread_scratch<uint16_t>(kScratchGemmA, m * lda);
   const ConvertFn widen = fp8_to_bf16(a_dtype);
   parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      widen(a + r * k, a16.data() + r * lda, k);
+      widen(a + r * k, a16 + r * lda, k);
       if (k < lda) a16[r * lda + k] = 0;
     }
   });
@@ -89,8 +89,8 @@ lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, co
                    const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                    int64_t k) {
   const int64_t K2 = fp8_k2(k);
-  const std::vector<uint16_t> a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
-  Bf16Problem p{a16.data(), static_cast<const uint8_t *>(b_packed), 32, fp8_to_bf16(b_dtype), m, n, K2,
+  const uint16_t *a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
+  Bf16Problem p{a16, static_cast<const uint8_t *>(b_packed), 32, fp8_to_bf16(b_dtype), m, n, K2,
                 scaling == LB_FP8_SCALE_BLOCK ? kScaleBlock / 2 : 0,
                 current_isa() == LB_ISA_AVX512 ? fp8_direct_tile_avx512(b_dtype) : nullptr};
   const Fp8Epilogue epilogue{scaling, a_scales, b_scales, bias, (k + kScaleBlock - 1) / kScaleBlock, d, d_dtype, n,

@@ -3,9 +3,9 @@
 // the weights chunk by chunk (w8a8.h, Int8Weights).
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "../../core/cpu_features.h"
+#include "../../core/scratch.h"
 #include "../../core/thread_pool.h"
 #include "w4a4.h"
 #include "w8a8.h"
@@ -50,7 +50,7 @@ void w4a4_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed) {
 
 lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias,
                     void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
-  std::vector<int8_t> a8(static_cast<size_t>(m * k));
+  int8_t *a8 = thread_scratch<int8_t>(kScratchGemmA2, m * k);
   parallel_for(m, std::max<int64_t>(1, 65536 / k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
       for (int64_t l = 0; l < k; ++l) a8[r * k + l] = nibble(a + r * (k / 2), l);
@@ -58,7 +58,7 @@ lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packe
   const auto *data = static_cast<const uint8_t *>(b_packed);
   const Int8Weights b{data, 32, current_isa() == LB_ISA_AVX512 ? i4_to_i8_avx512 : i4_to_i8_scalar,
                       reinterpret_cast<const int32_t *>(data + w4a4_n16(n) * 16 * w4a4_k4(k) * 2)};
-  return int8_gemm(a8.data(), a_scales, b, b_scales, bias, d, d_dtype, m, n, k);
+  return int8_gemm(a8, a_scales, b, b_scales, bias, d, d_dtype, m, n, k);
 }
 
 }  // namespace lb::cpu

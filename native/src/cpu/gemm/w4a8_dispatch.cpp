@@ -75,7 +75,7 @@ void u4_to_bf16_scalar(const void *src, void *dst, int64_t count) {
 lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d,
                     lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group) {
   const int64_t K2 = k / 2, G = k / group;
-  const std::vector<uint16_t> a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
+  const uint16_t *a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
   std::vector<float> asum(static_cast<size_t>(m * G));
   parallel_for(m, std::max<int64_t>(1, 65536 / k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r)
@@ -87,7 +87,7 @@ lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, c
   });
   const W4A16Packed pk(w_packed, n, k, group);
   const bool avx512 = current_isa() == LB_ISA_AVX512;
-  Bf16Problem p{a16.data(), pk.codes, 16, avx512 ? u4_to_bf16_avx512 : u4_to_bf16_scalar, m, n, K2, group / 2,
+  Bf16Problem p{a16, pk.codes, 16, avx512 ? u4_to_bf16_avx512 : u4_to_bf16_scalar, m, n, K2, group / 2,
                 avx512 ? u4_direct_tile_avx512() : nullptr};
   const W4A8Epilogue epilogue{pk, asum.data(), G, w4a16_n16(n), a_scales, bias, d, d_dtype, n,
                               d_dtype == LB_DTYPE_F32 ? nullptr : convert_kernel(LB_DTYPE_F32, d_dtype)};

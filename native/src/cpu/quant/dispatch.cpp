@@ -10,6 +10,7 @@
 #include "../../core/cpu_features.h"
 #include "../../core/error.h"
 #include "../../core/quant_report.h"
+#include "../../core/scratch.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "quant.h"
@@ -38,21 +39,6 @@ struct FloatRows {
 
   const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
 };
-
-// Grow-only scratch of the calling thread (slots: 0 = lo, 1 = hi, 2 = block parameters). Fresh
-// large allocations per call would be newly mapped pages every time: the page faults and kernel
-// zeroing cost as much as the kernel. Entries are not initialised; callers write before reading.
-template <class T>
-T *scratch(int slot, int64_t n) {
-  thread_local std::unique_ptr<char[]> bufs[3];
-  thread_local size_t caps[3] = {0, 0, 0};
-  const size_t bytes = static_cast<size_t>(n) * sizeof(T);
-  if (caps[slot] < bytes) {
-    bufs[slot].reset(new char[bytes]);
-    caps[slot] = bytes;
-  }
-  return reinterpret_cast<T *>(bufs[slot].get());
-}
 
 int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(cols, 1)); }
 
@@ -196,7 +182,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 
   // Blocks spanning rows: ranges, parameters (with the clip search), then codes.
   // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
-  float *lo = scratch<float>(0, rows * C), *hi = scratch<float>(1, rows * C);
+  float *lo = thread_scratch<float>(kScratchQuantLo, rows * C), *hi = thread_scratch<float>(kScratchQuantHi, rows * C);
   std::atomic<int64_t> bad_input{kNoBadBlock};
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
@@ -211,7 +197,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   if (lb_status st = quant_report("lb_quantize", p, C, bad_input.load(), kNoBadBlock)) return st;
 
   // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
-  BlockParams *params = scratch<BlockParams>(2, R * C);
+  BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, R * C);
   std::atomic<int64_t> bad_scale{kNoBadBlock};
   const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
   parallel_for(R * C, block_grain, [&](int64_t b0, int64_t b1) {
@@ -251,7 +237,7 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   const QuantRowKernels k = quant_row_kernels();
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   const bool packed = is_packed(p.qtype);
-  BlockParams *params = scratch<BlockParams>(2, R * C);
+  BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, R * C);
   parallel_for(R * C, 4096, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
   });

@@ -1,0 +1,27 @@
+// Grow-only scratch buffers of the calling thread. Fresh large allocations per call would be newly
+// mapped pages every time: the page faults and the kernel's zeroing cost as much as a kernel (a
+// std::vector also zero-fills). Entries are not initialised; callers write before reading. Each
+// user owns its slots, so buffers alive at the same time (a GEMM calling the quantizer) never alias.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memory>
+
+namespace lb {
+
+enum ScratchSlot { kScratchQuantLo, kScratchQuantHi, kScratchQuantParams, kScratchGemmA, kScratchGemmA2, kScratchSlots };
+
+template <class T>
+T *thread_scratch(ScratchSlot slot, int64_t n) {
+  thread_local std::unique_ptr<char[]> bufs[kScratchSlots];
+  thread_local size_t caps[kScratchSlots] = {};
+  const size_t bytes = static_cast<size_t>(n) * sizeof(T);
+  if (caps[slot] < bytes) {
+    bufs[slot].reset(new char[bytes]);
+    caps[slot] = bytes;
+  }
+  return reinterpret_cast<T *>(bufs[slot].get());
+}
+
+}  // namespace lb
