@@ -43,12 +43,7 @@ public final class W4A8 {
                     + a.format().granularity() + " with " + a.format().scaleDtype() + " scales");
         }
         Tensor scales = a.scales();
-        Checks.live("a scales", scales);
-        Checks.contiguous("a scales", scales);
-        GemmChecks.cpuOnly(KERNEL, "a scales", scales);
-        if (scales.dtype() != DType.F32 || scales.numel() != m) {
-            throw new IllegalArgumentException("a scales must be " + m + " F32 values, got " + scales.dtype() + " " + Arrays.toString(scales.shape()));
-        }
+        GemmChecks.rowScales(KERNEL, "a scales", scales, m);
         GemmChecks.output(KERNEL, out, "out", m, w.n(), DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
         MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
