@@ -46,14 +46,36 @@ lb_status check_w4a16_shape(const char *fn, int64_t n, int64_t k, int64_t group)
                   (long long)n, (long long)k, (long long)group);
 }
 
+// The part of lb_*_prepack after the shape checks: both pointers, the packed buffer's size (`need`,
+// from the function named `size_fn`), no overlap with B (`b_bytes`), then the CPU prepack.
+template <class Prepack>
+lb_status run_prepack(const char *fn, const char *size_fn, const void *b, int64_t b_bytes, const void *packed, int64_t packed_bytes,
+                      int64_t need, Prepack prepack) {
+  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
+  if (packed_bytes < need)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (%s)", fn, (long long)packed_bytes,
+                    (long long)need, size_fn);
+  if (lb_status st = lb::check_overlap(fn, b, b_bytes, packed, need, false)) return st;
+  return lb::guard(fn, [&] {
+    prepack();
+    return LB_OK;
+  });
+}
+
+// Rows of A: at least one, and A small enough that its byte offsets fit comfortably.
+lb_status check_m(const char *fn, int64_t m, int64_t k) {
+  if (m <= 0 || m > (int64_t{1} << 40) / k)
+    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  return LB_OK;
+}
+
 // The checks lb_w8a8_gemm and lb_w4a4_gemm share (a_bytes: A's bytes; b_bytes: the packed size).
 lb_status check_int_gemm(const char *fn, int32_t device, lb_stream stream, const void *a, int64_t a_bytes, const float *a_scales,
                          const void *b_packed, int64_t b_bytes, const float *b_scales, const void *d, lb_dtype d_dtype, int64_t m,
                          int64_t n, int64_t k) {
   if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
-  if (m <= 0 || m > (int64_t{1} << 40) / k)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (lb_status st = check_m(fn, m, k)) return st;
   if (d_dtype != LB_DTYPE_I32 && !lb::is_float_dtype(d_dtype))
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be I32, F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
   if (!a || !b_packed || !d) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a, b_packed and d must not be NULL", fn);
@@ -84,16 +106,8 @@ LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int
   static const char *fn = "lb_w8a8_prepack";
   if (lb_status st = cpu_only(fn, device, nullptr)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
-  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
-  const int64_t need = lb::cpu::w8a8_packed_bytes(n, k);
-  if (packed_bytes < need)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w8a8_packed_bytes)", fn,
-                    (long long)packed_bytes, (long long)need);
-  if (lb_status st = lb::check_overlap(fn, b, n * k, packed, need, false)) return st;
-  return lb::guard(fn, [&] {
-    lb::cpu::w8a8_prepack(b, n, k, packed);
-    return LB_OK;
-  });
+  return run_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k),
+                     [&] { lb::cpu::w8a8_prepack(b, n, k, packed); });
 }
 
 LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales,
@@ -116,16 +130,8 @@ LB_API lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, in
   if (lb_status st = cpu_only(fn, device, nullptr)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
   if (k % 2) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
-  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
-  const int64_t need = lb::cpu::w4a4_packed_bytes(n, k);
-  if (packed_bytes < need)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w4a4_packed_bytes)", fn,
-                    (long long)packed_bytes, (long long)need);
-  if (lb_status st = lb::check_overlap(fn, b, n * k / 2, packed, need, false)) return st;
-  return lb::guard(fn, [&] {
-    lb::cpu::w4a4_prepack(b, n, k, packed);
-    return LB_OK;
-  });
+  return run_prepack(fn, "lb_w4a4_packed_bytes", b, n * k / 2, packed, packed_bytes, lb::cpu::w4a4_packed_bytes(n, k),
+                     [&] { lb::cpu::w4a4_prepack(b, n, k, packed); });
 }
 
 LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed,
@@ -193,8 +199,7 @@ LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a
   static const char *fn = "lb_w4a8_gemm";
   if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
-  if (m <= 0 || m > (int64_t{1} << 40) / k)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (lb_status st = check_m(fn, m, k)) return st;
   if (!is_fp8(a_dtype)) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_dtype must be FP8_E4M3 or FP8_E5M2, got %s", fn, lb::dtype_name(a_dtype));
   if (!lb::is_float_dtype(d_dtype))
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: d_dtype must be F32, F16 or BF16, got %s", fn, lb::dtype_name(d_dtype));
@@ -218,16 +223,8 @@ LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int
   static const char *fn = "lb_fp8_prepack";
   if (lb_status st = cpu_only(fn, device, nullptr)) return st;
   if (lb_status st = check_fp8_nk(fn, n, k)) return st;
-  if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
-  const int64_t need = lb::cpu::fp8_packed_bytes(n, k);
-  if (packed_bytes < need)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_fp8_packed_bytes)", fn,
-                    (long long)packed_bytes, (long long)need);
-  if (lb_status st = lb::check_overlap(fn, b, n * k, packed, need, false)) return st;
-  return lb::guard(fn, [&] {
-    lb::cpu::fp8_prepack(b, n, k, packed);
-    return LB_OK;
-  });
+  return run_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k),
+                     [&] { lb::cpu::fp8_prepack(b, n, k, packed); });
 }
 
 LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
@@ -236,8 +233,7 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
   static const char *fn = "lb_fp8_gemm";
   if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (lb_status st = check_fp8_nk(fn, n, k)) return st;
-  if (m <= 0 || m > (int64_t{1} << 40) / k)
-    return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: m must be > 0 with m * k <= 2^40, got m = %lld", fn, (long long)m);
+  if (lb_status st = check_m(fn, m, k)) return st;
   if (!is_fp8(a_dtype) || !is_fp8(b_dtype))
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_dtype and b_dtype must be FP8_E4M3 or FP8_E5M2, got %s and %s", fn,
                     lb::dtype_name(a_dtype), lb::dtype_name(b_dtype));
