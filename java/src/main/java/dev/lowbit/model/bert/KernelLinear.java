@@ -2,6 +2,10 @@ package dev.lowbit.model.bert;
 
 import dev.lowbit.DType;
 import dev.lowbit.Tensor;
+import dev.lowbit.hadamard.Hadamard;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +28,20 @@ abstract class KernelLinear implements LinearOp {
 
     /** y [rows, out] F32 = x [rows, in] F32 · Wᵀ + bias; x may be overwritten. */
     abstract void run(Tensor x, Tensor y, Arena call);
+
+    /**
+     * x [rows, in] quantized with one scale per row (per token) in format, Hadamard-rotated first in the
+     * same pass if asked, into the calling thread's reusable buffers (valid until its next call).
+     */
+    static Quantized quantizePerToken(Tensor x, QuantFormat format, boolean rotate) {
+        long rows = x.dim(0), cols = x.dim(1);
+        DType qt = format.qtype();
+        Quantized a = new Quantized(format, Tensor.wrap(ThreadScratch.get(ThreadScratch.CODES, qt.byteSize(rows * cols)), qt, rows, cols),
+                Tensor.wrap(ThreadScratch.get(ThreadScratch.SCALES, rows * Float.BYTES), DType.F32, rows, 1), null);
+        if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, null);
+        else Quantizer.quantize(x, a, null);
+        return a;
+    }
 
     @Override
     public final void apply(float[] x, int rows, float[] y) {

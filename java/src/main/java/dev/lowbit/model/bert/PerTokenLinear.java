@@ -1,11 +1,9 @@
 package dev.lowbit.model.bert;
 
-import dev.lowbit.DType;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.Fp8Gemm;
 import dev.lowbit.gemm.W4A4;
 import dev.lowbit.gemm.W8A8;
-import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Quantized;
@@ -66,12 +64,6 @@ final class PerTokenLinear extends KernelLinear {
 
     @Override
     void run(Tensor x, Tensor y, Arena call) {
-        long rows = x.dim(0);
-        DType qt = format.qtype();
-        Quantized a = new Quantized(format, Tensor.wrap(ThreadScratch.get(ThreadScratch.CODES, qt.byteSize(rows * in)), qt, rows, in),
-                Tensor.wrap(ThreadScratch.get(ThreadScratch.SCALES, rows * Float.BYTES), DType.F32, rows, 1), null);
-        if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, null);
-        else Quantizer.quantize(x, a, null);
-        matmul.run(a, bias, y);
+        matmul.run(quantizePerToken(x, format, rotate), bias, y);
     }
 }

@@ -44,15 +44,20 @@ final class W4A16Linear extends KernelLinear {
         float[] s = null;
         try (Arena tmp = Arena.ofConfined()) {
             Tensor wt = LinearOp.weightsForKernel(lin, rotate, tmp);
-            float[] wf = wt.toFloatArray();
-            double[] h = hessian;
-            if (quant.awq()) {
-                s = Awq.scales(wf, lin.out(), lin.in(), h, f);
-                wf = Awq.scaleColumns(wf, lin.out(), lin.in(), s);
-                h = Awq.scaledHessian(h, lin.in(), s);
-                wt = Tensor.of(tmp, wf, lin.out(), lin.in());
+            Quantized q;
+            if (hessian == null) {
+                q = Quantizer.quantize(wt, f, tmp);
+            } else {  // calibrated: AWQ scaling and/or GPTQ work on the weights as a Java array
+                float[] wf = wt.toFloatArray();
+                double[] h = hessian;
+                if (quant.awq()) {
+                    s = Awq.scales(wf, lin.out(), lin.in(), h, f);
+                    wf = Awq.scaleColumns(wf, lin.out(), lin.in(), s);
+                    h = Awq.scaledHessian(h, lin.in(), s);
+                }
+                q = quant.gptq() ? Gptq.quantize(wf, lin.out(), lin.in(), h, quant.group(), quant.mse(), tmp)
+                        : Quantizer.quantize(Tensor.of(tmp, wf, lin.out(), lin.in()), f, tmp);
             }
-            Quantized q = quant.gptq() ? Gptq.quantize(wf, lin.out(), lin.in(), h, quant.group(), quant.mse(), tmp) : Quantizer.quantize(wt, f, tmp);
             w = W4A16.prepack(q, arena);
         }
         if (s != null) {
@@ -67,8 +72,7 @@ final class W4A16Linear extends KernelLinear {
     void run(Tensor x, Tensor y, Arena call) {
         if (inverseScales != null) scaleColumns(x);
         if (fp8) {
-            QuantFormat f = W4A8.activationFormat();
-            W4A8.matmul(rotate ? Hadamard.rotateQuantize(x, LinearOp.ROTATION, f, call) : Quantizer.quantize(x, f, call), w, bias, y);
+            W4A8.matmul(quantizePerToken(x, W4A8.activationFormat(), rotate), w, bias, y);
             return;
         }
         if (rotate) Hadamard.rotate(x, x, LinearOp.ROTATION);
