@@ -11,7 +11,7 @@ using AttentionJob = void (*)(const float *qkv, int64_t s0, int64_t len, int64_t
 
 inline int64_t attention_scratch_floats(int64_t len, int64_t d) {
   const int64_t lenp = (len + 15) / 16 * 16, dp = (d + 15) / 16 * 16;  // kB-padded (attention_kernels.inc)
-  return d * lenp + lenp * dp + lenp;
+  return d * lenp + lenp * dp + 8 * lenp;                               // kt, v, kR rows of scores
 }
 
 AttentionJob attention_job_scalar();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../simd/vexp.h"
 #include "attention.h"
 
 namespace lb::cpu {
