@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 5
+#define LB_ABI_VERSION 6
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -438,6 +438,26 @@ LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq,
                               int64_t heads, int64_t head_dim, float scale, float *out);
+
+/* ---------------------------------------------------------------------------------------
+ * layer_norm: per row of x [rows, cols] f32 row-major,
+ *   s = x[r] + residual[r]   (residual NULL: s = x[r])
+ *   out[r] = (s - mean(s)) / sqrt(var(s) + eps) * gamma + beta   (beta NULL: no shift)
+ * with var the biased (population) variance, as BERT and PyTorch's LayerNorm use. gamma and
+ * beta are [cols]. out may be x or residual (in place); no other overlap. Sums in float over 16
+ * fixed lanes, so every ISA gives the same bits. eps must be finite and >= 0, cols >= 1.
+ * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma,
+                               const float *beta, float eps, int64_t rows, int64_t cols, float *out);
+
+/* ---------------------------------------------------------------------------------------
+ * gelu: out[i] = x[i] * Phi(x[i]) (the exact, erf-based GELU of BERT and PyTorch's default),
+ * f32, n elements; out may be x (in place), no other overlap. Phi from erfc in float (relative
+ * error ~1e-6 where |x| < 6, absolute below 4e-7 everywhere); GELU(-inf) = NaN (-inf * 0, as
+ * PyTorch), GELU(NaN) = NaN. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -31,6 +31,11 @@ public final class Checks {
         }
     }
 
+    /** For kernels with no CUDA version yet: the tensor must be in host memory. */
+    public static void cpu(String kernel, String name, Tensor t) {
+        if (!t.device().isCpu()) throw new IllegalArgumentException(kernel + " runs on the CPU only so far; " + name + " is on " + t.device());
+    }
+
     public static void writable(String name, Tensor t) {
         if (t.isReadOnly()) throw new IllegalArgumentException(name + " is read-only but is written to");
     }

@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)5L;
+    private static final int LB_ABI_VERSION = (int)6L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 5
+     * #define LB_ABI_VERSION 6
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -3524,6 +3524,139 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_attention", device, stream, qkv, seq_starts, n_seq, heads, head_dim, scale, out);
             }
             return (int)mh$.invokeExact(device, stream, qkv, seq_starts, n_seq, heads, head_dim, scale, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_layer_norm {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_FLOAT,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_layer_norm");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma, const float *beta, float eps, int64_t rows, int64_t cols, float *out)
+     * }
+     */
+    public static FunctionDescriptor lb_layer_norm$descriptor() {
+        return lb_layer_norm.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma, const float *beta, float eps, int64_t rows, int64_t cols, float *out)
+     * }
+     */
+    public static MethodHandle lb_layer_norm$handle() {
+        return lb_layer_norm.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma, const float *beta, float eps, int64_t rows, int64_t cols, float *out)
+     * }
+     */
+    public static MemorySegment lb_layer_norm$address() {
+        return lb_layer_norm.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma, const float *beta, float eps, int64_t rows, int64_t cols, float *out)
+     * }
+     */
+    public static int lb_layer_norm(int device, MemorySegment stream, MemorySegment x, MemorySegment residual, MemorySegment gamma, MemorySegment beta, float eps, long rows, long cols, MemorySegment out) {
+        var mh$ = lb_layer_norm.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_layer_norm", device, stream, x, residual, gamma, beta, eps, rows, cols, out);
+            }
+            return (int)mh$.invokeExact(device, stream, x, residual, gamma, beta, eps, rows, cols, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_gelu {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_gelu");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out)
+     * }
+     */
+    public static FunctionDescriptor lb_gelu$descriptor() {
+        return lb_gelu.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out)
+     * }
+     */
+    public static MethodHandle lb_gelu$handle() {
+        return lb_gelu.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out)
+     * }
+     */
+    public static MemorySegment lb_gelu$address() {
+        return lb_gelu.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out)
+     * }
+     */
+    public static int lb_gelu(int device, MemorySegment stream, MemorySegment x, long n, MemorySegment out) {
+        var mh$ = lb_gelu.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_gelu", device, stream, x, n, out);
+            }
+            return (int)mh$.invokeExact(device, stream, x, n, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

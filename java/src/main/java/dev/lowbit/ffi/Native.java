@@ -483,4 +483,15 @@ public final class Native {
         ready();
         check(lowbit_h.lb_attention(device, stream, qkv, seqStarts, nSeq, heads, headDim, scale, out));
     }
+
+    public static void layerNorm(int device, MemorySegment stream, MemorySegment x, MemorySegment residual, MemorySegment gamma,
+                                 MemorySegment beta, float eps, long rows, long cols, MemorySegment out) {
+        ready();
+        check(lowbit_h.lb_layer_norm(device, stream, x, residual, gamma, beta, eps, rows, cols, out));
+    }
+
+    public static void gelu(int device, MemorySegment stream, MemorySegment x, long n, MemorySegment out) {
+        ready();
+        check(lowbit_h.lb_gelu(device, stream, x, n, out));
+    }
 }

@@ -1,29 +1,44 @@
 package dev.lowbit.model.bert;
 
-import dev.lowbit.DType;
-import dev.lowbit.Device;
 import dev.lowbit.Tensor;
+import dev.lowbit.activation.Gelu;
 import dev.lowbit.attention.Attention;
 import dev.lowbit.model.Quant;
+import dev.lowbit.norm.LayerNorm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * A BERT encoder forward pass with mean pooling and L2 normalisation (sentence-transformers'
  * recipe), over a batch of token id sequences. The tokens of all sequences are stacked into one
  * [tokens, hidden] matrix, so the linear layers (q/k/v fused into one) run as a few large GEMMs
- * with no padding; attention runs per sequence and head. Thread-safe.
+ * with no padding; attention runs per sequence and head. Between the embedding lookup and the
+ * pooling the activations stay in the calling thread's native buffers ({@link ThreadScratch}):
+ * every step of a layer (GEMMs, attention, residual + layer norm, GELU) is one lowbit kernel call
+ * on them, with no copy through Java arrays. Thread-safe.
  */
 public final class BertEncoder {
     private final BertWeights w;
+    private final Norm embeddingNorm;
     private final List<Block> blocks = new ArrayList<>();
 
-    private record Block(LinearOp qkv, LinearOp o, BertWeights.LayerNorm norm1, LinearOp up, LinearOp down, BertWeights.LayerNorm norm2) {}
+    /** A layer norm's parameters in native memory. */
+    private record Norm(Tensor gamma, Tensor beta, float eps) {
+        static Norm of(BertWeights.LayerNorm ln, Arena arena) {
+            return new Norm(Tensor.of(arena, ln.gamma(), ln.gamma().length), Tensor.of(arena, ln.beta(), ln.beta().length), ln.eps());
+        }
+
+        /** x = norm(x + residual) in place (residual may be null). */
+        void apply(Tensor x, Tensor residual) {
+            LayerNorm.apply(x, residual, gamma, beta, eps, x);
+        }
+    }
+
+    private record Block(LinearOp qkv, LinearOp o, Norm norm1, LinearOp up, LinearOp down, Norm norm2) {}
 
     /** The linear layers of an encoder layer, for per-layer quantization choices. */
     public enum Part { QKV, ATTENTION_OUT, FFN_UP, FFN_DOWN }
@@ -42,19 +57,22 @@ public final class BertEncoder {
 
     /** Every linear layer as {@code quant} says (GPTQ and AWQ modes calibrate first: see {@link Calibration}). */
     public BertEncoder(BertWeights weights, Quant quant, Arena arena) {
-        this(weights, factory(weights, quant, arena));
+        this(weights, factory(weights, quant, arena), arena);
     }
 
     public BertEncoder(BertWeights weights, Plan plan, Arena arena) {
-        this(weights, (layer, part, lin) -> LinearOp.of(lin, plan.of(layer, part), arena));
+        this(weights, (layer, part, lin) -> LinearOp.of(lin, plan.of(layer, part), arena), arena);
     }
 
-    BertEncoder(BertWeights weights, Factory factory) {
+    /** Layer norm parameters (and whatever else is native here) live in {@code arena}. */
+    BertEncoder(BertWeights weights, Factory factory, Arena arena) {
         this.w = weights;
+        embeddingNorm = Norm.of(weights.embeddingNorm(), arena);
         for (int i = 0; i < weights.layers().size(); i++) {
             BertWeights.Layer l = weights.layers().get(i);
             blocks.add(new Block(factory.make(i, Part.QKV, concatColumns(l.q(), l.k(), l.v())), factory.make(i, Part.ATTENTION_OUT, l.o()),
-                    l.attentionNorm(), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()), l.outputNorm()));
+                    Norm.of(l.attentionNorm(), arena), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()),
+                    Norm.of(l.outputNorm(), arena)));
         }
     }
 
@@ -75,6 +93,7 @@ public final class BertEncoder {
     /** Unit-length sentence embeddings, one per id sequence (each non-empty, at most maxPositions long, ids in the vocabulary). */
     public float[][] embed(int[][] ids) {
         int n = ids.length, h = w.hidden();
+        if (n == 0) return new float[0][];
         int[] start = new int[n + 1];
         for (int s = 0; s < n; s++) {
             int len = ids[s].length;
@@ -87,33 +106,34 @@ public final class BertEncoder {
         int t = start[n];
         long[] starts = new long[n + 1];  // lb_attention's sequence offsets, the same for every layer
         for (int s = 0; s <= n; s++) starts[s] = start[s];
-        float[] x = new float[t * h];
+        float[] e = new float[t * h];
         for (int s = 0; s < n; s++)
             for (int p = 0; p < ids[s].length; p++) {
                 int row = (start[s] + p) * h, word = ids[s][p] * h, pos = p * h;
-                for (int j = 0; j < h; j++) x[row + j] = w.wordEmbeddings()[word + j] + w.tokenTypeEmbeddings()[j] + w.positionEmbeddings()[pos + j];
+                for (int j = 0; j < h; j++) e[row + j] = w.wordEmbeddings()[word + j] + w.tokenTypeEmbeddings()[j] + w.positionEmbeddings()[pos + j];
             }
-        layerNorm(x, t, w.embeddingNorm());
-        float[] qkv = new float[t * 3 * h], ctx = new float[t * h], tmp = new float[t * h];
-        float[] mid = new float[t * (blocks.isEmpty() ? 0 : blocks.get(0).up().out())];
+        Tensor x = ThreadScratch.f32(ThreadScratch.HIDDEN, t, h), qkv = ThreadScratch.f32(ThreadScratch.QKV, t, 3L * h),
+                ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, t, h);
+        MemorySegment.copy(e, 0, x.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
+        embeddingNorm.apply(x, null);
+        float scale = (float) (1 / Math.sqrt(w.headDim()));
         for (Block b : blocks) {
-            b.qkv().apply(x, t, qkv);
-            attention(qkv, starts, ctx);
-            b.o().apply(ctx, t, tmp);
-            addInPlace(x, tmp);
-            layerNorm(x, t, b.norm1());
-            if (mid.length != t * b.up().out()) mid = new float[t * b.up().out()];
-            b.up().apply(x, t, mid);
-            Gelu.apply(mid);
-            b.down().apply(mid, t, tmp);
-            addInPlace(x, tmp);
-            layerNorm(x, t, b.norm2());
+            b.qkv().apply(x, qkv);
+            Attention.selfAttention(qkv, starts, w.heads(), scale, ctx);
+            b.o().apply(ctx, proj);
+            b.norm1().apply(x, proj);
+            Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, t, b.up().out());
+            b.up().apply(x, mid);
+            Gelu.apply(mid, mid);
+            b.down().apply(mid, proj);
+            b.norm2().apply(x, proj);
         }
+        MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
         float[][] out = new float[n][h];
         for (int s = 0; s < n; s++) {
             double[] acc = new double[h];
             for (int r = start[s]; r < start[s + 1]; r++)
-                for (int j = 0; j < h; j++) acc[j] += x[r * h + j];
+                for (int j = 0; j < h; j++) acc[j] += e[r * h + j];
             double norm = 0;
             int len = start[s + 1] - start[s];
             for (int j = 0; j < h; j++) {
@@ -124,38 +144,6 @@ public final class BertEncoder {
             for (int j = 0; j < h; j++) out[s][j] = (float) (acc[j] * inv);
         }
         return out;
-    }
-
-    /** Softmax(q kᵀ / sqrt(d)) v per sequence and head on lowbit's attention kernel; qkv rows are [q | k | v]. */
-    private void attention(float[] qkv, long[] starts, float[] ctx) {
-        int h = w.hidden(), t = (int) starts[starts.length - 1];
-        try (Arena call = Arena.ofConfined()) {
-            Tensor in = Tensor.of(call, qkv, t, 3L * h), out = Tensor.allocate(call, DType.F32, Device.CPU, t, h);
-            Attention.selfAttention(in, starts, w.heads(), (float) (1 / Math.sqrt(w.headDim())), out);
-            MemorySegment.copy(out.segment(), ValueLayout.JAVA_FLOAT, 0, ctx, 0, t * h);
-        }
-    }
-
-    private static void layerNorm(float[] x, int rows, BertWeights.LayerNorm ln) {
-        int h = ln.gamma().length;
-        for (int r = 0; r < rows; r++) {
-            int o = r * h;
-            double mean = 0;
-            for (int j = 0; j < h; j++) mean += x[o + j];
-            mean /= h;
-            double var = 0;
-            for (int j = 0; j < h; j++) {
-                double c = x[o + j] - mean;
-                var += c * c;
-            }
-            var /= h;
-            double inv = 1.0 / Math.sqrt(var + ln.eps());
-            for (int j = 0; j < h; j++) x[o + j] = (float) ((x[o + j] - mean) * inv) * ln.gamma()[j] + ln.beta()[j];
-        }
-    }
-
-    private static void addInPlace(float[] x, float[] y) {
-        for (int i = 0; i < x.length; i++) x[i] += y[i];
     }
 
     /** [q | k | v] as one linear layer of width 3 * out (one GEMM instead of three). */

@@ -1,5 +1,8 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.Tensor;
+
+import java.lang.foreign.Arena;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,21 +23,24 @@ final class Calibration {
     /** H per (layer, part), [in][in] row-major, from the fp32 model. */
     static Map<Key, double[]> hessians(BertWeights w) {
         Map<Key, double[]> h = new ConcurrentHashMap<>();
-        BertEncoder f32 = new BertEncoder(w, (layer, part, lin) -> new Recording(new F32Linear(lin),
-                h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])));
         int[][] ids = RandomSequences.of(SEQUENCES, new SplittableRandom(0xca1b));
         for (int[] seq : ids)
             for (int id : seq)
                 if (id >= w.vocab()) throw new IllegalStateException("GPTQ calibration needs a BERT-sized vocabulary (30522), this model has " + w.vocab());
-        f32.embed(ids);
+        try (Arena arena = Arena.ofConfined()) {
+            new BertEncoder(w, (layer, part, lin) -> new Recording(new F32Linear(lin),
+                    h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])), arena).embed(ids);
+        }
         return h;
     }
 
     /** A linear layer that also adds its inputs' xᵀx to h (upper triangle accumulated, then mirrored). */
     private record Recording(LinearOp inner, double[] h) implements LinearOp {
         @Override
-        public void apply(float[] x, int rows, float[] y) {
-            inner.apply(x, rows, y);
+        public void apply(Tensor xt, Tensor y) {
+            inner.apply(xt, y);
+            int rows = Math.toIntExact(xt.dim(0));
+            float[] x = xt.toFloatArray();
             int n = inner.in();
             IntStream.range(0, n).parallel().forEach(i -> {
                 for (int r = 0; r < rows; r++) {

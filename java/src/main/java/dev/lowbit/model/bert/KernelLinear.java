@@ -9,12 +9,12 @@ import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
- * A linear layer on a lowbit GEMM: the activations cross into native memory for the call (the
- * calling thread's own reusable buffers, {@link ThreadScratch}, plus an arena per call for anything
- * else, so concurrent callers never share memory) and the result crosses back.
+ * A linear layer on a lowbit GEMM, over activations that already live in native memory (the
+ * encoder's per-thread buffers); whatever the layer needs besides (quantized activations, a
+ * modified copy of x) comes from the calling thread's own reusable buffers, {@link ThreadScratch},
+ * so concurrent callers never share memory.
  */
 abstract class KernelLinear implements LinearOp {
     final int in, out;
@@ -26,8 +26,15 @@ abstract class KernelLinear implements LinearOp {
         bias = Tensor.of(arena, lin.b(), out);
     }
 
-    /** y [rows, out] F32 = x [rows, in] F32 · Wᵀ + bias; x may be overwritten. */
-    abstract void run(Tensor x, Tensor y, Arena call);
+    /** y [rows, out] F32 = x [rows, in] F32 · Wᵀ + bias; x must be left unchanged ({@link #writableCopy}). */
+    abstract void run(Tensor x, Tensor y);
+
+    /** x copied into the calling thread's scratch, for layers that transform their input in place (valid until its next call). */
+    static Tensor writableCopy(Tensor x) {
+        Tensor c = Tensor.wrap(ThreadScratch.get(ThreadScratch.X, x.byteSize()), DType.F32, x.shape());
+        MemorySegment.copy(x.segment(), 0, c.segment(), 0, x.byteSize());
+        return c;
+    }
 
     /**
      * x [rows, in] quantized with one scale per row (per token) in format, Hadamard-rotated first in the
@@ -44,14 +51,8 @@ abstract class KernelLinear implements LinearOp {
     }
 
     @Override
-    public final void apply(float[] x, int rows, float[] y) {
-        MemorySegment xs = ThreadScratch.get(ThreadScratch.X, (long) rows * in * Float.BYTES);
-        MemorySegment ys = ThreadScratch.get(ThreadScratch.Y, (long) rows * out * Float.BYTES);
-        MemorySegment.copy(x, 0, xs, ValueLayout.JAVA_FLOAT, 0, rows * in);
-        try (Arena call = Arena.ofConfined()) {
-            run(Tensor.wrap(xs, DType.F32, rows, in), Tensor.wrap(ys, DType.F32, rows, out), call);
-        }
-        MemorySegment.copy(ys, ValueLayout.JAVA_FLOAT, 0, y, 0, rows * out);
+    public final void apply(Tensor x, Tensor y) {
+        run(x, y);
     }
 
     @Override

@@ -10,11 +10,11 @@ import java.lang.foreign.Arena;
 
 /**
  * One linear layer y = x W + b over a batch of rows, in the kernel a {@link Quant} mode picks.
- * Thread-safe: weights are read-only after construction, scratch is per call.
+ * Thread-safe: weights are read-only after construction, scratch is per thread.
  */
 interface LinearOp {
-    /** y[rows, out] = x[rows, in] W + b (row-major float arrays). */
-    void apply(float[] x, int rows, float[] y);
+    /** y [rows, out] = x [rows, in] · W + b: F32 CPU tensors in native memory; x is left as it is. */
+    void apply(Tensor x, Tensor y);
 
     int in();
 

@@ -1,5 +1,8 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.DType;
+import dev.lowbit.Tensor;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -10,10 +13,14 @@ import java.lang.foreign.MemorySegment;
  * forward pass. Memory of automatic arenas, released once the thread and its buffers are gone.
  */
 final class ThreadScratch {
-    /** The slots: each caller uses its own, so buffers in use at the same time never alias. */
-    static final int X = 0, Y = 1, CODES = 2, SCALES = 3;
+    /**
+     * The slots: each user has its own, so buffers in use at the same time never alias. X, CODES,
+     * SCALES: a linear layer's modified input and quantized activations; the rest: the encoder's
+     * activations (hidden state, q|k|v, attention context, a projection's output, the FFN's middle).
+     */
+    static final int X = 0, CODES = 1, SCALES = 2, HIDDEN = 3, QKV = 4, CONTEXT = 5, PROJECTED = 6, FFN = 7;
 
-    private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[4]);
+    private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[8]);
 
     private ThreadScratch() {}
 
@@ -26,5 +33,10 @@ final class ThreadScratch {
             buffers[slot] = b;
         }
         return b;
+    }
+
+    /** An F32 [rows, cols] tensor over the calling thread's buffer {@code slot}. */
+    static Tensor f32(int slot, long rows, long cols) {
+        return Tensor.wrap(get(slot, rows * cols * Float.BYTES), DType.F32, rows, cols);
     }
 }

@@ -69,7 +69,8 @@ final class W4A16Linear extends KernelLinear {
     }
 
     @Override
-    void run(Tensor x, Tensor y, Arena call) {
+    void run(Tensor x, Tensor y) {
+        if (inverseScales != null || (rotate && !fp8)) x = writableCopy(x);
         if (inverseScales != null) scaleColumns(x);
         if (fp8) {
             W4A8.matmul(quantizePerToken(x, W4A8.activationFormat(), rotate), w, bias, y);

@@ -1,7 +1,7 @@
-package dev.lowbit.model.bert;
+package dev.lowbit.activation;
 
 /**
- * The error function, which java.lang.Math lacks: the test reference for {@link Gelu}. W. J. Cody's rational Chebyshev approximations
+ * The error function and its complement, which java.lang.Math lacks: the test reference for {@link Gelu}. W. J. Cody's rational Chebyshev approximations
  * (Math. Comp. 1969), as in many libm implementations: relative error below 1e-15, far inside the
  * float precision GELU needs.
  */
@@ -30,7 +30,14 @@ final class Erf {
             }
             return x * (num + A[3]) / (den + B[3]);
         }
-        double r;
+        return Math.copySign(1.0 - erfc(y), x);
+    }
+
+    /** 1 − erf(x), accurate to 1e-15 relative also where it is tiny (large x). */
+    static double erfc(double x) {
+        if (x < 0) return 2.0 - erfc(-x);
+        if (x <= 0.46875) return 1.0 - erf(x);
+        double y = x, r;
         if (y <= 4.0) {
             double num = C[8] * y, den = y;
             for (int i = 0; i < 7; i++) {
@@ -39,7 +46,7 @@ final class Erf {
             }
             r = (num + C[7]) / (den + D[7]);
         } else {
-            if (y >= 6.0) return Math.copySign(1.0, x);
+            if (y >= 27.0) return 0.0;  // below the smallest double
             double z = 1.0 / (y * y), num = P[5] * z, den = z;
             for (int i = 0; i < 4; i++) {
                 num = (num + P[i]) * z;
@@ -49,7 +56,6 @@ final class Erf {
             r = (SQRPI - r) / y;
         }
         double ysq = Math.floor(y * 16.0) / 16.0, del = (y - ysq) * (y + ysq);
-        r = Math.exp(-ysq * ysq) * Math.exp(-del) * r;  // erfc(y)
-        return Math.copySign(1.0 - r, x);
+        return Math.exp(-ysq * ysq) * Math.exp(-del) * r;
     }
 }

@@ -1,0 +1,66 @@
+package dev.lowbit.norm;
+
+import dev.lowbit.Checks;
+import dev.lowbit.DType;
+import dev.lowbit.Tensor;
+import dev.lowbit.ffi.Native;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Layer normalisation over the last dimension (lb_layer_norm), with the residual add that
+ * precedes it in a post-norm transformer (BERT) fused in: {@code out = norm(x + residual) · gamma
+ * + beta}, biased variance, F32. CPU only so far.
+ */
+public final class LayerNorm {
+    private LayerNorm() {}
+
+    /**
+     * @param x        F32 {@code [..., cols]}, contiguous
+     * @param residual added to x before normalising (same shape as x), or null
+     * @param gamma    F32 {@code [cols]}
+     * @param beta     F32 {@code [cols]}, or null for no shift
+     * @param eps      added to the variance; finite and ≥ 0
+     * @param out      same shape as x; may be x or residual itself (in place)
+     */
+    public static void apply(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor out) {
+        Checks.live("x", x);
+        Checks.live("gamma", gamma);
+        Checks.live("out", out);
+        if (residual != null) Checks.live("residual", residual);
+        if (beta != null) Checks.live("beta", beta);
+        if (x.rank() < 1 || x.dim(x.rank() - 1) < 1)
+            throw new IllegalArgumentException("x has shape " + Arrays.toString(x.shape()) + ", expected [..., cols] with cols >= 1");
+        long cols = x.dim(x.rank() - 1);
+        check("x", x);
+        check("out", out);
+        Checks.writable("out", out);
+        Checks.sameShape("x", x, "out", out);
+        if (residual != null) {
+            check("residual", residual);
+            Checks.sameShape("x", x, "residual", residual);
+        }
+        vector("gamma", gamma, cols);
+        if (beta != null) vector("beta", beta, cols);
+        if (!(eps >= 0) || Float.isInfinite(eps)) throw new IllegalArgumentException("eps must be finite and >= 0, got " + eps);
+        Checks.noOverlap("x", x, "out", out, true);
+        if (residual != null) Checks.noOverlap("residual", residual, "out", out, true);
+        Checks.noOverlap("gamma", gamma, "out", out, false);
+        if (beta != null) Checks.noOverlap("beta", beta, "out", out, false);
+        Native.layerNorm(x.device().index(), MemorySegment.NULL, x.segment(), residual == null ? MemorySegment.NULL : residual.segment(),
+                gamma.segment(), beta == null ? MemorySegment.NULL : beta.segment(), eps, x.numel() / cols, cols, out.segment());
+    }
+
+    private static void check(String name, Tensor t) {
+        Checks.dtype(name, t, DType.F32);
+        Checks.contiguous(name, t);
+        Checks.cpu("layer norm", name, t);
+    }
+
+    private static void vector(String name, Tensor t, long cols) {
+        check(name, t);
+        if (t.rank() != 1 || t.dim(0) != cols)
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected [" + cols + "] (x's last dimension)");
+    }
+}

@@ -1,0 +1,13 @@
+// GELU for the scalar variant: the loop of kernels.inc, vectorised by the compiler with this
+// file's ISA flags (cmake/LowbitCpu.cmake).
+#include "../simd/vexp.h"
+#include "activation.h"
+
+namespace lb::cpu {
+namespace {
+#include "kernels.inc"
+}  // namespace
+
+GeluRange gelu_range_scalar() { return gelu_range; }
+
+}  // namespace lb::cpu
