@@ -81,6 +81,31 @@ class NativeErrorsTest {
     }
 
     @Test
+    void layerNormAndGeluCheckTheirArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment x = arena.allocate(256), g = arena.allocate(64), out = arena.allocate(256), none = MemorySegment.NULL;
+            Native.layerNorm(-1, none, x, none, g, none, 1e-5f, 4, 16, out);
+            var e = assertThrows(LowbitException.class, () -> Native.layerNorm(-1, none, x, none, none, none, 1e-5f, 4, 16, out));
+            assertEquals("lb_layer_norm: x, gamma and out must not be NULL", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.layerNorm(-1, none, x, none, g, none, 1e-5f, 4, 0, out));
+            assertTrue(e.getMessage().startsWith("lb_layer_norm: needs rows >= 0 and 1 <= cols"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.layerNorm(-1, none, x, none, g, none, Float.NaN, 4, 16, out));
+            assertEquals("lb_layer_norm: eps must be finite and >= 0, got nan", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.layerNorm(-1, none, x, x.asSlice(4), g, none, 1e-5f, 2, 16, x.asSlice(8)));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.layerNorm(0, none, x, none, g, none, 1e-5f, 4, 16, out));
+            assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
+            Native.gelu(-1, none, x, 64, x);
+            e = assertThrows(LowbitException.class, () -> Native.gelu(-1, none, x, -1, out));
+            assertEquals("lb_gelu: n must be in 0..2^40, got -1", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.gelu(-1, none, x, 16, x.asSlice(4)));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.gelu(-1, none, none, 16, out));
+            assertEquals("lb_gelu: x and out must not be NULL", e.getMessage());
+        }
+    }
+
+    @Test
     void errorMessagesArePerThread() throws Exception {
         assertThrows(LowbitException.class, () -> Native.cpuSetIsa(9));
         String mine = Native.lastError();
