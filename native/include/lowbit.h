@@ -453,9 +453,10 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
 
 /* ---------------------------------------------------------------------------------------
  * gelu: out[i] = x[i] * Phi(x[i]) (the exact, erf-based GELU of BERT and PyTorch's default),
- * f32, n elements; out may be x (in place), no other overlap. Phi from erfc in float (relative
- * error ~1e-6 where |x| < 6, absolute below 4e-7 everywhere); GELU(-inf) = NaN (-inf * 0, as
- * PyTorch), GELU(NaN) = NaN. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * f32, n elements; out may be x (in place), no other overlap. erf by a rational fit in float:
+ * absolute error below 4e-7 * max(1, |x|) (about one float ulp of x; relatively large where
+ * GELU is tiny, x < -3), the same bits on every ISA; GELU(x <= -5.66) = -0, GELU(-inf) = NaN
+ * (-inf * 0, as PyTorch), GELU(NaN) = NaN. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out);
 

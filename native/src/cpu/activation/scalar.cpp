@@ -1,6 +1,5 @@
 // GELU for the scalar variant: the loop of kernels.inc, vectorised by the compiler with this
 // file's ISA flags (cmake/LowbitCpu.cmake).
-#include "../simd/vexp.h"
 #include "activation.h"
 
 namespace lb::cpu {
