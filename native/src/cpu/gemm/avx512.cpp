@@ -21,12 +21,9 @@ inline __m512i dpbusd(__m512i c, __m512i a, __m512i b) {
   return c;
 }
 
+// The tile's k loop: c (+)= the dot products over kquads k-quads.
 template <int MR, int NB>
-void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc,
-                int64_t ldc, bool accumulate) {
-  __m512i c[MR][NB];
-  for (int i = 0; i < MR; ++i)
-    for (int j = 0; j < NB; ++j) c[i][j] = accumulate ? _mm512_loadu_si512(acc + i * ldc + j * 16) : _mm512_setzero_si512();
+inline void k_loop(__m512i (&c)[MR][NB], const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads) {
   const int8_t *b0 = bpack, *b1 = bpack + bstride;
 #pragma GCC unroll 1
   for (int64_t kq = 0; kq < kquads; ++kq) {
@@ -41,8 +38,47 @@ void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bs
       if (NB > 1) c[i][NB - 1] = dpbusd(c[i][NB - 1], a, v1);
     }
   }
+}
+
+template <int MR, int NB>
+void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc,
+                int64_t ldc, bool accumulate) {
+  __m512i c[MR][NB];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NB; ++j) c[i][j] = accumulate ? _mm512_loadu_si512(acc + i * ldc + j * 16) : _mm512_setzero_si512();
+  k_loop<MR, NB>(c, au8, lda, bpack, bstride, kquads);
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NB; ++j) _mm512_storeu_si512(acc + i * ldc + j * 16, c[i][j]);
+}
+
+// The epilogue from registers: storing the int32 tile and converting it in a separate pass cost
+// as much as the k loop itself at MiniLM's k = 384 (a second trip through L1 for every output, in
+// baseline SSE). Masked loads and stores past `cols`: b_scales, bias and d end at n.
+template <int MR, int NB>
+void tile_f32(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
+              int64_t ldc, const F32Epilogue &ep) {
+  __m512i c[MR][NB];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NB; ++j) c[i][j] = partial ? _mm512_loadu_si512(partial + i * ldc + j * 16) : _mm512_setzero_si512();
+  k_loop<MR, NB>(c, au8, lda, bpack, bstride, kquads);
+  __m512i corr[NB];
+  __m512 bs[NB], bias[NB];
+  __mmask16 keep[NB];
+  for (int j = 0; j < NB; ++j) {
+    const int64_t left = ep.cols - 16 * j;
+    keep[j] = left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (left > 0 ? left : 0)) - 1u);
+    corr[j] = _mm512_slli_epi32(_mm512_loadu_si512(ep.colsums + 16 * j), 7);  // colsums are padded to whole blocks
+    bs[j] = _mm512_maskz_loadu_ps(keep[j], ep.b_scales + 16 * j);
+    bias[j] = ep.bias ? _mm512_maskz_loadu_ps(keep[j], ep.bias + 16 * j) : _mm512_setzero_ps();
+  }
+  for (int i = 0; i < MR; ++i) {
+    const __m512 as = _mm512_set1_ps(ep.a_scales[i]);
+    for (int j = 0; j < NB; ++j) {
+      __m512 v = _mm512_mul_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(c[i][j], corr[j])), as), bs[j]);
+      if (ep.bias) v = _mm512_add_ps(v, bias[j]);
+      _mm512_mask_storeu_ps(ep.d + i * ep.ldd + 16 * j, keep[j], v);
+    }
+  }
 }
 
 struct Tile {
@@ -53,14 +89,28 @@ struct Tile {
   }
 };
 
+struct TileF32 {
+  template <int MR, int NB>
+  static void run(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
+                  int64_t ldc, const F32Epilogue *ep) {
+    tile_f32<MR, NB>(au8, lda, bpack, bstride, kquads, partial, ldc, *ep);
+  }
+};
+
 void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
           int64_t ldc, bool accumulate) {
   run_tile<Tile>(mr, nb, au8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
 }
 
+void tile_with_f32_epilogue(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb,
+                            const int32_t *partial, int64_t ldc, const F32Epilogue &ep) {
+  run_tile<TileF32>(mr, nb, au8, lda, bpack, bstride, kquads, partial, ldc, &ep);
+}
+
 }  // namespace
 
 W8A8Tile w8a8_tile_avx512() { return tile; }
+W8A8TileF32 w8a8_tile_f32_avx512() { return tile_with_f32_epilogue; }
 
 // Eight independent VPDPBUSD chains: enough in flight to cover the instruction's latency.
 double int8_peak_thread_avx512(int32_t millis) {

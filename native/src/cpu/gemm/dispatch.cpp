@@ -74,6 +74,8 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
     }
   });
   const W8A8Tile tile = tile_kernel();
+  // F32 output on AVX-512: the last k block's tiles write d themselves (w8a8.h, F32Epilogue).
+  const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && current_isa() == LB_ISA_AVX512 ? w8a8_tile_f32_avx512() : nullptr;
   const int32_t *sums = b.colsums;
   const int64_t panels = (n + kPanel - 1) / kPanel, row_blocks = (m + kRows - 1) / kRows;
   const int64_t groups = (row_blocks + kGroupBlocks - 1) / kGroupBlocks;
@@ -103,13 +105,21 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
           chunk = decoded.data();
           bstride = kKQuads * 64;
         }
+        const bool last = kq0 + kq == K4;
         for (int64_t rb = rb0; rb < rb1; ++rb) {
           const int64_t i0 = rb * kRows;
           const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
-          tile(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, acc.data() + (rb - rb0) * kRows * kPanel, kPanel,
-               kq0 > 0);
+          int32_t *tile_acc = acc.data() + (rb - rb0) * kRows * kPanel;
+          if (fused && last) {
+            const F32Epilogue ep{sums + j0, a_scales + i0, b_scales + j0, bias ? bias + j0 : nullptr, static_cast<float *>(d) + i0 * n + j0,
+                                 n, cols};
+            fused(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, kq0 > 0 ? tile_acc : nullptr, kPanel, ep);
+          } else {
+            tile(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, tile_acc, kPanel, kq0 > 0);
+          }
         }
       }
+      if (fused) continue;
       for (int64_t row = rb0 * kRows; row < std::min(m, rb1 * kRows); ++row) {
         const int32_t *arow = acc.data() + (row - rb0 * kRows) * kPanel;
         if (d_dtype != LB_DTYPE_I32) {

@@ -25,6 +25,22 @@ using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, 
 W8A8Tile w8a8_tile_scalar();
 W8A8Tile w8a8_tile_avx2();
 W8A8Tile w8a8_tile_avx512();
+
+// The F32 epilogue applied to a tile straight from its registers: d[i][j] = ((float)(acc - 128 *
+// colsums[j]) * a_scales[i]) * b_scales[j] (+ bias[j]) for the tile's mr rows and `cols` columns —
+// the same operations in the same order as the driver's own epilogue loop, so the bits agree.
+// Pointers are at the tile's first row / column.
+struct F32Epilogue {
+  const int32_t *colsums;
+  const float *a_scales, *b_scales, *bias;  // bias may be null
+  float *d;
+  int64_t ldd, cols;
+};
+// A W8A8Tile that ends in the F32 epilogue instead of storing int32 accumulators; `partial`: the
+// sums of the earlier k blocks (mr rows of ldc int32) to start from, or null.
+using W8A8TileF32 = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
+                             int nb, const int32_t *partial, int64_t ldc, const F32Epilogue &ep);
+W8A8TileF32 w8a8_tile_f32_avx512();  // the scalar and AVX2 tiles go through the driver's epilogue
 // VPDPBUSD multiply-accumulates per second of the calling thread over about `millis` ms.
 double int8_peak_thread_avx512(int32_t millis);
 

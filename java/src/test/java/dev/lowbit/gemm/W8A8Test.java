@@ -91,7 +91,11 @@ class W8A8Test {
 
     @Test
     void epilogueMatchesTheDocumentedOrderBitForBit() {
-        int m = 9, n = 40, k = 77;
+        // k = 1100: more than one k block, so the AVX-512 tile's fused epilogue starts from partial sums
+        for (int k : new int[] {77, 1100}) epilogueBitForBit(9, 40, k);
+    }
+
+    private static void epilogueBitForBit(int m, int n, int k) {
         byte[] a = randomBytes(1, m * k), w = randomBytes(2, n * k);
         SplittableRandom r = new SplittableRandom(3);
         float[] sa = new float[m], sw = new float[n], bias = new float[n];
@@ -122,7 +126,7 @@ class W8A8Test {
                                         case BF16 -> FloatFormats.BF16.decode(FloatFormats.BF16.encode(y));
                                         default -> y;
                                     };
-                                    assertEquals(expect, got[i * n + j], isa + " " + dt + " bias=" + withBias + " [" + i + "][" + j + "]");
+                                    assertEquals(expect, got[i * n + j], isa + " " + dt + " k=" + k + " bias=" + withBias + " [" + i + "][" + j + "]");
                                 }
                         }
                     }
