@@ -13,7 +13,7 @@ namespace lb::cpu {
 namespace {
 
 template <int MR>
-void tile16(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
+void tile16(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
   __m256i c[MR][4];
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < 4; ++q) c[i][q] = _mm256_setzero_si256();
@@ -24,8 +24,8 @@ void tile16(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t kquads
     for (int q = 0; q < 4; ++q) w[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(b + 16 * q)));
     for (int i = 0; i < MR; ++i) {
       int32_t quad;
-      std::memcpy(&quad, au8 + i * lda + kq * 4, 4);
-      const __m256i a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(quad)));
+      std::memcpy(&quad, a8 + i * lda + kq * 4, 4);
+      const __m256i a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(quad ^ static_cast<int32_t>(0x80808080))));
       for (int q = 0; q < 4; ++q) c[i][q] = _mm256_add_epi32(c[i][q], _mm256_madd_epi16(a, w[q]));
     }
   }
@@ -40,11 +40,11 @@ void tile16(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t kquads
   }
 }
 
-void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+void tile(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
           int64_t ldc, bool accumulate) {
   for (int jb = 0; jb < nb; ++jb)
     for (int i = 0; i < mr; i += 2) {
-      const uint8_t *a = au8 + i * lda;
+      const uint8_t *a = a8 + i * lda;
       const int8_t *b = bpack + jb * bstride;
       int32_t *out = acc + i * ldc + jb * 16;
       if (mr - i >= 2) tile16<2>(a, lda, b, kquads, out, ldc, accumulate);

@@ -1,6 +1,7 @@
 // W8A8 micro-kernel with AVX-512 VNNI: an mr x 32 tile (mr <= 12) of int32 accumulators in
 // registers (24 zmm). Per k-quad: two 64-byte loads of packed B (16 columns x 4 k each), then per
-// row one 4-byte broadcast of A and two VPDPBUSD (u8 x s8, four products summed into each int32).
+// row one 4-byte load of A, its sign bits flipped (A + 128 as u8) and broadcast, and two VPDPBUSD
+// (u8 x s8, four products summed into each int32).
 #include <immintrin.h>
 
 #include <chrono>
@@ -23,7 +24,7 @@ inline __m512i dpbusd(__m512i c, __m512i a, __m512i b) {
 
 // The tile's k loop: c (+)= the dot products over kquads k-quads.
 template <int MR, int NB>
-inline void k_loop(__m512i (&c)[MR][NB], const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads) {
+inline void k_loop(__m512i (&c)[MR][NB], const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads) {
   const int8_t *b0 = bpack, *b1 = bpack + bstride;
 #pragma GCC unroll 1
   for (int64_t kq = 0; kq < kquads; ++kq) {
@@ -32,8 +33,8 @@ inline void k_loop(__m512i (&c)[MR][NB], const uint8_t *au8, int64_t lda, const 
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       int32_t quad;
-      std::memcpy(&quad, au8 + i * lda + kq * 4, 4);
-      const __m512i a = _mm512_set1_epi32(quad);
+      std::memcpy(&quad, a8 + i * lda + kq * 4, 4);
+      const __m512i a = _mm512_set1_epi32(quad ^ 0x80808080);  // A + 128 as u8 (w8a8.h)
       c[i][0] = dpbusd(c[i][0], a, v0);
       if (NB > 1) c[i][NB - 1] = dpbusd(c[i][NB - 1], a, v1);
     }
@@ -41,12 +42,12 @@ inline void k_loop(__m512i (&c)[MR][NB], const uint8_t *au8, int64_t lda, const 
 }
 
 template <int MR, int NB>
-void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc,
+void tile_fixed(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc,
                 int64_t ldc, bool accumulate) {
   __m512i c[MR][NB];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NB; ++j) c[i][j] = accumulate ? _mm512_loadu_si512(acc + i * ldc + j * 16) : _mm512_setzero_si512();
-  k_loop<MR, NB>(c, au8, lda, bpack, bstride, kquads);
+  k_loop<MR, NB>(c, a8, lda, bpack, bstride, kquads);
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NB; ++j) _mm512_storeu_si512(acc + i * ldc + j * 16, c[i][j]);
 }
@@ -55,12 +56,12 @@ void tile_fixed(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bs
 // as much as the k loop itself at MiniLM's k = 384 (a second trip through L1 for every output, in
 // baseline SSE). Masked loads and stores past `cols`: b_scales, bias and d end at n.
 template <int MR, int NB>
-void tile_f32(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
+void tile_f32(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
               int64_t ldc, const F32Epilogue &ep) {
   __m512i c[MR][NB];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NB; ++j) c[i][j] = partial ? _mm512_loadu_si512(partial + i * ldc + j * 16) : _mm512_setzero_si512();
-  k_loop<MR, NB>(c, au8, lda, bpack, bstride, kquads);
+  k_loop<MR, NB>(c, a8, lda, bpack, bstride, kquads);
   __m512i corr[NB];
   __m512 bs[NB], bias[NB];
   __mmask16 keep[NB];
@@ -83,28 +84,28 @@ void tile_f32(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstr
 
 struct Tile {
   template <int MR, int NB>
-  static void run(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc, int64_t ldc,
+  static void run(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int32_t *acc, int64_t ldc,
                   bool accumulate) {
-    tile_fixed<MR, NB>(au8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
+    tile_fixed<MR, NB>(a8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
   }
 };
 
 struct TileF32 {
   template <int MR, int NB>
-  static void run(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
+  static void run(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, const int32_t *partial,
                   int64_t ldc, const F32Epilogue *ep) {
-    tile_f32<MR, NB>(au8, lda, bpack, bstride, kquads, partial, ldc, *ep);
+    tile_f32<MR, NB>(a8, lda, bpack, bstride, kquads, partial, ldc, *ep);
   }
 };
 
-void tile(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+void tile(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
           int64_t ldc, bool accumulate) {
-  run_tile<Tile>(mr, nb, au8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
+  run_tile<Tile>(mr, nb, a8, lda, bpack, bstride, kquads, acc, ldc, accumulate);
 }
 
-void tile_with_f32_epilogue(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb,
+void tile_with_f32_epilogue(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb,
                             const int32_t *partial, int64_t ldc, const F32Epilogue &ep) {
-  run_tile<TileF32>(mr, nb, au8, lda, bpack, bstride, kquads, partial, ldc, &ep);
+  run_tile<TileF32>(mr, nb, a8, lda, bpack, bstride, kquads, partial, ldc, &ep);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// lb_w8a8_* on the CPU (and the int8 driver W4A4 shares). A is turned into unsigned bytes (A + 128,
-// k padded to quads) once per call; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
+// lb_w8a8_* on the CPU (and the int8 driver W4A4 shares). The tiles read A in place when k is a
+// whole number of quads (they flip its sign bits into A + 128 themselves), else from a copy
+// padded to quads; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
 // through the micro-kernel, spread over the pool; each item's accumulators get the 128 * colsum
 // correction and the epilogue before they leave the thread.
 #include <algorithm>
@@ -64,15 +65,16 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
 lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b, const float *b_scales, const float *bias,
                     void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
   const int64_t K4 = w8a8_k4(k), lda = K4 * 4;
-  // A + 128 as unsigned bytes; the padding holds 128 (A = 0), which meets B's zero padding.
-  uint8_t *au8 = thread_scratch<uint8_t>(kScratchGemmA, m * lda);
-  parallel_for(m, std::max<int64_t>(1, 65536 / lda), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      uint8_t *row = au8 + r * lda;
-      for (int64_t l = 0; l < k; ++l) row[l] = static_cast<uint8_t>(a[r * k + l] ^ 0x80);
-      for (int64_t l = k; l < lda; ++l) row[l] = 0x80;
+  // k off the quads: a copy padded with A = 0, which meets B's zero padding.
+  const uint8_t *a8 = reinterpret_cast<const uint8_t *>(a);
+  if (lda != k) {
+    uint8_t *padded = thread_scratch<uint8_t>(kScratchGemmA, m * lda);
+    for (int64_t r = 0; r < m; ++r) {
+      std::memcpy(padded + r * lda, a + r * k, static_cast<size_t>(k));
+      std::memset(padded + r * lda + k, 0, static_cast<size_t>(lda - k));
     }
-  });
+    a8 = padded;
+  }
   const W8A8Tile tile = tile_kernel();
   // F32 output on AVX-512: the last k block's tiles write d themselves (w8a8.h, F32Epilogue).
   const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && current_isa() == LB_ISA_AVX512 ? w8a8_tile_f32_avx512() : nullptr;
@@ -113,9 +115,9 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
           if (fused && last) {
             const F32Epilogue ep{sums + j0, a_scales + i0, b_scales + j0, bias ? bias + j0 : nullptr, static_cast<float *>(d) + i0 * n + j0,
                                  n, cols};
-            fused(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, kq0 > 0 ? tile_acc : nullptr, kPanel, ep);
+            fused(a8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, kq0 > 0 ? tile_acc : nullptr, kPanel, ep);
           } else {
-            tile(au8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, tile_acc, kPanel, kq0 > 0);
+            tile(a8 + i0 * lda + kq0 * 4, lda, chunk, bstride, kq, mr, nb, tile_acc, kPanel, kq0 > 0);
           }
         }
       }

@@ -16,10 +16,11 @@ inline int64_t w8a8_packed_bytes(int64_t n, int64_t k) {
 }
 
 // Accumulators of an mr x (16 * nb) tile over `kquads` k-quads: acc[i][j] (+)= the 4-byte dot
-// products of au8 row i (A + 128 as bytes, rows `lda` bytes apart) with the packed columns (bpack:
+// products of row i of a8 (int8 A, rows `lda` bytes apart; the tile flips each byte's sign bit,
+// which makes it A + 128 as an unsigned byte for VPDPBUSD) with the packed columns (bpack:
 // the first quad of column block 0; block 1 is `bstride` bytes further). `accumulate`: add to acc
 // instead of overwriting it. acc is mr rows of ldc int32. mr <= 12, nb in {1, 2}.
-using W8A8Tile = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
+using W8A8Tile = void (*)(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
                           int nb, int32_t *acc, int64_t ldc, bool accumulate);
 
 W8A8Tile w8a8_tile_scalar();
@@ -38,7 +39,7 @@ struct F32Epilogue {
 };
 // A W8A8Tile that ends in the F32 epilogue instead of storing int32 accumulators; `partial`: the
 // sums of the earlier k blocks (mr rows of ldc int32) to start from, or null.
-using W8A8TileF32 = void (*)(const uint8_t *au8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
+using W8A8TileF32 = void (*)(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr,
                              int nb, const int32_t *partial, int64_t ldc, const F32Epilogue &ep);
 W8A8TileF32 w8a8_tile_f32_avx512();  // the scalar and AVX2 tiles go through the driver's epilogue
 // VPDPBUSD multiply-accumulates per second of the calling thread over about `millis` ms.
