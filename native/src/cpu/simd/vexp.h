@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__AVX512F__)
+#  include <immintrin.h>
+#endif
+
 namespace lb::cpu {
 
 inline float vexp(float x) {
@@ -40,5 +44,31 @@ inline float vexp(float x) {
   const float y = p * scale;
   return x < lo ? 0.0f : y;
 }
+
+#if defined(__AVX512F__)
+// vexp on 16 lanes with intrinsics, the same operations in the same order (so the same bits),
+// for kernels that interleave several independent exp chains by hand.
+inline __m512 vexp512(__m512 x) {
+  const __m512 hi = _mm512_set1_ps(88.0f), lo = _mm512_set1_ps(-87.3f), shifter = _mm512_set1_ps(12582912.0f);
+  // max/min with x as the second operand return x when it is NaN, like the scalar compares.
+  const __m512 xc = _mm512_max_ps(lo, _mm512_min_ps(hi, x));
+  const __m512 t = _mm512_add_ps(_mm512_mul_ps(xc, _mm512_set1_ps(1.44269504088896341f)), shifter);
+  const __m512 n = _mm512_sub_ps(t, shifter);
+  __m512 r = _mm512_sub_ps(xc, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f)));
+  r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(1.42860682030941723e-6f)));
+  __m512 p = _mm512_add_ps(_mm512_set1_ps(1.0f / 5040.0f), _mm512_mul_ps(r, _mm512_set1_ps(1.0f / 40320.0f)));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f / 720.0f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f / 120.0f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f / 24.0f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f / 6.0f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(0.5f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_mul_ps(r, p));
+  p = _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_mul_ps(r, p));
+  const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(0x4B400000)),
+                                                       _mm512_set1_epi32(127)), 23);
+  const __m512 y = _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+  return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, lo, _CMP_NLT_UQ), y);  // 0 where x < lo (not for NaN)
+}
+#endif
 
 }  // namespace lb::cpu

@@ -65,6 +65,32 @@ class AttentionTest {
     }
 
     @Test
+    void paddingLeftInTheScratchByEarlierCallsDoesNotLeak() {
+        // The kernel does not zero the padding of its per-thread scratch: a call over NaN leaves NaN
+        // there, and shorter sequences afterwards (not whole 16-key blocks) must not see it.
+        int heads = 12, d = 32, width = heads * d;
+        for (Isa isa : Isas.available())
+            Isas.with(isa, () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    long[] poison = {0, 64, 128, 192, 256};
+                    float[] nan = new float[256 * 3 * width];
+                    java.util.Arrays.fill(nan, Float.NaN);
+                    Attention.selfAttention(Tensor.of(arena, nan, 256, 3L * width), poison, heads, 0.2f,
+                            Tensor.allocate(arena, DType.F32, Device.CPU, 256, width));
+                    long[] starts = {0, 5, 43, 44, 70};
+                    SplittableRandom r = new SplittableRandom(9);
+                    float[] qkv = new float[70 * 3 * width];
+                    for (int i = 0; i < qkv.length; i++) qkv[i] = (float) r.nextGaussian();
+                    double[] want = reference(qkv, starts, heads, d, 0.2);
+                    Tensor out = Tensor.allocate(arena, DType.F32, Device.CPU, 70, width);
+                    Attention.selfAttention(Tensor.of(arena, qkv, 70, 3L * width), starts, heads, 0.2f, out);
+                    float[] got = out.toFloatArray();
+                    for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 2e-5 * (1 + Math.abs(want[i])), isa + " at " + i);
+                }
+            });
+    }
+
+    @Test
     void badArgumentsAreClearErrors() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor qkv = Tensor.allocate(arena, DType.F32, Device.CPU, 10, 36), out = Tensor.allocate(arena, DType.F32, Device.CPU, 10, 12);
