@@ -77,15 +77,33 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
   z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
 
-// The codes of one row, block by block (params: the row's C block parameters). Packed codes go
-// straight to q when blocks hold whole bytes (even width); else through `codes` (cols bytes).
+// Prefetches bytes [from, to) of `next` (if any) into L2, a cache line at a time.
+void prefetch_l2(const void *next, int64_t from, int64_t to) {
+  if (!next) return;
+  for (int64_t b = from; b < to; b += 64) __builtin_prefetch(static_cast<const char *>(next) + b, 0, 2);
+}
+
+// Codes are made in pieces of this many values, each after prefetching the matching share of the
+// next row: the code pass reads its row from cache, so without this the memory bus idled through
+// it and quantize reached half the copy roof (the range pass alone streams at full speed).
+constexpr int64_t kCodePiece = 1024;
+
+// The codes of one row, block by block (params: the row's C block parameters), prefetching the
+// next row's `next_bytes` bytes along the way. Packed codes go straight to q when blocks hold whole
+// bytes (even width); else through `codes` (cols bytes).
 void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *row, const BlockParams *params,
-              int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes) {
-  const int64_t bc = p.block_cols;
-  if (!is_packed(p.qtype)) {
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc);
-  } else if (bc % 2 == 0) {
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2);
+              int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes, const void *next = nullptr, int64_t next_bytes = 0) {
+  const int64_t bc = p.block_cols, cols = C * bc;
+  auto ahead = [&](int64_t c0, int64_t c1) { prefetch_l2(next, c0 * next_bytes / cols, c1 * next_bytes / cols); };
+  if (!is_packed(p.qtype) || bc % 2 == 0) {
+    const bool packed = is_packed(p.qtype);
+    for (int64_t cb = 0; cb < C; ++cb)
+      for (int64_t c0 = 0; c0 < bc; c0 += kCodePiece) {  // kCodePiece is even: packed pieces hold whole bytes
+        const int64_t n = std::min(kCodePiece, bc - c0), c = cb * bc + c0;
+        ahead(c, c + n);
+        if (packed) k.quantize_packed(row + c, n, &p, &params[cb], qrow + c / 2);
+        else k.quantize_codes(row + c, n, &p, &params[cb], qrow + c);
+      }
   } else {
     codes.resize(static_cast<size_t>(C * bc));
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc);
@@ -135,7 +153,7 @@ RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void
     : p_(p), k_(quant_row_kernels()), cols_(cols), C_(cols / p.block_cols), q_(static_cast<uint8_t *>(q)),
       scales_(scales), zeros_(zeros) {}
 
-void RowQuantizer::row(const float *x, int64_t r, Scratch &s) {
+void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, int64_t next_bytes) {
   const int64_t bc = p_.block_cols, C = C_;
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
@@ -152,7 +170,7 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s) {
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
-  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes);
+  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes, next, next_bytes);
 }
 
 lb_status RowQuantizer::status(const char *fn) const { return quant_report(fn, p_, C_, bad_input_.load(), bad_scale_.load()); }
@@ -166,7 +184,8 @@ lb_status quantize_rowwise(const lb_quant_params &p, const FloatRows &in, int64_
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
     RowQuantizer::Scratch s;
-    for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s);
+    const int64_t row_bytes = cols * elem_size(in.dtype);
+    for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s, r + 1 < r1 ? in.base + (r + 1) * row_bytes : nullptr, row_bytes);
   });
   return rq.status("lb_quantize");
 }
@@ -180,54 +199,63 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros);
   const QuantRowKernels k = quant_row_kernels();
 
-  // Blocks spanning rows: ranges, parameters (with the clip search), then codes.
-  // 1. Range of every (row, block column); for block_rows == 1 these are the block ranges.
-  float *lo = thread_scratch<float>(kScratchQuantLo, rows * C), *hi = thread_scratch<float>(kScratchQuantHi, rows * C);
-  std::atomic<int64_t> bad_input{kNoBadBlock};
-  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf;
-    for (int64_t r = r0; r < r1; ++r) {
-      const float *row = in.row(r, buf);
-      for (int64_t cb = 0; cb < C; ++cb) {
-        lo[r * C + cb] = hi[r * C + cb] = 0.0f;
-        if (!k.minmax(row + cb * bc, bc, &lo[r * C + cb], &hi[r * C + cb])) note_failure(bad_input, (r / br) * C + cb);
+  // Blocks spanning rows: per strip of whole block rows, the ranges, the parameters (with the clip
+  // search), then the codes. A strip (~4 MiB of input) is still in cache when the code pass reads
+  // it again; the whole matrix would come from memory twice.
+  const int64_t row_bytes = cols * elem_size(x_dtype);
+  const int64_t strip_blocks = std::max<int64_t>(1, (int64_t{4} << 20) / std::max<int64_t>(1, br * row_bytes));
+  float *lo = thread_scratch<float>(kScratchQuantLo, strip_blocks * br * C), *hi = thread_scratch<float>(kScratchQuantHi, strip_blocks * br * C);
+  BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, strip_blocks * C);
+  for (int64_t rb0 = 0; rb0 < R; rb0 += strip_blocks) {
+    const int64_t rb1 = std::min(R, rb0 + strip_blocks), r0 = rb0 * br, r1 = rb1 * br;
+    // 1. Range of every (row, block column) of the strip.
+    std::atomic<int64_t> bad_input{kNoBadBlock};
+    parallel_for(r1 - r0, row_grain(cols), [&](int64_t i0, int64_t i1) {
+      std::vector<float> buf;
+      for (int64_t r = r0 + i0; r < r0 + i1; ++r) {
+        const float *row = in.row(r, buf);
+        float *l = lo + (r - r0) * C, *h = hi + (r - r0) * C;
+        for (int64_t cb = 0; cb < C; ++cb) {
+          l[cb] = h[cb] = 0.0f;
+          if (!k.minmax(row + cb * bc, bc, &l[cb], &h[cb])) note_failure(bad_input, (r / br) * C + cb);
+        }
       }
-    }
-  });
-  if (lb_status st = quant_report("lb_quantize", p, C, bad_input.load(), kNoBadBlock)) return st;
+    });
+    if (lb_status st = quant_report("lb_quantize", p, C, bad_input.load(), kNoBadBlock)) return st;
 
-  // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
-  BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, R * C);
-  std::atomic<int64_t> bad_scale{kNoBadBlock};
-  const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
-  parallel_for(R * C, block_grain, [&](int64_t b0, int64_t b1) {
-    std::vector<float> buf;
-    for (int64_t b = b0; b < b1; ++b) {
-      const int64_t rb = b / C, cb = b % C;
-      float l = 0.0f, h = 0.0f;
-      for (int64_t r = rb * br; r < rb * br + br; ++r) {
-        l = std::min(l, lo[r * C + cb]);
-        h = std::max(h, hi[r * C + cb]);
+    // 2. Block parameters: reduce the ranges over the block's rows, then (optionally) search the clip.
+    std::atomic<int64_t> bad_scale{kNoBadBlock};
+    const int64_t block_grain = (p.flags & LB_QUANT_MSE_CLIP) ? 1 : std::max<int64_t>(1, 4096 / br);
+    parallel_for((rb1 - rb0) * C, block_grain, [&](int64_t b0, int64_t b1) {
+      std::vector<float> buf;
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t rb = rb0 + b / C, cb = b % C;
+        float l = 0.0f, h = 0.0f;
+        for (int64_t r = rb * br; r < rb * br + br; ++r) {
+          l = std::min(l, lo[(r - r0) * C + cb]);
+          h = std::max(h, hi[(r - r0) * C + cb]);
+        }
+        BlockParams best = block_params(p, l, h, 1.0f);
+        if ((p.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
+          best = mse_search(p, l, h, best, [&](const BlockParams &cand) { return block_error(p, in, rb, cb, cand, buf); });
+        }
+        if (!(__builtin_fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, rb * C + cb);
+        params[b] = best;
       }
-      BlockParams best = block_params(p, l, h, 1.0f);
-      if ((p.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
-        best = mse_search(p, l, h, best, [&](const BlockParams &cand) { return block_error(p, in, rb, cb, cand, buf); });
-      }
-      if (!(__builtin_fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
-      params[b] = best;
-    }
-  });
-  if (lb_status st = quant_report("lb_quantize", p, C, kNoBadBlock, bad_scale.load())) return st;
+    });
+    if (lb_status st = quant_report("lb_quantize", p, C, kNoBadBlock, bad_scale.load())) return st;
 
-  // 3. Scales and zero points (in ascending order, as store_block needs).
-  for (int64_t b = 0; b < R * C; ++b) store_block(p, scales, zeros, C, b, params[b]);
+    // 3. Scales and zero points (in ascending order, as store_block needs).
+    for (int64_t b = 0; b < (rb1 - rb0) * C; ++b) store_block(p, scales, zeros, C, rb0 * C + b, params[b]);
 
-  // 4. The codes, row by row.
-  parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf;
-    std::vector<uint8_t> codes;
-    for (int64_t r = r0; r < r1; ++r) code_row(k, p, in.row(r, buf), &params[(r / br) * C], C, static_cast<uint8_t *>(q) + q_row_offset(p, r, cols), codes);
-  });
+    // 4. The codes, row by row.
+    parallel_for(r1 - r0, row_grain(cols), [&](int64_t i0, int64_t i1) {
+      std::vector<float> buf;
+      std::vector<uint8_t> codes;
+      for (int64_t r = r0 + i0; r < r0 + i1; ++r)
+        code_row(k, p, in.row(r, buf), &params[(r / br - rb0) * C], C, static_cast<uint8_t *>(q) + q_row_offset(p, r, cols), codes);
+    });
+  }
   return LB_OK;
 }
 

@@ -48,8 +48,9 @@ class RowQuantizer {
     std::vector<uint8_t> codes;
   };
   RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros);
-  // Row r of the matrix, as cols f32 values.
-  void row(const float *x, int64_t r, Scratch &s);
+  // Row r of the matrix, as cols f32 values. `next`, if not null, is the memory the caller reads
+  // for the following row (next_bytes of it): prefetched into L2 while this row's codes are made.
+  void row(const float *x, int64_t r, Scratch &s, const void *next = nullptr, int64_t next_bytes = 0);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
 

@@ -187,6 +187,33 @@ class QuantizerTest {
         }
     }
 
+    /**
+     * Matrices large enough that blocks spanning rows are handled in several strips (about 4 MiB of
+     * input each) and per-row blocks in several prefetched pieces: still the reference's bits, and a
+     * bad value in a later strip is reported with its block.
+     */
+    @Test
+    void largeMatricesMatchTheReferenceAcrossStrips() {
+        int rows = 384, cols = 4096;  // 128 x 128 blocks: a block row is 2 MiB, so two per strip and two strips
+        float[] x = data(rows * cols, 77);
+        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(2, 4096)),
+                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.PER_ROW), QuantFormat.uint4(Granularity.group(128)))) {
+            try (Arena arena = Arena.ofConfined()) {
+                Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+                QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
+                assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
+                assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+            }
+        }
+        float[] bad = x.clone();
+        bad[300 * cols + 5] = Float.NaN;
+        try (Arena arena = Arena.ofConfined()) {
+            var e = assertThrows(LowbitException.class,
+                    () -> Quantizer.quantize(Tensor.of(arena, bad, rows, cols), QuantFormat.fp8E4M3(Granularity.block(128, 128)), arena));
+            assertEquals("lb_quantize: x has NaN or Inf in block (2, 0) (rows 256..383, columns 0..127)", e.getMessage());
+        }
+    }
+
     @Test
     void nanAndInfAreReportedWithTheirBlock() {
         try (Arena arena = Arena.ofConfined()) {
