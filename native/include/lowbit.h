@@ -100,6 +100,7 @@ typedef int32_t lb_dtype;
 #define LB_CPU_AMX_TILE (1ULL << 11)
 #define LB_CPU_AMX_INT8 (1ULL << 12)
 #define LB_CPU_AMX_BF16 (1ULL << 13)
+#define LB_CPU_AVX512VBMI (1ULL << 14)
 LB_API uint64_t lb_cpu_features(void);
 
 /* Kernel variants. AVX2 needs AVX2+FMA+F16C; AVX512 needs F/BW/DQ/VL/VNNI/BF16 (Ice Lake,
@@ -393,7 +394,8 @@ LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second);
  *   row of X is first quantized like lb_quantize I8 with 1 x 32 blocks and F32 scales (x8, sx);
  *   then per block b of 32 (ascending; g its weight group): d = sum u_l * x8_l and S = sum x8_l
  *   exactly in int32, v = fma(-zero, (float)S, (float)d), y = fma(scale * sx_b, v, y) from y = 0;
- *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512); other ISAs compute the same.
+ *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512 with VBMI, whose VPERMB
+ *   turns the packed codes into VPDPBUSD operands in one instruction); other CPUs compute the same.
  *   NaN or Inf in X -> LB_ERR_INVALID_ARGUMENT naming the first such block (as lb_quantize).
  * CPU only so far (AVX-512 / AVX2 / scalar); CUDA returns LB_ERR_UNSUPPORTED.
  * ------------------------------------------------------------------------------------- */

@@ -52,6 +52,7 @@ uint64_t detect() {
     if (b7 & (1u << 30)) f |= LB_CPU_AVX512BW;
     if (b7 & (1u << 31)) f |= LB_CPU_AVX512VL;
     if (c7 & (1u << 11)) f |= LB_CPU_AVX512VNNI;
+    if (c7 & (1u << 1)) f |= LB_CPU_AVX512VBMI;
     if (a71 & (1u << 5)) f |= LB_CPU_AVX512BF16;
     if (d7 & (1u << 23)) f |= LB_CPU_AVX512FP16;
   }

@@ -43,8 +43,10 @@ W4A16Kernel w4a16_kernel_avx2();
 W4A16Kernel w4a16_kernel_avx512();
 
 // The int8-activation variant (LB_W4A16_INT8_ACTIVATIONS): one row of quantized activations, in
-// blocks of 32 k: x8 holds each block's codes with every quad stored as (x0, x2, x1, x3) (the order
-// the kernel assembles the weight nibbles in), sx the block scales, sums the blocks' code sums.
+// blocks of 32 k: x8 holds each block's codes with every 8 stored evens first, (x0, x2, x4, x6, x1,
+// x3, x5, x7) — the order in which the AVX-512 kernel's operands hold the weight nibbles (low
+// nibbles = even k, high = odd k of four k-pairs) — sx the block scales, sums the code sums.
+inline int64_t w4a16_q8_position(int64_t l) { return (l & ~int64_t{7}) + ((l & 1) ? 4 : 0) + ((l & 7) >> 1); }
 struct W4A16Q8Row {
   const int8_t *x8;
   const float *sx;
@@ -54,7 +56,7 @@ struct W4A16Q8Row {
 using W4A16Q8Kernel = void (*)(const W4A16Block &b, const W4A16Q8Row *x, int mr, float *out);
 
 W4A16Q8Kernel w4a16_q8_kernel_scalar();
-W4A16Q8Kernel w4a16_q8_kernel_avx512();
+W4A16Q8Kernel w4a16_q8_kernel_avx512_vbmi();  // needs AVX512_VBMI as well (LB_CPU_AVX512VBMI)
 
 void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
                    void *packed);

@@ -74,21 +74,20 @@ void store_row(const float *out, const float *bias, void *y, lb_dtype y_dtype, i
 }
 
 // LB_W4A16_INT8_ACTIVATIONS: every row of x quantized like lb_quantize I8 with 1 x 32 blocks and
-// F32 scales, quads stored as (x0, x2, x1, x3), plus each block's code sum.
+// F32 scales, stored in the kernels' order (w4a16_q8_position), plus each block's code sum.
 lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bias, void *y, lb_dtype y_dtype, int64_t m,
                         int64_t n, int64_t k, int64_t group) {
   const int64_t blocks = k / 32, G = k / group, N16 = w4a16_n16(n);
   std::vector<int8_t> x8(static_cast<size_t>(m * k));
   std::vector<float> sx(static_cast<size_t>(m * blocks));
   std::vector<int32_t> sums(static_cast<size_t>(m * blocks));
-  // lb_quantize's own row quantizer (so the codes are lb_quantize's bits), then the kernel's quad
-  // order (x0, x2, x1, x3) and each block's code sum.
+  // lb_quantize's own row quantizer (so the codes are lb_quantize's bits), then the kernels' order
+  // and each block's code sum.
   const lb_quant_params qp{LB_DTYPE_I8, LB_DTYPE_F32, LB_DTYPE_F32, 0, 1, 32};
   std::vector<int8_t> codes(static_cast<size_t>(m * k));
   RowQuantizer rq(qp, k, codes.data(), sx.data(), nullptr);
   parallel_for(m, std::max<int64_t>(1, 16384 / k), [&](int64_t r0, int64_t r1) {
     RowQuantizer::Scratch scratch;
-    static const int kOrder[4] = {0, 2, 1, 3};
     for (int64_t r = r0; r < r1; ++r) {
       rq.row(x32 + r * k, r, scratch);
       for (int64_t blk = 0; blk < blocks; ++blk) {
@@ -96,14 +95,16 @@ lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bi
         for (int l = 0; l < 32; ++l) {
           const int8_t q = codes[r * k + blk * 32 + l];
           sum += q;
-          x8[r * k + blk * 32 + (l & ~3) + kOrder[l & 3]] = q;
+          x8[r * k + w4a16_q8_position(blk * 32 + l)] = q;
         }
         sums[r * blocks + blk] = sum;
       }
     }
   });
   if (lb_status st = rq.status("lb_w4a16_gemm")) return st;
-  const W4A16Q8Kernel kernel = current_isa() == LB_ISA_AVX512 ? w4a16_q8_kernel_avx512() : w4a16_q8_kernel_scalar();
+  // AVX-512 without VBMI (Cooper Lake) takes the scalar kernel: correct, slow, and rare.
+  const bool vbmi = current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512VBMI);
+  const W4A16Q8Kernel kernel = vbmi ? w4a16_q8_kernel_avx512_vbmi() : w4a16_q8_kernel_scalar();
   const int64_t row_blocks = (m + kRows - 1) / kRows;
   parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / k), [&](int64_t w0, int64_t w1) {
     float out[kRows * 16];

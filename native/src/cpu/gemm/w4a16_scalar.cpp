@@ -62,11 +62,9 @@ void q8_row(const W4A16Block &b, const W4A16Q8Row &x, float *out) {
     for (int64_t blk = 0; blk < blocks; ++blk) {
       const int64_t g = blk / per_group;
       int32_t d = 0;
-      for (int q = 0; q < 8; ++q) {  // quad q of the block: k = 32 blk + 4 q + (0..3)
-        const int64_t p0 = (blk * 32 + 4 * q) / 2;
-        const uint8_t a = b.codes[p0 * 16 + jj], c = b.codes[(p0 + 1) * 16 + jj];
-        const int8_t *xq = x.x8 + blk * 32 + 4 * q;  // (x0, x2, x1, x3)
-        d += (a & 0xf) * xq[0] + (c & 0xf) * xq[1] + (a >> 4) * xq[2] + (c >> 4) * xq[3];
+      for (int64_t l = blk * 32; l < blk * 32 + 32; ++l) {  // code of k = l: nibble l % 2 of byte (l / 2, jj)
+        const uint8_t byte = b.codes[(l / 2) * 16 + jj];
+        d += ((l & 1) ? byte >> 4 : byte & 0xf) * x.x8[w4a16_q8_position(l)];
       }
       const float v = __builtin_fmaf(-b.zeros[g * 16 + jj], static_cast<float>(x.sums[blk]), static_cast<float>(d));
       y = __builtin_fmaf(b.scales[g * 16 + jj] * x.sx[blk], v, y);

@@ -3798,5 +3798,14 @@ public class lowbit_h extends lowbit_h$shared {
     public static long LB_CPU_AMX_BF16() {
         return LB_CPU_AMX_BF16;
     }
+    private static final long LB_CPU_AVX512VBMI = 16384L;
+    /**
+     * {@snippet lang=c :
+     * #define LB_CPU_AVX512VBMI 16384
+     * }
+     */
+    public static long LB_CPU_AVX512VBMI() {
+        return LB_CPU_AVX512VBMI;
+    }
 }
 
