@@ -45,6 +45,11 @@ namespace {
 // the memory bandwidth. VPERMB is AVX512_VBMI, hence the target attribute and the runtime check.
 #define LB_VBMI __attribute__((target("avx512vbmi")))
 
+// Decode streams the weights once: the hardware prefetcher alone kept ~half the copy bandwidth
+// in flight (27 GB/s from memory vs 82 GB/s from L3). 4 KiB ahead is past the end of a column
+// block near its end, which is the next block's codes (they follow in memory).
+constexpr int64_t kPrefetchBytes = 4096;
+
 template <int MR>
 LB_VBMI void q8_rows(const W4A16Block &b, const W4A16Q8Row *x, float *out) {
   const int64_t blocks = b.k / 32, per_group = b.group / 32;
@@ -61,6 +66,7 @@ LB_VBMI void q8_rows(const W4A16Block &b, const W4A16Q8Row *x, float *out) {
     __m512i even[MR], odd[MR];
     for (int i = 0; i < MR; ++i) even[i] = odd[i] = _mm512_setzero_si512();
     for (int u = 0; u < 4; ++u) {  // k = 32 blk + 8 u + (0..7)
+      _mm_prefetch(reinterpret_cast<const char *>(codes + u * 64 + kPrefetchBytes), _MM_HINT_T0);
       const __m512i t = _mm512_permutexvar_epi8(transpose, _mm512_loadu_si512(codes + u * 64));
       const __m512i lo = _mm512_and_si512(t, low), hi = _mm512_and_si512(t, high);
       for (int i = 0; i < MR; ++i) {
