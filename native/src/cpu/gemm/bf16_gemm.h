@@ -47,9 +47,15 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
   const int64_t block = scaled_blocks ? p.block_pairs : p.k2;
   const bool direct = p.direct && p.m <= kBf16DirectRows;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
+    // Per-thread buffers, reused (as the int8 driver's): zeroed vectors per chunk, 44 KiB of them,
+    // were a visible share of a MiniLM-sized call. Every k block's first chunk overwrites its
+    // accumulators, and `total` is cleared below where blocks are summed into it.
     const size_t acc_size = static_cast<size_t>(kGroupBlocks * kRows * kBf16Panel);
-    std::vector<float> total(acc_size), partial(scaled_blocks ? acc_size : 0);
-    std::vector<uint16_t> panel(static_cast<size_t>(2 * kChunk * 32));
+    thread_local std::vector<float> total, partial;
+    thread_local std::vector<uint16_t> panel;
+    total.resize(acc_size);
+    if (scaled_blocks) partial.resize(acc_size);
+    panel.resize(static_cast<size_t>(2 * kChunk * 32));
     float row_buffer[kBf16Panel];
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t g = w / panels, j0 = (w % panels) * kBf16Panel, jb0 = j0 / kBf16ColBlock;
