@@ -22,7 +22,6 @@ import java.util.List;
  * on them, with no copy through Java arrays. Thread-safe.
  */
 public final class BertEncoder {
-    public static final long[] T = new long[8];
     private final BertWeights w;
     private final Norm embeddingNorm;
     private final List<Block> blocks = new ArrayList<>();
@@ -119,25 +118,15 @@ public final class BertEncoder {
         embeddingNorm.apply(x, null);
         float scale = (float) (1 / Math.sqrt(w.headDim()));
         for (Block b : blocks) {
-            long c0=System.nanoTime();
             b.qkv().apply(x, qkv);
-            long c1=System.nanoTime();
             Attention.selfAttention(qkv, starts, w.heads(), scale, ctx);
-            long c2=System.nanoTime();
             b.o().apply(ctx, proj);
-            long c3=System.nanoTime();
             b.norm1().apply(x, proj);
             Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, t, b.up().out());
-            long c4=System.nanoTime();
             b.up().apply(x, mid);
-            long c5=System.nanoTime();
             Gelu.apply(mid, mid);
-            long c6=System.nanoTime();
             b.down().apply(mid, proj);
-            long c7=System.nanoTime();
             b.norm2().apply(x, proj);
-            long c8=System.nanoTime();
-            T[0]+=c1-c0;T[1]+=c2-c1;T[2]+=c3-c2;T[3]+=c4-c3+c8-c7;T[4]+=c5-c4;T[5]+=c6-c5;T[6]+=c7-c6;
         }
         MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
         float[][] out = new float[n][h];
