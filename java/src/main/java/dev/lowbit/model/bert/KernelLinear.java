@@ -26,10 +26,10 @@ abstract class KernelLinear implements LinearOp {
         bias = Tensor.of(arena, lin.b(), out);
     }
 
-    /** y [rows, out] F32 = x [rows, in] F32 · Wᵀ + bias; x must be left unchanged ({@link #writableCopy}). */
-    abstract void run(Tensor x, Tensor y);
-
-    /** x copied into the calling thread's scratch, for layers that transform their input in place (valid until its next call). */
+    /**
+     * x copied into the calling thread's scratch, for layers that transform their input in place: {@link #apply} must leave x
+     * unchanged (valid until the thread's next call).
+     */
     static Tensor writableCopy(Tensor x) {
         Tensor c = Tensor.wrap(ThreadScratch.get(ThreadScratch.X, x.byteSize()), DType.F32, x.shape());
         MemorySegment.copy(x.segment(), 0, c.segment(), 0, x.byteSize());
@@ -48,11 +48,6 @@ abstract class KernelLinear implements LinearOp {
         if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, null);
         else Quantizer.quantize(x, a, null);
         return a;
-    }
-
-    @Override
-    public final void apply(Tensor x, Tensor y) {
-        run(x, y);
     }
 
     @Override

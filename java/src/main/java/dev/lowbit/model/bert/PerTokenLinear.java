@@ -63,7 +63,7 @@ final class PerTokenLinear extends KernelLinear {
     }
 
     @Override
-    void run(Tensor x, Tensor y) {
+    public void apply(Tensor x, Tensor y) {
         matmul.run(quantizePerToken(x, format, rotate), bias, y);
     }
 }

@@ -69,7 +69,7 @@ final class W4A16Linear extends KernelLinear {
     }
 
     @Override
-    void run(Tensor x, Tensor y) {
+    public void apply(Tensor x, Tensor y) {
         if (inverseScales != null || (rotate && !fp8)) x = writableCopy(x);
         if (inverseScales != null) scaleColumns(x);
         if (fp8) {
