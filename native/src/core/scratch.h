@@ -10,7 +10,19 @@
 
 namespace lb {
 
-enum ScratchSlot { kScratchQuantLo, kScratchQuantHi, kScratchQuantParams, kScratchGemmA, kScratchGemmA2, kScratchSlots };
+// kScratchGemmA / A2: a GEMM's operands, taken by the calling thread before its parallel loop;
+// kScratchTile*: the GEMM drivers' per-work-item buffers, taken inside the loop by every thread.
+enum ScratchSlot {
+  kScratchQuantLo,
+  kScratchQuantHi,
+  kScratchQuantParams,
+  kScratchGemmA,
+  kScratchGemmA2,
+  kScratchTileAcc,
+  kScratchTilePartial,
+  kScratchTilePanel,
+  kScratchSlots
+};
 
 template <class T>
 T *thread_scratch(ScratchSlot slot, int64_t n) {

@@ -7,8 +7,8 @@
 #pragma once
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
+#include "../../core/scratch.h"
 #include "../../core/thread_pool.h"
 #include "../convert/convert.h"
 #include "bf16_tile.h"
@@ -47,24 +47,22 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
   const int64_t block = scaled_blocks ? p.block_pairs : p.k2;
   const bool direct = p.direct && p.m <= kBf16DirectRows;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
-    // Per-thread buffers, reused (as the int8 driver's): zeroed vectors per chunk, 44 KiB of them,
+    // Per-thread scratch, reused (as the int8 driver's): zeroed vectors per chunk, 44 KiB of them,
     // were a visible share of a MiniLM-sized call. Every k block's first chunk overwrites its
     // accumulators, and `total` is cleared below where blocks are summed into it.
-    const size_t acc_size = static_cast<size_t>(kGroupBlocks * kRows * kBf16Panel);
-    thread_local std::vector<float> total, partial;
-    thread_local std::vector<uint16_t> panel;
-    total.resize(acc_size);
-    if (scaled_blocks) partial.resize(acc_size);
-    panel.resize(static_cast<size_t>(2 * kChunk * 32));
+    const int64_t acc_size = kGroupBlocks * kRows * kBf16Panel;
+    float *total = thread_scratch<float>(kScratchTileAcc, acc_size);
+    float *partial = scaled_blocks ? thread_scratch<float>(kScratchTilePartial, acc_size) : nullptr;
+    uint16_t *panel = thread_scratch<uint16_t>(kScratchTilePanel, 2 * kChunk * 32);
     float row_buffer[kBf16Panel];
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t g = w / panels, j0 = (w % panels) * kBf16Panel, jb0 = j0 / kBf16ColBlock;
       const int nb = static_cast<int>(std::min<int64_t>(2, n16 - jb0));
       const int64_t rb0 = g * kGroupBlocks, rb1 = std::min(row_blocks, rb0 + kGroupBlocks);
-      if (scaled_blocks) std::fill(total.begin(), total.end(), 0.0f);
+      if (scaled_blocks) std::fill(total, total + acc_size, 0.0f);
       for (int64_t kb = 0, b0 = 0; b0 < p.k2; ++kb, b0 += block) {
         const int64_t b1 = std::min(p.k2, b0 + block);
-        float *sums = scaled_blocks ? partial.data() : total.data();
+        float *sums = scaled_blocks ? partial : total;
         for (int64_t c0 = b0; c0 < b1; c0 += kChunk) {
           const int64_t kq = std::min(kChunk, b1 - c0);
           const bool accumulate = scaled_blocks ? c0 > b0 : c0 > 0;
@@ -74,11 +72,11 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
             continue;
           }
           for (int c = 0; c < nb; ++c)
-            p.decode(p.b_packed + ((jb0 + c) * p.k2 + c0) * p.pair_bytes, panel.data() + c * kChunk * 32, kq * 32);
+            p.decode(p.b_packed + ((jb0 + c) * p.k2 + c0) * p.pair_bytes, panel + c * kChunk * 32, kq * 32);
           for (int64_t rb = rb0; rb < rb1; ++rb) {
             const int64_t i0 = rb * kRows;
             const int mr = static_cast<int>(std::min<int64_t>(kRows, p.m - i0));
-            tile(p.a + i0 * lda + 2 * c0, lda, panel.data(), kChunk * 32, kq, mr, nb, sums + (rb - rb0) * kRows * kBf16Panel,
+            tile(p.a + i0 * lda + 2 * c0, lda, panel, kChunk * 32, kq, mr, nb, sums + (rb - rb0) * kRows * kBf16Panel,
                  kBf16Panel, accumulate);
           }
         }
@@ -86,12 +84,12 @@ void bf16_gemm(const Bf16Problem &p, const Policy &policy) {
           for (int64_t rb = rb0; rb < rb1; ++rb) {
             const int64_t off = (rb - rb0) * kRows * kBf16Panel;
             const int rows = static_cast<int>(std::min<int64_t>(kRows, p.m - rb * kRows));
-            policy.block(total.data() + off, partial.data() + off, rows, rb * kRows, j0, kb);
+            policy.block(total + off, partial + off, rows, rb * kRows, j0, kb);
           }
       }
       const int64_t cols = std::min<int64_t>(p.n - j0, nb * kBf16ColBlock);
       for (int64_t row = rb0 * kRows; row < std::min(p.m, rb1 * kRows); ++row)
-        policy.finish(total.data() + (row - rb0 * kRows) * kBf16Panel, row, j0, cols, row_buffer);
+        policy.finish(total + (row - rb0 * kRows) * kBf16Panel, row, j0, cols, row_buffer);
     }
   });
 }

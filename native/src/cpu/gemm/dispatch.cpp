@@ -5,7 +5,6 @@
 // correction and the epilogue before they leave the thread.
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "../../core/cpu_features.h"
 #include "../../core/scratch.h"
@@ -86,12 +85,11 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
   // while every row block of the group passes over it.
   const ConvertFn narrow = d_dtype == LB_DTYPE_F16 || d_dtype == LB_DTYPE_BF16 ? convert_kernel(LB_DTYPE_F32, d_dtype) : nullptr;
   parallel_for(groups * panels, 1, [&](int64_t w0, int64_t w1) {
-    // Per-thread buffers, reused: a fresh zeroed vector per chunk cost ~1 us each, which at
-    // MiniLM's batch-1 sizes (a GEMM of ~40 us) was a visible share of the call.
-    thread_local std::vector<int32_t> acc;
-    thread_local std::vector<int8_t> decoded;
-    acc.resize(static_cast<size_t>(kGroupBlocks * kRows * kPanel));
-    if (b.decode) decoded.resize(static_cast<size_t>(2 * kKQuads * 64));
+    // Per-thread scratch, reused: a fresh zeroed vector per chunk cost ~1 us each, which at
+    // MiniLM's batch-1 sizes (a GEMM of ~40 us) was a visible share of the call. The first k
+    // block of every tile overwrites its accumulators; `decoded` is written before it is read.
+    int32_t *acc = thread_scratch<int32_t>(kScratchTileAcc, kGroupBlocks * kRows * kPanel);
+    int8_t *decoded = b.decode ? thread_scratch<int8_t>(kScratchTilePanel, 2 * kKQuads * 64) : nullptr;
     float row_buffer[kPanel];
     for (int64_t w = w0; w < w1; ++w) {
       const int64_t g = w / panels, p = w % panels;
@@ -107,15 +105,15 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
         const int8_t *chunk = reinterpret_cast<const int8_t *>(panel) + kq0 * 64;
         int64_t bstride = K4 * 64;
         if (b.decode) {
-          for (int c = 0; c < nb; ++c) b.decode(panel + (c * K4 + kq0) * b.quad_bytes, decoded.data() + c * kKQuads * 64, kq);
-          chunk = decoded.data();
+          for (int c = 0; c < nb; ++c) b.decode(panel + (c * K4 + kq0) * b.quad_bytes, decoded + c * kKQuads * 64, kq);
+          chunk = decoded;
           bstride = kKQuads * 64;
         }
         const bool last = kq0 + kq == K4;
         for (int64_t rb = rb0; rb < rb1; ++rb) {
           const int64_t i0 = rb * kRows;
           const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
-          int32_t *tile_acc = acc.data() + (rb - rb0) * kRows * kPanel;
+          int32_t *tile_acc = acc + (rb - rb0) * kRows * kPanel;
           if (fused && last) {
             const F32Epilogue ep{sums + j0, a_scales + i0, b_scales + j0, bias ? bias + j0 : nullptr, static_cast<float *>(d) + i0 * n + j0,
                                  n, cols};
@@ -127,7 +125,7 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
       }
       if (fused) continue;
       for (int64_t row = rb0 * kRows; row < std::min(m, rb1 * kRows); ++row) {
-        const int32_t *arow = acc.data() + (row - rb0 * kRows) * kPanel;
+        const int32_t *arow = acc + (row - rb0 * kRows) * kPanel;
         if (d_dtype != LB_DTYPE_I32) {
           // Straight loops the compiler vectorises (a per-element store by dtype cost a quarter of
           // a MiniLM-sized GEMM): F32 straight into d; F16/BF16 through a row buffer and the convert
