@@ -36,6 +36,13 @@ public final class Checks {
         if (!t.device().isCpu()) throw new IllegalArgumentException(kernel + " runs on the CPU only so far; " + name + " is on " + t.device());
     }
 
+    /** The operand of an F32, CPU-only kernel (attention, layer norm, GELU): F32, contiguous, in host memory. */
+    public static void cpuF32(String kernel, String name, Tensor t) {
+        dtype(name, t, DType.F32);
+        contiguous(name, t);
+        cpu(kernel, name, t);
+    }
+
     public static void writable(String name, Tensor t) {
         if (t.isReadOnly()) throw new IllegalArgumentException(name + " is read-only but is written to");
     }

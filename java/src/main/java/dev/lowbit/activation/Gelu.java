@@ -1,7 +1,6 @@
 package dev.lowbit.activation;
 
 import dev.lowbit.Checks;
-import dev.lowbit.DType;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -18,17 +17,11 @@ public final class Gelu {
     public static void apply(Tensor x, Tensor out) {
         Checks.live("x", x);
         Checks.live("out", out);
-        check("x", x);
-        check("out", out);
+        Checks.cpuF32("GELU", "x", x);
+        Checks.cpuF32("GELU", "out", out);
         Checks.writable("out", out);
         Checks.sameShape("x", x, "out", out);
         Checks.noOverlap("x", x, "out", out, true);
         Native.gelu(x.device().index(), MemorySegment.NULL, x.segment(), x.numel(), out.segment());
-    }
-
-    private static void check(String name, Tensor t) {
-        Checks.dtype(name, t, DType.F32);
-        Checks.contiguous(name, t);
-        Checks.cpu("GELU", name, t);
     }
 }

@@ -1,7 +1,6 @@
 package dev.lowbit.attention;
 
 import dev.lowbit.Checks;
-import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
@@ -30,12 +29,9 @@ public final class Attention {
         Objects.requireNonNull(seqStarts, "seqStarts");
         Checks.live("qkv", qkv);
         Checks.live("out", out);
-        Checks.dtype("qkv", qkv, DType.F32);
-        Checks.dtype("out", out, DType.F32);
-        Checks.contiguous("qkv", qkv);
-        Checks.contiguous("out", out);
-        if (!qkv.device().isCpu() || !out.device().isCpu()) throw new IllegalArgumentException("attention runs on the CPU only so far; got "
-                + qkv.device() + " and " + out.device());
+        Checks.cpuF32("attention", "qkv", qkv);
+        Checks.cpuF32("attention", "out", out);
+        Checks.writable("out", out);
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
         if (qkv.rank() != 2 || qkv.dim(1) % (3L * heads) != 0)
             throw new IllegalArgumentException("qkv has shape " + Arrays.toString(qkv.shape()) + ", expected [tokens, 3 * heads * headDim] with heads = " + heads);

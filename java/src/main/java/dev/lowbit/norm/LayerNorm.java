@@ -1,7 +1,6 @@
 package dev.lowbit.norm;
 
 import dev.lowbit.Checks;
-import dev.lowbit.DType;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -14,6 +13,8 @@ import java.util.Arrays;
  * + beta}, biased variance, F32. CPU only so far.
  */
 public final class LayerNorm {
+    private static final String KERNEL = "layer norm";
+
     private LayerNorm() {}
 
     /**
@@ -33,12 +34,12 @@ public final class LayerNorm {
         if (x.rank() < 1 || x.dim(x.rank() - 1) < 1)
             throw new IllegalArgumentException("x has shape " + Arrays.toString(x.shape()) + ", expected [..., cols] with cols >= 1");
         long cols = x.dim(x.rank() - 1);
-        check("x", x);
-        check("out", out);
+        Checks.cpuF32(KERNEL, "x", x);
+        Checks.cpuF32(KERNEL, "out", out);
         Checks.writable("out", out);
         Checks.sameShape("x", x, "out", out);
         if (residual != null) {
-            check("residual", residual);
+            Checks.cpuF32(KERNEL, "residual", residual);
             Checks.sameShape("x", x, "residual", residual);
         }
         vector("gamma", gamma, cols);
@@ -52,14 +53,8 @@ public final class LayerNorm {
                 gamma.segment(), beta == null ? MemorySegment.NULL : beta.segment(), eps, x.numel() / cols, cols, out.segment());
     }
 
-    private static void check(String name, Tensor t) {
-        Checks.dtype(name, t, DType.F32);
-        Checks.contiguous(name, t);
-        Checks.cpu("layer norm", name, t);
-    }
-
     private static void vector(String name, Tensor t, long cols) {
-        check(name, t);
+        Checks.cpuF32(KERNEL, name, t);
         if (t.rank() != 1 || t.dim(0) != cols)
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected [" + cols + "] (x's last dimension)");
     }

@@ -87,6 +87,8 @@ class GeluTest {
                     () -> Gelu.apply(flat.slice(0, 0, 24).reshape(4, 6), flat.slice(0, 4, 28).reshape(4, 6)));
             assertTrue(e.getMessage().contains("overlaps"), e.getMessage());
             assertThrows(NullPointerException.class, () -> Gelu.apply(null, out));
+            Tensor readOnly = Tensor.wrap(arena.allocate(4 * 6 * 4).asReadOnly(), DType.F32, 4, 6);
+            assertThrows(IllegalArgumentException.class, () -> Gelu.apply(x, readOnly));
         }
         Arena closed = Arena.ofConfined();
         Tensor x = Tensor.allocate(closed, DType.F32, Device.CPU, 3);

@@ -107,6 +107,8 @@ class AttentionTest {
             assertThrows(IllegalArgumentException.class, () -> Attention.selfAttention(qkv, ok, 3, 0.5f, Tensor.allocate(arena, DType.BF16, Device.CPU, 10, 12)));
             assertThrows(IllegalArgumentException.class, () -> Attention.selfAttention(qkv, ok, 3, 0.5f, qkv.slice(1, 0, 12)));
             assertThrows(NullPointerException.class, () -> Attention.selfAttention(qkv, null, 3, 0.5f, out));
+            Tensor readOnly = Tensor.wrap(arena.allocate(10 * 12 * 4).asReadOnly(), DType.F32, 10, 12);
+            assertThrows(IllegalArgumentException.class, () -> Attention.selfAttention(qkv, ok, 3, 0.5f, readOnly));
         }
         Arena closed = Arena.ofConfined();
         Tensor q = Tensor.allocate(closed, DType.F32, Device.CPU, 2, 3), o = Tensor.allocate(closed, DType.F32, Device.CPU, 2, 1);

@@ -106,6 +106,8 @@ class LayerNormTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LayerNorm.apply(x, null, out.slice(1, 0, 6).reshape(24).slice(0, 0, 6), b, 1e-5f, out));
             assertTrue(e.getMessage().contains("gamma"), e.getMessage());
             assertThrows(NullPointerException.class, () -> LayerNorm.apply(x, null, null, b, 1e-5f, out));
+            Tensor readOnly = Tensor.wrap(arena.allocate(4 * 6 * 4).asReadOnly(), DType.F32, 4, 6);
+            assertThrows(IllegalArgumentException.class, () -> LayerNorm.apply(x, null, g, b, 1e-5f, readOnly));
         }
         Arena closed = Arena.ofConfined();
         Tensor x = Tensor.allocate(closed, DType.F32, Device.CPU, 2, 3), g = Tensor.allocate(closed, DType.F32, Device.CPU, 3);
