@@ -307,7 +307,9 @@ LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb
  * Epilogue by d_dtype: I32: the exact accumulators sum_k A[i][l] * B[j][l] (scales and bias
  * ignored; may be NULL); F32 / F16 / BF16: ((float)acc * a_scales[i]) * b_scales[j] (+ bias[j],
  * F32) in f32, then rounded to d_dtype. Scales F32. k <= 65536 (int32 cannot overflow).
- * CPU only so far (AVX-512 VNNI kernel, scalar fallback); CUDA returns LB_ERR_UNSUPPORTED.
+ * CPU: AVX-512 VNNI kernel, scalar fallback. CUDA (sm_80+): int8 tensor cores (mma.sync) reading the
+ * same packed bytes; results equal the CPU's bit for bit. On CUDA, lb_w8a8_prepack stages B through
+ * host memory (a one-time step) and waits for completion; all pointers are device memory.
  * ------------------------------------------------------------------------------------- */
 LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k);
 LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed,
@@ -397,7 +399,11 @@ LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second);
  *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512 with VBMI, whose VPERMB
  *   turns the packed codes into VPDPBUSD operands in one instruction); other CPUs compute the same.
  *   NaN or Inf in X -> LB_ERR_INVALID_ARGUMENT naming the first such block (as lb_quantize).
- * CPU only so far (AVX-512 / AVX2 / scalar); CUDA returns LB_ERR_UNSUPPORTED.
+ * CPU: AVX-512 / AVX2 / scalar. CUDA: a CUDA-core kernel (fast for small m; correct for any m) with
+ * the same arithmetic in another order (f32 sums of (128 + u) x per 8 k, the offset and zero taken
+ * out per chunk), so it agrees with the CPU to f32 rounding, not bit for bit; w_packed must be
+ * 16-byte aligned; LB_W4A16_INT8_ACTIVATIONS -> LB_ERR_UNSUPPORTED. lb_w4a16_prepack on CUDA stages
+ * the weights through host memory (a one-time step) and waits for completion.
  * ------------------------------------------------------------------------------------- */
 #define LB_W4A16_INT8_ACTIVATIONS 1
 LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group);

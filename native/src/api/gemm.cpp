@@ -1,4 +1,5 @@
-// lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU backend (no CUDA kernel yet).
+// lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU
+// backend, or the CUDA one where it exists (W8A8, W4A16).
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
@@ -6,6 +7,10 @@
 #include "../cpu/gemm/w4a8.h"
 #include "../cpu/gemm/w8a8.h"
 #include "checks.h"
+#if LOWBIT_WITH_CUDA
+#  include "../cuda/gemm/gemm.cuh"
+#  include "../cuda/runtime/runtime.h"
+#endif
 
 namespace {
 
@@ -25,6 +30,20 @@ lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
     return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
   return LB_OK;
 }
+
+#if LOWBIT_WITH_CUDA
+// The CUDA half of a call: make `device` current, then run cuda(raw stream).
+template <class Cuda>
+lb_status on_cuda(const char *fn, int32_t device, lb_stream stream, Cuda cuda) {
+  cudaStream_t s;
+  if (lb_status st = lb::cuda::use_device(fn, device, stream, &s)) return st;
+  return lb::guard(fn, [&] { return cuda(s); });
+}
+#else
+lb_status no_cuda_build(const char *fn, int32_t device) {
+  return lb::fail(LB_ERR_NO_CUDA, "%s: CUDA device %d requested, but %s", fn, device, lb_cuda_status());
+}
+#endif
 
 bool is_fp8(lb_dtype t) { return t == LB_DTYPE_FP8_E4M3 || t == LB_DTYPE_FP8_E5M2; }
 
@@ -47,15 +66,21 @@ lb_status check_w4a16_shape(const char *fn, int64_t n, int64_t k, int64_t group)
 }
 
 // The part of lb_*_prepack after the shape checks: both pointers, the packed buffer's size (`need`,
-// from the function named `size_fn`), no overlap with B (`b_bytes`), then the CPU prepack.
-template <class Prepack>
-lb_status run_prepack(const char *fn, const char *size_fn, const void *b, int64_t b_bytes, const void *packed, int64_t packed_bytes,
-                      int64_t need, Prepack prepack) {
+// from the function named `size_fn`), no overlap with B (`b_bytes`).
+lb_status check_prepack(const char *fn, const char *size_fn, const void *b, int64_t b_bytes, const void *packed, int64_t packed_bytes,
+                        int64_t need) {
   if (!b || !packed) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: b and packed must not be NULL", fn);
   if (packed_bytes < need)
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (%s)", fn, (long long)packed_bytes,
                     (long long)need, size_fn);
-  if (lb_status st = lb::check_overlap(fn, b, b_bytes, packed, need, false)) return st;
+  return lb::check_overlap(fn, b, b_bytes, packed, need, false);
+}
+
+// check_prepack, then the CPU prepack.
+template <class Prepack>
+lb_status run_prepack(const char *fn, const char *size_fn, const void *b, int64_t b_bytes, const void *packed, int64_t packed_bytes,
+                      int64_t need, Prepack prepack) {
+  if (lb_status st = check_prepack(fn, size_fn, b, b_bytes, packed, packed_bytes, need)) return st;
   return lb::guard(fn, [&] {
     prepack();
     return LB_OK;
@@ -73,7 +98,7 @@ lb_status check_m(const char *fn, int64_t m, int64_t k) {
 lb_status check_int_gemm(const char *fn, int32_t device, lb_stream stream, const void *a, int64_t a_bytes, const float *a_scales,
                          const void *b_packed, int64_t b_bytes, const float *b_scales, const void *d, lb_dtype d_dtype, int64_t m,
                          int64_t n, int64_t k) {
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
   if (lb_status st = check_m(fn, m, k)) return st;
   if (d_dtype != LB_DTYPE_I32 && !lb::is_float_dtype(d_dtype))
@@ -104,8 +129,17 @@ LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k) {
 
 LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
   static const char *fn = "lb_w8a8_prepack";
-  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
+  if (device != LB_DEVICE_CPU) {
+    if (lb_status st = check_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k)))
+      return st;
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w8a8_prepack(b, n, k, packed, s); });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return run_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k),
                      [&] { lb::cpu::w8a8_prepack(b, n, k, packed); });
 }
@@ -117,6 +151,15 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
   if (lb_status st = check_int_gemm(fn, device, stream, a, m * k, a_scales, b_packed, lb::cpu::w8a8_packed_bytes(n, k), b_scales,
                                     d, d_dtype, m, n, k))
     return st;
+  if (device != LB_DEVICE_CPU) {
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+      return lb::cuda::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k, stream, s);
+    });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
 }
 
@@ -138,6 +181,7 @@ LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a
                               const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                               int64_t k) {
   static const char *fn = "lb_w4a4_gemm";
+  if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (k % 2 == 1) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
   if (lb_status st = check_int_gemm(fn, device, stream, a, m * k / 2, a_scales, b_packed, lb::cpu::w4a4_packed_bytes(n, k),
                                     b_scales, d, d_dtype, m, n, k))
@@ -152,7 +196,7 @@ LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group) {
 LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params, const void *w, const void *scales,
                                   const void *zeros, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
   static const char *fn = "lb_w4a16_prepack";
-  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = lb::check_quant_params(fn, params, LB_DTYPE_F32, "x_dtype", n, k, w, w, scales, zeros)) return st;
   if (params->qtype != LB_DTYPE_I4 && params->qtype != LB_DTYPE_U4)
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: weights must be I4 or U4, got %s", fn, lb::dtype_name(params->qtype));
@@ -166,6 +210,13 @@ LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params,
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: packed has %lld bytes, needs %lld (lb_w4a16_packed_bytes)", fn,
                     (long long)packed_bytes, (long long)need);
   if (lb_status st = lb::check_overlap(fn, w, n * k / 2, packed, need, false)) return st;
+  if (device != LB_DEVICE_CPU) {
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w4a16_prepack(*params, w, scales, zeros, n, k, packed, s); });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return lb::guard(fn, [&] {
     lb::cpu::w4a16_prepack(*params, w, scales, zeros, n, k, packed);
     return LB_OK;
@@ -176,7 +227,7 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
                                const float *bias, void *y, lb_dtype y_dtype, int64_t m, int64_t n, int64_t k,
                                int64_t group, int32_t flags) {
   static const char *fn = "lb_w4a16_gemm";
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
   if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
   if (flags & ~LB_W4A16_INT8_ACTIVATIONS) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: unknown flags 0x%x", fn, flags);
   if ((flags & LB_W4A16_INT8_ACTIVATIONS) && group % 32)
@@ -190,6 +241,17 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
   const int64_t y_bytes = lb::dtype_bytes(y_dtype, m * n);
   if (lb_status st = lb::check_overlap(fn, x, lb::dtype_bytes(x_dtype, m * k), y, y_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, w_packed, lb::cpu::w4a16_packed_bytes(n, k, group), y, y_bytes, false)) return st;
+  if (device != LB_DEVICE_CPU) {
+    if (flags & LB_W4A16_INT8_ACTIVATIONS)
+      return lb::fail(LB_ERR_UNSUPPORTED, "%s: LB_W4A16_INT8_ACTIVATIONS is a CPU decode path (VPDPBUSD); on CUDA use flags 0", fn);
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+      return lb::cuda::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, stream, s);
+    });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags); });
 }
 

@@ -97,9 +97,9 @@ public final class Fp8Gemm {
         long[] block = a.format().granularity().resolve(m, k);
         boolean aTensor = block[0] == m && block[1] == k, aRow = block[0] == 1 && block[1] == k;
         boolean aBlock = block[0] == 1 && block[1] == BLOCK;
-        GemmChecks.output(KERNEL, out, "out", m, w.n(), DType.F32, DType.F16, DType.BF16);
+        GemmChecks.output(out, "out", m, w.n(), Device.CPU, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
-        MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
+        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), Device.CPU);
         Tensor aScales = scalesOf("a scales", a, (m / block[0]) * (k / block[1]));
         if (w.layout() == WeightScales.BLOCK) {
             if (!aBlock) {
@@ -170,7 +170,7 @@ public final class Fp8Gemm {
         Checks.live(name, s);
         Checks.dtype(name, s, DType.F32);
         Checks.contiguous(name, s);
-        GemmChecks.cpuOnly(KERNEL, name, s);
+        GemmChecks.device(KERNEL, name, s, false);
         if (s.numel() != count) {
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(s.shape()) + ", expected " + count + " scales for "
                     + q.format().granularity());
@@ -179,6 +179,6 @@ public final class Fp8Gemm {
     }
 
     private static long[] matrixOf(String name, Tensor t, DType dtype) {
-        return GemmChecks.matrix(KERNEL, name, t, dtype);
+        return GemmChecks.matrix(name, t, dtype, GemmChecks.device(KERNEL, name, t, false));
     }
 }

@@ -24,7 +24,10 @@ import java.util.Objects;
  * of x to int8 in blocks of 32 (as {@code Quantizer} does with {@code QuantFormat.int8(group(32))}) and runs the
  * integer products on VPDPBUSD — less exact, needs a weight group size that is a multiple of 32.
  *
- * <p>CPU only so far (AVX-512, AVX2, scalar).
+ * <p>Runs where its operands are: on the CPU (AVX-512, AVX2, scalar) or on a CUDA device (EXACT activations only;
+ * a CUDA-core kernel for decode-sized m — correct for any m, not yet fast for large m; f32 arithmetic in another
+ * order than the CPU's, so the two agree to f32 rounding, not bit for bit). Prepacking on CUDA stages the weights
+ * through host memory once; the packed bytes are the same on both devices.
  */
 public final class W4A16 {
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
@@ -48,8 +51,7 @@ public final class W4A16 {
         Objects.requireNonNull(arena, "arena");
         DType qt = w.format().qtype();
         if (qt != DType.I4 && qt != DType.U4) throw new IllegalArgumentException("W4A16 weights must be I4 or U4, got " + qt);
-        Checks.live("w", w.q());
-        cpuOnly("w", w.q());
+        Device device = GemmChecks.device(KERNEL, "w", w.q(), true);
         long n = w.rows(), k = w.cols();
         Native.QuantParams qp = Quantizer.checkedParams(w, n, k, w.q());
         if (qp.blockRows() != 1) {
@@ -58,8 +60,8 @@ public final class W4A16 {
         long group = qp.blockCols();
         long bytes = Native.w4a16PackedBytes(n, k, group);
         if (bytes < 0) throw new IllegalArgumentException("W4A16 needs an even group size, got " + group + " for k = " + k);
-        Tensor packed = Tensor.allocate(arena, DType.U8, Device.CPU, bytes);
-        Native.w4a16Prepack(Device.CPU.index(), qp, w.q().segment(), w.scales().segment(),
+        Tensor packed = Tensor.allocate(arena, DType.U8, device, bytes);
+        Native.w4a16Prepack(device.index(), qp, w.q().segment(), w.scales().segment(),
                 w.zeros() == null ? MemorySegment.NULL : w.zeros().segment(), n, k, packed.segment());
         return new Weights(packed, n, k, group);
     }
@@ -77,19 +79,22 @@ public final class W4A16 {
             throw new IllegalArgumentException("INT8 activations need a weight group size that is a multiple of 32, got " + w.group());
         }
         Checks.live("w packed", w.packed());
-        Checks.live("x", x);
+        Device device = GemmChecks.device(KERNEL, "x", x, true);
+        GemmChecks.on("w packed", w.packed(), device);
+        if (activations == Activations.INT8 && device.isCuda()) {
+            throw new IllegalArgumentException("INT8 activations are a CPU decode path (VPDPBUSD); on " + device + " use EXACT");
+        }
         Checks.dtype("x", x, FLOATS);
         Checks.contiguous("x", x);
-        cpuOnly("x", x);
         if (x.rank() != 2 || x.dim(1) != w.k()) {
             throw new IllegalArgumentException("x has shape " + Arrays.toString(x.shape()) + ", expected [m, " + w.k() + "]");
         }
         long m = x.dim(0);
         if (m == 0) throw new IllegalArgumentException("x is empty: shape " + Arrays.toString(x.shape()));
-        GemmChecks.output(KERNEL, y, "y", m, w.n(), FLOATS);
+        GemmChecks.output(y, "y", m, w.n(), device, FLOATS);
         Checks.noOverlap("x", x, "y", y, false);
-        MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
-        Native.w4a16Gemm(Device.CPU.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
+        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
+        Native.w4a16Gemm(device.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
                 y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group(),
                 activations == Activations.INT8 ? Native.W4A16_INT8_ACTIVATIONS : 0);
     }
@@ -98,12 +103,8 @@ public final class W4A16 {
     public static Tensor matmul(Tensor x, Weights w, Tensor bias, DType dtype, Arena arena) {
         Checks.live("x", x);
         Objects.requireNonNull(w, "w");
-        Tensor y = Tensor.allocate(arena, dtype, Device.CPU, x.dim(0), w.n());
+        Tensor y = Tensor.allocate(arena, dtype, x.device(), x.dim(0), w.n());
         matmul(x, w, bias, y);
         return y;
-    }
-
-    private static void cpuOnly(String name, Tensor t) {
-        GemmChecks.cpuOnly(KERNEL, name, t);
     }
 }

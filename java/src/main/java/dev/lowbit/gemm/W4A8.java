@@ -35,7 +35,9 @@ public final class W4A8 {
         if (t != DType.FP8_E4M3 && t != DType.FP8_E5M2) {
             throw new IllegalArgumentException("W4A8 activations must be FP8_E4M3 or FP8_E5M2, got " + a.format());
         }
-        long[] mk = GemmChecks.matrix(KERNEL, "a", a.q(), t);
+        Device device = GemmChecks.device(KERNEL, "a", a.q(), false);
+        GemmChecks.on("w packed", w.packed(), device);
+        long[] mk = GemmChecks.matrix("a", a.q(), t, device);
         long m = mk[0];
         if (mk[1] != w.k()) throw new IllegalArgumentException("a has k = " + mk[1] + " but the weights have k = " + w.k());
         if (a.format().scaleDtype() != DType.F32 || !Arrays.equals(a.format().granularity().resolve(m, w.k()), new long[] {1, w.k()})) {
@@ -43,10 +45,10 @@ public final class W4A8 {
                     + a.format().granularity() + " with " + a.format().scaleDtype() + " scales");
         }
         Tensor scales = a.scales();
-        GemmChecks.rowScales(KERNEL, "a scales", scales, m);
-        GemmChecks.output(KERNEL, out, "out", m, w.n(), DType.F32, DType.F16, DType.BF16);
+        GemmChecks.rowScales("a scales", scales, m, device);
+        GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
-        MemorySegment biasSeg = GemmChecks.bias(KERNEL, bias, w.n());
+        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
         Native.w4a8Gemm(Device.CPU.index(), MemorySegment.NULL, a.q().segment(), t.code(), scales.segment(), w.packed().segment(), biasSeg,
                 out.segment(), out.dtype().code(), m, w.n(), w.k(), w.group());
     }

@@ -16,10 +16,12 @@ import java.util.Objects;
  * scale per row = per output channel) and exact int32 accumulation. Weights are prepacked once into the kernel's
  * layout ({@link #prepack}); see {@code lowbit.h} for the layout and the epilogue's rounding order.
  *
- * <p>CPU only so far: AVX-512 VNNI kernel (VPDPBUSD), scalar fallback on other CPUs. {@code k <= 65536}.
+ * <p>Runs where its operands are: on the CPU (AVX-512 VNNI kernel, VPDPBUSD; scalar fallback on other CPUs) or on a
+ * CUDA device (int8 tensor cores, sm_80+; prepacking stages the weights through host memory once). The same packed
+ * bytes serve both; results agree bit for bit (exact int32 sums, the same epilogue operations). {@code k <= 65536}.
  */
 public final class W8A8 {
-    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W8A8", DType.I8, Native::w8a8PackedBytes, Native::w8a8Prepack,
+    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W8A8", DType.I8, true, Native::w8a8PackedBytes, Native::w8a8Prepack,
             Native::w8a8Gemm);
 
     private W8A8() {}
@@ -61,7 +63,7 @@ public final class W8A8 {
     public static Tensor matmul(Quantized a, Weights w, Tensor bias, DType dtype, Arena arena) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
-        Tensor out = Tensor.allocate(arena, dtype, Device.CPU, a.q().dim(0), w.n());
+        Tensor out = Tensor.allocate(arena, dtype, a.q().device(), a.q().dim(0), w.n());
         matmul(a, w, bias, out);
         return out;
     }

@@ -231,9 +231,15 @@ class W8A8Test {
             e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Gemm(-1, MemorySegment.NULL, buf, MemorySegment.NULL,
                     buf, MemorySegment.NULL, MemorySegment.NULL, buf.asSlice(2048), DType.F32.code(), 1, 16, 16));
             assertTrue(e.getMessage().contains("a_scales and b_scales are needed"), e.getMessage());
+            // On a CUDA device the arguments are checked before the device is touched (these are host pointers).
             e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Gemm(0, MemorySegment.NULL, buf, buf, buf, buf,
-                    MemorySegment.NULL, buf.asSlice(2048), DType.F32.code(), 1, 16, 16));
-            assertEquals(dev.lowbit.LowbitException.Status.UNSUPPORTED, e.status());
+                    MemorySegment.NULL, buf.asSlice(2048), DType.F32.code(), 1, 16, 0));
+            assertEquals(dev.lowbit.LowbitException.Status.INVALID_ARGUMENT, e.status());
+            if (dev.lowbit.Lowbit.cudaDeviceCount() == 0) {
+                e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Gemm(0, MemorySegment.NULL, buf, buf, buf, buf,
+                        MemorySegment.NULL, buf.asSlice(2048), DType.F32.code(), 1, 16, 16));
+                assertEquals(dev.lowbit.LowbitException.Status.NO_CUDA, e.status());
+            }
             assertEquals(-1, dev.lowbit.ffi.Native.w8a8PackedBytes(4, 0));
         }
     }

@@ -1,0 +1,176 @@
+package dev.lowbit.gemm;
+
+import dev.lowbit.DType;
+import dev.lowbit.Device;
+import dev.lowbit.Tensor;
+import dev.lowbit.convert.Convert;
+import dev.lowbit.ffi.Native;
+import dev.lowbit.quant.Granularity;
+import dev.lowbit.quant.QuantFormat;
+import dev.lowbit.quant.Quantized;
+import dev.lowbit.quant.Quantizer;
+import dev.lowbit.support.Gpu;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The CUDA GEMMs against the CPU: W8A8 bit for bit (exact int32 sums, the same epilogue operations), W4A16 within
+ * f32 rounding of a bound on the products' magnitudes. Skips without a GPU.
+ */
+class GemmCudaTest {
+    private static final Device GPU = Device.cuda(0);
+
+    @BeforeEach
+    void needGpu() {
+        Gpu.assumeCudaDevice();
+    }
+
+    private static Quantized toGpu(Quantized q, Arena arena) {
+        return new Quantized(q.format(), q.q().to(GPU, arena), q.scales().to(GPU, arena), q.zeros() == null ? null : q.zeros().to(GPU, arena));
+    }
+
+    private static byte[] bytes(Tensor t, Arena arena) {
+        return t.to(Device.CPU, arena).segment().toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    // m, n, k: k % 16 != 0 takes the kernel's byte-load path, k % 16 == 0 its cp.async path; m and n off the
+    // 128 x 128 tile, several k stages (64 each) and more stages than the pipeline's depth.
+    private static final int[][] W8A8_SHAPES = {
+        {1, 1, 1}, {1, 16, 16}, {3, 17, 20}, {17, 33, 100}, {33, 130, 96}, {128, 128, 64}, {129, 257, 1000}, {7, 384, 1536},
+        {300, 1536, 384}, {1000, 200, 4096}};
+
+    @Test
+    void w8a8EqualsTheCpuBitForBit() {
+        for (int[] s : W8A8_SHAPES) {
+            int m = s[0], n = s[1], k = s[2];
+            byte[] a = W8A8Test.randomBytes(m * 31L + k, m * k), w = W8A8Test.randomBytes(n * 17L + k, n * k);
+            float[] as = W4A16Test.gaussian(m, m, 0.01), ws = W4A16Test.gaussian(n, n, 0.01), bias = W4A16Test.gaussian(3, n, 1.0);
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor ta = W8A8Test.int8(arena, a, m, k), tw = W8A8Test.int8(arena, w, n, k);
+                Tensor tas = Tensor.of(arena, as, m, 1), tws = Tensor.of(arena, ws, n, 1), tb = Tensor.of(arena, bias, n);
+                W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
+                W8A8.Weights gpuW = W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena);
+                assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+
+                Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
+                W8A8.matmulInt32(ta, cpuW, cpuAcc);
+                W8A8.matmulInt32(ta.to(GPU, arena), gpuW, gpuAcc);
+                assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena), "I32 " + m + "x" + n + "x" + k);
+
+                QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
+                Quantized qa = new Quantized(f, ta, tas, null), gqa = new Quantized(f, ta.to(GPU, arena), tas.to(GPU, arena), null);
+                for (DType out : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                    Tensor cpu = W8A8.matmul(qa, cpuW, tb, out, arena);
+                    Tensor gpu = W8A8.matmul(gqa, gpuW, tb.to(GPU, arena), out, arena);
+                    assertEquals(GPU, gpu.device());
+                    assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void w8a8UnalignedActivationsTakeTheBytePath() {
+        // A view that starts 8 bytes into a row: 16-byte chunks of A are misaligned although k % 16 == 0.
+        int m = 40, n = 96, k = 256;
+        byte[] a = W8A8Test.randomBytes(1, (m + 1) * k), w = W8A8Test.randomBytes(2, n * k);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor tw = W8A8Test.int8(arena, w, n, k), tws = Tensor.of(arena, W4A16Test.gaussian(4, n, 0.01), n, 1);
+            Tensor flat = Tensor.ofBytes(arena, DType.I8, a, (long) (m + 1) * k);
+            Tensor cpuA = flat.slice(0, 8, 8 + (long) m * k).reshape(m, k);
+            Tensor gpuA = flat.to(GPU, arena).slice(0, 8, 8 + (long) m * k).reshape(m, k);
+            Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
+            W8A8.matmulInt32(cpuA, W8A8.prepack(tw, tws, arena), cpuAcc);
+            W8A8.matmulInt32(gpuA, W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena), gpuAcc);
+            assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena));
+        }
+    }
+
+    @Test
+    void operandsOnTwoDevicesAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor tw = W8A8Test.int8(arena, W8A8Test.randomBytes(5, 32 * 64), 32, 64), tws = Tensor.of(arena, W4A16Test.gaussian(6, 32, 0.01), 32, 1);
+            W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
+            Tensor gpuA = W8A8Test.int8(arena, W8A8Test.randomBytes(7, 4 * 64), 4, 64).to(GPU, arena);
+            var e = assertThrows(IllegalArgumentException.class, () -> W8A8.matmulInt32(gpuA, cpuW, Tensor.allocate(arena, DType.I32, GPU, 4, 32)));
+            assertTrue(e.getMessage().contains("w packed is on cpu"), e.getMessage());
+            Tensor gpuW4 = Tensor.allocate(arena, DType.U8, GPU, Native.w4a16PackedBytes(32, 64, 64));
+            e = assertThrows(IllegalArgumentException.class, () -> W4A16.matmul(Tensor.allocate(arena, DType.F32, GPU, 1, 64),
+                    new W4A16.Weights(gpuW4, 32, 64, 64), null, Tensor.allocate(arena, DType.F32, GPU, 1, 32), W4A16.Activations.INT8));
+            assertTrue(e.getMessage().contains("CPU decode path"), e.getMessage());
+        }
+    }
+
+    /** |CUDA - CPU| <= 4e-6 * sum over l of |scale| (143 + |zero|) |x_l| (+ 1e-6 |y|): f32 rounding of the kernel's order. */
+    private static float[] bounds(Quantized w, float[] x, int m) {
+        int n = (int) w.rows(), k = (int) w.cols(), groups = (int) w.scales().dim(1), g = k / groups;
+        boolean symmetric = w.format().qtype() == DType.I4;
+        float[] b = new float[m * n];
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j) {
+                double sum = 0;
+                for (int gi = 0; gi < groups; ++gi) {
+                    double s = Math.abs(W4A16Test.scaleOf(w.scales(), j * groups + gi));
+                    double z = symmetric ? 8 : Math.abs(W4A16Test.zeroOf(w, j, gi, groups));
+                    double xs = 0;
+                    for (int l = gi * g; l < gi * g + g; ++l) xs += Math.abs(x[i * k + l]);
+                    sum += s * (143 + z) * xs;
+                }
+                b[i * n + j] = (float) (4e-6 * sum);
+            }
+        return b;
+    }
+
+    @Test
+    void w4a16IsCloseToTheCpu() {
+        List<QuantFormat> formats = List.of(
+                QuantFormat.int4(Granularity.group(32)),
+                QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.BF16),
+                QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32),
+                QuantFormat.uint4(Granularity.group(64)),
+                QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip(),
+                QuantFormat.int4(Granularity.group(6)));  // not a multiple of 8: the kernel's one-pair chunks
+        int[][] shapes = {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768}, {1, 4096, 4104}};
+        for (QuantFormat f : formats) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                if (k % f.granularity().resolve(n, k)[1] != 0) continue;
+                float[] wf = W4A16Test.gaussian(n * 7L + k, n * k, 0.05), x = W4A16Test.gaussian(m * 13L + k, m * k, 1.0);
+                float[] bias = W4A16Test.gaussian(5, n, 0.1);
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), f, arena);
+                    W4A16.Weights cpuW = W4A16.prepack(w, arena), gpuW = W4A16.prepack(toGpu(w, arena), arena);
+                    assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + f);
+                    float[] bound = bounds(w, x, m);
+                    for (DType xt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+                        Tensor tx = Tensor.allocate(arena, xt, Device.CPU, m, k);
+                        Convert.convert(Tensor.of(arena, x, m, k), tx);
+                        float[] cpu = W4A16.matmul(tx, cpuW, Tensor.of(arena, bias, n), DType.F32, arena).toFloatArray();
+                        Tensor gy = W4A16.matmul(tx.to(GPU, arena), gpuW, Tensor.of(arena, bias, n).to(GPU, arena), DType.F32, arena);
+                        float[] gpu = gy.to(Device.CPU, arena).toFloatArray();
+                        for (int i = 0; i < cpu.length; ++i) {
+                            float tol = bound[i] + 1e-6f * Math.abs(cpu[i]);
+                            assertTrue(Math.abs(cpu[i] - gpu[i]) <= tol, f + " x " + xt + " " + m + "x" + n + "x" + k + " element " + i + ": cpu "
+                                    + cpu[i] + " gpu " + gpu[i] + " tolerance " + tol);
+                        }
+                    }
+                    // BF16 output: the CUDA F32 result rounded once more, so within the bound plus half a bf16 ulp.
+                    Tensor gb = W4A16.matmul(Tensor.of(arena, x, m, k).to(GPU, arena), gpuW, null, DType.BF16, arena);
+                    Tensor gf = W4A16.matmul(Tensor.of(arena, x, m, k).to(GPU, arena), gpuW, null, DType.F32, arena);
+                    Tensor narrowed = Tensor.allocate(arena, DType.BF16, Device.CPU, m, n);
+                    Convert.convert(gf.to(Device.CPU, arena), narrowed);
+                    assertArrayEquals(bytes(narrowed, arena), bytes(gb, arena), "bf16 output " + f);
+                }
+            }
+        }
+    }
+}
