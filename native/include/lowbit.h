@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 6
+#define LB_ABI_VERSION 7
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -169,6 +169,10 @@ LB_API lb_status lb_cuda_memset(int32_t device, void *dst, int32_t byte_value, i
                                 lb_stream stream);
 
 LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out);
+/* Wraps a stream the caller owns (a cudaStream_t of `device`, e.g. PyTorch's or another library's)
+ * so lowbit's work is ordered with theirs. lb_cuda_stream_destroy then frees only the wrapper;
+ * the stream must outlive it. */
+LB_API lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out);
 LB_API lb_status lb_cuda_stream_destroy(lb_stream stream);
 LB_API lb_status lb_cuda_stream_synchronize(lb_stream stream);
 LB_API lb_status lb_cuda_device_synchronize(int32_t device);

@@ -29,6 +29,7 @@ LB_API lb_status lb_cuda_memcpy(int32_t, void *, const void *, int64_t, lb_copy_
 }
 LB_API lb_status lb_cuda_memset(int32_t, void *, int32_t, int64_t, lb_stream) { return no_cuda("lb_cuda_memset"); }
 LB_API lb_status lb_cuda_stream_create(int32_t, lb_stream *) { return no_cuda("lb_cuda_stream_create"); }
+LB_API lb_status lb_cuda_stream_wrap(int32_t, void *, lb_stream *) { return no_cuda("lb_cuda_stream_wrap"); }
 LB_API lb_status lb_cuda_stream_destroy(lb_stream) { return no_cuda("lb_cuda_stream_destroy"); }
 LB_API lb_status lb_cuda_stream_synchronize(lb_stream) { return no_cuda("lb_cuda_stream_synchronize"); }
 LB_API lb_status lb_cuda_device_synchronize(int32_t) { return no_cuda("lb_cuda_device_synchronize"); }

@@ -175,7 +175,7 @@ LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out) {
   cudaStream_t s;
   if (lb_status st = use_device("lb_cuda_stream_create", device, nullptr, &s)) return st;
   return lb::guard("lb_cuda_stream_create", [&] {
-    auto *stream = new lb_stream_s{device, nullptr};
+    auto *stream = new lb_stream_s{device, nullptr, true};
     if (lb_status st = check(cudaStreamCreateWithFlags(&stream->handle, cudaStreamNonBlocking), "lb_cuda_stream_create",
                              "cudaStreamCreateWithFlags")) {
       delete stream;
@@ -186,10 +186,31 @@ LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out) {
   });
 }
 
+LB_API lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out) {
+  if (!out) return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_wrap: out is NULL");
+  if (!cuda_stream)
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_wrap: cuda_stream is NULL (pass NULL as lb_stream for the default stream)");
+  cudaStream_t s;
+  if (lb_status st = use_device("lb_cuda_stream_wrap", device, nullptr, &s)) return st;
+  int stream_device = -1;
+  if (lb_status st = check(cudaStreamGetDevice(static_cast<cudaStream_t>(cuda_stream), &stream_device), "lb_cuda_stream_wrap",
+                           "cudaStreamGetDevice"))
+    return st;
+  if (stream_device != device)
+    return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_wrap: the stream belongs to CUDA device %d, not %d", stream_device, device);
+  return lb::guard("lb_cuda_stream_wrap", [&] {
+    *out = new lb_stream_s{device, static_cast<cudaStream_t>(cuda_stream), false};
+    return LB_OK;
+  });
+}
+
 LB_API lb_status lb_cuda_stream_destroy(lb_stream stream) {
   if (!stream) return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_destroy: stream is NULL");
-  cudaSetDevice(stream->device);
-  const lb_status st = check(cudaStreamDestroy(stream->handle), "lb_cuda_stream_destroy", "cudaStreamDestroy");
+  lb_status st = LB_OK;
+  if (stream->owned) {
+    cudaSetDevice(stream->device);
+    st = check(cudaStreamDestroy(stream->handle), "lb_cuda_stream_destroy", "cudaStreamDestroy");
+  }
   delete stream;
   return st;
 }

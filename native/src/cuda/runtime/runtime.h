@@ -8,6 +8,7 @@
 struct lb_stream_s {
   int32_t device;
   cudaStream_t handle;
+  bool owned;  // created by lb_cuda_stream_create (destroyed with the wrapper), not wrapped
 };
 
 namespace lb::cuda {

@@ -23,6 +23,17 @@ public final class CudaStream implements AutoCloseable {
         return new CudaStream(device, Native.cudaStreamCreate(device.index()));
     }
 
+    /**
+     * A stream that another CUDA library owns ({@code cudaStream}: the address of its {@code cudaStream_t} on
+     * {@code device}), so lowbit's work runs in order with that library's. Closing it releases only lowbit's
+     * wrapper; the stream itself must outlive it and is destroyed by its owner.
+     */
+    public static CudaStream wrap(Device device, long cudaStream) {
+        if (!device.isCuda()) throw new IllegalArgumentException("streams exist on CUDA devices only, got " + device);
+        if (cudaStream == 0) throw new IllegalArgumentException("cudaStream is 0 (NULL); operations without a stream use the default stream");
+        return new CudaStream(device, Native.cudaStreamWrap(device.index(), cudaStream));
+    }
+
     public Device device() {
         return device;
     }

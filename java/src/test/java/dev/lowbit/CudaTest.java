@@ -88,6 +88,24 @@ class CudaTest {
     }
 
     @Test
+    void convertOnAWrappedStream() {
+        // cudaStreamPerThread (handle 0x2) stands in for a stream another library owns; closing the wrapper must
+        // leave it alone (destroying it would fail).
+        try (Arena arena = Arena.ofConfined()) {
+            float[] values = ConvertCases.randomBits(1 << 16, 12);
+            Tensor src = Tensor.of(arena, values, values.length).to(GPU, arena);
+            Tensor dst = Tensor.allocate(arena, DType.F16, GPU, values.length);
+            try (CudaStream stream = CudaStream.wrap(GPU, 0x2)) {
+                Convert.convert(src, dst, stream);
+                stream.synchronize();
+            }
+            Tensor cpu = Tensor.allocate(arena, DType.F16, Device.CPU, values.length);
+            Convert.convert(Tensor.of(arena, values, values.length), cpu);
+            assertArrayEquals(cpu.toShortArray(), dst.to(Device.CPU, arena).toShortArray());
+        }
+    }
+
+    @Test
     void misuseIsRejected() {
         try (Arena arena = Arena.ofConfined(); CudaStream stream = CudaStream.create(GPU)) {
             Tensor host = Tensor.allocate(arena, DType.F32, Device.CPU, 8);

@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)6L;
+    private static final int LB_ABI_VERSION = (int)7L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 6
+     * #define LB_ABI_VERSION 7
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -1764,6 +1764,68 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_cuda_stream_create", device, out);
             }
             return (int)mh$.invokeExact(device, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_cuda_stream_wrap {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_cuda_stream_wrap");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out)
+     * }
+     */
+    public static FunctionDescriptor lb_cuda_stream_wrap$descriptor() {
+        return lb_cuda_stream_wrap.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out)
+     * }
+     */
+    public static MethodHandle lb_cuda_stream_wrap$handle() {
+        return lb_cuda_stream_wrap.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out)
+     * }
+     */
+    public static MemorySegment lb_cuda_stream_wrap$address() {
+        return lb_cuda_stream_wrap.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out)
+     * }
+     */
+    public static int lb_cuda_stream_wrap(int device, MemorySegment cuda_stream, MemorySegment out) {
+        var mh$ = lb_cuda_stream_wrap.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_cuda_stream_wrap", device, cuda_stream, out);
+            }
+            return (int)mh$.invokeExact(device, cuda_stream, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -229,6 +229,16 @@ public final class Native {
         }
     }
 
+    /** An lb_stream over a cudaStream_t the caller owns ({@code cudaStream}: its address). */
+    public static MemorySegment cudaStreamWrap(int device, long cudaStream) {
+        ready();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            check(lowbit_h.lb_cuda_stream_wrap(device, MemorySegment.ofAddress(cudaStream), out));
+            return out.get(ValueLayout.ADDRESS, 0);
+        }
+    }
+
     public static void cudaStreamDestroy(MemorySegment stream) {
         ready();
         check(lowbit_h.lb_cuda_stream_destroy(stream));

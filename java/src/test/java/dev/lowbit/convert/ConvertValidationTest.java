@@ -127,7 +127,13 @@ class ConvertValidationTest {
             assertTrue(e.getMessage().contains("no CUDA device"), e.getMessage());
             e = assertThrows(LowbitException.class, () -> CudaStream.create(Device.cuda(0)));
             assertEquals(LowbitException.Status.NO_CUDA, e.status());
+            e = assertThrows(LowbitException.class, () -> CudaStream.wrap(Device.cuda(0), 0x2));
+            assertEquals(LowbitException.Status.NO_CUDA, e.status());
         }
+        var iae = assertThrows(IllegalArgumentException.class, () -> CudaStream.wrap(Device.CPU, 0x2));
+        assertTrue(iae.getMessage().contains("CUDA devices only"), iae.getMessage());
+        iae = assertThrows(IllegalArgumentException.class, () -> CudaStream.wrap(Device.cuda(0), 0));
+        assertTrue(iae.getMessage().contains("NULL"), iae.getMessage());
     }
 
     @Test
