@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, over what bench/gpu/pack.sh put in .gpu/:
 # the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy), the
-# Hadamard benchmark on the GPU, and the PyTorch peers (device copy, FWHT), all in one command so
-# every ratio compares one card.
+# GEMM peers (bench/gpu/peer_gemm.py: lowbit's CUDA GEMMs checked and timed beside PyTorch; --quick
+# unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there), the Hadamard benchmark on the
+# GPU, and the PyTorch peers (device copy, FWHT), all in one command so every ratio compares one card.
 # Results go to $OUT (junit reports, jmh.json, peer.json, log).
 set -uo pipefail
 OUT=${OUT:-/tmp/lowbit-gpu-out}
@@ -21,6 +22,11 @@ export PATH=/tmp/jre/bin:$PATH
     --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
     --reports-dir "$OUT/junit"
   echo "junit exit: $?"
+  echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
+    ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
+  echo "peer_gemm exit: $?"
+  [ -n "${LOWBIT_GEMM_ONLY:-}" ] && exit 0
   echo "== JMH roofs and kernels"
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
     -rf json -rff "$OUT/jmh.json"

@@ -1,0 +1,225 @@
+"""lowbit's CUDA GEMMs beside their PyTorch peers on one GPU, in one process, on one stream.
+
+lowbit is called through its C ABI (ctypes on liblowbit.so, taken from the lowbit jar) on PyTorch's
+stream (lb_cuda_stream_wrap), so both sides are captured in CUDA graphs and timed with the same CUDA
+events: no host launch overhead on either side. Decode sizes (m <= 16) rotate through weight copies
+adding up to >= 1 GiB so the weights come from HBM, not from L2.
+
+Checks before timing (an independent oracle for the kernels, since the JVM tests may not run here):
+  W8A8 I32 output == exact int64 products (float64 on the GPU, exact for these sizes);
+  W4A16 F32 output ~ float32 matmul of the dequantized weights.
+Rows of JSON on stdout, one per (kernel, shape, m); a readable table on stderr.
+
+  python3 bench/gpu/peer_gemm.py --jar .gpu/lib/lowbit-0.1.0-SNAPSHOT.jar [--quick]
+"""
+import argparse
+import ctypes
+import json
+import re
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336), (28672, 8192), (1536, 384), (384, 1536)]  # n x k
+MS = [1, 4, 16, 64, 256, 2048]
+
+
+def header_constants():
+    text = (ROOT / "native/include/lowbit.h").read_text()
+    return {k: int(v, 0) for k, v in re.findall(r"#define (LB_[A-Z0-9_]+) (-?(?:0x)?[0-9a-fA-F]+)\b", text)}
+
+
+C = header_constants()
+
+
+class QuantParams(ctypes.Structure):
+    _fields_ = [("qtype", ctypes.c_int32), ("scale_dtype", ctypes.c_int32), ("zero_dtype", ctypes.c_int32),
+                ("flags", ctypes.c_int32), ("block_rows", ctypes.c_int64), ("block_cols", ctypes.c_int64)]
+
+
+def load(jar, lib):
+    if lib is None:
+        out = Path(tempfile.mkdtemp()) / "liblowbit.so"
+        with zipfile.ZipFile(jar) as z:
+            out.write_bytes(z.read("dev/lowbit/native/linux-x86_64/liblowbit.so"))
+        lib = out
+    so = ctypes.CDLL(str(lib))
+    i32, i64, p = ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p
+    so.lb_last_error.restype = ctypes.c_char_p
+    so.lb_w8a8_packed_bytes.restype = i64
+    so.lb_w8a8_packed_bytes.argtypes = [i64, i64]
+    so.lb_w8a8_prepack.argtypes = [i32, p, i64, i64, p, i64]
+    so.lb_w8a8_gemm.argtypes = [i32, p, p, p, p, p, p, p, i32, i64, i64, i64]
+    so.lb_w4a16_packed_bytes.restype = i64
+    so.lb_w4a16_packed_bytes.argtypes = [i64, i64, i64]
+    so.lb_w4a16_prepack.argtypes = [i32, ctypes.POINTER(QuantParams), p, p, p, i64, i64, p, i64]
+    so.lb_w4a16_gemm.argtypes = [i32, p, p, i32, p, p, p, i32, i64, i64, i64, i64, i32]
+    so.lb_cuda_stream_wrap.argtypes = [i32, p, ctypes.POINTER(p)]
+    so.lb_cuda_stream_destroy.argtypes = [p]
+    return so
+
+
+def ok(so, status, what):
+    if status != 0:
+        raise RuntimeError(f"{what}: status {status}: {so.lb_last_error().decode()}")
+
+
+def timed(fn, iters):
+    """Device time per call of fn, captured in a CUDA graph of `iters` calls (after a warm-up)."""
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for i in range(3):
+            fn(i)
+    torch.cuda.current_stream().wait_stream(s)
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g, stream=s):
+        for i in range(iters):
+            fn(i)
+    g.replay()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(5):
+        g.replay()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / (5 * iters) * 1e-3  # seconds
+
+
+class Lowbit:
+    """lowbit calls on whatever stream is current (wrapped once per stream)."""
+
+    def __init__(self, so):
+        self.so, self.wrapped = so, {}
+
+    def stream(self):
+        raw = torch.cuda.current_stream().cuda_stream
+        if raw not in self.wrapped:
+            h = ctypes.c_void_p()
+            ok(self.so, self.so.lb_cuda_stream_wrap(0, ctypes.c_void_p(raw), ctypes.byref(h)), "lb_cuda_stream_wrap")
+            self.wrapped[raw] = h
+        return self.wrapped[raw]
+
+
+def copies_for(nbytes, m):
+    return max(1, min(256, -(-(1 << 30) // nbytes))) if m <= 16 else 1
+
+
+def copy_roof(mib=1024):
+    src = torch.empty(mib << 20, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    sec = timed(lambda i: dst.copy_(src), 4)
+    return 2 * src.numel() / sec  # bytes read + written per second
+
+
+def w8a8_cases(lb, shapes, ms, out):
+    so = lb.so
+    for n, k in shapes:
+        b = torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
+        bs = torch.rand(n, device="cuda") * 1e-2
+        nbytes = so.lb_w8a8_packed_bytes(n, k)
+        packed0 = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
+        ok(so, so.lb_w8a8_prepack(0, b.data_ptr(), n, k, packed0.data_ptr(), nbytes), "lb_w8a8_prepack")
+        for m in ms:
+            a = torch.randint(-128, 128, (m, k), dtype=torch.int8, device="cuda")
+            a_s = torch.rand(m, device="cuda") * 1e-2
+            d32 = torch.empty((m, n), dtype=torch.int32, device="cuda")
+            dbf = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
+            packs = [packed0] + [packed0.clone() for _ in range(copies_for(nbytes, m) - 1)]
+
+            def run(i, d=d32, dtype=C["LB_DTYPE_I32"]):
+                ok(so, so.lb_w8a8_gemm(0, lb.stream(), a.data_ptr(), a_s.data_ptr(), packs[i % len(packs)].data_ptr(), bs.data_ptr(),
+                                       None, d.data_ptr(), dtype, m, n, k), "lb_w8a8_gemm")
+
+            run(0)
+            torch.cuda.synchronize()
+            exact = (a.double() @ b.double().t()).to(torch.int64)
+            assert torch.equal(d32.to(torch.int64), exact), f"W8A8 I32 differs from the exact product at m={m} n={n} k={k}"
+            row = {"kernel": "w8a8", "n": n, "k": k, "m": m, "device": torch.cuda.get_device_name()}
+            row["lowbit_i32_s"] = timed(run, 20)
+            row["lowbit_bf16_s"] = timed(lambda i: run(i, dbf, C["LB_DTYPE_BF16"]), 20)
+            if m > 16 and k % 8 == 0 and n % 8 == 0:  # torch._int_mm's own limits
+                bt = b.t()
+                try:
+                    row["torch_int_mm_s"] = timed(lambda i: torch._int_mm(a, bt), 20)
+                    row["ratio_vs_int_mm"] = row["torch_int_mm_s"] / row["lowbit_i32_s"]
+                except RuntimeError as e:  # a peer's limit is a fact to report, not a reason to stop
+                    row["torch_int_mm_error"] = str(e).splitlines()[0]
+            row["lowbit_tops"] = 2 * m * n * k / row["lowbit_i32_s"] / 1e12
+            out(row)
+
+
+def w4a16_cases(lb, shapes, ms, roof, out):
+    so = lb.so
+    group = 128
+    for n, k in shapes:
+        codes = torch.randint(0, 256, (n, k // 2), dtype=torch.uint8, device="cuda")
+        scales = (torch.rand(n, k // group, device="cuda") * 1e-2 + 1e-3).half()
+        params = QuantParams(C["LB_DTYPE_I4"], C["LB_DTYPE_F16"], C["LB_DTYPE_U4"], 0, 1, group)
+        nbytes = so.lb_w4a16_packed_bytes(n, k, group)
+        packed0 = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
+        ok(so, so.lb_w4a16_prepack(0, ctypes.byref(params), codes.data_ptr(), scales.data_ptr(), None, n, k, packed0.data_ptr(), nbytes),
+           "lb_w4a16_prepack")
+        # The same weights dequantized (I4 code c = nibble, two's complement: value c * scale), for the check and the peer.
+        lo, hi = (codes & 0xF).int(), (codes >> 4).int()
+        nib = torch.stack([lo, hi], dim=2).reshape(n, k)
+        signed = torch.where(nib >= 8, nib - 16, nib).float()
+        w_deq = signed * scales.float().repeat_interleave(group, dim=1)
+        w16 = w_deq.half()
+        for m in ms:
+            x = torch.randn(m, k, device="cuda").half()
+            y32 = torch.empty((m, n), dtype=torch.float32, device="cuda")
+            y16 = torch.empty((m, n), dtype=torch.float16, device="cuda")
+            count = copies_for(nbytes, m)
+            packs = [packed0] + [packed0.clone() for _ in range(count - 1)]
+            w16s = [w16] + [w16.clone() for _ in range(min(count, max(1, (1 << 30) // w16.numel() // 2 + 1)) - 1)]
+
+            def run(i, y=y32, dtype=C["LB_DTYPE_F32"]):
+                ok(so, so.lb_w4a16_gemm(0, lb.stream(), x.data_ptr(), C["LB_DTYPE_F16"], packs[i % len(packs)].data_ptr(), None,
+                                        y.data_ptr(), dtype, m, n, k, group, 0), "lb_w4a16_gemm")
+
+            run(0)
+            torch.cuda.synchronize()
+            ref = x.float() @ w_deq.t()
+            err = (y32 - ref).abs().max().item() / max(ref.abs().max().item(), 1e-30)
+            assert err < 1e-4, f"W4A16 differs from the dequantized matmul by {err:.2e} (relative to max) at m={m} n={n} k={k}"
+            row = {"kernel": "w4a16", "n": n, "k": k, "m": m, "group": group, "device": torch.cuda.get_device_name(),
+                   "max_rel_err_vs_f32": err, "packed_bytes": nbytes}
+            row["lowbit_s"] = timed(lambda i: run(i, y16, C["LB_DTYPE_F16"]), 20)
+            row["torch_fp16_s"] = timed(lambda i: torch.matmul(x, w16s[i % len(w16s)].t()), 20)
+            row["speedup_vs_torch_fp16"] = row["torch_fp16_s"] / row["lowbit_s"]
+            row["weight_bytes_per_s"] = nbytes / row["lowbit_s"]
+            row["fraction_of_copy"] = row["weight_bytes_per_s"] / roof
+            out(row)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jar", help="the lowbit jar (liblowbit.so inside)")
+    ap.add_argument("--lib", help="liblowbit.so itself")
+    ap.add_argument("--quick", action="store_true", help="two shapes, m in {1, 16, 2048}")
+    a = ap.parse_args()
+    lb = Lowbit(load(a.jar, a.lib))
+    shapes, ms = (SHAPES[:1] + SHAPES[4:5], [1, 16, 2048]) if a.quick else (SHAPES, MS)
+    torch.manual_seed(0)
+    roof = copy_roof()
+    print(json.dumps({"roof": "device copy (torch copy_, 1 GiB, bytes read + written per s)", "bytes_per_s": roof,
+                      "device": torch.cuda.get_device_name()}), flush=True)
+
+    def out(row):
+        print(json.dumps(row), flush=True)
+        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "speedup_vs_torch_fp16", "fraction_of_copy") if k in row]
+        print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.3f}" for k in keys),
+              file=sys.stderr, flush=True)
+
+    w8a8_cases(lb, shapes, ms, out)
+    w4a16_cases(lb, shapes, ms, roof, out)
+
+
+if __name__ == "__main__":
+    main()
