@@ -368,7 +368,10 @@ LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a
  * ((jb * K2 + kp) * 16 + jj) * 2 + kk holds B[16 jb + jj][2 kp + kk] (K2 = ceil(k/2); code 0 =
  * +0 past n and k). lb_fp8_packed_bytes gives the size. The packed form keeps B's codes, not
  * their format: pass the same b_dtype to every lb_fp8_gemm.
- * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * CUDA (compute capability 8.9+, else LB_ERR_UNSUPPORTED): fp8 tensor cores (mma.sync) on the same
+ * packed bytes; their sums are folded into f32 totals every 128 k (with the block scales for
+ * LB_FP8_SCALE_BLOCK), in another order than the CPU's, so the devices agree to accumulation
+ * tolerance, not bit for bit. lb_fp8_prepack on CUDA stages B through host memory and waits.
  * ------------------------------------------------------------------------------------- */
 #define LB_FP8_SCALE_TENSOR 0
 #define LB_FP8_SCALE_ROW_COL 1

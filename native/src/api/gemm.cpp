@@ -1,5 +1,5 @@
 // lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU
-// backend, or the CUDA one where it exists (W8A8, W4A16).
+// backend, or the CUDA one where it exists (W8A8, FP8, W4A16).
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
@@ -283,8 +283,17 @@ LB_API int64_t lb_fp8_packed_bytes(int64_t n, int64_t k) {
 
 LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
   static const char *fn = "lb_fp8_prepack";
-  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = check_fp8_nk(fn, n, k)) return st;
+  if (device != LB_DEVICE_CPU) {
+    if (lb_status st = check_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k)))
+      return st;
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::fp8_prepack(b, n, k, packed, s); });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return run_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k),
                      [&] { lb::cpu::fp8_prepack(b, n, k, packed); });
 }
@@ -293,7 +302,7 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
                              const void *b_packed, lb_dtype b_dtype, const float *b_scales, int32_t scaling,
                              const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k) {
   static const char *fn = "lb_fp8_gemm";
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
   if (lb_status st = check_fp8_nk(fn, n, k)) return st;
   if (lb_status st = check_m(fn, m, k)) return st;
   if (!is_fp8(a_dtype) || !is_fp8(b_dtype))
@@ -308,6 +317,15 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
   const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
   if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::fp8_packed_bytes(n, k), d, d_bytes, false)) return st;
+  if (device != LB_DEVICE_CPU) {
+#if LOWBIT_WITH_CUDA
+    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+      return lb::cuda::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k, stream, s);
+    });
+#else
+    return no_cuda_build(fn, device);
+#endif
+  }
   return lb::guard(fn, [&] {
     return lb::cpu::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k);
   });

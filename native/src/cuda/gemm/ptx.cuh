@@ -1,6 +1,7 @@
 // The few PTX instructions the CUDA GEMMs use that CUDA C++ has no intrinsic for: asynchronous
-// global -> shared copies (sm_80+) and the int8 tensor-core mma (sm_80+). Each wrapper says
-// in its comment which operand layout PTX defines, since the kernels index fragments by it.
+// global -> shared copies and ldmatrix (sm_80+), the int8 tensor-core mma (sm_80+) and the fp8 one
+// (sm_89+). Each wrapper says in its comment which operand layout PTX defines, since the kernels
+// index fragments by it.
 #pragma once
 #include <cstdint>
 
@@ -33,6 +34,37 @@ __device__ __forceinline__ void mma_s8_16832(int32_t (&d)[4], const uint32_t (&a
       "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
       : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+// Four 8 x 8 matrices of 16-bit elements from shared memory, transposed: lane L gives the address
+// of row L % 8 of matrix L / 8 (16 contiguous bytes); r[q] receives, in lane (g, t), elements
+// [2t][g] (low half) and [2t + 1][g] (high half) of matrix q.
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void *row) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// d += A . B in f32 for 8-bit floats (E4M3 or E5M2 on each side), fragments laid out as for
+// mma_s8_16832 (PTX gives all 8-bit types of m16n8k32 the same layout). sm_89+ only: elsewhere
+// it traps, and the host refuses to launch (lb::cuda::fp8_gemm checks the device first).
+template <bool kAE5M2, bool kBE5M2>
+__device__ __forceinline__ void mma_fp8_16832(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 890
+#  define LB_MMA_FP8(TA, TB)                                                                                       \
+    asm volatile("mma.sync.aligned.m16n8k32.row.col.f32." TA "." TB ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, " \
+                 "{%0,%1,%2,%3};\n"                                                                               \
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                                                  \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]))
+  if constexpr (!kAE5M2 && !kBE5M2) LB_MMA_FP8("e4m3", "e4m3");
+  else if constexpr (!kAE5M2) LB_MMA_FP8("e4m3", "e5m2");
+  else if constexpr (!kBE5M2) LB_MMA_FP8("e5m2", "e4m3");
+  else LB_MMA_FP8("e5m2", "e5m2");
+#  undef LB_MMA_FP8
+#else
+  __trap();
+#endif
 }
 
 }  // namespace lb::cuda

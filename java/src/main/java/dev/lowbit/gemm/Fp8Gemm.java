@@ -24,7 +24,9 @@ import java.util.Objects;
  *       DeepSeek-V3 / vLLM style: {@code Σ_kb acc_kb · (sa[i][kb] · sw[j/128][kb])}.</li>
  * </ul>
  * Weights are prepacked once ({@link #prepack}); see {@code lowbit.h} ("gemm, FP8") for the layout, the order of
- * operations and NaN behaviour. CPU only so far (AVX-512 BF16 kernel; AVX2 / scalar fallbacks).
+ * operations and NaN behaviour. Runs where its operands are: on the CPU (AVX-512 BF16 kernel; AVX2 / scalar fallbacks)
+ * or on a CUDA device with fp8 tensor cores (compute capability 8.9+: Ada, Hopper; others throw UNSUPPORTED); the
+ * two agree to f32 accumulation tolerance. Prepacking on CUDA stages the weights through host memory once.
  */
 public final class Fp8Gemm {
     private static final String KERNEL = "FP8 GEMM";
@@ -59,7 +61,8 @@ public final class Fp8Gemm {
         Objects.requireNonNull(w, "w");
         Objects.requireNonNull(arena, "arena");
         DType dtype = fp8Dtype("w", w);
-        long[] nk = matrixOf("w", w.q(), dtype);
+        Device device = GemmChecks.device(KERNEL, "w", w.q(), true);
+        long[] nk = GemmChecks.matrix("w", w.q(), dtype, device);
         long n = nk[0], k = nk[1];
         long[] block = w.format().granularity().resolve(n, k);
         WeightScales layout;
@@ -70,14 +73,13 @@ public final class Fp8Gemm {
             throw new IllegalArgumentException("FP8 weights must be scaled per tensor, per row or in 128x128 blocks, got "
                     + w.format().granularity());
         }
-        Tensor scales = scalesOf("w scales", w, (n / block[0]) * (k / block[1]));
-        Checks.sameDevice("w", w.q(), "w scales", scales);
+        Tensor scales = scalesOf("w scales", w, (n / block[0]) * (k / block[1]), device);
         long bytes = Native.fp8PackedBytes(n, k);
         if (bytes < 0) throw new IllegalArgumentException("w of shape [" + n + ", " + k + "] is too large to pack");
-        Tensor packed = Tensor.allocate(arena, DType.U8, Device.CPU, bytes);
-        Native.fp8Prepack(Device.CPU.index(), w.q().segment(), n, k, packed.segment());
-        Tensor s = Tensor.allocate(arena, DType.F32, Device.CPU, scales.numel());
-        s.segment().copyFrom(scales.segment());
+        Tensor packed = Tensor.allocate(arena, DType.U8, device, bytes);
+        Native.fp8Prepack(device.index(), w.q().segment(), n, k, packed.segment());
+        Tensor s = Tensor.allocate(arena, DType.F32, device, scales.numel());
+        s.copyFrom(scales.reshape(scales.numel()));
         return new Weights(packed, s, dtype, layout, n, k);
     }
 
@@ -91,16 +93,19 @@ public final class Fp8Gemm {
         Checks.live("w packed", w.packed());
         Checks.live("w scales", w.scales());
         DType aDtype = fp8Dtype("a", a);
-        long[] mk = matrixOf("a", a.q(), aDtype);
+        Device device = GemmChecks.device(KERNEL, "a", a.q(), true);
+        GemmChecks.on("w packed", w.packed(), device);
+        GemmChecks.on("w scales", w.scales(), device);
+        long[] mk = GemmChecks.matrix("a", a.q(), aDtype, device);
         long m = mk[0], k = mk[1];
         if (k != w.k()) throw new IllegalArgumentException("a has k = " + k + " but the weights have k = " + w.k());
         long[] block = a.format().granularity().resolve(m, k);
         boolean aTensor = block[0] == m && block[1] == k, aRow = block[0] == 1 && block[1] == k;
         boolean aBlock = block[0] == 1 && block[1] == BLOCK;
-        GemmChecks.output(out, "out", m, w.n(), Device.CPU, DType.F32, DType.F16, DType.BF16);
+        GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
-        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), Device.CPU);
-        Tensor aScales = scalesOf("a scales", a, (m / block[0]) * (k / block[1]));
+        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
+        Tensor aScales = scalesOf("a scales", a, (m / block[0]) * (k / block[1]), device);
         if (w.layout() == WeightScales.BLOCK) {
             if (!aBlock) {
                 throw new IllegalArgumentException("weights in 128x128 blocks need activations scaled per 1x128 group "
@@ -119,8 +124,8 @@ public final class Fp8Gemm {
         }
         // One side per row, the other per tensor: broadcast the single scale so the kernel sees rows × columns.
         try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment as = aTensor ? broadcast(aScales.segment(), m, scratch) : aScales.segment();
-            MemorySegment ws = w.layout() == WeightScales.TENSOR ? broadcast(w.scales().segment(), w.n(), scratch) : w.scales().segment();
+            MemorySegment as = aTensor ? broadcast(aScales, m, scratch) : aScales.segment();
+            MemorySegment ws = w.layout() == WeightScales.TENSOR ? broadcast(w.scales(), w.n(), scratch) : w.scales().segment();
             call(a, aDtype, as, w, ws, Native.FP8_SCALE_ROW_COL, biasSeg, out, m);
         }
     }
@@ -129,7 +134,7 @@ public final class Fp8Gemm {
     public static Tensor matmul(Quantized a, Weights w, Tensor bias, DType dtype, Arena arena) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
-        Tensor out = Tensor.allocate(arena, dtype, Device.CPU, a.q().dim(0), w.n());
+        Tensor out = Tensor.allocate(arena, dtype, a.q().device(), a.q().dim(0), w.n());
         matmul(a, w, bias, out);
         return out;
     }
@@ -143,15 +148,17 @@ public final class Fp8Gemm {
 
     private static void call(Quantized a, DType aDtype, MemorySegment aScales, Weights w, MemorySegment wScales, int scaling,
                              MemorySegment bias, Tensor out, long m) {
-        Native.fp8Gemm(Device.CPU.index(), MemorySegment.NULL, a.q().segment(), aDtype.code(), aScales, w.packed().segment(),
+        Native.fp8Gemm(out.device().index(), MemorySegment.NULL, a.q().segment(), aDtype.code(), aScales, w.packed().segment(),
                 w.dtype().code(), wScales, scaling, bias, out.segment(), out.dtype().code(), m, w.n(), w.k());
     }
 
-    private static MemorySegment broadcast(MemorySegment one, long count, Arena arena) {
-        float s = one.get(ValueLayout.JAVA_FLOAT, 0);
-        MemorySegment seg = arena.allocate(ValueLayout.JAVA_FLOAT, count);
-        for (long i = 0; i < count; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, s);
-        return seg;
+    /** {@code count} copies of the single scale in {@code one}, on one's device, owned by {@code arena}. */
+    private static MemorySegment broadcast(Tensor one, long count, Arena arena) {
+        float s = one.device().isCpu() ? one.segment().get(ValueLayout.JAVA_FLOAT, 0) : one.to(Device.CPU, arena).toFloatArray()[0];
+        float[] values = new float[Math.toIntExact(count)];
+        Arrays.fill(values, s);
+        Tensor host = Tensor.of(arena, values, count);
+        return one.device().isCpu() ? host.segment() : host.to(one.device(), arena).segment();
     }
 
     private static DType fp8Dtype(String name, Quantized q) {
@@ -165,12 +172,12 @@ public final class Fp8Gemm {
         return t;
     }
 
-    private static Tensor scalesOf(String name, Quantized q, long count) {
+    private static Tensor scalesOf(String name, Quantized q, long count, Device device) {
         Tensor s = q.scales();
         Checks.live(name, s);
         Checks.dtype(name, s, DType.F32);
         Checks.contiguous(name, s);
-        GemmChecks.device(KERNEL, name, s, false);
+        GemmChecks.on(name, s, device);
         if (s.numel() != count) {
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(s.shape()) + ", expected " + count + " scales for "
                     + q.format().granularity());
@@ -178,7 +185,4 @@ public final class Fp8Gemm {
         return s;
     }
 
-    private static long[] matrixOf(String name, Tensor t, DType dtype) {
-        return GemmChecks.matrix(name, t, dtype, GemmChecks.device(KERNEL, name, t, false));
-    }
 }

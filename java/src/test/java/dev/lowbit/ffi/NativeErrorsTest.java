@@ -71,9 +71,15 @@ class NativeErrorsTest {
             e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(-1, MemorySegment.NULL, buf, e4, MemorySegment.NULL, buf, e4, buf,
                     Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
             assertTrue(e.getMessage().contains("must not be NULL"), e.getMessage());
+            // On a CUDA device the arguments are checked before the device is touched (these are host pointers).
             e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(0, MemorySegment.NULL, buf, e4, buf, buf, e4, buf,
-                    Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
-            assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
+                    9, MemorySegment.NULL, d, f32, 2, 16, 16));
+            assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+            if (dev.lowbit.Lowbit.cudaDeviceCount() == 0) {
+                e = assertThrows(LowbitException.class, () -> Native.fp8Gemm(0, MemorySegment.NULL, buf, e4, buf, buf, e4, buf,
+                        Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
+                assertEquals(LowbitException.Status.NO_CUDA, e.status());
+            }
             e = assertThrows(LowbitException.class, () -> Native.fp8Prepack(-1, buf, 16, 16, buf.asSlice(0, 100)));
             assertTrue(e.getMessage().startsWith("lb_fp8_prepack: packed has 100 bytes, needs 256"), e.getMessage());
             assertEquals(-1, Native.fp8PackedBytes(0, 16));

@@ -9,6 +9,7 @@ import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
+import dev.lowbit.reference.Fp8Reference;
 import dev.lowbit.support.Gpu;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The CUDA GEMMs against the CPU: W8A8 bit for bit (exact int32 sums, the same epilogue operations), W4A16 within
- * f32 rounding of a bound on the products' magnitudes. Skips without a GPU.
+ * f32 rounding of a bound on the products' magnitudes, FP8 against the exact double reference within the tensor
+ * cores' accumulation precision. Skips without a GPU.
  */
 class GemmCudaTest {
     private static final Device GPU = Device.cuda(0);
@@ -171,6 +173,44 @@ class GemmCudaTest {
                     assertArrayEquals(bytes(narrowed, arena), bytes(gb, arena), "bf16 output " + f);
                 }
             }
+        }
+    }
+
+    /**
+     * FP8 on the GPU: every scaling layout, E4M3/E5M2 mixes, odd shapes and several 128-k blocks, against the double
+     * reference. Tolerance 2⁻¹⁰·Σ|a·w|·|scale|: Hopper's fp8 tensor cores keep fewer bits than f32 while they
+     * accumulate (the kernel folds their sums into f32 every 128 k to bound that), far tighter than any layout or
+     * indexing error would give.
+     */
+    @Test
+    void fp8MatchesTheReference() {
+        Fp8GemmTest.Layout[][] layouts = {
+            {Fp8GemmTest.Layout.TENSOR, Fp8GemmTest.Layout.TENSOR}, {Fp8GemmTest.Layout.ROW, Fp8GemmTest.Layout.ROW},
+            {Fp8GemmTest.Layout.TENSOR, Fp8GemmTest.Layout.ROW}, {Fp8GemmTest.Layout.ROW, Fp8GemmTest.Layout.TENSOR}};
+        int[][] big = {{300, 1024, 1000}, {129, 257, 4096}};
+        for (Fp8Reference fa : Fp8Reference.values())
+            for (Fp8Reference fw : Fp8Reference.values()) {
+                for (Fp8GemmTest.Layout[] l : layouts) {
+                    for (int[] s : Fp8GemmTest.SHAPES) fp8Case(fa, fw, l[0], l[1], s);
+                    for (int[] s : big) fp8Case(fa, fw, l[0], l[1], s);
+                }
+                for (int[] s : Fp8GemmTest.BLOCK_SHAPES) fp8Case(fa, fw, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, s);
+                fp8Case(fa, fw, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, new int[] {200, 384, 1024});
+            }
+    }
+
+    private static void fp8Case(Fp8Reference fa, Fp8Reference fw, Fp8GemmTest.Layout la, Fp8GemmTest.Layout lw, int[] shape) {
+        int m = shape[0], n = shape[1], k = shape[2];
+        long seed = m * 31L + n * 7L + k + fa.ordinal() * 3 + fw.ordinal() * 5 + la.ordinal() * 11 + lw.ordinal() * 13;
+        var a = Fp8GemmTest.Operand.random(fa, la, m, k, false, seed);
+        var w = Fp8GemmTest.Operand.random(fw, lw, n, k, true, seed + 99);
+        float[] bias = Fp8GemmTest.randomScales(seed + 7, n);
+        try (Arena arena = Arena.ofConfined()) {
+            Fp8Gemm.Weights gw = Fp8Gemm.prepack(toGpu(w.quantized(arena), arena), arena);
+            Tensor out = Fp8Gemm.matmul(toGpu(a.quantized(arena), arena), gw, Tensor.of(arena, bias, n).to(GPU, arena), DType.F32, arena);
+            assertEquals(GPU, out.device());
+            Fp8GemmTest.assertMatches(a, w, bias, out.to(Device.CPU, arena).toFloatArray(),
+                    "cuda " + fa + " x " + fw + " " + la + "/" + lw + " " + m + "x" + n + "x" + k, 0x1p-10);
         }
     }
 }

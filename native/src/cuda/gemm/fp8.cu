@@ -1,0 +1,151 @@
+// FP8 GEMM on fp8 tensor cores (mma.sync m16n8k32 with E4M3 / E5M2 operands, f32 accumulation;
+// sm_89 and sm_90 — Hopper's faster wgmma path is not written yet), on the skeleton of tc_gemm.cuh.
+//
+// B is read in lowbit.h's FP8 packed layout: 16-column blocks, k in pairs (2 bytes of one column).
+// An mma B register needs 4 consecutive k of one column — two pairs at different rows of that
+// layout — which is exactly what ldmatrix.trans delivers when each 16-byte row of shared memory holds
+// one k-pair of 8 columns: one ldmatrix.x4 gives the B registers of two 8-column tiles.
+//
+// Accumulation: the tensor cores' f32 sums of one 128-k block (two stages) are added into separate
+// f32 totals after each block (with the block's scales for LB_FP8_SCALE_BLOCK, as DeepSeek-V3's
+// kernels do); this also bounds how long any one tensor-core accumulation runs. The epilogue applies
+// the scales in the CPU's order; the sums themselves are ordered differently from the CPU's, so the
+// two agree to f32 accumulation tolerance, not bit for bit.
+#include <cstdint>
+
+#include "../../common/float_io.h"
+#include "../../core/error.h"
+#include "../runtime/runtime.h"
+#include "gemm.cuh"
+#include "tc_gemm.cuh"
+
+namespace lb::cuda {
+namespace {
+
+using namespace lb::cuda_tile;
+
+template <bool kAE5M2, bool kBE5M2>
+struct Fp8Op {
+  struct Args {
+    TcOperands op;
+    const float *a_scales, *b_scales, *bias;
+    int32_t scaling;
+    int64_t k128;  // 128-k blocks (BLOCK scales)
+    void *d;
+    lb_dtype d_dtype;
+  };
+
+  // Chunk c of a column block's 1 KiB run: k-pair c / 2, columns 8 (c % 2) .. + 7.
+  static __device__ int b_chunk_byte(int jb, int c) { return fp8_b_byte(jb, c >> 1, (c & 1) * 8); }
+
+  // Lane L addresses row L % 8 of matrix L / 8: matrices 0, 1 = pairs 0..7 and 8..15 of the k32 step
+  // for columns 0..7 of the block (b[0], b[1] of the first 8-column tile), 2, 3 the same for columns
+  // 8..15.
+  static __device__ void b_fragments(const uint8_t *bs, const TcTile &tile, int s, uint32_t (&bf)[4][2]) {
+    const int matrix = tile.lane >> 3, kp = 16 * s + (matrix & 1) * 8 + (tile.lane & 7), half = matrix >> 1;
+#pragma unroll
+    for (int jbl = 0; jbl < 2; ++jbl) {
+      uint32_t r[4];
+      ldmatrix_x4_trans(r, bs + fp8_b_byte(tile.wn * 2 + jbl, kp, half * 8));
+      bf[2 * jbl][0] = r[0];
+      bf[2 * jbl][1] = r[1];
+      bf[2 * jbl + 1][0] = r[2];
+      bf[2 * jbl + 1][1] = r[3];
+    }
+  }
+
+  struct Accumulators {
+    float v[4][4][4], total[4][4][4];
+
+    __device__ Accumulators() {
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) v[mi][ni][e] = total[mi][ni][e] = 0.0f;
+    }
+
+    __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+      mma_fp8_16832<kAE5M2, kBE5M2>(v[mi][ni], a, b);
+    }
+
+    // After every second stage (one 128-k block) and the last: fold the block into the totals.
+    __device__ void end_stage(const Args &p, const TcTile &tile, int kt, int kt_count) {
+      if ((kt & 1) == 0 && kt + 1 < kt_count) return;
+      const int kb = kt >> 1;
+      const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
+      // The tile's 128 columns are one 128-column block of B's scales (tiles start at multiples of 128).
+      const float sb = block ? p.b_scales[(tile.jb0 / 8) * p.k128 + kb] : 1.0f;
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          const int64_t i = tile.row(mi, h);
+          const float scale = block ? (i < p.op.m ? mul_rn(p.a_scales[i * p.k128 + kb], sb) : 0.0f) : 1.0f;
+#pragma unroll
+          for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              float &x = v[mi][ni][2 * h + e];
+              total[mi][ni][2 * h + e] = add_rn(total[mi][ni][2 * h + e], block ? mul_rn(x, scale) : x);
+              x = 0.0f;
+            }
+        }
+    }
+
+    // lowbit.h's epilogue: TENSOR acc * (sa * sb), ROW_COL (acc * sa[i]) * sb[j], BLOCK the scaled sum
+    // as is; then + bias, rounded to d_dtype.
+    __device__ void store(const Args &p, const TcTile &tile) const {
+      const float tensor_scale = p.scaling == LB_FP8_SCALE_TENSOR ? mul_rn(p.a_scales[0], p.b_scales[0]) : 1.0f;
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int64_t i = tile.row(mi, e >> 1), j = tile.col(ni, e & 1);
+            if (i >= p.op.m || j >= p.op.n) continue;
+            float y = total[mi][ni][e];
+            if (p.scaling == LB_FP8_SCALE_TENSOR) y = mul_rn(y, tensor_scale);
+            else if (p.scaling == LB_FP8_SCALE_ROW_COL) y = mul_rn(mul_rn(y, p.a_scales[i]), p.b_scales[j]);
+            if (p.bias) y = add_rn(y, p.bias[j]);
+            store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+          }
+    }
+  };
+};
+
+template <bool kAE5M2, bool kBE5M2>
+cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
+                   lb_dtype d_dtype, cudaStream_t s) {
+  using Op = Fp8Op<kAE5M2, kBE5M2>;
+  const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype};
+  return launch_tc_gemm<Op>(p, s);
+}
+
+}  // namespace
+
+lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
+                   const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
+                   int64_t k, lb_stream stream, cudaStream_t s) {
+  static const char *fn = "lb_fp8_gemm";
+  int device = 0, major = 0, minor = 0;
+  if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  if (major * 10 + minor < 89)
+    return fail(LB_ERR_UNSUPPORTED, "%s: fp8 tensor cores need compute capability 8.9 or newer (Ada, Hopper); device %d is sm_%d%d",
+                fn, device, major, minor);
+  const TcOperands o{a, static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, (k + 1) / 2 * 32};
+  const bool ae5 = a_dtype == LB_DTYPE_FP8_E5M2, be5 = b_dtype == LB_DTYPE_FP8_E5M2;
+  cudaError_t err;
+  if (!ae5 && !be5) err = launch<false, false>(o, a_scales, b_scales, scaling, bias, d, d_dtype, s);
+  else if (!ae5) err = launch<false, true>(o, a_scales, b_scales, scaling, bias, d, d_dtype, s);
+  else if (!be5) err = launch<true, false>(o, a_scales, b_scales, scaling, bias, d, d_dtype, s);
+  else err = launch<true, true>(o, a_scales, b_scales, scaling, bias, d, d_dtype, s);
+  if (lb_status st = check(err, fn, "kernel launch")) return st;
+  return finish_launch(fn, stream);
+}
+
+}  // namespace lb::cuda

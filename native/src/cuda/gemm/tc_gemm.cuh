@@ -1,0 +1,152 @@
+// The tensor-core GEMM skeleton W8A8 (int8) and FP8 share: D = epilogue(A . B^T) for 8-bit A
+// [m, k] (row-major) and 8-bit B in lowbit.h's packed 16-column blocks, on mma.sync m16n8k32.
+//
+// Tiling: a thread block computes a 128 x 128 tile of D with 8 warps (2 along m x 4 along n, 64 x
+// 32 each: 4 x 4 mma tiles of 16 x 8). k advances 64 at a time through a 3-stage cp.async pipeline
+// (8 KiB of A and 8 KiB of B per stage): while the warps multiply one stage, the copies of the next
+// two are in flight. Both packed layouts keep a column block contiguous along k, so a stage of B is
+// 8 runs of 1 KiB, one per column block; only where the bytes of a run go in shared memory (the
+// swizzle) and how a warp reads its B fragments depend on the layout. Shared memory is swizzled so
+// fragment reads are free of bank conflicts (tile_layout.h, checked by a host test).
+//
+// An Op supplies: Args (with a TcOperands `op`), b_chunk_byte (where 16 bytes of a B run go),
+// b_fragments (a warp's B registers for one k32 step) and Accumulators (mma, a hook after each
+// stage, and the epilogue).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "ptx.cuh"
+#include "tile_layout.h"
+
+namespace lb::cuda {
+
+// What every tensor-core GEMM call has; the Op's Args hold it as `op`.
+struct TcOperands {
+  const uint8_t *a;        // [m, k] row-major
+  const uint8_t *b;        // packed
+  int64_t m, n, k;
+  int64_t row0;            // first row of this launch (gridDim.y is limited to 65535 row tiles)
+  int64_t n16;             // 16-column blocks of packed B
+  int64_t b_block_bytes;   // bytes of one packed column block (all of k)
+};
+
+// Where a thread's tile and fragments sit: rows m0 + 64 wm + 16 mi + g (+8), packed column blocks
+// jb0 + 2 wn + ni / 2, columns 8 (ni % 2) + 2 t (+1) within them.
+struct TcTile {
+  int64_t m0, jb0;
+  int wm, wn, g, t, lane;
+  __device__ int64_t row(int mi, int h) const { return m0 + wm * 64 + mi * 16 + g + 8 * h; }
+  __device__ int64_t col(int ni, int e) const { return (jb0 + wn * 2 + (ni >> 1)) * 16 + (ni & 1) * 8 + 2 * t + e; }
+};
+
+// 16 bytes from `src` with those at positions >= `valid` (0..16) read as zero, byte by byte: the
+// path for operands whose rows are not 16-byte aligned.
+__device__ __forceinline__ uint4 load16_bytes(const uint8_t *src, int valid) {
+  uint32_t w[4] = {0, 0, 0, 0};
+  for (int e = 0; e < valid; ++e) w[e >> 2] |= static_cast<uint32_t>(src[e]) << (8 * (e & 3));
+  return make_uint4(w[0], w[1], w[2], w[3]);
+}
+
+// 16 bytes global -> shared, `valid` of them inside the matrix (the rest zero). kAsync: cp.async,
+// where chunks are either whole or absent (valid 16 or 0); else ordinary loads.
+template <bool kAsync>
+__device__ __forceinline__ void load_chunk(void *dst, const uint8_t *src, int valid, const uint8_t *base) {
+  if (kAsync) cp_async16(dst, valid ? src : base, valid != 0);
+  else *reinterpret_cast<uint4 *>(dst) = load16_bytes(src, valid);
+}
+
+// Stage `kt` (k in [64 kt, 64 kt + 64)) of the tile's A rows and B column blocks into shared memory.
+template <class Op, bool kAsync>
+__device__ __forceinline__ void load_stage(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as, uint8_t *bs) {
+  using namespace lb::cuda_tile;
+#pragma unroll
+  for (int it = 0; it < 2; ++it) {
+    const int q = static_cast<int>(threadIdx.x) + it * kThreads;  // 512 chunks of A, 512 of B
+    {  // A: row q / 4, chunk q % 4 (four threads read a row's 64 contiguous bytes)
+      const int row = q >> 2, c = q & 3;
+      const int64_t i = tile.m0 + row, l = static_cast<int64_t>(kt) * kBK + c * 16;
+      const int valid = i < o.m && l < o.k ? static_cast<int>(std::min<int64_t>(16, o.k - l)) : 0;
+      load_chunk<kAsync>(as + a_word(row, c * 4), o.a + i * o.k + l, valid, o.a);
+    }
+    {  // B: column block q / 64, chunk q % 64 of its 1 KiB run for this stage
+      const int jb = q >> 6, c = q & 63;
+      const int64_t gjb = tile.jb0 + jb, off = static_cast<int64_t>(kt) * 1024 + c * 16;
+      const int valid = gjb < o.n16 && off < o.b_block_bytes ? 16 : 0;
+      load_chunk<kAsync>(bs + Op::b_chunk_byte(jb, c), o.b + gjb * o.b_block_bytes + off, valid, o.b);
+    }
+  }
+}
+
+template <class Op, bool kAsync>
+__global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typename Op::Args p) {
+  using namespace lb::cuda_tile;
+  __shared__ __align__(16) uint32_t As[kStages][kAWords];
+  __shared__ __align__(16) uint8_t Bs[kStages][kBBytes];
+  const TcOperands &o = p.op;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const TcTile tile{o.row0 + static_cast<int64_t>(blockIdx.y) * kBM, static_cast<int64_t>(blockIdx.x) * (kBN / 16),
+                    warp >> 2, warp & 3, lane >> 2, lane & 3, lane};
+  const int kt_count = static_cast<int>((o.k + kBK - 1) / kBK);
+  typename Op::Accumulators acc;
+
+  // Prologue: stages 0 .. kStages - 2 in flight. One commit per stage even past the end, so the
+  // wait below always counts the same number of groups.
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < kt_count) load_stage<Op, kAsync>(o, tile, s, As[s], Bs[s]);
+    cp_async_commit();
+  }
+  for (int kt = 0; kt < kt_count; ++kt) {
+    cp_async_wait<kStages - 2>();  // this thread's copies of stage kt have landed ...
+    __syncthreads();               // ... everyone's too, and everyone is done with stage kt - 1
+    const int next = kt + kStages - 1;
+    if (next < kt_count) load_stage<Op, kAsync>(o, tile, next, As[next % kStages], Bs[next % kStages]);
+    cp_async_commit();
+
+    const uint32_t *as = As[kt % kStages];
+#pragma unroll
+    for (int s = 0; s < kBK / 32; ++s) {  // two k32 steps per stage
+      uint32_t af[4][4], bf[4][2];
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi) {
+        const int row = tile.wm * 64 + mi * 16 + tile.g;
+        af[mi][0] = as[a_word(row, 8 * s + tile.t)];
+        af[mi][1] = as[a_word(row + 8, 8 * s + tile.t)];
+        af[mi][2] = as[a_word(row, 8 * s + 4 + tile.t)];
+        af[mi][3] = as[a_word(row + 8, 8 * s + 4 + tile.t)];
+      }
+      Op::b_fragments(Bs[kt % kStages], tile, s, bf);
+#pragma unroll
+      for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+        for (int ni = 0; ni < 4; ++ni) acc.mma(mi, ni, af[mi], bf[ni]);
+    }
+    acc.end_stage(p, tile, kt, kt_count);
+  }
+  cp_async_wait<0>();  // leave no copy in flight behind the block's exit
+  acc.store(p, tile);
+}
+
+inline bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
+
+// Launches the Op's kernel over all of D on `s`: cp.async when A's rows and both bases are 16-byte
+// aligned, byte loads otherwise; row tiles beyond gridDim.y's 65535 in further launches.
+template <class Op>
+cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
+  using namespace lb::cuda_tile;
+  const bool async = p.op.k % 16 == 0 && aligned16(p.op.a) && aligned16(p.op.b);
+  const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
+  const dim3 block(kThreads);
+  for (int64_t r0 = 0; r0 < m; r0 += rows_per_launch) {
+    p.op.row0 = r0;
+    const dim3 grid(static_cast<unsigned>((p.op.n16 + kBN / 16 - 1) / (kBN / 16)),
+                    static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kBM - 1) / kBM));
+    if (async) tc_gemm_kernel<Op, true><<<grid, block, 0, s>>>(p);
+    else tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
+    if (cudaError_t err = cudaGetLastError(); err != cudaSuccess) return err;
+  }
+  return cudaSuccess;
+}
+
+}  // namespace lb::cuda
