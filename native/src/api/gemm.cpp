@@ -1,5 +1,7 @@
 // lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU
 // backend, or the CUDA one where it exists (W8A8, FP8, W4A16).
+#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA includes below
+
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
@@ -9,7 +11,6 @@
 #include "checks.h"
 #if LOWBIT_WITH_CUDA
 #  include "../cuda/gemm/gemm.cuh"
-#  include "../cuda/runtime/runtime.h"
 #endif
 
 namespace {
@@ -30,20 +31,6 @@ lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
     return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
   return LB_OK;
 }
-
-#if LOWBIT_WITH_CUDA
-// The CUDA half of a call: make `device` current, then run cuda(raw stream).
-template <class Cuda>
-lb_status on_cuda(const char *fn, int32_t device, lb_stream stream, Cuda cuda) {
-  cudaStream_t s;
-  if (lb_status st = lb::cuda::use_device(fn, device, stream, &s)) return st;
-  return lb::guard(fn, [&] { return cuda(s); });
-}
-#else
-lb_status no_cuda_build(const char *fn, int32_t device) {
-  return lb::fail(LB_ERR_NO_CUDA, "%s: CUDA device %d requested, but %s", fn, device, lb_cuda_status());
-}
-#endif
 
 bool is_fp8(lb_dtype t) { return t == LB_DTYPE_FP8_E4M3 || t == LB_DTYPE_FP8_E5M2; }
 
@@ -135,9 +122,9 @@ LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int
     if (lb_status st = check_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k)))
       return st;
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w8a8_prepack(b, n, k, packed, s); });
+    return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w8a8_prepack(b, n, k, packed, s); });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return run_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k),
@@ -153,11 +140,11 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
     return st;
   if (device != LB_DEVICE_CPU) {
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+    return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k, stream, s);
     });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
@@ -212,9 +199,9 @@ LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params,
   if (lb_status st = lb::check_overlap(fn, w, n * k / 2, packed, need, false)) return st;
   if (device != LB_DEVICE_CPU) {
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w4a16_prepack(*params, w, scales, zeros, n, k, packed, s); });
+    return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w4a16_prepack(*params, w, scales, zeros, n, k, packed, s); });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return lb::guard(fn, [&] {
@@ -245,11 +232,11 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
     if (flags & LB_W4A16_INT8_ACTIVATIONS)
       return lb::fail(LB_ERR_UNSUPPORTED, "%s: LB_W4A16_INT8_ACTIVATIONS is a CPU decode path (VPDPBUSD); on CUDA use flags 0", fn);
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+    return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, stream, s);
     });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags); });
@@ -289,9 +276,9 @@ LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int
     if (lb_status st = check_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k)))
       return st;
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::fp8_prepack(b, n, k, packed, s); });
+    return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::fp8_prepack(b, n, k, packed, s); });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return run_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k),
@@ -319,11 +306,11 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
   if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::fp8_packed_bytes(n, k), d, d_bytes, false)) return st;
   if (device != LB_DEVICE_CPU) {
 #if LOWBIT_WITH_CUDA
-    return on_cuda(fn, device, stream, [&](cudaStream_t s) {
+    return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k, stream, s);
     });
 #else
-    return no_cuda_build(fn, device);
+    return lb::no_cuda_build(fn, device);
 #endif
   }
   return lb::guard(fn, [&] {
