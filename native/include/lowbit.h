@@ -449,7 +449,9 @@ LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a
  * Per sequence, head and query row i: s_j = (q_i . k_j) * scale for the sequence's rows j;
  * p_j = exp(s_j - max s) / sum p; out_i = sum_j p_j v_j. Dot products and sums may be computed in
  * any order (vectorised), so ISAs agree to rounding, not bit for bit.
- * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * seq_starts is host memory on every device (the call reads it to check and to plan the launch).
+ * CUDA: one warp per (query row, head) with an online softmax (no score matrix; any length);
+ * agrees with the CPU to f32 rounding.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv, const int64_t *seq_starts, int64_t n_seq,
                               int64_t heads, int64_t head_dim, float scale, float *out);
@@ -461,7 +463,7 @@ LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv
  * with var the biased (population) variance, as BERT and PyTorch's LayerNorm use. gamma and
  * beta are [cols]. out may be x or residual (in place); no other overlap. Sums in float over 16
  * fixed lanes, so every ISA gives the same bits. eps must be finite and >= 0, cols >= 1.
- * CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * CUDA: the same operations in the same order (16 threads per row as the 16 lanes), the same bits.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x, const float *residual, const float *gamma,
                                const float *beta, float eps, int64_t rows, int64_t cols, float *out);
@@ -471,7 +473,8 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
  * f32, n elements; out may be x (in place), no other overlap. erf by a rational fit in float:
  * absolute error below 4e-7 * max(1, |x|) (about one float ulp of x; relatively large where
  * GELU is tiny, x < -3), the same bits on every ISA; GELU(x <= -5.66) = -0, GELU(-inf) = NaN
- * (-inf * 0, as PyTorch), GELU(NaN) = NaN. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * (-inf * 0, as PyTorch), GELU(NaN) = NaN. CUDA evaluates the same function (common/gelu.h): the
+ * same bits.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out);
 

@@ -1,7 +1,12 @@
-// lb_layer_norm: check the arguments (pointers, sizes, eps, overlap), then run the CPU backend.
+// lb_layer_norm: check the arguments (pointers, sizes, eps, overlap), then run the CPU or CUDA backend.
+#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA include below
+
 #include "../core/error.h"
 #include "../cpu/norm/norm.h"
 #include "checks.h"
+#if LOWBIT_WITH_CUDA
+#  include "../cuda/norm/norm.cuh"
+#endif
 
 extern "C" {
 
@@ -9,7 +14,6 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
                                const float *beta, float eps, int64_t rows, int64_t cols, float *out) {
   static const char *fn = "lb_layer_norm";
   if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
-  if (device != LB_DEVICE_CPU) return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
   if (!x || !gamma || !out) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: x, gamma and out must not be NULL", fn);
   if (rows < 0 || cols < 1 || cols > (int64_t{1} << 30) || rows > (int64_t{1} << 40) / cols)
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: needs rows >= 0 and 1 <= cols <= 2^30 (rows * cols <= 2^40); got %lld x %lld", fn,
@@ -23,6 +27,14 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
   for (const float *p : {gamma, beta}) {
     if (!p) continue;
     if (lb_status st = lb::check_overlap(fn, p, cols * 4, out, bytes, false)) return st;
+  }
+  if (device != LB_DEVICE_CPU) {
+#if LOWBIT_WITH_CUDA
+    return lb::on_cuda(fn, device, stream,
+                       [&](cudaStream_t s) { return lb::cuda::layer_norm(x, residual, gamma, beta, eps, rows, cols, out, stream, s); });
+#else
+    return lb::no_cuda_build(fn, device);
+#endif
   }
   return lb::guard(fn, [&] {
     lb::cpu::layer_norm(x, residual, gamma, beta, eps, rows, cols, out);

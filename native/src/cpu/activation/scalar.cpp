@@ -1,5 +1,6 @@
 // GELU for the scalar variant: the loop of kernels.inc, vectorised by the compiler with this
 // file's ISA flags (cmake/LowbitCpu.cmake).
+#include "../../common/gelu.h"
 #include "activation.h"
 
 namespace lb::cpu {

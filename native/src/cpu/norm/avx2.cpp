@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../../common/norm.h"
 #include "norm.h"
 
 namespace lb::cpu {

@@ -31,16 +31,18 @@ public final class Checks {
         }
     }
 
-    /** For kernels with no CUDA version yet: the tensor must be in host memory. */
-    public static void cpu(String kernel, String name, Tensor t) {
-        if (!t.device().isCpu()) throw new IllegalArgumentException(kernel + " runs on the CPU only so far; " + name + " is on " + t.device());
-    }
 
-    /** The operand of an F32, CPU-only kernel (attention, layer norm, GELU): F32, contiguous, in host memory. */
-    public static void cpuF32(String kernel, String name, Tensor t) {
+    /**
+     * An operand of an F32 kernel (attention, layer norm, GELU) that runs on {@code device} (the device of its first
+     * operand): F32, contiguous, on that device.
+     */
+    public static void f32On(String name, Tensor t, Device device) {
         dtype(name, t, DType.F32);
         contiguous(name, t);
-        cpu(kernel, name, t);
+        if (!t.device().equals(device)) {
+            throw new IllegalArgumentException(name + " is on " + t.device() + " but this call runs on " + device
+                    + " (the device of its first operand): all operands must be on one device");
+        }
     }
 
     public static void writable(String name, Tensor t) {

@@ -8,7 +8,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The exact (erf) GELU, {@code x · Φ(x)}, elementwise over F32 (lb_gelu): absolute error below
- * 4e-7 · max(1, |x|), about one float ulp of x; GELU(−∞) is NaN as in PyTorch. CPU only so far.
+ * 4e-7 · max(1, |x|), about one float ulp of x; GELU(−∞) is NaN as in PyTorch. On the CPU or a CUDA device (the
+ * operands' device), with the same bits on both.
  */
 public final class Gelu {
     private Gelu() {}
@@ -17,8 +18,8 @@ public final class Gelu {
     public static void apply(Tensor x, Tensor out) {
         Checks.live("x", x);
         Checks.live("out", out);
-        Checks.cpuF32("GELU", "x", x);
-        Checks.cpuF32("GELU", "out", out);
+        Checks.f32On("x", x, x.device());
+        Checks.f32On("out", out, x.device());
         Checks.writable("out", out);
         Checks.sameShape("x", x, "out", out);
         Checks.noOverlap("x", x, "out", out, true);

@@ -1,7 +1,6 @@
 package dev.lowbit.attention;
 
 import dev.lowbit.Checks;
-import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -14,7 +13,7 @@ import java.util.Objects;
 /**
  * Encoder self-attention over stacked sequences (lb_attention): for each sequence, head and query
  * row, {@code softmax((q · kᵀ) · scale) · v} over that sequence's rows — no padding, no mask.
- * CPU only so far.
+ * On the CPU or a CUDA device (the operands' device; the two agree to f32 rounding).
  */
 public final class Attention {
     private Attention() {}
@@ -29,8 +28,8 @@ public final class Attention {
         Objects.requireNonNull(seqStarts, "seqStarts");
         Checks.live("qkv", qkv);
         Checks.live("out", out);
-        Checks.cpuF32("attention", "qkv", qkv);
-        Checks.cpuF32("attention", "out", out);
+        Checks.f32On("qkv", qkv, qkv.device());
+        Checks.f32On("out", out, qkv.device());
         Checks.writable("out", out);
         if (heads < 1) throw new IllegalArgumentException("heads must be >= 1, got " + heads);
         if (qkv.rank() != 2 || qkv.dim(1) % (3L * heads) != 0)
@@ -48,7 +47,7 @@ public final class Attention {
         Checks.noOverlap("qkv", qkv, "out", out, false);
         try (Arena call = Arena.ofConfined()) {
             MemorySegment starts = call.allocateFrom(ValueLayout.JAVA_LONG, seqStarts);
-            Native.attention(Device.CPU.index(), MemorySegment.NULL, qkv.segment(), starts, seqStarts.length - 1, heads, headDim, scale,
+            Native.attention(qkv.device().index(), MemorySegment.NULL, qkv.segment(), starts, seqStarts.length - 1, heads, headDim, scale,
                     out.segment());
         }
     }

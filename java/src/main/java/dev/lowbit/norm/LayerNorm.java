@@ -1,6 +1,7 @@
 package dev.lowbit.norm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -10,11 +11,9 @@ import java.util.Arrays;
 /**
  * Layer normalisation over the last dimension (lb_layer_norm), with the residual add that
  * precedes it in a post-norm transformer (BERT) fused in: {@code out = norm(x + residual) · gamma
- * + beta}, biased variance, F32. CPU only so far.
+ * + beta}, biased variance, F32. On the CPU or a CUDA device (the operands' device), with the same bits on both.
  */
 public final class LayerNorm {
-    private static final String KERNEL = "layer norm";
-
     private LayerNorm() {}
 
     /**
@@ -34,16 +33,17 @@ public final class LayerNorm {
         if (x.rank() < 1 || x.dim(x.rank() - 1) < 1)
             throw new IllegalArgumentException("x has shape " + Arrays.toString(x.shape()) + ", expected [..., cols] with cols >= 1");
         long cols = x.dim(x.rank() - 1);
-        Checks.cpuF32(KERNEL, "x", x);
-        Checks.cpuF32(KERNEL, "out", out);
+        Device device = x.device();
+        Checks.f32On("x", x, device);
+        Checks.f32On("out", out, device);
         Checks.writable("out", out);
         Checks.sameShape("x", x, "out", out);
         if (residual != null) {
-            Checks.cpuF32(KERNEL, "residual", residual);
+            Checks.f32On("residual", residual, device);
             Checks.sameShape("x", x, "residual", residual);
         }
-        vector("gamma", gamma, cols);
-        if (beta != null) vector("beta", beta, cols);
+        vector("gamma", gamma, cols, device);
+        if (beta != null) vector("beta", beta, cols, device);
         if (!(eps >= 0) || Float.isInfinite(eps)) throw new IllegalArgumentException("eps must be finite and >= 0, got " + eps);
         Checks.noOverlap("x", x, "out", out, true);
         if (residual != null) Checks.noOverlap("residual", residual, "out", out, true);
@@ -53,8 +53,8 @@ public final class LayerNorm {
                 gamma.segment(), beta == null ? MemorySegment.NULL : beta.segment(), eps, x.numel() / cols, cols, out.segment());
     }
 
-    private static void vector(String name, Tensor t, long cols) {
-        Checks.cpuF32(KERNEL, name, t);
+    private static void vector(String name, Tensor t, long cols, Device device) {
+        Checks.f32On(name, t, device);
         if (t.rank() != 1 || t.dim(0) != cols)
             throw new IllegalArgumentException(name + " has shape " + Arrays.toString(t.shape()) + ", expected [" + cols + "] (x's last dimension)");
     }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -99,8 +100,6 @@ class NativeErrorsTest {
             assertEquals("lb_layer_norm: eps must be finite and >= 0, got nan", e.getMessage());
             e = assertThrows(LowbitException.class, () -> Native.layerNorm(-1, none, x, x.asSlice(4), g, none, 1e-5f, 2, 16, x.asSlice(8)));
             assertTrue(e.getMessage().contains("overlap"), e.getMessage());
-            e = assertThrows(LowbitException.class, () -> Native.layerNorm(0, none, x, none, g, none, 1e-5f, 4, 16, out));
-            assertEquals(LowbitException.Status.UNSUPPORTED, e.status());
             Native.gelu(-1, none, x, 64, x);
             e = assertThrows(LowbitException.class, () -> Native.gelu(-1, none, x, -1, out));
             assertEquals("lb_gelu: n must be in 0..2^40, got -1", e.getMessage());
@@ -108,6 +107,39 @@ class NativeErrorsTest {
             assertTrue(e.getMessage().contains("overlap"), e.getMessage());
             e = assertThrows(LowbitException.class, () -> Native.gelu(-1, none, none, 16, out));
             assertEquals("lb_gelu: x and out must not be NULL", e.getMessage());
+        }
+    }
+
+    /**
+     * In a CUDA build on a machine without a GPU, every entry point with a CUDA backend must get as far as looking for
+     * the device ("fn: no CUDA device: ..."), not stop at "this build has no CUDA" — which is what a dispatch compiled
+     * out by a missing configuration include looks like (it happened once). The arguments are valid host buffers; no
+     * kernel runs.
+     */
+    @Test
+    void cudaEntryPointsReachTheCudaBackend() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.lowbit.Lowbit.cudaBuilt() && dev.lowbit.Lowbit.cudaDeviceCount() == 0,
+                "needs a CUDA build on a machine without a device");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(1 << 16, 64), b = arena.allocate(1 << 16, 64), d = arena.allocate(1 << 16, 64);
+            MemorySegment none = MemorySegment.NULL, starts = arena.allocateFrom(ValueLayout.JAVA_LONG, 0, 4);
+            int f32 = DType.F32.code(), e4 = DType.FP8_E4M3.code();
+            var params = new Native.QuantParams(DType.I4.code(), DType.F32.code(), DType.U4.code(), 0, 1, 32);
+            java.util.Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
+            calls.put("lb_w8a8_prepack", () -> Native.w8a8Prepack(0, a, 16, 16, b));
+            calls.put("lb_w8a8_gemm", () -> Native.w8a8Gemm(0, none, a, a, b, b, none, d, f32, 4, 16, 16));
+            calls.put("lb_fp8_prepack", () -> Native.fp8Prepack(0, a, 16, 16, b));
+            calls.put("lb_fp8_gemm", () -> Native.fp8Gemm(0, none, a, e4, a, b, e4, b, Native.FP8_SCALE_ROW_COL, none, d, f32, 4, 16, 16));
+            calls.put("lb_w4a16_prepack", () -> Native.w4a16Prepack(0, params, a, a.asSlice(4096), none, 16, 64, b));
+            calls.put("lb_w4a16_gemm", () -> Native.w4a16Gemm(0, none, a, f32, b, none, d, f32, 4, 16, 64, 32, 0));
+            calls.put("lb_attention", () -> Native.attention(0, none, a, starts, 1, 2, 8, 0.5f, d));
+            calls.put("lb_layer_norm", () -> Native.layerNorm(0, none, a, none, b, none, 1e-5f, 4, 16, d));
+            calls.put("lb_gelu", () -> Native.gelu(0, none, a, 64, d));
+            calls.forEach((fn, call) -> {
+                var e = assertThrows(LowbitException.class, call, fn);
+                assertEquals(LowbitException.Status.NO_CUDA, e.status(), fn + ": " + e.getMessage());
+                assertTrue(e.getMessage().startsWith(fn + ": no CUDA device"), fn + ": " + e.getMessage());
+            });
         }
     }
 
