@@ -22,6 +22,11 @@ export PATH=/tmp/jre/bin:$PATH
     --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
     --reports-dir "$OUT/junit"
   echo "junit exit: $?"
+  echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
+  java --enable-native-access=ALL-UNNAMED -jar .gpu/junit-console.jar execute --disable-banner --details=tree \
+    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+    --select-class dev.lowbit.model.bert.BertEncoderCudaTest --reports-dir "$OUT/junit-encoder"
+  echo "junit (encoder) exit: $?"
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"

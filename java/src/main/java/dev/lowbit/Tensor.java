@@ -273,6 +273,28 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(storage, offset, dtype, s, contiguousStrides(s), device, null);
     }
 
+    /**
+     * This contiguous tensor's leading bytes read as another dtype and shape (like PyTorch's {@code view(dtype)});
+     * shares memory, on any device. For reusable scratch buffers that hold different dtypes over time.
+     */
+    public Tensor view(DType newDtype, long... newShape) {
+        checkAlive("tensor");
+        Objects.requireNonNull(newDtype, "dtype");
+        if (!isContiguous()) throw new IllegalArgumentException("view needs a contiguous tensor; this view has strides " + Arrays.toString(strides));
+        long[] s = checkShape(newDtype, newShape);
+        long need = newDtype.byteSize(numel(s)), have = byteSize(), byteOffset = dtype.byteSize(offset);
+        if (need > have) {
+            throw new IllegalArgumentException("a " + newDtype + " view of shape " + Arrays.toString(s) + " needs " + need + " bytes; this tensor has "
+                    + have);
+        }
+        if (byteOffset % newDtype.alignment() != 0) {
+            throw new IllegalArgumentException("this tensor starts " + byteOffset + " bytes into its memory, not aligned to " + newDtype.alignment()
+                    + " bytes as " + newDtype + " requires");
+        }
+        long newOffset = newDtype.isPacked() ? byteOffset * 2 : byteOffset / newDtype.byteSize(1);
+        return new Tensor(storage, newOffset, newDtype, s, contiguousStrides(s), device, null);
+    }
+
     // ---------------------------------------------------------------- copies
 
     /** Copies {@code src} (same dtype and shape, both contiguous) into this tensor, across devices if needed. */

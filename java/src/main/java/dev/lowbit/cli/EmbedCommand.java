@@ -1,6 +1,8 @@
 package dev.lowbit.cli;
 
+import dev.lowbit.Device;
 import dev.lowbit.Lowbit;
+import dev.lowbit.LowbitException;
 import dev.lowbit.embed.Embedder;
 import dev.lowbit.model.Quant;
 
@@ -55,13 +57,9 @@ final class EmbedCommand {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException(e.getMessage());
         }
-        String device = o.get("device", "cpu");
-        if (!device.equals("cpu") && !device.equals("cuda")) throw new Options.UsageException("--device must be cpu or cuda, got '" + device + "'");
-        if (device.equals("cuda")) {
-            err.println("lowbit embed: --device cuda is not available yet: lowbit's GEMM kernels run on the CPU only ("
-                    + (Lowbit.cudaDeviceCount() > 0 ? Lowbit.cudaDeviceCount() + " CUDA device(s) present" : Lowbit.cudaStatus()) + ")");
-            return 1;
-        }
+        String deviceName = o.get("device", "cpu");
+        if (!deviceName.equals("cpu") && !deviceName.equals("cuda")) throw new Options.UsageException("--device must be cpu or cuda, got '" + deviceName + "'");
+        Device device = deviceName.equals("cpu") ? Device.CPU : Device.cuda(0);
         String format = o.get("format", "jsonl");
         if (!format.equals("jsonl") && !format.equals("npy")) throw new Options.UsageException("--format must be jsonl or npy, got '" + format + "'");
         int batch = o.intValue("batch", 32, 1, 4096);
@@ -74,9 +72,16 @@ final class EmbedCommand {
         String output = o.get("output", null);
         boolean progress = !o.flag("quiet") && texts.size() > PROGRESS_ABOVE;
         long t0 = System.nanoTime();
-        try (Embedder model = Embedder.load(quant);
+        Embedder loaded;
+        try {
+            loaded = Embedder.load(quant, device);
+        } catch (IllegalArgumentException | LowbitException e) {  // a mode without kernels on this device; no such device
+            err.println("lowbit embed: " + e.getMessage());
+            return 1;
+        }
+        try (Embedder model = loaded;
              OutputStream sink = output == null ? nonClosing(out) : new BufferedOutputStream(Files.newOutputStream(Path.of(output)))) {
-            long loaded = System.nanoTime(), tokens = 0;
+            long ready = System.nanoTime(), tokens = 0;
             List<float[]> all = format.equals("npy") ? new ArrayList<>() : null;
             StringBuilder line = new StringBuilder();
             for (int start = 0; start < texts.size(); start += batch) {
@@ -97,16 +102,17 @@ final class EmbedCommand {
                     for (int j = 0; j < v[i].length; j++) line.append(j == 0 ? "" : ",").append(v[i][j]);
                     sink.write(line.append("]}\n").toString().getBytes(StandardCharsets.UTF_8));
                 }
-                if (progress) progress(err, start + chunk.size(), texts.size(), System.nanoTime() - loaded);
+                if (progress) progress(err, start + chunk.size(), texts.size(), System.nanoTime() - ready);
             }
             if (all != null) Npy.write(all.toArray(new float[0][]), model.dimension(), sink);
             sink.flush();
             long end = System.nanoTime();
             if (progress) err.println();
             if (!o.flag("quiet")) {
-                double s = (end - loaded) / 1e9;
-                err.printf("lowbit embed: %d texts, %d tokens in %.2f s (model load %.2f s): %.1f texts/s, %.0f tokens/s [%s, cpu, %d threads]%n",
-                        texts.size(), tokens, s, (loaded - t0) / 1e9, texts.size() / s, tokens / s, quant.cliName(), Lowbit.threads());
+                double s = (end - ready) / 1e9;
+                String where = device.isCpu() ? "cpu, " + Lowbit.threads() + " threads" : device.toString();
+                err.printf("lowbit embed: %d texts, %d tokens in %.2f s (model load %.2f s): %.1f texts/s, %.0f tokens/s [%s, %s]%n",
+                        texts.size(), tokens, s, (ready - t0) / 1e9, texts.size() / s, tokens / s, quant.cliName(), where);
             }
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.lowbit.embed;
 
+import dev.lowbit.Device;
 import dev.lowbit.model.ModelFormatException;
 import dev.lowbit.model.Quant;
 import dev.lowbit.model.bert.BertEncoder;
@@ -40,11 +41,11 @@ public final class Embedder implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private Embedder(ByteBuffer onnx, BertTokenizer tokenizer, Quant quant) {
+    private Embedder(ByteBuffer onnx, BertTokenizer tokenizer, Quant quant, Device device) {
         this.tokenizer = tokenizer;
         this.quant = quant;
         try {
-            this.encoder = new BertEncoder(BertGraph.weights(OnnxModel.read(onnx)), quant, arena);
+            this.encoder = new BertEncoder(BertGraph.weights(OnnxModel.read(onnx)), quant, device, arena);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -52,17 +53,34 @@ public final class Embedder implements AutoCloseable {
         this.maxTokens = Math.min(tokenizer.maxLength(), encoder.maxPositions());
     }
 
-    /** all-MiniLM-L6-v2 from the classpath, its linear layers run as {@code quant} says. */
+    /** all-MiniLM-L6-v2 from the classpath, its linear layers run as {@code quant} says, on the CPU. */
     public static Embedder load(Quant quant) {
-        Objects.requireNonNull(quant, "quant");
-        return new Embedder(ByteBuffer.wrap(resource(MINILM_ONNX)), BertTokenizer.read(new java.io.ByteArrayInputStream(resource(MINILM_TOKENIZER))), quant);
+        return load(quant, Device.CPU);
     }
 
-    /** A BERT encoder from an .onnx file and its HuggingFace tokenizer.json. */
-    public static Embedder load(Path onnx, Path tokenizerJson, Quant quant) {
+    /**
+     * As {@link #load(Quant)}, the encoder on {@code device} (tokenizing and pooling stay in Java). On a CUDA device the
+     * modes with CUDA kernels run (w8a8, fp8 on compute capability 8.9+, w4a16 without AWQ, each with or without
+     * rotation); others throw {@link IllegalArgumentException} naming why.
+     */
+    public static Embedder load(Quant quant, Device device) {
         Objects.requireNonNull(quant, "quant");
+        Objects.requireNonNull(device, "device");
+        return new Embedder(ByteBuffer.wrap(resource(MINILM_ONNX)), BertTokenizer.read(new java.io.ByteArrayInputStream(resource(MINILM_TOKENIZER))), quant,
+                device);
+    }
+
+    /** A BERT encoder from an .onnx file and its HuggingFace tokenizer.json, on the CPU. */
+    public static Embedder load(Path onnx, Path tokenizerJson, Quant quant) {
+        return load(onnx, tokenizerJson, quant, Device.CPU);
+    }
+
+    /** As above, the encoder on {@code device} (see {@link #load(Quant, Device)}). */
+    public static Embedder load(Path onnx, Path tokenizerJson, Quant quant, Device device) {
+        Objects.requireNonNull(quant, "quant");
+        Objects.requireNonNull(device, "device");
         try (InputStream tok = Files.newInputStream(tokenizerJson)) {
-            return new Embedder(ByteBuffer.wrap(Files.readAllBytes(onnx)), BertTokenizer.read(tok), quant);
+            return new Embedder(ByteBuffer.wrap(Files.readAllBytes(onnx)), BertTokenizer.read(tok), quant, device);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model: " + e.getMessage(), e);
         }
@@ -112,6 +130,10 @@ public final class Embedder implements AutoCloseable {
 
     public int maxTokens() {
         return maxTokens;
+    }
+
+    public Device device() {
+        return encoder.device();
     }
 
     public Quant quant() {

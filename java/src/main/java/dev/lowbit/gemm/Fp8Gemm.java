@@ -52,6 +52,11 @@ public final class Fp8Gemm {
             Objects.requireNonNull(dtype, "dtype");
             Objects.requireNonNull(layout, "layout");
         }
+
+        /** These weights on {@code device} (the packed bytes are the same on every device), owned by {@code arena}. */
+        public Weights to(Device device, Arena arena) {
+            return new Weights(packed.to(device, arena), scales.to(device, arena), dtype, layout, n, k);
+        }
     }
 
     /**

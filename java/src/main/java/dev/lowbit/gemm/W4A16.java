@@ -43,6 +43,11 @@ public final class W4A16 {
         public Weights {
             Objects.requireNonNull(packed, "packed");
         }
+
+        /** These weights on {@code device} (the packed bytes are the same on every device), owned by {@code arena}. */
+        public Weights to(Device device, Arena arena) {
+            return new Weights(packed.to(device, arena), n, k, group);
+        }
     }
 
     /** Prepacks int4 weights (I4 or U4; blocks {@code 1 × g} along k, g even) for {@link #matmul}. */

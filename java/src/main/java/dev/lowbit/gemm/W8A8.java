@@ -33,6 +33,11 @@ public final class W8A8 {
             Objects.requireNonNull(scales, "scales");
         }
 
+        /** These weights on {@code device} (the packed bytes are the same on every device), owned by {@code arena}. */
+        public Weights to(Device device, Arena arena) {
+            return new Weights(packed.to(device, arena), scales.to(device, arena), n, k);
+        }
+
         PerRowIntGemm.Packed packedForm() {
             return new PerRowIntGemm.Packed(packed, scales, n, k);
         }

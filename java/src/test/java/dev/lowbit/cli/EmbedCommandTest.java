@@ -76,8 +76,15 @@ class EmbedCommandTest {
         assertEquals(1, run("", "embed", "--file", "/nonexistent/file.txt"));
         assertEquals(1, run("", "embed"));
         assertTrue(err.toString().contains("no input texts"), err.toString());
-        assertEquals(1, run("", "embed", "--device", "cuda", "x"));
-        assertTrue(err.toString().contains("--device cuda is not available yet"), err.toString());
+        // A mode with no CUDA kernels is refused by name, before any device is touched.
+        assertEquals(1, run("", "embed", "--device", "cuda", "--quant", "f32", "x"));
+        assertTrue(err.toString().contains("f32 does not run on cuda:0: f32 is the plain-Java reference"), err.toString());
+        assertEquals(1, run("", "embed", "--device", "cuda", "--quant", "w4a4-rot", "x"));
+        assertTrue(err.toString().contains("no CUDA W4A4 kernel yet"), err.toString());
+        if (dev.lowbit.Lowbit.cudaDeviceCount() == 0) {
+            assertEquals(1, run("", "embed", "--device", "cuda", "x"));
+            assertTrue(err.toString().contains("no CUDA device"), err.toString());
+        }
     }
 
     @Test

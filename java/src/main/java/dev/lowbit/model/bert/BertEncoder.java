@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.activation.Gelu;
 import dev.lowbit.attention.Attention;
@@ -19,17 +20,20 @@ import java.util.List;
  * with no padding; attention runs per sequence and head. Between the embedding lookup and the
  * pooling the activations stay in the calling thread's native buffers ({@link ThreadScratch}):
  * every step of a layer (GEMMs, attention, residual + layer norm, GELU) is one lowbit kernel call
- * on them, with no copy through Java arrays. Thread-safe.
+ * on them, with no copy through Java arrays. On a CUDA device the same calls run there: the
+ * embeddings go over once per batch and the last hidden state comes back for pooling. Thread-safe.
  */
 public final class BertEncoder {
     private final BertWeights w;
+    private final Device device;
     private final Norm embeddingNorm;
     private final List<Block> blocks = new ArrayList<>();
 
     /** A layer norm's parameters in native memory. */
     private record Norm(Tensor gamma, Tensor beta, float eps) {
-        static Norm of(BertWeights.LayerNorm ln, Arena arena) {
-            return new Norm(Tensor.of(arena, ln.gamma(), ln.gamma().length), Tensor.of(arena, ln.beta(), ln.beta().length), ln.eps());
+        static Norm of(BertWeights.LayerNorm ln, Device device, Arena arena) {
+            Tensor gamma = Tensor.of(arena, ln.gamma(), ln.gamma().length), beta = Tensor.of(arena, ln.beta(), ln.beta().length);
+            return device.isCpu() ? new Norm(gamma, beta, ln.eps()) : new Norm(gamma.to(device, arena), beta.to(device, arena), ln.eps());
         }
 
         /** x = norm(x + residual) in place (residual may be null). */
@@ -55,31 +59,50 @@ public final class BertEncoder {
         LinearOp make(int layer, Part part, BertWeights.Linear lin);
     }
 
-    /** Every linear layer as {@code quant} says (GPTQ and AWQ modes calibrate first: see {@link Calibration}). */
+    /** Every linear layer as {@code quant} says (GPTQ and AWQ modes calibrate first: see {@link Calibration}), on the CPU. */
     public BertEncoder(BertWeights weights, Quant quant, Arena arena) {
-        this(weights, factory(weights, quant, arena), arena);
+        this(weights, quant, Device.CPU, arena);
+    }
+
+    /**
+     * As above on {@code device}; a mode whose kernels do not exist there yet fails here, naming why
+     * ({@link IllegalArgumentException}), before any weight is packed.
+     */
+    public BertEncoder(BertWeights weights, Quant quant, Device device, Arena arena) {
+        this(weights, factory(weights, quant, device, arena), device, arena);
     }
 
     public BertEncoder(BertWeights weights, Plan plan, Arena arena) {
-        this(weights, (layer, part, lin) -> LinearOp.of(lin, plan.of(layer, part), arena), arena);
+        this(weights, (layer, part, lin) -> LinearOp.of(lin, plan.of(layer, part), Device.CPU, arena), Device.CPU, arena);
     }
 
-    /** Layer norm parameters (and whatever else is native here) live in {@code arena}. */
-    BertEncoder(BertWeights weights, Factory factory, Arena arena) {
+    /** Layer norm parameters (and whatever else is native here) live in {@code arena}, on {@code device}. */
+    BertEncoder(BertWeights weights, Factory factory, Device device, Arena arena) {
         this.w = weights;
-        embeddingNorm = Norm.of(weights.embeddingNorm(), arena);
+        this.device = device;
+        embeddingNorm = Norm.of(weights.embeddingNorm(), device, arena);
         for (int i = 0; i < weights.layers().size(); i++) {
             BertWeights.Layer l = weights.layers().get(i);
             blocks.add(new Block(factory.make(i, Part.QKV, concatColumns(l.q(), l.k(), l.v())), factory.make(i, Part.ATTENTION_OUT, l.o()),
-                    Norm.of(l.attentionNorm(), arena), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()),
-                    Norm.of(l.outputNorm(), arena)));
+                    Norm.of(l.attentionNorm(), device, arena), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()),
+                    Norm.of(l.outputNorm(), device, arena)));
         }
     }
 
-    private static Factory factory(BertWeights weights, Quant quant, Arena arena) {
-        if (!quant.calibrated()) return (layer, part, lin) -> LinearOp.of(lin, quant, arena);
+    private static Factory factory(BertWeights weights, Quant quant, Device device, Arena arena) {
+        checked(quant, device);  // before calibrating (seconds of work) for a mode that cannot run there
+        if (!quant.calibrated()) return (layer, part, lin) -> LinearOp.of(lin, quant, device, arena);
         var hessians = Calibration.hessians(weights);
-        return (layer, part, lin) -> new W4A16Linear(lin, quant, hessians.get(new Calibration.Key(layer, part)), arena);
+        return (layer, part, lin) -> new W4A16Linear(lin, quant, hessians.get(new Calibration.Key(layer, part)), device, arena);
+    }
+
+    private static void checked(Quant quant, Device device) {
+        String why = LinearOp.unsupportedOn(quant, device);
+        if (why != null) throw new IllegalArgumentException(quant.cliName() + " does not run on " + device + ": " + why);
+    }
+
+    public Device device() {
+        return device;
     }
 
     public int dimension() {
@@ -112,9 +135,11 @@ public final class BertEncoder {
                 int row = (start[s] + p) * h, word = ids[s][p] * h, pos = p * h;
                 for (int j = 0; j < h; j++) e[row + j] = w.wordEmbeddings()[word + j] + w.tokenTypeEmbeddings()[j] + w.positionEmbeddings()[pos + j];
             }
-        Tensor x = ThreadScratch.f32(ThreadScratch.HIDDEN, t, h), qkv = ThreadScratch.f32(ThreadScratch.QKV, t, 3L * h),
-                ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, t, h);
-        MemorySegment.copy(e, 0, x.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
+        Tensor x = ThreadScratch.f32(ThreadScratch.HIDDEN, device, t, h), qkv = ThreadScratch.f32(ThreadScratch.QKV, device, t, 3L * h),
+                ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h);
+        Tensor host = device.isCpu() ? x : ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, t, h);
+        MemorySegment.copy(e, 0, host.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
+        if (host != x) x.copyFrom(host);
         embeddingNorm.apply(x, null);
         float scale = (float) (1 / Math.sqrt(w.headDim()));
         for (Block b : blocks) {
@@ -122,13 +147,14 @@ public final class BertEncoder {
             Attention.selfAttention(qkv, starts, w.heads(), scale, ctx);
             b.o().apply(ctx, proj);
             b.norm1().apply(x, proj);
-            Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, t, b.up().out());
+            Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, device, t, b.up().out());
             b.up().apply(x, mid);
             Gelu.apply(mid, mid);
             b.down().apply(mid, proj);
             b.norm2().apply(x, proj);
         }
-        MemorySegment.copy(x.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
+        if (host != x) host.copyFrom(x);
+        MemorySegment.copy(host.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
         float[][] out = new float[n][h];
         for (int s = 0; s < n; s++) {
             double[] acc = new double[h];

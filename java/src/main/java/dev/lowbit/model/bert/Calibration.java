@@ -29,7 +29,7 @@ final class Calibration {
                 if (id >= w.vocab()) throw new IllegalStateException("GPTQ calibration needs a BERT-sized vocabulary (30522), this model has " + w.vocab());
         try (Arena arena = Arena.ofConfined()) {
             new BertEncoder(w, (layer, part, lin) -> new Recording(new F32Linear(lin),
-                    h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])), arena).embed(ids);
+                    h.computeIfAbsent(new Key(layer, part), k -> new double[lin.in() * lin.in()])), dev.lowbit.Device.CPU, arena).embed(ids);
         }
         return h;
     }

@@ -1,6 +1,7 @@
 package dev.lowbit.model.bert;
 
 import dev.lowbit.DType;
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.hadamard.Hadamard;
 import dev.lowbit.quant.QuantFormat;
@@ -8,22 +9,24 @@ import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 
 /**
  * A linear layer on a lowbit GEMM, over activations that already live in native memory (the
  * encoder's per-thread buffers); whatever the layer needs besides (quantized activations, a
  * modified copy of x) comes from the calling thread's own reusable buffers, {@link ThreadScratch},
- * so concurrent callers never share memory.
+ * so concurrent callers never share memory. Weights, bias and buffers live on the layer's device.
  */
 abstract class KernelLinear implements LinearOp {
     final int in, out;
+    final Device device;
     final Tensor bias;
 
-    KernelLinear(BertWeights.Linear lin, Arena arena) {
+    KernelLinear(BertWeights.Linear lin, Device device, Arena arena) {
         in = lin.in();
         out = lin.out();
-        bias = Tensor.of(arena, lin.b(), out);
+        this.device = device;
+        Tensor b = Tensor.of(arena, lin.b(), out);
+        bias = device.isCpu() ? b : b.to(device, arena);
     }
 
     /**
@@ -31,8 +34,8 @@ abstract class KernelLinear implements LinearOp {
      * unchanged (valid until the thread's next call).
      */
     static Tensor writableCopy(Tensor x) {
-        Tensor c = Tensor.wrap(ThreadScratch.get(ThreadScratch.X, x.byteSize()), DType.F32, x.shape());
-        MemorySegment.copy(x.segment(), 0, c.segment(), 0, x.byteSize());
+        Tensor c = ThreadScratch.of(ThreadScratch.X, x.device(), DType.F32, x.shape());
+        c.copyFrom(x);
         return c;
     }
 
@@ -43,8 +46,8 @@ abstract class KernelLinear implements LinearOp {
     static Quantized quantizePerToken(Tensor x, QuantFormat format, boolean rotate) {
         long rows = x.dim(0), cols = x.dim(1);
         DType qt = format.qtype();
-        Quantized a = new Quantized(format, Tensor.wrap(ThreadScratch.get(ThreadScratch.CODES, qt.byteSize(rows * cols)), qt, rows, cols),
-                Tensor.wrap(ThreadScratch.get(ThreadScratch.SCALES, rows * Float.BYTES), DType.F32, rows, 1), null);
+        Quantized a = new Quantized(format, ThreadScratch.of(ThreadScratch.CODES, x.device(), qt, rows, cols),
+                ThreadScratch.of(ThreadScratch.SCALES, x.device(), DType.F32, rows, 1), null);
         if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, null);
         else Quantizer.quantize(x, a, null);
         return a;

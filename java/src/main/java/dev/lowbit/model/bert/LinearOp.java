@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.Device;
 import dev.lowbit.model.Quant;
 
 import dev.lowbit.Tensor;
@@ -13,21 +14,36 @@ import java.lang.foreign.Arena;
  * Thread-safe: weights are read-only after construction, scratch is per thread.
  */
 interface LinearOp {
-    /** y [rows, out] = x [rows, in] · W + b: F32 CPU tensors in native memory; x is left as it is. */
+    /** y [rows, out] = x [rows, in] · W + b: F32 tensors on the layer's device (in native memory); x is left as it is. */
     void apply(Tensor x, Tensor y);
 
     int in();
 
     int out();
 
-    /** Prepares {@code lin} for {@code quant}; lowbit weights live in {@code arena}. */
-    static LinearOp of(BertWeights.Linear lin, Quant quant, Arena arena) {
+    /** Prepares {@code lin} for {@code quant} on {@code device}; lowbit weights live in {@code arena}. */
+    static LinearOp of(BertWeights.Linear lin, Quant quant, Device device, Arena arena) {
+        String why = unsupportedOn(quant, device);
+        if (why != null) throw new IllegalArgumentException(quant.cliName() + " does not run on " + device + ": " + why);
         return switch (quant.scheme()) {
             case F32 -> new F32Linear(lin);
-            case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), arena);
+            case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), device, arena);
             case W4A4 -> PerTokenLinear.w4a4(lin, quant.rotate(), arena);
-            case FP8 -> PerTokenLinear.fp8(lin, quant.rotate(), arena);
-            case W4A16, W4A8, W4FP8 -> new W4A16Linear(lin, quant, arena);
+            case FP8 -> PerTokenLinear.fp8(lin, quant.rotate(), device, arena);
+            case W4A16, W4A8, W4FP8 -> new W4A16Linear(lin, quant, device, arena);
+        };
+    }
+
+    /** Why {@code quant}'s layers cannot run on {@code device} (null: they can). */
+    static String unsupportedOn(Quant quant, Device device) {
+        if (device.isCpu()) return null;
+        return switch (quant.scheme()) {
+            case F32 -> "f32 is the plain-Java reference; it runs on the CPU";
+            case W4A4 -> "there is no CUDA W4A4 kernel yet";
+            case W4A8 -> "int8 activations (w4a8) are a CPU decode path (VPDPBUSD); use w4a16";
+            case W4FP8 -> "there is no CUDA W4A8 (fp8 activations) kernel yet";
+            case W4A16 -> quant.awq() ? "AWQ's per-channel activation scaling runs on the CPU only so far" : null;
+            case W8A8, FP8 -> null;
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.Fp8Gemm;
 import dev.lowbit.gemm.W4A4;
@@ -28,23 +29,31 @@ final class PerTokenLinear extends KernelLinear {
     private final boolean rotate;
     private final Matmul matmul;
 
-    private PerTokenLinear(BertWeights.Linear lin, QuantFormat format, boolean rotate, Arena arena, Matmul matmul) {
-        super(lin, arena);
+    private PerTokenLinear(BertWeights.Linear lin, QuantFormat format, boolean rotate, Device device, Arena arena, Matmul matmul) {
+        super(lin, device, arena);
         this.format = format;
         this.rotate = rotate;
         this.matmul = matmul;
     }
 
-    static PerTokenLinear w8a8(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        return of(lin, QuantFormat.int8(Granularity.PER_ROW), rotate, arena, W8A8::prepack, (w, a, bias, y) -> W8A8.matmul(a, w, bias, y));
+    static PerTokenLinear w8a8(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
+        return of(lin, QuantFormat.int8(Granularity.PER_ROW), rotate, device, arena, W8A8::prepack, W8A8.Weights::to,
+                (w, a, bias, y) -> W8A8.matmul(a, w, bias, y));
     }
 
+    /** CPU only (no CUDA W4A4 kernel yet; LinearOp.unsupportedOn says so before any weight is packed). */
     static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        return of(lin, W4A4.FORMAT, rotate, arena, W4A4::prepack, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
+        return of(lin, W4A4.FORMAT, rotate, Device.CPU, arena, W4A4::prepack, (w, d, a) -> w, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
     }
 
-    static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        return of(lin, QuantFormat.fp8E4M3(Granularity.PER_ROW), rotate, arena, Fp8Gemm::prepack, (w, a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+    static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
+        return of(lin, QuantFormat.fp8E4M3(Granularity.PER_ROW), rotate, device, arena, Fp8Gemm::prepack, Fp8Gemm.Weights::to,
+                (w, a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+    }
+
+    /** Prepacked weights moved to a device: {@code Weights.to}. */
+    private interface Move<W> {
+        W to(W w, Device device, Arena arena);
     }
 
     /** A GEMM's matmul over its prepacked weights W. */
@@ -52,14 +61,18 @@ final class PerTokenLinear extends KernelLinear {
         void run(W w, Quantized a, Tensor bias, Tensor y);
     }
 
-    /** The weights (rotated if asked) quantized in format, prepacked into arena, and the GEMM bound to them. */
-    private static <W> PerTokenLinear of(BertWeights.Linear lin, QuantFormat format, boolean rotate, Arena arena,
-                                         BiFunction<Quantized, Arena, W> prepack, Kernel<W> kernel) {
+    /**
+     * The weights (rotated if asked) quantized in format and prepacked on the CPU (the packed bytes are the same on every
+     * device), moved to {@code device} in arena, and the GEMM bound to them.
+     */
+    private static <W> PerTokenLinear of(BertWeights.Linear lin, QuantFormat format, boolean rotate, Device device, Arena arena,
+                                         BiFunction<Quantized, Arena, W> prepack, Move<W> move, Kernel<W> kernel) {
         W w;
         try (Arena tmp = Arena.ofConfined()) {
-            w = prepack.apply(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), arena);
+            W packed = prepack.apply(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), device.isCpu() ? arena : tmp);
+            w = device.isCpu() ? packed : move.to(packed, device, arena);
         }
-        return new PerTokenLinear(lin, format, rotate, arena, (a, bias, y) -> kernel.run(w, a, bias, y));
+        return new PerTokenLinear(lin, format, rotate, device, arena, (a, bias, y) -> kernel.run(w, a, bias, y));
     }
 
     @Override

@@ -1,42 +1,54 @@
 package dev.lowbit.model.bert;
 
 import dev.lowbit.DType;
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Native buffers of the calling thread, grown on demand and reused across calls (contents are not
- * cleared). Allocating them per call meant zero-filling and, past malloc's mmap threshold,
+ * Buffers of the calling thread on each device, grown on demand and reused across calls (contents
+ * are not cleared). Allocating them per call meant zero-filling and, past malloc's mmap threshold,
  * page-faulting megabytes the kernels overwrite anyway: at batch 64 that cost two thirds of a w8a8
- * forward pass. Memory of automatic arenas, released once the thread and its buffers are gone.
+ * forward pass (on a GPU, a cudaMalloc per call would cost more still). Memory of automatic arenas,
+ * released once the thread and its buffers are gone (CUDA memory too: the arena frees it).
  */
 final class ThreadScratch {
     /**
      * The slots: each user has its own, so buffers in use at the same time never alias. X, CODES,
-     * SCALES: a linear layer's modified input and quantized activations; the rest: the encoder's
-     * activations (hidden state, q|k|v, attention context, a projection's output, the FFN's middle).
+     * SCALES: a linear layer's modified input and quantized activations; HIDDEN .. FFN: the
+     * encoder's activations (hidden state, q|k|v, attention context, a projection's output, the
+     * FFN's middle); STAGING: the host side of the encoder's copies to and from a GPU.
      */
-    static final int X = 0, CODES = 1, SCALES = 2, HIDDEN = 3, QKV = 4, CONTEXT = 5, PROJECTED = 6, FFN = 7;
+    static final int X = 0, CODES = 1, SCALES = 2, HIDDEN = 3, QKV = 4, CONTEXT = 5, PROJECTED = 6, FFN = 7, STAGING = 8;
+    private static final int SLOTS = 9;
 
-    private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[8]);
+    private static final ThreadLocal<Map<Device, Tensor[]>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
 
     private ThreadScratch() {}
 
-    /** At least {@code bytes} bytes (64-byte aligned) in the calling thread's buffer {@code slot}. */
-    static MemorySegment get(int slot, long bytes) {
-        MemorySegment[] buffers = BUFFERS.get();
-        MemorySegment b = buffers[slot];
+    /** At least {@code bytes} bytes (a U8 tensor, 64-byte aligned on the CPU) in the calling thread's buffer {@code slot} on device. */
+    static Tensor get(int slot, long bytes, Device device) {
+        Tensor[] buffers = BUFFERS.get().computeIfAbsent(device, d -> new Tensor[SLOTS]);
+        Tensor b = buffers[slot];
         if (b == null || b.byteSize() < bytes) {
-            b = Arena.ofAuto().allocate(Math.max(64, bytes + bytes / 4), 64);
+            b = Tensor.allocate(Arena.ofAuto(), DType.U8, device, Math.max(64, bytes + bytes / 4));
             buffers[slot] = b;
         }
         return b;
     }
 
-    /** An F32 [rows, cols] tensor over the calling thread's buffer {@code slot}. */
-    static Tensor f32(int slot, long rows, long cols) {
-        return Tensor.wrap(get(slot, rows * cols * Float.BYTES), DType.F32, rows, cols);
+    /** A {@code dtype} tensor of {@code shape} over the calling thread's buffer {@code slot} on device. */
+    static Tensor of(int slot, Device device, DType dtype, long... shape) {
+        long count = 1;
+        for (long d : shape) count *= d;
+        return get(slot, dtype.byteSize(count), device).view(dtype, shape);
+    }
+
+    /** An F32 [rows, cols] tensor over the calling thread's buffer {@code slot} on device. */
+    static Tensor f32(int slot, Device device, long rows, long cols) {
+        return of(slot, device, DType.F32, rows, cols);
     }
 }

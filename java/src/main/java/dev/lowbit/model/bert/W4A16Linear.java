@@ -1,6 +1,7 @@
 package dev.lowbit.model.bert;
 
 import dev.lowbit.DType;
+import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.W4A16;
 import dev.lowbit.gemm.W4A8;
@@ -26,16 +27,16 @@ final class W4A16Linear extends KernelLinear {
     private final W4A16.Weights w;
     private final float[] inverseScales;  // AWQ: the activations' per-channel divisors as factors; null without
 
-    W4A16Linear(BertWeights.Linear lin, Quant quant, Arena arena) {
-        this(lin, quant, null, arena);
+    W4A16Linear(BertWeights.Linear lin, Quant quant, Device device, Arena arena) {
+        this(lin, quant, null, device, arena);
     }
 
     /**
      * With a calibration Hessian ([in][in], for GPTQ and AWQ modes) the weights are scaled per input channel by
      * {@link Awq} (-awq) and/or quantized by {@link Gptq} (-gptq).
      */
-    W4A16Linear(BertWeights.Linear lin, Quant quant, double[] hessian, Arena arena) {
-        super(lin, arena);
+    W4A16Linear(BertWeights.Linear lin, Quant quant, double[] hessian, Device device, Arena arena) {
+        super(lin, device, arena);
         rotate = quant.rotate();
         fp8 = quant.scheme() == Quant.Scheme.W4FP8;
         activations = quant.scheme() == Quant.Scheme.W4A8 ? W4A16.Activations.INT8 : W4A16.Activations.EXACT;
@@ -58,7 +59,8 @@ final class W4A16Linear extends KernelLinear {
                 q = quant.gptq() ? Gptq.quantize(wf, lin.out(), lin.in(), h, quant.group(), quant.mse(), tmp)
                         : Quantizer.quantize(Tensor.of(tmp, wf, lin.out(), lin.in()), f, tmp);
             }
-            w = W4A16.prepack(q, arena);
+            W4A16.Weights packed = W4A16.prepack(q, device.isCpu() ? arena : tmp);  // the same bytes on every device
+            w = device.isCpu() ? packed : packed.to(device, arena);
         }
         if (s != null) {
             inverseScales = new float[s.length];
