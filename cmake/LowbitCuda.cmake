@@ -6,6 +6,9 @@
 set(LOWBIT_CUDA AUTO CACHE STRING "Build the CUDA backend: AUTO (if nvcc is found), ON or OFF")
 set_property(CACHE LOWBIT_CUDA PROPERTY STRINGS AUTO ON OFF)
 set(LOWBIT_CUDA_ARCHS "80-real;89-real;90a-real;90-virtual" CACHE STRING "CUDA architectures to build")
+# -lineinfo maps SASS to source lines for ncu / compute-sanitizer; it about triples the size of the
+# tensor-core kernels' code (the jar carries four targets of each), so it is for profiling builds.
+option(LOWBIT_CUDA_LINEINFO "Build CUDA kernels with -lineinfo (for profiling; larger library)" OFF)
 
 set(LOWBIT_WITH_CUDA OFF)
 if(NOT LOWBIT_CUDA STREQUAL "OFF")
@@ -33,7 +36,10 @@ function(lowbit_cuda_setup target)
     set_target_properties(${target} PROPERTIES CUDA_RUNTIME_LIBRARY Static CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON)
     target_include_directories(${target} PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
     target_link_libraries(${target} PRIVATE CUDA::cudart_static)
-    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -lineinfo>)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr>)
+    if(LOWBIT_CUDA_LINEINFO)
+      target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-lineinfo>)
+    endif()
     string(REPLACE ";" " " archs "${LOWBIT_CUDA_ARCHS}")
     set(LOWBIT_CUDA_DESCRIPTION "nvcc ${CMAKE_CUDA_COMPILER_VERSION} for ${archs}, static cudart" PARENT_SCOPE)
   else()

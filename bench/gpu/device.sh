@@ -32,6 +32,9 @@ export PATH=/tmp/jre/bin:$PATH
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && exit 0
+  echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s)"
+  java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,8,64 -f 1 -wi 1 -w 1 -i 3 -r 1 \
+    -rf json -rff "$OUT/jmh-encoder-gpu.json"
   echo "== JMH roofs and kernels"
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
     -rf json -rff "$OUT/jmh.json"

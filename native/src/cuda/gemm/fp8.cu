@@ -26,6 +26,8 @@ using namespace lb::cuda_tile;
 
 template <bool kAE5M2, bool kBE5M2>
 struct Fp8Op {
+  static constexpr int kMinArch = 890;
+
   struct Args {
     TcOperands op;
     const float *a_scales, *b_scales, *bias;

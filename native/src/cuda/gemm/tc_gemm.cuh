@@ -9,9 +9,9 @@
 // swizzle) and how a warp reads its B fragments depend on the layout. Shared memory is swizzled so
 // fragment reads are free of bank conflicts (tile_layout.h, checked by a host test).
 //
-// An Op supplies: Args (with a TcOperands `op`), b_chunk_byte (where 16 bytes of a B run go),
-// b_fragments (a warp's B registers for one k32 step) and Accumulators (mma, a hook after each
-// stage, and the epilogue).
+// An Op supplies: kMinArch (the lowest __CUDA_ARCH__ it runs on), Args (with a TcOperands `op`),
+// b_chunk_byte (where 16 bytes of a B run go), b_fragments (a warp's B registers for one k32 step)
+// and Accumulators (mma, a hook after each stage, and the epilogue).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -79,7 +79,7 @@ __device__ __forceinline__ void load_stage(const TcOperands &o, const TcTile &ti
 }
 
 template <class Op, bool kAsync>
-__global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typename Op::Args p) {
+__device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
   using namespace lb::cuda_tile;
   __shared__ __align__(16) uint32_t As[kStages][kAWords];
   __shared__ __align__(16) uint8_t Bs[kStages][kBBytes];
@@ -126,6 +126,19 @@ __global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typena
   }
   cp_async_wait<0>();  // leave no copy in flight behind the block's exit
   acc.store(p, tile);
+}
+
+// One thread block per 128 x 128 tile of D. On architectures below Op::kMinArch (fp8 mma needs
+// sm_89) the kernel is an empty trap: its body is not compiled there (the host never launches it).
+template <class Op, bool kAsync>
+__global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typename Op::Args p) {
+#if defined(__CUDA_ARCH__)
+  if constexpr (__CUDA_ARCH__ < Op::kMinArch) {
+    __trap();
+  } else {
+    tc_gemm_tile<Op, kAsync>(p);
+  }
+#endif
 }
 
 inline bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }

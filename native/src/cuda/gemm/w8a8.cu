@@ -23,6 +23,8 @@ namespace {
 using namespace lb::cuda_tile;
 
 struct Int8Op {
+  static constexpr int kMinArch = 800;
+
   struct Args {
     TcOperands op;
     const float *a_scales, *b_scales, *bias;

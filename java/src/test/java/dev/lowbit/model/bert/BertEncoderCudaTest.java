@@ -6,7 +6,6 @@ import dev.lowbit.support.Gpu;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -21,34 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * embeddings agree to a cosine of 1 - 1e-5, not bit for bit.
  */
 class BertEncoderCudaTest {
-    /** Random weights: hidden 384, 12 heads, FFN 1536 as MiniLM, `layers` layers, a 2048-word vocabulary. */
-    static BertWeights randomWeights(int layers, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int h = 384, ffn = 1536, vocab = 2048, positions = 512;
-        List<BertWeights.Layer> list = new ArrayList<>();
-        for (int i = 0; i < layers; i++)
-            list.add(new BertWeights.Layer(linear(r, h, h), linear(r, h, h), linear(r, h, h), linear(r, h, h), norm(r, h), linear(r, h, ffn),
-                    linear(r, ffn, h), norm(r, h)));
-        return new BertWeights(h, 12, vocab, positions, gaussian(r, vocab * h, 0.05), gaussian(r, positions * h, 0.02), gaussian(r, 2 * h, 0.02),
-                norm(r, h), list);
-    }
-
-    private static float[] gaussian(SplittableRandom r, int n, double sd) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * sd);
-        return v;
-    }
-
-    private static BertWeights.Linear linear(SplittableRandom r, int in, int out) {
-        return new BertWeights.Linear(gaussian(r, in * out, 1 / Math.sqrt(in)), gaussian(r, out, 0.02), in, out);
-    }
-
-    private static BertWeights.LayerNorm norm(SplittableRandom r, int n) {
-        float[] g = gaussian(r, n, 0.1);
-        for (int i = 0; i < n; i++) g[i] += 1;
-        return new BertWeights.LayerNorm(g, gaussian(r, n, 0.05), 1e-12f);
-    }
-
     static int[][] sequences(int count, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[][] ids = new int[count][];
@@ -62,7 +33,7 @@ class BertEncoderCudaTest {
     @Test
     void cudaEncoderMatchesTheCpu() {
         Gpu.assumeCudaDevice();
-        BertWeights w = randomWeights(2, 1);
+        BertWeights w = RandomBert.weights(2, 2048, 1);
         int[][] ids = sequences(40, 2);
         for (Quant q : List.of(Quant.W8A8, Quant.W8A8.withRotation(), Quant.FP8, Quant.W4A16, Quant.W4A16.withRotation().withGroup(128))) {
             try (Arena arena = Arena.ofConfined()) {
@@ -81,7 +52,7 @@ class BertEncoderCudaTest {
 
     @Test
     void modesWithoutCudaKernelsAreRefusedByName() {
-        BertWeights w = randomWeights(1, 3);
+        BertWeights w = RandomBert.weights(1, 2048, 3);
         try (Arena arena = Arena.ofConfined()) {
             for (Quant q : List.of(Quant.F32, Quant.W4A4, Quant.W4A8, Quant.W4FP8, Quant.W4A16.withMseClip().withAwq())) {
                 var e = assertThrows(IllegalArgumentException.class, () -> new BertEncoder(w, q, Device.cuda(0), arena));
