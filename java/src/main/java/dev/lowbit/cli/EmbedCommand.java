@@ -45,6 +45,23 @@ final class EmbedCommand {
                 """.formatted(DEFAULT_QUANT.cliName());
     }
 
+    /** --device: cpu (default) or cuda (device 0). */
+    static Device device(Options o) {
+        String name = o.get("device", "cpu");
+        if (!name.equals("cpu") && !name.equals("cuda")) throw new Options.UsageException("--device must be cpu or cuda, got '" + name + "'");
+        return name.equals("cpu") ? Device.CPU : Device.cuda(0);
+    }
+
+    /** The bundled model for quant on device, or null after one line on err saying why not (no such device, no kernels there). */
+    static Embedder load(String command, Quant quant, Device device, PrintStream err) {
+        try {
+            return Embedder.load(quant, device);
+        } catch (IllegalArgumentException | LowbitException e) {
+            err.println(command + ": " + e.getMessage());
+            return null;
+        }
+    }
+
     static int run(String[] args, InputStream stdin, PrintStream out, PrintStream err) throws IOException {
         Options o = new Options(args, 1, Set.of("quant", "device", "threads", "batch", "file", "format", "output"), Set.of("quiet", "help"));
         if (o.flag("help")) {
@@ -57,9 +74,7 @@ final class EmbedCommand {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException(e.getMessage());
         }
-        String deviceName = o.get("device", "cpu");
-        if (!deviceName.equals("cpu") && !deviceName.equals("cuda")) throw new Options.UsageException("--device must be cpu or cuda, got '" + deviceName + "'");
-        Device device = deviceName.equals("cpu") ? Device.CPU : Device.cuda(0);
+        Device device = device(o);
         String format = o.get("format", "jsonl");
         if (!format.equals("jsonl") && !format.equals("npy")) throw new Options.UsageException("--format must be jsonl or npy, got '" + format + "'");
         int batch = o.intValue("batch", 32, 1, 4096);
@@ -72,13 +87,8 @@ final class EmbedCommand {
         String output = o.get("output", null);
         boolean progress = !o.flag("quiet") && texts.size() > PROGRESS_ABOVE;
         long t0 = System.nanoTime();
-        Embedder loaded;
-        try {
-            loaded = Embedder.load(quant, device);
-        } catch (IllegalArgumentException | LowbitException e) {  // a mode without kernels on this device; no such device
-            err.println("lowbit embed: " + e.getMessage());
-            return 1;
-        }
+        Embedder loaded = load("lowbit embed", quant, device, err);
+        if (loaded == null) return 1;
         try (Embedder model = loaded;
              OutputStream sink = output == null ? nonClosing(out) : new BufferedOutputStream(Files.newOutputStream(Path.of(output)))) {
             long ready = System.nanoTime(), tokens = 0;

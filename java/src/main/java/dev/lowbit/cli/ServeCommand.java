@@ -24,13 +24,14 @@ final class ServeCommand {
                   --port N       port (default 8080; 0 picks a free one)
                   --host H       address to bind (default 127.0.0.1)
                   --quant MODE   as for lowbit embed (default %s)
+                  --device D     cpu (default) or cuda
                   --threads N    native threads for the kernels (default: all cores)
                   --workers N    concurrent requests (default 4)
                 """.formatted(EmbedCommand.DEFAULT_QUANT.cliName());
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        Options o = new Options(args, 1, Set.of("port", "host", "quant", "threads", "workers"), Set.of("help"));
+        Options o = new Options(args, 1, Set.of("port", "host", "quant", "device", "threads", "workers"), Set.of("help"));
         if (o.flag("help")) {
             out.print(usage());
             return 0;
@@ -44,7 +45,8 @@ final class ServeCommand {
         }
         int port = o.intValue("port", 8080, 0, 65535), workers = o.intValue("workers", 4, 1, 256);
         if (o.get("threads", null) != null) Lowbit.setThreads(o.intValue("threads", 0, 1, 1024));
-        Embedder model = Embedder.load(quant);
+        Embedder model = EmbedCommand.load("lowbit serve", quant, EmbedCommand.device(o), err);
+        if (model == null) return 1;
         EmbeddingServer server;
         try {
             server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers);
@@ -52,7 +54,8 @@ final class ServeCommand {
             model.close();
             throw new IOException("cannot listen on " + o.get("host", "127.0.0.1") + ":" + port + ": " + e.getMessage(), e);
         }
-        out.printf("lowbit serve: %s (%s) on http://%s:%d/v1/embeddings%n", MODEL_NAME, quant.cliName(), o.get("host", "127.0.0.1"), server.port());
+        out.printf("lowbit serve: %s (%s, %s) on http://%s:%d/v1/embeddings%n", MODEL_NAME, quant.cliName(), model.device(),
+                o.get("host", "127.0.0.1"), server.port());
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -97,6 +97,9 @@ class EmbedCommandTest {
         assertEquals(2, run("", "serve", "--quant", "w9"));
         assertEquals(2, run("", "serve", "extra"));
         assertEquals(2, run("", "serve", "--workers", "0"));
+        assertEquals(2, run("", "serve", "--device", "tpu"));
+        assertEquals(1, run("", "serve", "--device", "cuda", "--quant", "f32"));  // no CUDA kernels for f32: one line, no server
+        assertTrue(err.toString().contains("lowbit serve: f32 does not run on cuda:0"), err.toString());
     }
 
     @Test
