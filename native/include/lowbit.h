@@ -338,9 +338,10 @@ LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
  * Epilogue exactly as lb_w8a8_gemm's (I32: the accumulators; F32 / F16 / BF16:
  * ((float)acc * a_scales[i]) * b_scales[j] (+ bias[j])). k <= 65536.
  * The CPU kernel widens the nibbles to int8 once per 96 rows and runs the W8A8 VPDPBUSD tiles (no
- * int4 multiply exists on x86). On CUDA, int4 mma exists on sm_80/sm_89 but not on sm_90 (Hopper
- * dropped it: int8 wgmma on unpacked values is the path there); no CUDA kernel yet:
- * LB_ERR_UNSUPPORTED.
+ * int4 multiply exists on x86). CUDA (sm_80+): the W8A8 tensor-core kernel with both operands
+ * widened to int8 while each k stage is loaded (Hopper has no int4 mma; on sm_80/89 one would halve
+ * the shared-memory traffic, not written); results equal the CPU's bit for bit. lb_w4a4_prepack on
+ * CUDA stages B through host memory and waits.
  * ------------------------------------------------------------------------------------- */
 LB_API int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k);
 LB_API lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes);

@@ -1,6 +1,7 @@
 // Checks the CUDA tensor-core GEMMs' shared-memory layouts (src/cuda/gemm/tile_layout.h) on the
-// host: the index maps are permutations that keep 16-byte cp.async chunks whole, and every fragment
-// read of a warp (the reads w8a8.cu and fp8.cu issue) touches 32 different banks.
+// host: the index maps are permutations that keep 16-byte cp.async chunks whole, every fragment
+// read of a warp (the reads w8a8.cu and fp8.cu issue) touches 32 different banks, and W4A4's
+// nibble widening gives every nibble's value in order.
 #include <cstdio>
 #include <set>
 #include <vector>
@@ -97,12 +98,28 @@ void fp8_b_layout() {
       }
 }
 
+// widen_i4x8 against a plain decode of each nibble, on every byte value in every position.
+void widening() {
+  for (uint32_t v = 0; v < 256; ++v)
+    for (int pos = 0; pos < 4; ++pos) {
+      const uint32_t w = (v << (8 * pos)) | (0x5au << (8 * ((pos + 1) % 4)));  // a neighbour byte too
+      const Widened got = widen_i4x8(w);
+      for (int e = 0; e < 8; ++e) {
+        const int nibble = static_cast<int>((w >> (4 * e)) & 0xfu), want = (nibble ^ 8) - 8;
+        const uint32_t word = e < 4 ? got.lo : got.hi;
+        const int have = static_cast<int8_t>((word >> (8 * (e % 4))) & 0xffu);
+        expect(have == want, "widen_i4x8 value", static_cast<int>(w), e, have);
+      }
+    }
+}
+
 }  // namespace
 
 int main() {
   a_layout();
   int8_b_layout();
   fp8_b_layout();
+  widening();
   // The kernels' static shared memory: kStages stages of A and B must fit in 48 KiB.
   expect(kStages * (kAWords * 4 + kBBytes) <= 48 * 1024, "stages fit 48 KiB", kStages, kAWords, kBBytes);
   if (failures) {

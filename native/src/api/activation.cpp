@@ -1,12 +1,9 @@
 // lb_gelu: check the arguments (pointers, size, overlap), then run the CPU or CUDA backend.
-#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA include below
-
+#include "cuda_call.h"
 #include "../core/error.h"
 #include "../cpu/activation/activation.h"
 #include "checks.h"
-#if LOWBIT_WITH_CUDA
-#  include "../cuda/activation/activation.cuh"
-#endif
+#include "../cuda/activation/activation.cuh"
 
 extern "C" {
 
@@ -17,11 +14,7 @@ LB_API lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64
   if (n < 0 || n > (int64_t{1} << 40)) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: n must be in 0..2^40, got %lld", fn, (long long)n);
   if (lb_status st = lb::check_overlap(fn, x, n * 4, out, n * 4, true)) return st;
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) { return lb::cuda::gelu(x, n, out, stream, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] {
     lb::cpu::gelu(x, n, out);

@@ -1,12 +1,9 @@
 // lb_attention: check the arguments (shape, sequence offsets, overlap), then run the CPU or CUDA backend.
-#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA include below
-
+#include "cuda_call.h"
 #include "../core/error.h"
 #include "../cpu/attention/attention.h"
 #include "checks.h"
-#if LOWBIT_WITH_CUDA
-#  include "../cuda/attention/attention.cuh"
-#endif
+#include "../cuda/attention/attention.cuh"
 
 extern "C" {
 
@@ -31,12 +28,8 @@ LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: %lld tokens x %lld columns is too large", fn, (long long)tokens, (long long)(3 * width));
   if (lb_status st = lb::check_overlap(fn, qkv, tokens * 3 * width * 4, out, tokens * width * 4, false)) return st;
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream,
                        [&](cudaStream_t s) { return lb::cuda::attention(qkv, seq_starts, n_seq, heads, head_dim, scale, out, stream, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] {
     lb::cpu::attention(qkv, seq_starts, n_seq, heads, head_dim, scale, out);

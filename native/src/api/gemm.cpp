@@ -1,17 +1,14 @@
 // lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU
-// backend, or the CUDA one where it exists (W8A8, FP8, W4A16).
-#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA includes below
-
+// backend, or the CUDA one where it exists (W8A8, W4A4, FP8, W4A16).
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
 #include "../cpu/gemm/w4a4.h"
 #include "../cpu/gemm/w4a8.h"
 #include "../cpu/gemm/w8a8.h"
+#include "../cuda/gemm/gemm.cuh"
 #include "checks.h"
-#if LOWBIT_WITH_CUDA
-#  include "../cuda/gemm/gemm.cuh"
-#endif
+#include "cuda_call.h"
 
 namespace {
 
@@ -63,13 +60,15 @@ lb_status check_prepack(const char *fn, const char *size_fn, const void *b, int6
   return lb::check_overlap(fn, b, b_bytes, packed, need, false);
 }
 
-// check_prepack, then the CPU prepack.
-template <class Prepack>
-lb_status run_prepack(const char *fn, const char *size_fn, const void *b, int64_t b_bytes, const void *packed, int64_t packed_bytes,
-                      int64_t need, Prepack prepack) {
+// check_prepack, then pack on the CPU (`cpu()`), or for a CUDA device through the backend's
+// prepack (`cuda(stream)`, staged through host memory).
+template <class CpuPack, class CudaPack>
+lb_status prepack_on(const char *fn, const char *size_fn, int32_t device, const void *b, int64_t b_bytes, void *packed,
+                     int64_t packed_bytes, int64_t need, CpuPack cpu, CudaPack cuda) {
   if (lb_status st = check_prepack(fn, size_fn, b, b_bytes, packed, packed_bytes, need)) return st;
+  if (device != LB_DEVICE_CPU) return lb::on_cuda(fn, device, nullptr, cuda);
   return lb::guard(fn, [&] {
-    prepack();
+    cpu();
     return LB_OK;
   });
 }
@@ -118,17 +117,9 @@ LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int
   static const char *fn = "lb_w8a8_prepack";
   if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
-  if (device != LB_DEVICE_CPU) {
-    if (lb_status st = check_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k)))
-      return st;
-#if LOWBIT_WITH_CUDA
-    return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w8a8_prepack(b, n, k, packed, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
-  }
-  return run_prepack(fn, "lb_w8a8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k),
-                     [&] { lb::cpu::w8a8_prepack(b, n, k, packed); });
+  return prepack_on(fn, "lb_w8a8_packed_bytes", device, b, n * k, packed, packed_bytes, lb::cpu::w8a8_packed_bytes(n, k),
+                    [&] { lb::cpu::w8a8_prepack(b, n, k, packed); },
+                    [&](cudaStream_t s) { return lb::cuda::w8a8_prepack(b, n, k, packed, s); });
 }
 
 LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a, const float *a_scales,
@@ -139,13 +130,9 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
                                     d, d_dtype, m, n, k))
     return st;
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k, stream, s);
     });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] { return lb::cpu::w8a8_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
 }
@@ -157,22 +144,26 @@ LB_API int64_t lb_w4a4_packed_bytes(int64_t n, int64_t k) {
 
 LB_API lb_status lb_w4a4_prepack(int32_t device, const uint8_t *b, int64_t n, int64_t k, void *packed, int64_t packed_bytes) {
   static const char *fn = "lb_w4a4_prepack";
-  if (lb_status st = cpu_only(fn, device, nullptr)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = check_nk(fn, n, k)) return st;
   if (k % 2) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
-  return run_prepack(fn, "lb_w4a4_packed_bytes", b, n * k / 2, packed, packed_bytes, lb::cpu::w4a4_packed_bytes(n, k),
-                     [&] { lb::cpu::w4a4_prepack(b, n, k, packed); });
+  return prepack_on(fn, "lb_w4a4_packed_bytes", device, b, n * k / 2, packed, packed_bytes, lb::cpu::w4a4_packed_bytes(n, k),
+                    [&] { lb::cpu::w4a4_prepack(b, n, k, packed); },
+                    [&](cudaStream_t s) { return lb::cuda::w4a4_prepack(b, n, k, packed, s); });
 }
 
 LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a, const float *a_scales, const void *b_packed,
                               const float *b_scales, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                               int64_t k) {
   static const char *fn = "lb_w4a4_gemm";
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
   if (k % 2 == 1) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k must be even (two I4 codes per byte), got %lld", fn, (long long)k);
   if (lb_status st = check_int_gemm(fn, device, stream, a, m * k / 2, a_scales, b_packed, lb::cpu::w4a4_packed_bytes(n, k),
                                     b_scales, d, d_dtype, m, n, k))
     return st;
+  if (device != LB_DEVICE_CPU)
+    return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
+      return lb::cuda::w4a4_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k, stream, s);
+    });
   return lb::guard(fn, [&] { return lb::cpu::w4a4_gemm(a, a_scales, b_packed, b_scales, bias, d, d_dtype, m, n, k); });
 }
 
@@ -198,11 +189,7 @@ LB_API lb_status lb_w4a16_prepack(int32_t device, const lb_quant_params *params,
                     (long long)packed_bytes, (long long)need);
   if (lb_status st = lb::check_overlap(fn, w, n * k / 2, packed, need, false)) return st;
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::w4a16_prepack(*params, w, scales, zeros, n, k, packed, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] {
     lb::cpu::w4a16_prepack(*params, w, scales, zeros, n, k, packed);
@@ -231,13 +218,9 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
   if (device != LB_DEVICE_CPU) {
     if (flags & LB_W4A16_INT8_ACTIVATIONS)
       return lb::fail(LB_ERR_UNSUPPORTED, "%s: LB_W4A16_INT8_ACTIVATIONS is a CPU decode path (VPDPBUSD); on CUDA use flags 0", fn);
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, stream, s);
     });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] { return lb::cpu::w4a16_gemm(x, x_dtype, w_packed, bias, y, y_dtype, m, n, k, group, flags); });
 }
@@ -272,17 +255,9 @@ LB_API lb_status lb_fp8_prepack(int32_t device, const uint8_t *b, int64_t n, int
   static const char *fn = "lb_fp8_prepack";
   if (lb_status st = lb::check_device_arg(fn, device, nullptr)) return st;
   if (lb_status st = check_fp8_nk(fn, n, k)) return st;
-  if (device != LB_DEVICE_CPU) {
-    if (lb_status st = check_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k)))
-      return st;
-#if LOWBIT_WITH_CUDA
-    return lb::on_cuda(fn, device, nullptr, [&](cudaStream_t s) { return lb::cuda::fp8_prepack(b, n, k, packed, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
-  }
-  return run_prepack(fn, "lb_fp8_packed_bytes", b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k),
-                     [&] { lb::cpu::fp8_prepack(b, n, k, packed); });
+  return prepack_on(fn, "lb_fp8_packed_bytes", device, b, n * k, packed, packed_bytes, lb::cpu::fp8_packed_bytes(n, k),
+                    [&] { lb::cpu::fp8_prepack(b, n, k, packed); },
+                    [&](cudaStream_t s) { return lb::cuda::fp8_prepack(b, n, k, packed, s); });
 }
 
 LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
@@ -305,13 +280,9 @@ LB_API lb_status lb_fp8_gemm(int32_t device, lb_stream stream, const uint8_t *a,
   if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, b_packed, lb::cpu::fp8_packed_bytes(n, k), d, d_bytes, false)) return st;
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
       return lb::cuda::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k, stream, s);
     });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] {
     return lb::cpu::fp8_gemm(a, a_dtype, a_scales, b_packed, b_dtype, b_scales, scaling, bias, d, d_dtype, m, n, k);

@@ -1,12 +1,9 @@
 // lb_layer_norm: check the arguments (pointers, sizes, eps, overlap), then run the CPU or CUDA backend.
-#include "cuda_call.h"  // first: build_config.h's LOWBIT_WITH_CUDA guards the CUDA include below
-
+#include "cuda_call.h"
 #include "../core/error.h"
 #include "../cpu/norm/norm.h"
 #include "checks.h"
-#if LOWBIT_WITH_CUDA
-#  include "../cuda/norm/norm.cuh"
-#endif
+#include "../cuda/norm/norm.cuh"
 
 extern "C" {
 
@@ -29,12 +26,8 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
     if (lb_status st = lb::check_overlap(fn, p, cols * 4, out, bytes, false)) return st;
   }
   if (device != LB_DEVICE_CPU) {
-#if LOWBIT_WITH_CUDA
     return lb::on_cuda(fn, device, stream,
                        [&](cudaStream_t s) { return lb::cuda::layer_norm(x, residual, gamma, beta, eps, rows, cols, out, stream, s); });
-#else
-    return lb::no_cuda_build(fn, device);
-#endif
   }
   return lb::guard(fn, [&] {
     lb::cpu::layer_norm(x, residual, gamma, beta, eps, rows, cols, out);

@@ -1,6 +1,6 @@
 // CUDA backend of lb_gelu: common/gelu.h per element, hence the CPU's bits.
 #pragma once
-#include <cuda_runtime_api.h>
+#include "../runtime/stream_type.h"
 
 #include "lowbit.h"
 

@@ -1,6 +1,6 @@
 // CUDA backend of lb_attention (encoder self-attention over stacked sequences).
 #pragma once
-#include <cuda_runtime_api.h>
+#include "../runtime/stream_type.h"
 
 #include "lowbit.h"
 

@@ -27,6 +27,7 @@ using namespace lb::cuda_tile;
 template <bool kAE5M2, bool kBE5M2>
 struct Fp8Op {
   static constexpr int kMinArch = 890;
+  static constexpr bool kNibbles = false;
 
   struct Args {
     TcOperands op;

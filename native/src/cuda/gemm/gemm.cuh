@@ -1,8 +1,8 @@
-// CUDA backend of the gemm family: W8A8 on int8 tensor cores, FP8 on fp8 tensor cores (sm_89+),
+// CUDA backend of the gemm family: W8A8 and W4A4 on int8 tensor cores, FP8 on fp8 tensor cores (sm_89+),
 // W4A16 on CUDA cores. All read the packed weight layouts lowbit.h defines for the CPU (the same
 // bytes on both devices), so a weight matrix is prepacked once whatever device runs it.
 #pragma once
-#include <cuda_runtime_api.h>
+#include "../runtime/stream_type.h"
 
 #include "lowbit.h"
 
@@ -12,6 +12,8 @@ namespace lb::cuda {
 // enqueue work on `s` (completion as lb::cuda::finish_launch says).
 lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias,
                     void *d, lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, lb_stream stream, cudaStream_t s);
+lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d,
+                    lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, lb_stream stream, cudaStream_t s);
 // LB_ERR_UNSUPPORTED below compute capability 8.9.
 lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
                    const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
@@ -23,6 +25,7 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
 // CPU packer writes the layout (so both devices hold the same bytes) and the result is copied to
 // `packed` on the device. Waits for `s`.
 lb_status w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed, cudaStream_t s);
+lb_status w4a4_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed, cudaStream_t s);
 lb_status fp8_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed, cudaStream_t s);
 lb_status w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,
                         void *packed, cudaStream_t s);

@@ -7,6 +7,7 @@
 #include "../../core/error.h"
 #include "../../cpu/gemm/fp8.h"
 #include "../../cpu/gemm/w4a16.h"
+#include "../../cpu/gemm/w4a4.h"
 #include "../../cpu/gemm/w8a8.h"
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
@@ -35,6 +36,14 @@ lb_status w8a8_prepack(const int8_t *b, int64_t n, int64_t k, void *packed, cuda
   std::vector<uint8_t> host_b, host_packed(static_cast<size_t>(cpu::w8a8_packed_bytes(n, k)));
   if (lb_status st = to_host(fn, "copy of b", b, n * k, host_b, s)) return st;
   cpu::w8a8_prepack(reinterpret_cast<const int8_t *>(host_b.data()), n, k, host_packed.data());
+  return to_device(fn, host_packed, packed, s);
+}
+
+lb_status w4a4_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed, cudaStream_t s) {
+  static const char *fn = "lb_w4a4_prepack";
+  std::vector<uint8_t> host_b, host_packed(static_cast<size_t>(cpu::w4a4_packed_bytes(n, k)));
+  if (lb_status st = to_host(fn, "copy of b", b, n * (k / 2), host_b, s)) return st;
+  cpu::w4a4_prepack(host_b.data(), n, k, host_packed.data());
   return to_device(fn, host_packed, packed, s);
 }
 

@@ -9,7 +9,8 @@
 // swizzle) and how a warp reads its B fragments depend on the layout. Shared memory is swizzled so
 // fragment reads are free of bank conflicts (tile_layout.h, checked by a host test).
 //
-// An Op supplies: kMinArch (the lowest __CUDA_ARCH__ it runs on), Args (with a TcOperands `op`),
+// An Op supplies: kMinArch (the lowest __CUDA_ARCH__ it runs on), kNibbles (4-bit operands, widened
+// to int8 while loading: W4A4), Args (with a TcOperands `op`),
 // b_chunk_byte (where 16 bytes of a B run go), b_fragments (a warp's B registers for one k32 step)
 // and Accumulators (mma, a hook after each stage, and the epilogue).
 #pragma once
@@ -23,7 +24,7 @@ namespace lb::cuda {
 
 // What every tensor-core GEMM call has; the Op's Args hold it as `op`.
 struct TcOperands {
-  const uint8_t *a;        // [m, k] row-major
+  const uint8_t *a;        // [m, k] row-major (I4: k / 2 bytes per row)
   const uint8_t *b;        // packed
   int64_t m, n, k;
   int64_t row0;            // first row of this launch (gridDim.y is limited to 65535 row tiles)
@@ -39,6 +40,8 @@ struct TcTile {
   __device__ int64_t row(int mi, int h) const { return m0 + wm * 64 + mi * 16 + g + 8 * h; }
   __device__ int64_t col(int ni, int e) const { return (jb0 + wn * 2 + (ni >> 1)) * 16 + (ni & 1) * 8 + 2 * t + e; }
 };
+
+__host__ __device__ __forceinline__ bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
 
 // 16 bytes from `src` with those at positions >= `valid` (0..16) read as zero, byte by byte: the
 // path for operands whose rows are not 16-byte aligned.
@@ -78,6 +81,47 @@ __device__ __forceinline__ void load_stage(const TcOperands &o, const TcTile &ti
   }
 }
 
+// 16 bytes of nibbles widened to 32 int8: the first 16 to `lo`, the next 16 to `hi` (shared memory).
+// (tile_layout.h's widen_i4x8 on each word, checked on the host by the layout test.)
+__device__ __forceinline__ void store_widened(void *lo, void *hi, const uint4 &v) {
+  using lb::cuda_tile::widen_i4x8;
+  const auto a = widen_i4x8(v.x), b = widen_i4x8(v.y), c = widen_i4x8(v.z), d = widen_i4x8(v.w);
+  *reinterpret_cast<uint4 *>(lo) = make_uint4(a.lo, a.hi, b.lo, b.hi);
+  *reinterpret_cast<uint4 *>(hi) = make_uint4(c.lo, c.hi, d.lo, d.hi);
+}
+
+// The stage loader for 4-bit operands (W4A4): A's I4 rows (k / 2 bytes) and B's nibbles (half a
+// byte per element of the int8 packed order) widened to int8 on the way into the same shared
+// layout the int8 Op reads, so fragments, mma and epilogue are the W8A8 ones. Ordinary loads (the
+// widening happens in registers; cp.async cannot transform).
+template <class Op>
+__device__ __forceinline__ void load_stage_nibbles(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as, uint8_t *bs) {
+  using namespace lb::cuda_tile;
+  const int q = static_cast<int>(threadIdx.x);  // 256 chunks of 16 source bytes for A, 256 for B
+  {  // A: row q / 2, k [64 kt + 32 c, + 32) from 16 bytes
+    const int row = q >> 1, c = q & 1;
+    const int64_t i = tile.m0 + row, l = static_cast<int64_t>(kt) * kBK + c * 32;
+    const int valid = i < o.m && l < o.k ? static_cast<int>(std::min<int64_t>(16, (o.k - l) / 2)) : 0;
+    const uint8_t *src = o.a + i * (o.k / 2) + l / 2;
+    const uint4 v = valid == 16 && aligned16(src) ? *reinterpret_cast<const uint4 *>(src) : load16_bytes(src, valid);
+    store_widened(as + a_word(row, c * 8), as + a_word(row, c * 8 + 4), v);
+  }
+  {  // B: column block q / 32, source chunk q % 32 of its 512-byte run -> widened chunks 2c, 2c + 1
+    const int jb = q >> 5, c = q & 31;
+    const int64_t gjb = tile.jb0 + jb, off = static_cast<int64_t>(kt) * 512 + c * 16;
+    const uint8_t *src = o.b + gjb * o.b_block_bytes + off;
+    const int valid = gjb < o.n16 && off < o.b_block_bytes ? 16 : 0;
+    const uint4 v = valid && aligned16(src) ? *reinterpret_cast<const uint4 *>(src) : load16_bytes(src, valid);
+    store_widened(bs + Op::b_chunk_byte(jb, 2 * c), bs + Op::b_chunk_byte(jb, 2 * c + 1), v);
+  }
+}
+
+template <class Op, bool kAsync>
+__device__ __forceinline__ void load_any_stage(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as, uint8_t *bs) {
+  if constexpr (Op::kNibbles) load_stage_nibbles<Op>(o, tile, kt, as, bs);
+  else load_stage<Op, kAsync>(o, tile, kt, as, bs);
+}
+
 template <class Op, bool kAsync>
 __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
   using namespace lb::cuda_tile;
@@ -94,14 +138,14 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
   // wait below always counts the same number of groups.
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
-    if (s < kt_count) load_stage<Op, kAsync>(o, tile, s, As[s], Bs[s]);
+    if (s < kt_count) load_any_stage<Op, kAsync>(o, tile, s, As[s], Bs[s]);
     cp_async_commit();
   }
   for (int kt = 0; kt < kt_count; ++kt) {
     cp_async_wait<kStages - 2>();  // this thread's copies of stage kt have landed ...
     __syncthreads();               // ... everyone's too, and everyone is done with stage kt - 1
     const int next = kt + kStages - 1;
-    if (next < kt_count) load_stage<Op, kAsync>(o, tile, next, As[next % kStages], Bs[next % kStages]);
+    if (next < kt_count) load_any_stage<Op, kAsync>(o, tile, next, As[next % kStages], Bs[next % kStages]);
     cp_async_commit();
 
     const uint32_t *as = As[kt % kStages];
@@ -141,22 +185,25 @@ __global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typena
 #endif
 }
 
-inline bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
-
 // Launches the Op's kernel over all of D on `s`: cp.async when A's rows and both bases are 16-byte
-// aligned, byte loads otherwise; row tiles beyond gridDim.y's 65535 in further launches.
+// aligned (and the operands are 8-bit), ordinary loads otherwise; row tiles beyond gridDim.y's 65535
+// in further launches.
 template <class Op>
 cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
   using namespace lb::cuda_tile;
-  const bool async = p.op.k % 16 == 0 && aligned16(p.op.a) && aligned16(p.op.b);
+  const bool async = !Op::kNibbles && p.op.k % 16 == 0 && aligned16(p.op.a) && aligned16(p.op.b);
   const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
   const dim3 block(kThreads);
   for (int64_t r0 = 0; r0 < m; r0 += rows_per_launch) {
     p.op.row0 = r0;
     const dim3 grid(static_cast<unsigned>((p.op.n16 + kBN / 16 - 1) / (kBN / 16)),
                     static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kBM - 1) / kBM));
-    if (async) tc_gemm_kernel<Op, true><<<grid, block, 0, s>>>(p);
-    else tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
+    if constexpr (Op::kNibbles) {
+      tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
+    } else {
+      if (async) tc_gemm_kernel<Op, true><<<grid, block, 0, s>>>(p);
+      else tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
+    }
     if (cudaError_t err = cudaGetLastError(); err != cudaSuccess) return err;
   }
   return cudaSuccess;

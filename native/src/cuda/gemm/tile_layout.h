@@ -1,13 +1,16 @@
-// Shared-memory layout of one pipeline stage of the CUDA tensor-core GEMMs (W8A8 int8, FP8), as
-// plain index functions so that a host test (native/tests/tile_layout_test.cpp) can check the
-// properties the kernels rely on: every 16-byte cp.async chunk lands whole in its own slot, and the
-// fragment reads of a warp hit 32 different banks (no bank conflicts).
+// Shared-memory layout of one pipeline stage of the CUDA tensor-core GEMMs (W8A8 / W4A4 int8, FP8),
+// as plain index functions, and the I4 -> int8 widening W4A4 applies while loading, so that a host
+// test (native/tests/tile_layout_test.cpp) can check what the kernels rely on: every 16-byte
+// cp.async chunk lands whole in its own slot, the fragment reads of a warp hit 32 different banks
+// (no bank conflicts), and the widening gives each nibble's two's-complement value in order.
 //
 // A stage holds kBM rows of A x kBK bytes of k (both GEMMs: 8-bit A, row-major) and kBN columns
 // of B x kBK bytes of k in the GEMM's packed order. Fragment reads of A are 32-bit: lane (g =
 // lane / 4, t = lane % 4) reads A word t (+4) of rows g and g + 8. Without a swizzle, the rows of a
 // fragment are 16 words apart, so rows of equal parity share banks (4-way conflicts).
 #pragma once
+#include <stdint.h>
+
 #include "../../common/host_device.h"
 
 namespace lb::cuda_tile {
@@ -42,6 +45,42 @@ LB_HD int int8_b_word(int jb, int kq, int jj) {
 // two of them share each 16-byte bank group. The halves of pairs 4..7 (mod 8) are swapped.
 LB_HD int fp8_b_byte(int jb, int kp, int jj) {
   return (jb * (kBK / 2) + kp) * 32 + (((jj >> 3) ^ ((kp >> 2) & 1)) << 4) + (jj & 7) * 2;
+}
+
+// Per-byte a - b (mod 256, no borrow between bytes): CUDA's __vsub4.
+LB_HD uint32_t sub_bytes(uint32_t a, uint32_t b) {
+#if defined(__CUDA_ARCH__)
+  return __vsub4(a, b);
+#else
+  uint32_t r = 0;
+  for (int i = 0; i < 32; i += 8) r |= ((((a >> i) & 0xffu) - ((b >> i) & 0xffu)) & 0xffu) << i;
+  return r;
+#endif
+}
+
+// Bytes of the 8-byte value {y, x} (x = bytes 0..3) picked by the selector's nibbles (0..7 each):
+// CUDA's __byte_perm for selectors without the sign-replicate bit.
+LB_HD uint32_t pick_bytes(uint32_t x, uint32_t y, uint32_t selector) {
+#if defined(__CUDA_ARCH__)
+  return __byte_perm(x, y, selector);
+#else
+  const uint64_t v = (static_cast<uint64_t>(y) << 32) | x;
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) r |= static_cast<uint32_t>((v >> (8 * ((selector >> (4 * i)) & 7))) & 0xffu) << (8 * i);
+  return r;
+#endif
+}
+
+// Eight I4 values (a 32-bit word of nibbles, low nibble first, two's complement) as eight int8 in
+// the same order, two words: (v ^ 8) - 8 per byte for the low and the high nibbles, then those
+// bytes interleaved (low0, high0, low1, high1 | low2, high2, low3, high3).
+struct Widened {
+  uint32_t lo, hi;
+};
+LB_HD Widened widen_i4x8(uint32_t w) {
+  const uint32_t lo = sub_bytes((w & 0x0F0F0F0Fu) ^ 0x08080808u, 0x08080808u);
+  const uint32_t hi = sub_bytes(((w >> 4) & 0x0F0F0F0Fu) ^ 0x08080808u, 0x08080808u);
+  return Widened{pick_bytes(lo, hi, 0x5140), pick_bytes(lo, hi, 0x7362)};
 }
 
 }  // namespace lb::cuda_tile

@@ -1,5 +1,7 @@
-// W8A8 GEMM on int8 tensor cores (mma.sync m16n8k32 s8, sm_80+; also what sm_89 and sm_90 run —
-// Hopper's faster wgmma path is not written yet), on the skeleton of tc_gemm.cuh.
+// W8A8 and W4A4 GEMMs on int8 tensor cores (mma.sync m16n8k32 s8, sm_80+; also what sm_89 and
+// sm_90 run — Hopper's faster wgmma path is not written yet), on the skeleton of tc_gemm.cuh.
+// W4A4 widens its nibbles to int8 while loading each stage (Hopper has no int4 mma; on sm_80/89 the
+// int4 mma would halve the shared-memory traffic, not written), then runs exactly the W8A8 tiles.
 //
 // B is read in lowbit.h's packed layout, whose 16-column blocks hold each column's 4 k values of a
 // quad in one 32-bit word — exactly an mma B-fragment register — so a fragment read is one 32-bit
@@ -24,6 +26,7 @@ using namespace lb::cuda_tile;
 
 struct Int8Op {
   static constexpr int kMinArch = 800;
+  static constexpr bool kNibbles = false;
 
   struct Args {
     TcOperands op;
@@ -84,6 +87,11 @@ struct Int8Op {
   };
 };
 
+// W4A4: the same shared layout, fragments and epilogue; operands loaded as nibbles and widened.
+struct W4A4Op : Int8Op {
+  static constexpr bool kNibbles = true;
+};
+
 }  // namespace
 
 lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias,
@@ -93,6 +101,15 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const Int8Op::Args p{{reinterpret_cast<const uint8_t *>(a), static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 64},
                        a_scales, b_scales, bias, d, d_dtype};
   if (lb_status st = check(launch_tc_gemm<Int8Op>(p, s), fn, "kernel launch")) return st;
+  return finish_launch(fn, stream);
+}
+
+lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packed, const float *b_scales, const float *bias, void *d,
+                    lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, lb_stream stream, cudaStream_t s) {
+  static const char *fn = "lb_w4a4_gemm";
+  const int64_t k4 = (k + 3) / 4;
+  const W4A4Op::Args p{{a, static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 32}, a_scales, b_scales, bias, d, d_dtype};
+  if (lb_status st = check(launch_tc_gemm<W4A4Op>(p, s), fn, "kernel launch")) return st;
   return finish_launch(fn, stream);
 }
 

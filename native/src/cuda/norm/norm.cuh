@@ -1,6 +1,6 @@
 // CUDA backend of lb_layer_norm: the CPU's operations in the CPU's order, hence the same bits.
 #pragma once
-#include <cuda_runtime_api.h>
+#include "../runtime/stream_type.h"
 
 #include "lowbit.h"
 

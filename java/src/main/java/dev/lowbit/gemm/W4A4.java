@@ -18,14 +18,16 @@ import java.util.Objects;
  * weights from rotating them offline ({@code Hadamard.rotateWeights}) and quantizing. Weights are prepacked once and
  * stay 4-bit in memory; see {@code lowbit.h} ("gemm, W4A4").
  *
- * <p>CPU only so far: the nibbles widen to int8 per cache-sized chunk and run on the W8A8 VPDPBUSD kernel (AVX-512
- * VNNI; scalar elsewhere). {@code k} even (I4 tensors have an even last dimension) and {@code <= 65536}.
+ * <p>Runs where its operands are. CPU: the nibbles widen to int8 per cache-sized chunk and run on the W8A8 VPDPBUSD
+ * kernel (AVX-512 VNNI; scalar elsewhere). CUDA (sm_80+): the W8A8 tensor-core kernel, both operands widened to int8
+ * as each k stage is loaded; the same bits as the CPU. {@code k} even (I4 tensors have an even last dimension) and
+ * {@code <= 65536}.
  */
 public final class W4A4 {
     /** The operand format: symmetric int4 (codes −8..7), one F32 scale per row. */
     public static final QuantFormat FORMAT = QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32);
 
-    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W4A4", DType.I4, false, Native::w4a4PackedBytes, Native::w4a4Prepack,
+    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W4A4", DType.I4, true, Native::w4a4PackedBytes, Native::w4a4Prepack,
             Native::w4a4Gemm);
 
     private W4A4() {}
@@ -35,6 +37,11 @@ public final class W4A4 {
         public Weights {
             Objects.requireNonNull(packed, "packed");
             Objects.requireNonNull(scales, "scales");
+        }
+
+        /** These weights on {@code device} (the packed bytes are the same on every device), owned by {@code arena}. */
+        public Weights to(Device device, Arena arena) {
+            return new Weights(packed.to(device, arena), scales.to(device, arena), n, k);
         }
 
         PerRowIntGemm.Packed packedForm() {
@@ -62,7 +69,7 @@ public final class W4A4 {
     public static Tensor matmul(Quantized a, Weights w, Tensor bias, DType dtype, Arena arena) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
-        Tensor out = Tensor.allocate(arena, dtype, Device.CPU, a.q().dim(0), w.n());
+        Tensor out = Tensor.allocate(arena, dtype, a.q().device(), a.q().dim(0), w.n());
         matmul(a, w, bias, out);
         return out;
     }

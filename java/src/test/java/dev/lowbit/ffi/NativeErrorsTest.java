@@ -128,6 +128,8 @@ class NativeErrorsTest {
             java.util.Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
             calls.put("lb_w8a8_prepack", () -> Native.w8a8Prepack(0, a, 16, 16, b));
             calls.put("lb_w8a8_gemm", () -> Native.w8a8Gemm(0, none, a, a, b, b, none, d, f32, 4, 16, 16));
+            calls.put("lb_w4a4_prepack", () -> Native.w4a4Prepack(0, a, 16, 16, b));
+            calls.put("lb_w4a4_gemm", () -> Native.w4a4Gemm(0, none, a, a, b, b, none, d, f32, 4, 16, 16));
             calls.put("lb_fp8_prepack", () -> Native.fp8Prepack(0, a, 16, 16, b));
             calls.put("lb_fp8_gemm", () -> Native.fp8Gemm(0, none, a, e4, a, b, e4, b, Native.FP8_SCALE_ROW_COL, none, d, f32, 4, 16, 16));
             calls.put("lb_w4a16_prepack", () -> Native.w4a16Prepack(0, params, a, a.asSlice(4096), none, 16, 64, b));

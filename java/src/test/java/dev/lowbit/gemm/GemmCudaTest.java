@@ -98,6 +98,32 @@ class GemmCudaTest {
     }
 
     @Test
+    void w4a4EqualsTheReferenceAndTheCpu() {
+        // k % 32 != 0 (a partial 16-byte chunk of nibbles), k % 4 != 0 (padded quads), and the W8A8 shapes' tile edges.
+        int[][] shapes = {{1, 16, 4}, {3, 17, 6}, {17, 33, 10}, {33, 130, 100}, {129, 257, 2050}, {300, 1536, 384}, {7, 384, 1536}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            byte[] a = W4A4Test.randomNibbles(m * 5L + k, m * k), w = W4A4Test.randomNibbles(n * 3L + k, n * k);
+            float[] as = W4A16Test.gaussian(m + 1, m, 0.01), ws = W4A16Test.gaussian(n + 2, n, 0.01), bias = W4A16Test.gaussian(9, n, 1.0);
+            try (Arena arena = Arena.ofConfined()) {
+                Quantized qa = W4A4Test.quantized(arena, a, as, m, k), qw = W4A4Test.quantized(arena, w, ws, n, k);
+                W4A4.Weights cpuW = W4A4.prepack(qw, arena), gpuW = W4A4.prepack(toGpu(qw, arena), arena);
+                assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+                Tensor acc = Tensor.allocate(arena, DType.I32, GPU, m, n);
+                W4A4.matmulInt32(qa.q().to(GPU, arena), gpuW, acc);
+                long[] want = W4A4Test.reference(a, w, m, n, k);
+                int[] got = acc.to(Device.CPU, arena).toIntArray();
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], "I32 " + m + "x" + n + "x" + k + " element " + i);
+                for (DType out : new DType[] {DType.F32, DType.BF16}) {
+                    Tensor cpu = W4A4.matmul(qa, cpuW, Tensor.of(arena, bias, n), out, arena);
+                    Tensor gpu = W4A4.matmul(toGpu(qa, arena), gpuW, Tensor.of(arena, bias, n).to(GPU, arena), out, arena);
+                    assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
+                }
+            }
+        }
+    }
+
+    @Test
     void operandsOnTwoDevicesAreRejected() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor tw = W8A8Test.int8(arena, W8A8Test.randomBytes(5, 32 * 64), 32, 64), tws = Tensor.of(arena, W4A16Test.gaussian(6, 32, 0.01), 32, 1);

@@ -28,7 +28,7 @@ interface LinearOp {
         return switch (quant.scheme()) {
             case F32 -> new F32Linear(lin);
             case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), device, arena);
-            case W4A4 -> PerTokenLinear.w4a4(lin, quant.rotate(), arena);
+            case W4A4 -> PerTokenLinear.w4a4(lin, quant.rotate(), device, arena);
             case FP8 -> PerTokenLinear.fp8(lin, quant.rotate(), device, arena);
             case W4A16, W4A8, W4FP8 -> new W4A16Linear(lin, quant, device, arena);
         };
@@ -39,11 +39,10 @@ interface LinearOp {
         if (device.isCpu()) return null;
         return switch (quant.scheme()) {
             case F32 -> "f32 is the plain-Java reference; it runs on the CPU";
-            case W4A4 -> "there is no CUDA W4A4 kernel yet";
             case W4A8 -> "int8 activations (w4a8) are a CPU decode path (VPDPBUSD); use w4a16";
             case W4FP8 -> "there is no CUDA W4A8 (fp8 activations) kernel yet";
             case W4A16 -> quant.awq() ? "AWQ's per-channel activation scaling runs on the CPU only so far" : null;
-            case W8A8, FP8 -> null;
+            case W8A8, W4A4, FP8 -> null;
         };
     }
 

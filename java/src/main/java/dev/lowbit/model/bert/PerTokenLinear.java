@@ -41,9 +41,8 @@ final class PerTokenLinear extends KernelLinear {
                 (w, a, bias, y) -> W8A8.matmul(a, w, bias, y));
     }
 
-    /** CPU only (no CUDA W4A4 kernel yet; LinearOp.unsupportedOn says so before any weight is packed). */
-    static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Arena arena) {
-        return of(lin, W4A4.FORMAT, rotate, Device.CPU, arena, W4A4::prepack, (w, d, a) -> w, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
+    static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
+        return of(lin, W4A4.FORMAT, rotate, device, arena, W4A4::prepack, W4A4.Weights::to, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
     }
 
     static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
