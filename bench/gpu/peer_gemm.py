@@ -6,7 +6,7 @@ events: no host launch overhead on either side. Decode sizes (m <= 16) rotate th
 adding up to >= 1 GiB so the weights come from HBM, not from L2.
 
 Checks before timing (an independent oracle for the kernels, since the JVM tests may not run here):
-  W8A8 I32 output == exact int64 products (float64 on the GPU, exact for these sizes);
+  W8A8 and W4A4 I32 outputs == exact int64 products (float64 on the GPU, exact for these sizes);
   W4A16 F32 output ~ float32 matmul of the dequantized weights;
   FP8 (E4M3, per-token x per-channel scales) ~ float32 matmul of the decoded values, and beside
   torch._scaled_mm (rowwise scales, BF16 output) on the same inputs.
@@ -57,6 +57,10 @@ def load(jar, lib):
     so.lb_w8a8_packed_bytes.argtypes = [i64, i64]
     so.lb_w8a8_prepack.argtypes = [i32, p, i64, i64, p, i64]
     so.lb_w8a8_gemm.argtypes = [i32, p, p, p, p, p, p, p, i32, i64, i64, i64]
+    so.lb_w4a4_packed_bytes.restype = i64
+    so.lb_w4a4_packed_bytes.argtypes = [i64, i64]
+    so.lb_w4a4_prepack.argtypes = [i32, p, i64, i64, p, i64]
+    so.lb_w4a4_gemm.argtypes = [i32, p, p, p, p, p, p, p, i32, i64, i64, i64]
     so.lb_fp8_packed_bytes.restype = i64
     so.lb_fp8_packed_bytes.argtypes = [i64, i64]
     so.lb_fp8_prepack.argtypes = [i32, p, i64, i64, p, i64]
@@ -158,7 +162,39 @@ def w8a8_cases(lb, shapes, ms, out):
                 except RuntimeError as e:  # a peer's limit is a fact to report, not a reason to stop
                     row["torch_int_mm_error"] = str(e).splitlines()[0]
             row["lowbit_tops"] = 2 * m * n * k / row["lowbit_i32_s"] / 1e12
+            w4a4_case(lb, row, m, n, k)
             out(row)
+
+
+def nibbles(rows, k):
+    """Random I4 codes [rows, k] packed two per byte (low nibble first), and their values."""
+    packed = torch.randint(0, 256, (rows, k // 2), dtype=torch.uint8, device="cuda")
+    lo, hi = (packed & 0xF).int(), (packed >> 4).int()
+    v = torch.stack([lo, hi], dim=2).reshape(rows, k)
+    return packed, torch.where(v >= 8, v - 16, v)
+
+
+def w4a4_case(lb, row, m, n, k):
+    """W4A4 on the W8A8 case's shape (the issue asks for W4A4 against W8A8): checked exactly, then timed."""
+    so = lb.so
+    a, av = nibbles(m, k)
+    b, bv = nibbles(n, k)
+    nbytes = so.lb_w4a4_packed_bytes(n, k)
+    packed0 = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
+    ok(so, so.lb_w4a4_prepack(0, b.data_ptr(), n, k, packed0.data_ptr(), nbytes), "lb_w4a4_prepack")
+    packs = [packed0] + [packed0.clone() for _ in range(copies_for(nbytes, m) - 1)]
+    d32 = torch.empty((m, n), dtype=torch.int32, device="cuda")
+
+    def run(i):
+        ok(so, so.lb_w4a4_gemm(0, lb.stream(), a.data_ptr(), None, packs[i % len(packs)].data_ptr(), None, None, d32.data_ptr(),
+                               C["LB_DTYPE_I32"], m, n, k), "lb_w4a4_gemm")
+
+    run(0)
+    torch.cuda.synchronize()
+    exact = (av.double() @ bv.double().t()).to(torch.int64)
+    assert torch.equal(d32.to(torch.int64), exact), f"W4A4 I32 differs from the exact product at m={m} n={n} k={k}"
+    row["lowbit_w4a4_i32_s"] = timed(run, 20)
+    row["w4a4_speedup_vs_w8a8"] = row["lowbit_i32_s"] / row["lowbit_w4a4_i32_s"]
 
 
 def fp8_cases(lb, shapes, ms, out):
@@ -261,7 +297,7 @@ def main():
 
     def out(row):
         print(json.dumps(row), flush=True)
-        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "ratio_vs_scaled_mm", "lowbit_tflops", "speedup_vs_torch_fp16",
+        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "lowbit_tflops", "speedup_vs_torch_fp16",
                             "fraction_of_copy") if k in row]
         print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.3f}" for k in keys),
               file=sys.stderr, flush=True)
