@@ -2,7 +2,8 @@
 # Runs on the GPU machine, from the repository root, over what bench/gpu/pack.sh put in .gpu/:
 # the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy), the
 # GEMM peers (bench/gpu/peer_gemm.py: lowbit's CUDA GEMMs checked and timed beside PyTorch; --quick
-# unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there), the Hadamard benchmark on the
+# unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there; LOWBIT_SANITIZE=1 first runs the
+# CUDA kernel tests, small shapes, under compute-sanitizer memcheck), the Hadamard benchmark on the
 # GPU, and the PyTorch peers (device copy, FWHT), all in one command so every ratio compares one card.
 # Results go to $OUT (junit reports, jmh.json, peer.json, log).
 set -uo pipefail
@@ -27,6 +28,17 @@ export PATH=/tmp/jre/bin:$PATH
     -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
     --select-class dev.lowbit.model.bert.BertEncoderCudaTest --reports-dir "$OUT/junit-encoder"
   echo "junit (encoder) exit: $?"
+  if [ -n "${LOWBIT_SANITIZE:-}" ]; then
+    # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
+    echo "== compute-sanitizer memcheck: GEMM, layer norm, GELU, attention tests"
+    compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
+      java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute --disable-banner \
+      --details=summary -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+      --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
+      --select-class dev.lowbit.activation.GeluCudaTest --select-class dev.lowbit.attention.AttentionCudaTest \
+      --reports-dir "$OUT/junit-sanitizer"
+    echo "sanitizer exit: $?"
+  fi
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"

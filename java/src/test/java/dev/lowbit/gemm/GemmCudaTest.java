@@ -44,11 +44,22 @@ class GemmCudaTest {
         return t.to(Device.CPU, arena).segment().toArray(ValueLayout.JAVA_BYTE);
     }
 
+    /**
+     * -Dlowbit.cuda.small=true keeps only shapes a few tiles large: for runs under compute-sanitizer (bench/gpu/device.sh with
+     * LOWBIT_SANITIZE=1), which slow every kernel down by orders of magnitude.
+     */
+    static final boolean SMALL = Boolean.getBoolean("lowbit.cuda.small");
+
+    /** The shapes whose m·n·k stays below 2^24 when SMALL is set. */
+    static int[][] sized(int[][] shapes) {
+        return SMALL ? java.util.Arrays.stream(shapes).filter(s -> (long) s[0] * s[1] * s[2] < (1L << 24)).toArray(int[][]::new) : shapes;
+    }
+
     // m, n, k: k % 16 != 0 takes the kernel's byte-load path, k % 16 == 0 its cp.async path; m and n off the
     // 128 x 128 tile, several k stages (64 each) and more stages than the pipeline's depth.
-    private static final int[][] W8A8_SHAPES = {
+    private static final int[][] W8A8_SHAPES = sized(new int[][] {
         {1, 1, 1}, {1, 16, 16}, {3, 17, 20}, {17, 33, 100}, {33, 130, 96}, {128, 128, 64}, {129, 257, 1000}, {7, 384, 1536},
-        {300, 1536, 384}, {1000, 200, 4096}};
+        {300, 1536, 384}, {1000, 200, 4096}});
 
     @Test
     void w8a8EqualsTheCpuBitForBit() {
@@ -100,7 +111,8 @@ class GemmCudaTest {
     @Test
     void w4a4EqualsTheReferenceAndTheCpu() {
         // k % 32 != 0 (a partial 16-byte chunk of nibbles), k % 4 != 0 (padded quads), and the W8A8 shapes' tile edges.
-        int[][] shapes = {{1, 16, 4}, {3, 17, 6}, {17, 33, 10}, {33, 130, 100}, {129, 257, 2050}, {300, 1536, 384}, {7, 384, 1536}};
+        int[][] shapes = sized(new int[][] {{1, 16, 4}, {3, 17, 6}, {17, 33, 10}, {33, 130, 100}, {129, 257, 2050}, {300, 1536, 384},
+            {7, 384, 1536}});
         for (int[] sh : shapes) {
             int m = sh[0], n = sh[1], k = sh[2];
             byte[] a = W4A4Test.randomNibbles(m * 5L + k, m * k), w = W4A4Test.randomNibbles(n * 3L + k, n * k);
@@ -167,7 +179,8 @@ class GemmCudaTest {
                 QuantFormat.uint4(Granularity.group(64)),
                 QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip(),
                 QuantFormat.int4(Granularity.group(6)));  // not a multiple of 8: the kernel's one-pair chunks
-        int[][] shapes = {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768}, {1, 4096, 4104}};
+        int[][] shapes = sized(new int[][] {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768},
+            {1, 4096, 4104}});
         for (QuantFormat f : formats) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
@@ -213,15 +226,15 @@ class GemmCudaTest {
         Fp8GemmTest.Layout[][] layouts = {
             {Fp8GemmTest.Layout.TENSOR, Fp8GemmTest.Layout.TENSOR}, {Fp8GemmTest.Layout.ROW, Fp8GemmTest.Layout.ROW},
             {Fp8GemmTest.Layout.TENSOR, Fp8GemmTest.Layout.ROW}, {Fp8GemmTest.Layout.ROW, Fp8GemmTest.Layout.TENSOR}};
-        int[][] big = {{300, 1024, 1000}, {129, 257, 4096}};
+        int[][] big = sized(new int[][] {{300, 1024, 1000}, {129, 257, 4096}});
         for (Fp8Reference fa : Fp8Reference.values())
             for (Fp8Reference fw : Fp8Reference.values()) {
                 for (Fp8GemmTest.Layout[] l : layouts) {
-                    for (int[] s : Fp8GemmTest.SHAPES) fp8Case(fa, fw, l[0], l[1], s);
+                    for (int[] s : sized(Fp8GemmTest.SHAPES)) fp8Case(fa, fw, l[0], l[1], s);
                     for (int[] s : big) fp8Case(fa, fw, l[0], l[1], s);
                 }
                 for (int[] s : Fp8GemmTest.BLOCK_SHAPES) fp8Case(fa, fw, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, s);
-                fp8Case(fa, fw, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, new int[] {200, 384, 1024});
+                if (!SMALL) fp8Case(fa, fw, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, new int[] {200, 384, 1024});
             }
     }
 
