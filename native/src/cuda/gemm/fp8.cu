@@ -101,20 +101,14 @@ struct Fp8Op {
     // as is; then + bias, rounded to d_dtype.
     __device__ void store(const Args &p, const TcTile &tile) const {
       const float tensor_scale = p.scaling == LB_FP8_SCALE_TENSOR ? mul_rn(p.a_scales[0], p.b_scales[0]) : 1.0f;
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int64_t i = tile.row(mi, e >> 1), j = tile.col(ni, e & 1);
-            if (i >= p.op.m || j >= p.op.n) continue;
-            float y = total[mi][ni][e];
-            if (p.scaling == LB_FP8_SCALE_TENSOR) y = mul_rn(y, tensor_scale);
-            else if (p.scaling == LB_FP8_SCALE_ROW_COL) y = mul_rn(mul_rn(y, p.a_scales[i]), p.b_scales[j]);
-            if (p.bias) y = add_rn(y, p.bias[j]);
-            store_float(p.d, p.d_dtype, i * p.op.n + j, y);
-          }
+      tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
+        if (i >= p.op.m || j >= p.op.n) return;
+        float y = total[mi][ni][e];
+        if (p.scaling == LB_FP8_SCALE_TENSOR) y = mul_rn(y, tensor_scale);
+        else if (p.scaling == LB_FP8_SCALE_ROW_COL) y = mul_rn(mul_rn(y, p.a_scales[i]), p.b_scales[j]);
+        if (p.bias) y = add_rn(y, p.bias[j]);
+        store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+      });
     }
   };
 };

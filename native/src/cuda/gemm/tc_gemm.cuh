@@ -39,6 +39,18 @@ struct TcTile {
   int wm, wn, g, t, lane;
   __device__ int64_t row(int mi, int h) const { return m0 + wm * 64 + mi * 16 + g + 8 * h; }
   __device__ int64_t col(int ni, int e) const { return (jb0 + wn * 2 + (ni >> 1)) * 16 + (ni & 1) * 8 + 2 * t + e; }
+
+  // f(mi, ni, e, i, j) for each of the thread's 64 accumulators (mma tile mi, ni; register e), which
+  // holds D[i][j] (i, j may lie past the matrix: the caller checks).
+  template <class F>
+  __device__ __forceinline__ void for_each(F f) const {
+#pragma unroll
+    for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) f(mi, ni, e, row(mi, e >> 1), col(ni, e & 1));
+  }
 };
 
 __host__ __device__ __forceinline__ bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }

@@ -67,22 +67,16 @@ struct Int8Op {
     // lowbit.h's epilogue: I32 as is; otherwise ((float)acc * a_scale) * b_scale (+ bias), each step
     // rounded (no FMA contraction), then narrowed like the CPU.
     __device__ void store(const Args &p, const TcTile &tile) const {
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int64_t i = tile.row(mi, e >> 1), j = tile.col(ni, e & 1);
-            if (i >= p.op.m || j >= p.op.n) continue;
-            if (p.d_dtype == LB_DTYPE_I32) {
-              static_cast<int32_t *>(p.d)[i * p.op.n + j] = v[mi][ni][e];
-              continue;
-            }
-            float y = mul_rn(mul_rn(static_cast<float>(v[mi][ni][e]), p.a_scales[i]), p.b_scales[j]);
-            if (p.bias) y = add_rn(y, p.bias[j]);
-            store_float(p.d, p.d_dtype, i * p.op.n + j, y);
-          }
+      tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
+        if (i >= p.op.m || j >= p.op.n) return;
+        if (p.d_dtype == LB_DTYPE_I32) {
+          static_cast<int32_t *>(p.d)[i * p.op.n + j] = v[mi][ni][e];
+          return;
+        }
+        float y = mul_rn(mul_rn(static_cast<float>(v[mi][ni][e]), p.a_scales[i]), p.b_scales[j]);
+        if (p.bias) y = add_rn(y, p.bias[j]);
+        store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+      });
     }
   };
 };
