@@ -114,6 +114,38 @@ class TensorTest {
     }
 
     @Test
+    void viewReadsTheSameBytesAsAnotherDtype() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor bytes = Tensor.allocate(arena, DType.U8, Device.CPU, 64);
+            Tensor f = bytes.view(DType.F32, 2, 3);
+            f.copyFrom(Tensor.of(arena, new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+            assertEquals(bytes.segment().address(), f.segment().address());
+            assertEquals(Float.floatToRawIntBits(2f), bytes.view(DType.I32, 16).toIntArray()[1]);  // shares memory
+            assertArrayEquals(new float[] {4, 5, 6}, bytes.view(DType.F32, 2, 3).slice(0, 1, 2).toFloatArray());
+            // A view of a view that starts 16 bytes in: offsets carry over in bytes, I4 views count half bytes.
+            Tensor tail = bytes.view(DType.F32, 16).slice(0, 4, 16);
+            assertEquals(bytes.segment().address() + 16, tail.view(DType.I4, 2, 8).segment().address());
+            assertEquals(bytes.segment().address() + 16, tail.view(DType.F16, 24).segment().address());
+
+            var e = assertThrows(IllegalArgumentException.class, () -> bytes.view(DType.F32, 17));
+            assertEquals("a F32 view of shape [17] needs 68 bytes; this tensor has 64", e.getMessage());
+            Tensor odd = bytes.slice(0, 2, 64);  // 2 bytes in: fine for F16, not for F32
+            assertEquals(bytes.segment().address() + 2, odd.view(DType.F16, 4).segment().address());
+            e = assertThrows(IllegalArgumentException.class, () -> odd.view(DType.F32, 4));
+            assertTrue(e.getMessage().contains("not aligned to 4 bytes as F32 requires"), e.getMessage());
+            Tensor cols = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 4).slice(1, 0, 2);
+            e = assertThrows(IllegalArgumentException.class, () -> cols.view(DType.U8, 8));
+            assertTrue(e.getMessage().startsWith("view needs a contiguous tensor"), e.getMessage());
+            assertThrows(NullPointerException.class, () -> bytes.view(null, 4));
+        }
+        Tensor closed;
+        try (Arena arena = Arena.ofConfined()) {
+            closed = Tensor.allocate(arena, DType.U8, Device.CPU, 16);
+        }
+        assertThrows(IllegalStateException.class, () -> closed.view(DType.F32, 4));
+    }
+
+    @Test
     void copyFromChecksAndCopies() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor src = Tensor.of(arena, new float[] {1, 2, 3, 4}, 2, 2);

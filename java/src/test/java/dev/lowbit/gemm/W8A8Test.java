@@ -223,6 +223,23 @@ class W8A8Test {
     }
 
     @Test
+    void movedWeightsAreACopyThatGivesTheSameResult() {
+        // Weights.to is how prepacked weights reach a GPU (the same bytes); on the CPU it must be an independent copy.
+        int m = 5, n = 40, k = 64;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor a = int8(arena, randomBytes(1, m * k), m, k), w = int8(arena, randomBytes(2, n * k), n, k);
+            Tensor ws = Tensor.of(arena, W4A16Test.gaussian(3, n, 0.01), n, 1), as = Tensor.of(arena, W4A16Test.gaussian(4, m, 0.01), m, 1);
+            W8A8.Weights packed = W8A8.prepack(w, ws, arena), moved = packed.to(Device.CPU, arena);
+            assertTrue(moved.packed().segment().address() != packed.packed().segment().address());
+            Quantized qa = new Quantized(QuantFormat.int8(Granularity.PER_ROW), a, as, null);
+            assertArrayEquals(W8A8.matmul(qa, packed, null, DType.F32, arena).toFloatArray(),
+                    W8A8.matmul(qa, moved, null, DType.F32, arena).toFloatArray());
+            W4A4.Weights w4 = W4A4.prepack(W4A4Test.quantized(arena, W4A4Test.randomNibbles(5, n * k), W4A16Test.gaussian(6, n, 0.01), n, k), arena);
+            assertArrayEquals(w4.packed().toByteArray(), w4.to(Device.CPU, arena).packed().toByteArray());
+        }
+    }
+
+    @Test
     void theCAbiChecksItsArgumentsToo() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
