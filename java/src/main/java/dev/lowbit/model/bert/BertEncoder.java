@@ -115,6 +115,23 @@ public final class BertEncoder {
 
     /** Unit-length sentence embeddings, one per id sequence (each non-empty, at most maxPositions long, ids in the vocabulary). */
     public float[][] embed(int[][] ids) {
+        return embed(ids, null);
+    }
+
+    /**
+     * As {@link #embed(int[][])}, adding to {@code nanos} (if not null) [0] the time spent in the layers — lowbit kernel
+     * calls from the embedding layer norm to the last layer (on a GPU, where every call completes before it returns:
+     * launches, kernels and synchronisation) — and [1] the whole call's time. Their ratio is the share of a forward
+     * pass spent in lowbit's kernels; the rest is Java (embedding lookup, pooling) and the copies to and from a GPU.
+     */
+    public float[][] embed(int[][] ids, long[] nanos) {
+        long t0 = System.nanoTime();
+        float[][] out = forward(ids, nanos);
+        if (nanos != null) nanos[1] += System.nanoTime() - t0;
+        return out;
+    }
+
+    private float[][] forward(int[][] ids, long[] nanos) {
         int n = ids.length, h = w.hidden();
         if (n == 0) return new float[0][];
         int[] start = new int[n + 1];
@@ -140,6 +157,7 @@ public final class BertEncoder {
         Tensor host = device.isCpu() ? x : ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, t, h);
         MemorySegment.copy(e, 0, host.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
         if (host != x) x.copyFrom(host);
+        long layers0 = System.nanoTime();
         embeddingNorm.apply(x, null);
         float scale = (float) (1 / Math.sqrt(w.headDim()));
         for (Block b : blocks) {
@@ -153,6 +171,7 @@ public final class BertEncoder {
             b.down().apply(mid, proj);
             b.norm2().apply(x, proj);
         }
+        if (nanos != null) nanos[0] += System.nanoTime() - layers0;
         if (host != x) host.copyFrom(x);
         MemorySegment.copy(host.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
         float[][] out = new float[n][h];
