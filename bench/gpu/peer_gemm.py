@@ -9,7 +9,8 @@ Checks before timing (an independent oracle for the kernels, since the JVM tests
   W8A8 and W4A4 I32 outputs == exact int64 products (float64 on the GPU, exact for these sizes);
   W4A16 F32 output ~ float32 matmul of the dequantized weights;
   FP8 (E4M3, per-token x per-channel scales) ~ float32 matmul of the decoded values, and beside
-  torch._scaled_mm (rowwise scales, BF16 output) on the same inputs.
+  torch._scaled_mm (rowwise scales, BF16 output) on the same inputs; W4A8 (I4 weights, group 128)
+  on the same activations ~ float32, timed against FP8 x FP8 (issue 7's m <= 16 comparison).
 Rows of JSON on stdout, one per (kernel, shape, m); a readable table on stderr.
 
   python3 bench/gpu/peer_gemm.py --jar .gpu/lib/lowbit-0.1.0-SNAPSHOT.jar [--quick]
@@ -65,6 +66,7 @@ def load(jar, lib):
     so.lb_fp8_packed_bytes.argtypes = [i64, i64]
     so.lb_fp8_prepack.argtypes = [i32, p, i64, i64, p, i64]
     so.lb_fp8_gemm.argtypes = [i32, p, p, i32, p, p, i32, p, i32, p, p, i32, i64, i64, i64]
+    so.lb_w4a8_gemm.argtypes = [i32, p, p, i32, p, p, p, p, i32, i64, i64, i64, i64]
     so.lb_w4a16_packed_bytes.restype = i64
     so.lb_w4a16_packed_bytes.argtypes = [i64, i64, i64]
     so.lb_w4a16_prepack.argtypes = [i32, ctypes.POINTER(QuantParams), p, p, p, i64, i64, p, i64]
@@ -197,6 +199,47 @@ def w4a4_case(lb, row, m, n, k):
     row["w4a4_speedup_vs_w8a8"] = row["lowbit_i32_s"] / row["lowbit_w4a4_i32_s"]
 
 
+def w4a16_weights(lb, n, k, group, codes=None, scales=None):
+    """Random I4 weights (group scales F16) prepacked by lb_w4a16_prepack, with their dequantized f32 values."""
+    so = lb.so
+    codes = torch.randint(0, 256, (n, k // 2), dtype=torch.uint8, device="cuda") if codes is None else codes
+    scales = (torch.rand(n, k // group, device="cuda") * 1e-2 + 1e-3).half() if scales is None else scales
+    params = QuantParams(C["LB_DTYPE_I4"], C["LB_DTYPE_F16"], C["LB_DTYPE_U4"], 0, 1, group)
+    nbytes = so.lb_w4a16_packed_bytes(n, k, group)
+    packed = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
+    ok(so, so.lb_w4a16_prepack(0, ctypes.byref(params), codes.data_ptr(), scales.data_ptr(), None, n, k, packed.data_ptr(), nbytes),
+       "lb_w4a16_prepack")
+    # I4 code c = nibble, two's complement: value c * scale
+    lo, hi = (codes & 0xF).int(), (codes >> 4).int()
+    nib = torch.stack([lo, hi], dim=2).reshape(n, k)
+    w_deq = torch.where(nib >= 8, nib - 16, nib).float() * scales.float().repeat_interleave(group, dim=1)
+    return packed, nbytes, w_deq
+
+
+def w4a8_case(lb, row, a, a_s, m, n, k):
+    """W4A8 (I4 weights, group 128) with the FP8 case's activations: checked against f32, timed against FP8 x FP8."""
+    so = lb.so
+    if k % 128:
+        return
+    packed0, nbytes, w_deq = w4a16_weights(lb, n, k, 128)
+    packs = [packed0] + [packed0.clone() for _ in range(copies_for(nbytes, m) - 1)]
+    d32 = torch.empty((m, n), dtype=torch.float32, device="cuda")
+    dbf = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
+
+    def run(i, y=dbf, dtype=C["LB_DTYPE_BF16"]):
+        ok(so, so.lb_w4a8_gemm(0, lb.stream(), a.data_ptr(), C["LB_DTYPE_FP8_E4M3"], a_s.data_ptr(), packs[i % len(packs)].data_ptr(), None,
+                               y.data_ptr(), dtype, m, n, k, 128), "lb_w4a8_gemm")
+
+    run(0, d32, C["LB_DTYPE_F32"])
+    torch.cuda.synchronize()
+    ref = (a.float() @ w_deq.t()) * a_s[:, None]
+    mag = (a.float().abs() @ w_deq.abs().t()) * a_s[:, None]
+    err = ((d32 - ref).abs() / mag.clamp_min(1e-30)).max().item()
+    assert err < 2 ** -10, f"W4A8 differs from the f32 reference by {err:.2e} of sum |a w| at m={m} n={n} k={k}"
+    row["lowbit_w4a8_bf16_s"] = timed(run, 20)
+    row["w4a8_speedup_vs_fp8"] = row["lowbit_bf16_s"] / row["lowbit_w4a8_bf16_s"]
+
+
 def fp8_cases(lb, shapes, ms, out):
     so = lb.so
     e4 = torch.float8_e4m3fn
@@ -227,6 +270,7 @@ def fp8_cases(lb, shapes, ms, out):
             row = {"kernel": "fp8", "n": n, "k": k, "m": m, "device": torch.cuda.get_device_name(), "max_err_of_abs_sum": err}
             row["lowbit_bf16_s"] = timed(run, 20)
             row["lowbit_tflops"] = 2 * m * n * k / row["lowbit_bf16_s"] / 1e12
+            w4a8_case(lb, row, a, a_s, m, n, k)
             try:
                 bt, sa, sb = b.t(), a_s[:, None].contiguous(), bs[None, :].contiguous()
                 peer = torch._scaled_mm(a, bt, scale_a=sa, scale_b=sb, out_dtype=torch.bfloat16)
@@ -242,18 +286,7 @@ def w4a16_cases(lb, shapes, ms, roof, out):
     so = lb.so
     group = 128
     for n, k in shapes:
-        codes = torch.randint(0, 256, (n, k // 2), dtype=torch.uint8, device="cuda")
-        scales = (torch.rand(n, k // group, device="cuda") * 1e-2 + 1e-3).half()
-        params = QuantParams(C["LB_DTYPE_I4"], C["LB_DTYPE_F16"], C["LB_DTYPE_U4"], 0, 1, group)
-        nbytes = so.lb_w4a16_packed_bytes(n, k, group)
-        packed0 = torch.empty(nbytes, dtype=torch.uint8, device="cuda")
-        ok(so, so.lb_w4a16_prepack(0, ctypes.byref(params), codes.data_ptr(), scales.data_ptr(), None, n, k, packed0.data_ptr(), nbytes),
-           "lb_w4a16_prepack")
-        # The same weights dequantized (I4 code c = nibble, two's complement: value c * scale), for the check and the peer.
-        lo, hi = (codes & 0xF).int(), (codes >> 4).int()
-        nib = torch.stack([lo, hi], dim=2).reshape(n, k)
-        signed = torch.where(nib >= 8, nib - 16, nib).float()
-        w_deq = signed * scales.float().repeat_interleave(group, dim=1)
+        packed0, nbytes, w_deq = w4a16_weights(lb, n, k, group)
         w16 = w_deq.half()
         for m in (m for m in ms if m <= W4A16_MAX_M):
             x = torch.randn(m, k, device="cuda").half()
@@ -291,13 +324,14 @@ def main():
     lb = Lowbit(load(a.jar, a.lib))
     shapes, ms = (SHAPES[:1] + SHAPES[4:5], [1, 16, 2048]) if a.quick else (SHAPES, MS)
     torch.manual_seed(0)
+    torch.backends.cuda.matmul.allow_tf32 = False  # the f32 references must be f32, not TF32
     roof = copy_roof()
     print(json.dumps({"roof": "device copy (torch copy_, 1 GiB, bytes read + written per s)", "bytes_per_s": roof,
                       "device": torch.cuda.get_device_name()}), flush=True)
 
     def out(row):
         print(json.dumps(row), flush=True)
-        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "lowbit_tflops", "speedup_vs_torch_fp16",
+        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
                             "fraction_of_copy") if k in row]
         print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.3f}" for k in keys),
               file=sys.stderr, flush=True)

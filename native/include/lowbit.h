@@ -433,7 +433,10 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
  * Every code and every fp8 value is exact in bf16, so no conversion rounds (power-of-two scales, as
  * ZeroQuant-FP proposes for fp8 weights on GPUs, are not needed on the CPU). The CPU kernel is the
  * FP8 GEMM's (VDPBF16PS; AVX2 / scalar f32 FMAs), with one k block per weight group.
- * NaN / Inf in A propagate as in lb_fp8_gemm. CPU only so far; CUDA returns LB_ERR_UNSUPPORTED.
+ * NaN / Inf in A propagate as in lb_fp8_gemm.
+ * CUDA (compute capability 8.9+, group % 32 == 0; else LB_ERR_UNSUPPORTED): fp8 tensor cores, the
+ * codes entering as u - 8 in E4M3 (exact) and each group folded into f32 with its scale and zero
+ * point; agrees with the CPU to accumulation tolerance. w_packed 16-byte aligned.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
                               const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,

@@ -1,5 +1,5 @@
 // lb_w8a8_*, lb_w4a4_*, lb_fp8_*, lb_w4a16_* and lb_w4a8_gemm: check the arguments, then run the CPU
-// backend, or the CUDA one where it exists (W8A8, W4A4, FP8, W4A16).
+// backend or the CUDA one.
 #include "../core/error.h"
 #include "../cpu/gemm/fp8.h"
 #include "../cpu/gemm/w4a16.h"
@@ -19,13 +19,6 @@ lb_status check_nk(const char *fn, int64_t n, int64_t k) {
   if (k > kMaxK)
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: k = %lld is above %lld (int32 accumulators could overflow)", fn, (long long)k,
                     (long long)kMaxK);
-  return LB_OK;
-}
-
-lb_status cpu_only(const char *fn, int32_t device, lb_stream stream) {
-  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
-  if (device != LB_DEVICE_CPU)
-    return lb::fail(LB_ERR_UNSUPPORTED, "%s: no CUDA kernel yet (CPU only); got CUDA device %d", fn, device);
   return LB_OK;
 }
 
@@ -229,7 +222,7 @@ LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a
                               const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                               int64_t k, int64_t group) {
   static const char *fn = "lb_w4a8_gemm";
-  if (lb_status st = cpu_only(fn, device, stream)) return st;
+  if (lb_status st = lb::check_device_arg(fn, device, stream)) return st;
   if (lb_status st = check_w4a16_shape(fn, n, k, group)) return st;
   if (lb_status st = check_m(fn, m, k)) return st;
   if (!is_fp8(a_dtype)) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: a_dtype must be FP8_E4M3 or FP8_E5M2, got %s", fn, lb::dtype_name(a_dtype));
@@ -240,6 +233,10 @@ LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a
   const int64_t d_bytes = lb::dtype_bytes(d_dtype, m * n);
   if (lb_status st = lb::check_overlap(fn, a, m * k, d, d_bytes, false)) return st;
   if (lb_status st = lb::check_overlap(fn, w_packed, lb::cpu::w4a16_packed_bytes(n, k, group), d, d_bytes, false)) return st;
+  if (device != LB_DEVICE_CPU)
+    return lb::on_cuda(fn, device, stream, [&](cudaStream_t s) {
+      return lb::cuda::w4a8_gemm(a, a_dtype, a_scales, w_packed, bias, d, d_dtype, m, n, k, group, stream, s);
+    });
   return lb::guard(fn, [&] { return lb::cpu::w4a8_gemm(a, a_dtype, a_scales, w_packed, bias, d, d_dtype, m, n, k, group); });
 }
 

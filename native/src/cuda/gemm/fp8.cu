@@ -27,7 +27,7 @@ using namespace lb::cuda_tile;
 template <bool kAE5M2, bool kBE5M2>
 struct Fp8Op {
   static constexpr int kMinArch = 890;
-  static constexpr bool kNibbles = false;
+  static constexpr bool kNibbles = false, kOwnB = false;
 
   struct Args {
     TcOperands op;
@@ -73,10 +73,10 @@ struct Fp8Op {
       mma_fp8_16832<kAE5M2, kBE5M2>(v[mi][ni], a, b);
     }
 
-    // After every second stage (one 128-k block) and the last: fold the block into the totals.
-    __device__ void end_stage(const Args &p, const TcTile &tile, int kt, int kt_count) {
-      if ((kt & 1) == 0 && kt + 1 < kt_count) return;
-      const int kb = kt >> 1;
+    // After every fourth k32 step (one 128-k block) and the last: fold the block into the totals.
+    __device__ void end_step(const Args &p, const TcTile &tile, int step, int steps) {
+      if ((step & 3) != 3 && step + 1 < steps) return;
+      const int kb = step >> 2;
       const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
       // The tile's 128 columns are one 128-column block of B's scales (tiles start at multiples of 128).
       const float sb = block ? p.b_scales[(tile.jb0 / 8) * p.k128 + kb] : 1.0f;

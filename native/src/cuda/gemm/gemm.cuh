@@ -1,5 +1,5 @@
-// CUDA backend of the gemm family: W8A8 and W4A4 on int8 tensor cores, FP8 on fp8 tensor cores (sm_89+),
-// W4A16 on CUDA cores. All read the packed weight layouts lowbit.h defines for the CPU (the same
+// CUDA backend of the gemm family: W8A8 and W4A4 on int8 tensor cores, FP8 and W4A8 on fp8 tensor
+// cores (sm_89+), W4A16 on CUDA cores. All read the packed weight layouts lowbit.h defines for the CPU (the same
 // bytes on both devices), so a weight matrix is prepacked once whatever device runs it.
 #pragma once
 #include "../runtime/stream_type.h"
@@ -18,6 +18,9 @@ lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packe
 lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *b_packed, lb_dtype b_dtype,
                    const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                    int64_t k, lb_stream stream, cudaStream_t s);
+// I4/U4 weights in lb_w4a16_prepack's form x FP8 activations; sm_89+, group % 32 == 0 (else UNSUPPORTED).
+lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d,
+                    lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group, lb_stream stream, cudaStream_t s);
 lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, const float *bias, void *y, lb_dtype y_dtype,
                      int64_t m, int64_t n, int64_t k, int64_t group, lb_stream stream, cudaStream_t s);
 

@@ -10,9 +10,9 @@
 // fragment reads are free of bank conflicts (tile_layout.h, checked by a host test).
 //
 // An Op supplies: kMinArch (the lowest __CUDA_ARCH__ it runs on), kNibbles (4-bit operands, widened
-// to int8 while loading: W4A4), Args (with a TcOperands `op`),
-// b_chunk_byte (where 16 bytes of a B run go), b_fragments (a warp's B registers for one k32 step)
-// and Accumulators (mma, a hook after each stage, and the epilogue).
+// to int8 while loading: W4A4), kOwnB (B converted by the Op's load_b while loading: W4A8), Args
+// (with a TcOperands `op`), b_chunk_byte (where 16 bytes of a B run go), b_fragments (a warp's B
+// registers for one k32 step) and Accumulators (mma, a hook after each k32 step, the epilogue).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -71,29 +71,32 @@ __device__ __forceinline__ void load_chunk(void *dst, const uint8_t *src, int va
   else *reinterpret_cast<uint4 *>(dst) = load16_bytes(src, valid);
 }
 
-// Stage `kt` (k in [64 kt, 64 kt + 64)) of the tile's A rows and B column blocks into shared memory.
-template <class Op, bool kAsync>
-__device__ __forceinline__ void load_stage(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as, uint8_t *bs) {
+// Stage `kt` (k in [64 kt, 64 kt + 64)) of the tile's A rows into shared memory.
+template <bool kAsync>
+__device__ __forceinline__ void load_a_stage(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as) {
   using namespace lb::cuda_tile;
 #pragma unroll
-  for (int it = 0; it < 2; ++it) {
-    const int q = static_cast<int>(threadIdx.x) + it * kThreads;  // 512 chunks of A, 512 of B
-    {  // A: row q / 4, chunk q % 4 (four threads read a row's 64 contiguous bytes)
-      const int row = q >> 2, c = q & 3;
-      const int64_t i = tile.m0 + row, l = static_cast<int64_t>(kt) * kBK + c * 16;
-      const int valid = i < o.m && l < o.k ? static_cast<int>(std::min<int64_t>(16, o.k - l)) : 0;
-      load_chunk<kAsync>(as + a_word(row, c * 4), o.a + i * o.k + l, valid, o.a);
-    }
-    {  // B: column block q / 64, chunk q % 64 of its 1 KiB run for this stage
-      const int jb = q >> 6, c = q & 63;
-      const int64_t gjb = tile.jb0 + jb, off = static_cast<int64_t>(kt) * 1024 + c * 16;
-      const int valid = gjb < o.n16 && off < o.b_block_bytes ? 16 : 0;
-      load_chunk<kAsync>(bs + Op::b_chunk_byte(jb, c), o.b + gjb * o.b_block_bytes + off, valid, o.b);
-    }
+  for (int it = 0; it < 2; ++it) {  // 512 chunks: row q / 4, chunk q % 4 (four threads read a row's 64 contiguous bytes)
+    const int q = static_cast<int>(threadIdx.x) + it * kThreads, row = q >> 2, c = q & 3;
+    const int64_t i = tile.m0 + row, l = static_cast<int64_t>(kt) * kBK + c * 16;
+    const int valid = i < o.m && l < o.k ? static_cast<int>(std::min<int64_t>(16, o.k - l)) : 0;
+    load_chunk<kAsync>(as + a_word(row, c * 4), o.a + i * o.k + l, valid, o.a);
   }
 }
 
-// 16 bytes of nibbles widened to 32 int8: the first 16 to `lo`, the next 16 to `hi` (shared memory).
+// Stage `kt` of the tile's packed B column blocks, copied as they are (8-bit layouts).
+template <class Op, bool kAsync>
+__device__ __forceinline__ void load_b_stage(const TcOperands &o, const TcTile &tile, int kt, uint8_t *bs) {
+  using namespace lb::cuda_tile;
+#pragma unroll
+  for (int it = 0; it < 2; ++it) {  // 512 chunks: column block q / 64, chunk q % 64 of its 1 KiB run for this stage
+    const int q = static_cast<int>(threadIdx.x) + it * kThreads, jb = q >> 6, c = q & 63;
+    const int64_t gjb = tile.jb0 + jb, off = static_cast<int64_t>(kt) * 1024 + c * 16;
+    const int valid = gjb < o.n16 && off < o.b_block_bytes ? 16 : 0;
+    load_chunk<kAsync>(bs + Op::b_chunk_byte(jb, c), o.b + gjb * o.b_block_bytes + off, valid, o.b);
+  }
+}
+
 // (tile_layout.h's widen_i4x8 on each word, checked on the host by the layout test.)
 __device__ __forceinline__ void store_widened(void *lo, void *hi, const uint4 &v) {
   using lb::cuda_tile::widen_i4x8;
@@ -128,10 +131,17 @@ __device__ __forceinline__ void load_stage_nibbles(const TcOperands &o, const Tc
   }
 }
 
+// A stage by the Op's kind of operands: both 4-bit (widened), an 8-bit A with B converted by the Op
+// (kOwnB: Op::load_b), or both copied as they are.
 template <class Op, bool kAsync>
 __device__ __forceinline__ void load_any_stage(const TcOperands &o, const TcTile &tile, int kt, uint32_t *as, uint8_t *bs) {
-  if constexpr (Op::kNibbles) load_stage_nibbles<Op>(o, tile, kt, as, bs);
-  else load_stage<Op, kAsync>(o, tile, kt, as, bs);
+  if constexpr (Op::kNibbles) {
+    load_stage_nibbles<Op>(o, tile, kt, as, bs);
+  } else {
+    load_a_stage<kAsync>(o, tile, kt, as);
+    if constexpr (Op::kOwnB) Op::load_b(o, tile, kt, bs);
+    else load_b_stage<Op, kAsync>(o, tile, kt, bs);
+  }
 }
 
 template <class Op, bool kAsync>
@@ -177,8 +187,8 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
       for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
         for (int ni = 0; ni < 4; ++ni) acc.mma(mi, ni, af[mi], bf[ni]);
+      acc.end_step(p, tile, 2 * kt + s, 2 * kt_count);
     }
-    acc.end_stage(p, tile, kt, kt_count);
   }
   cp_async_wait<0>();  // leave no copy in flight behind the block's exit
   acc.store(p, tile);
@@ -203,7 +213,7 @@ __global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typena
 template <class Op>
 cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
   using namespace lb::cuda_tile;
-  const bool async = !Op::kNibbles && p.op.k % 16 == 0 && aligned16(p.op.a) && aligned16(p.op.b);
+  const bool async = !Op::kNibbles && p.op.k % 16 == 0 && aligned16(p.op.a) && (Op::kOwnB || aligned16(p.op.b));
   const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
   const dim3 block(kThreads);
   for (int64_t r0 = 0; r0 < m; r0 += rows_per_launch) {

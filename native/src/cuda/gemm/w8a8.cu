@@ -26,7 +26,7 @@ using namespace lb::cuda_tile;
 
 struct Int8Op {
   static constexpr int kMinArch = 800;
-  static constexpr bool kNibbles = false;
+  static constexpr bool kNibbles = false, kOwnB = false;
 
   struct Args {
     TcOperands op;
@@ -62,7 +62,7 @@ struct Int8Op {
 
     __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) { mma_s8_16832(v[mi][ni], a, b); }
 
-    __device__ void end_stage(const Args &, const TcTile &, int, int) {}  // int32 sums need no promotion
+    __device__ void end_step(const Args &, const TcTile &, int, int) {}  // int32 sums need no promotion
 
     // lowbit.h's epilogue: I32 as is; otherwise ((float)acc * a_scale) * b_scale (+ bias), each step
     // rounded (no FMA contraction), then narrowed like the CPU.

@@ -19,7 +19,9 @@ import java.util.Objects;
  * times int4 weights prepacked by {@link W4A16#prepack} (the same packed weights serve W4A16 and W4A8), f32
  * accumulation, output F32, F16 or BF16. Per output: {@code Σ_g (dot_g − zero·Σa_g)·scale_g}, then × the row's scale
  * (+ bias); see {@code lowbit.h} ("gemm, W4A8"). Codes and fp8 values are exact in bf16, so the CPU runs the FP8
- * GEMM's VDPBF16PS kernel with one k block per weight group. CPU only so far.
+ * GEMM's VDPBF16PS kernel with one k block per weight group. On a CUDA device (compute capability 8.9+, weight groups
+ * a multiple of 32; otherwise a {@code LowbitException} UNSUPPORTED) the codes enter fp8 tensor cores as u − 8 and
+ * each group is folded in f32; the two agree to accumulation tolerance.
  */
 public final class W4A8 {
     private static final String KERNEL = "W4A8";
@@ -35,7 +37,7 @@ public final class W4A8 {
         if (t != DType.FP8_E4M3 && t != DType.FP8_E5M2) {
             throw new IllegalArgumentException("W4A8 activations must be FP8_E4M3 or FP8_E5M2, got " + a.format());
         }
-        Device device = GemmChecks.device(KERNEL, "a", a.q(), false);
+        Device device = GemmChecks.device(KERNEL, "a", a.q(), true);
         GemmChecks.on("w packed", w.packed(), device);
         long[] mk = GemmChecks.matrix("a", a.q(), t, device);
         long m = mk[0];
@@ -49,7 +51,7 @@ public final class W4A8 {
         GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
         MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
-        Native.w4a8Gemm(Device.CPU.index(), MemorySegment.NULL, a.q().segment(), t.code(), scales.segment(), w.packed().segment(), biasSeg,
+        Native.w4a8Gemm(device.index(), MemorySegment.NULL, a.q().segment(), t.code(), scales.segment(), w.packed().segment(), biasSeg,
                 out.segment(), out.dtype().code(), m, w.n(), w.k(), w.group());
     }
 
@@ -57,7 +59,7 @@ public final class W4A8 {
     public static Tensor matmul(Quantized a, W4A16.Weights w, Tensor bias, DType dtype, Arena arena) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
-        Tensor out = Tensor.allocate(arena, dtype, Device.CPU, a.q().dim(0), w.n());
+        Tensor out = Tensor.allocate(arena, dtype, a.q().device(), a.q().dim(0), w.n());
         matmul(a, w, bias, out);
         return out;
     }

@@ -79,8 +79,8 @@ class EmbedCommandTest {
         // A mode with no CUDA kernels is refused by name, before any device is touched.
         assertEquals(1, run("", "embed", "--device", "cuda", "--quant", "f32", "x"));
         assertTrue(err.toString().contains("f32 does not run on cuda:0: f32 is the plain-Java reference"), err.toString());
-        assertEquals(1, run("", "embed", "--device", "cuda", "--quant", "w4fp8", "x"));
-        assertTrue(err.toString().contains("no CUDA W4A8 (fp8 activations) kernel yet"), err.toString());
+        assertEquals(1, run("", "embed", "--device", "cuda", "--quant", "w4a8", "x"));
+        assertTrue(err.toString().contains("int8 activations (w4a8) are a CPU decode path"), err.toString());
         if (dev.lowbit.Lowbit.cudaDeviceCount() == 0) {
             assertEquals(1, run("", "embed", "--device", "cuda", "x"));
             assertTrue(err.toString().contains("no CUDA device"), err.toString());

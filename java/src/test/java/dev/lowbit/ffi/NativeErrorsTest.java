@@ -134,6 +134,7 @@ class NativeErrorsTest {
             calls.put("lb_fp8_gemm", () -> Native.fp8Gemm(0, none, a, e4, a, b, e4, b, Native.FP8_SCALE_ROW_COL, none, d, f32, 4, 16, 16));
             calls.put("lb_w4a16_prepack", () -> Native.w4a16Prepack(0, params, a, a.asSlice(4096), none, 16, 64, b));
             calls.put("lb_w4a16_gemm", () -> Native.w4a16Gemm(0, none, a, f32, b, none, d, f32, 4, 16, 64, 32, 0));
+            calls.put("lb_w4a8_gemm", () -> Native.w4a8Gemm(0, none, a, e4, a, b, none, d, f32, 4, 16, 64, 32));
             calls.put("lb_attention", () -> Native.attention(0, none, a, starts, 1, 2, 8, 0.5f, d));
             calls.put("lb_layer_norm", () -> Native.layerNorm(0, none, a, none, b, none, 1e-5f, 4, 16, d));
             calls.put("lb_gelu", () -> Native.gelu(0, none, a, 64, d));

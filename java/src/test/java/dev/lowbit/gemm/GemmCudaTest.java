@@ -135,6 +135,38 @@ class GemmCudaTest {
         }
     }
 
+    /** W4A8 on the GPU against the double reference, I4 and U4 weights (zero points), E4M3 and E5M2 activations. */
+    @Test
+    void w4a8MatchesTheReference() {
+        List<QuantFormat> formats = List.of(QuantFormat.int4(Granularity.group(32)), QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.BF16),
+                QuantFormat.uint4(Granularity.group(64)), QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip());
+        int[][] shapes = sized(new int[][] {{1, 16, 128}, {3, 17, 256}, {17, 40, 384}, {130, 300, 1024}, {5, 384, 1536}, {64, 50, 224}});
+        for (QuantFormat wf : formats)
+            for (Fp8Reference f : Fp8Reference.values())
+                for (int[] sh : shapes) {
+                    int m = sh[0], n = sh[1], k = sh[2];
+                    if (k % wf.granularity().resolve(n, k)[1] != 0) continue;
+                    float[] wv = W4A16Test.gaussian(n * 7L + k, n * k, 0.05), x = W4A16Test.gaussian(m * 13L + k, m * k, 1.0);
+                    float[] bias = W4A16Test.gaussian(5, n, 0.1);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Quantized w = Quantizer.quantize(Tensor.of(arena, wv, n, k), wf, arena);
+                        QuantFormat af = f == Fp8Reference.E4M3 ? QuantFormat.fp8E4M3(Granularity.PER_ROW) : QuantFormat.fp8E5M2(Granularity.PER_ROW);
+                        Quantized a = Quantizer.quantize(Tensor.of(arena, x, m, k), af, arena);
+                        W4A16.Weights gw = W4A16.prepack(w, arena).to(GPU, arena);
+                        Tensor y = W4A8.matmul(toGpu(a, arena), gw, Tensor.of(arena, bias, n).to(GPU, arena), DType.F32, arena);
+                        W4A8Test.assertMatches(w, a, f, bias, y.to(Device.CPU, arena).toFloatArray(),
+                                "cuda " + wf + " x " + f + " " + m + "x" + n + "x" + k, 0x1p-10);
+                    }
+                }
+        try (Arena arena = Arena.ofConfined()) {  // groups that are not a multiple of 32: said plainly
+            Quantized w = Quantizer.quantize(Tensor.of(arena, W4A16Test.gaussian(1, 16 * 96, 0.05), 16, 96), QuantFormat.int4(Granularity.group(48)), arena);
+            Quantized a = Quantizer.quantize(Tensor.of(arena, W4A16Test.gaussian(2, 96, 1.0), 1, 96), W4A8.activationFormat(), arena);
+            var e = assertThrows(dev.lowbit.LowbitException.class,
+                    () -> W4A8.matmul(toGpu(a, arena), W4A16.prepack(w, arena).to(GPU, arena), null, DType.F32, arena));
+            assertTrue(e.getMessage().contains("multiple of 32"), e.getMessage());
+        }
+    }
+
     @Test
     void operandsOnTwoDevicesAreRejected() {
         try (Arena arena = Arena.ofConfined()) {

@@ -25,6 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class W4A8Test {
     /** Checks out [m, n] (F32) against the exact product of the decoded operands. */
     static void assertMatches(Quantized w, Quantized a, Fp8Reference f, float[] bias, float[] out, String what) {
+        int groups = (int) w.scales().dim(1), g = (int) w.cols() / groups;
+        assertMatches(w, a, f, bias, out, what, (g + groups + 8) * 0x1p-24);
+    }
+
+    /** As above with |error| <= magTol · Σ|scale·(u − zero)·x| (+ one f32 rounding of the result). */
+    static void assertMatches(Quantized w, Quantized a, Fp8Reference f, float[] bias, float[] out, String what, double magTol) {
         int n = (int) w.rows(), k = (int) w.cols(), m = (int) a.rows();
         int groups = (int) w.scales().dim(1), g = k / groups;
         byte[] q = w.q().segment().toArray(ValueLayout.JAVA_BYTE), codes = a.q().segment().toArray(ValueLayout.JAVA_BYTE);
@@ -50,7 +56,7 @@ class W4A8Test {
                     ref += bias[j];
                     mag += Math.abs(bias[j]);
                 }
-                double tol = (g + groups + 8) * 0x1p-24 * mag + Math.abs(ref) * 0x1p-23 + Float.MIN_NORMAL;
+                double tol = magTol * mag + Math.abs(ref) * 0x1p-23 + Float.MIN_NORMAL;
                 double got = out[i * n + j];
                 assertTrue(Math.abs(got - ref) <= tol, what + " element (" + i + ", " + j + "): " + got + " vs " + ref + " (tol " + tol + ")");
             }

@@ -40,8 +40,9 @@ interface LinearOp {
         return switch (quant.scheme()) {
             case F32 -> "f32 is the plain-Java reference; it runs on the CPU";
             case W4A8 -> "int8 activations (w4a8) are a CPU decode path (VPDPBUSD); use w4a16";
-            case W4FP8 -> "there is no CUDA W4A8 (fp8 activations) kernel yet";
-            case W4A16 -> quant.awq() ? "AWQ's per-channel activation scaling runs on the CPU only so far" : null;
+            case W4A16, W4FP8 -> quant.awq() ? "AWQ's per-channel activation scaling runs on the CPU only so far"
+                    : quant.scheme() == Quant.Scheme.W4FP8 && quant.group() % 32 != 0 ? "the CUDA W4A8 kernel needs groups of a multiple of 32"
+                    : null;
             case W8A8, W4A4, FP8 -> null;
         };
     }

@@ -36,7 +36,7 @@ class BertEncoderCudaTest {
         BertWeights w = RandomBert.weights(2, 2048, 1);
         int[][] ids = sequences(40, 2);
         for (Quant q : List.of(Quant.W8A8, Quant.W8A8.withRotation(), Quant.W4A4.withRotation(), Quant.FP8, Quant.W4A16,
-                Quant.W4A16.withRotation().withGroup(128))) {
+                Quant.W4A16.withRotation().withGroup(128), Quant.W4FP8.withRotation())) {
             try (Arena arena = Arena.ofConfined()) {
                 float[][] cpu = new BertEncoder(w, q, Device.CPU, arena).embed(ids);
                 BertEncoder gpu = new BertEncoder(w, q, Device.cuda(0), arena);
@@ -55,7 +55,7 @@ class BertEncoderCudaTest {
     void modesWithoutCudaKernelsAreRefusedByName() {
         BertWeights w = RandomBert.weights(1, 2048, 3);
         try (Arena arena = Arena.ofConfined()) {
-            for (Quant q : List.of(Quant.F32, Quant.W4A8, Quant.W4FP8, Quant.W4A16.withMseClip().withAwq())) {
+            for (Quant q : List.of(Quant.F32, Quant.W4A8, Quant.W4A16.withMseClip().withAwq(), Quant.W4FP8.withGroup(48))) {
                 var e = assertThrows(IllegalArgumentException.class, () -> new BertEncoder(w, q, Device.cuda(0), arena));
                 assertTrue(e.getMessage().startsWith(q.cliName() + " does not run on cuda:0: "), e.getMessage());
             }
