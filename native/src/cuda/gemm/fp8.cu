@@ -57,21 +57,9 @@ struct Fp8Op {
     }
   }
 
-  struct Accumulators {
-    float v[4][4][4], total[4][4][4];
-
-    __device__ Accumulators() {
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) v[mi][ni][e] = total[mi][ni][e] = 0.0f;
-    }
-
-    __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) {
-      mma_fp8_16832<kAE5M2, kBE5M2>(v[mi][ni], a, b);
-    }
+  struct Accumulators : Fp8Sums<kAE5M2, kBE5M2> {
+    using Fp8Sums<kAE5M2, kBE5M2>::v;
+    using Fp8Sums<kAE5M2, kBE5M2>::total;
 
     // After every fourth k32 step (one 128-k block) and the last: fold the block into the totals.
     __device__ void end_step(const Args &p, const TcTile &tile, int step, int steps) {
@@ -127,13 +115,7 @@ lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, co
                    const float *b_scales, int32_t scaling, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
                    int64_t k, lb_stream stream, cudaStream_t s) {
   static const char *fn = "lb_fp8_gemm";
-  int device = 0, major = 0, minor = 0;
-  if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  if (major * 10 + minor < 89)
-    return fail(LB_ERR_UNSUPPORTED, "%s: fp8 tensor cores need compute capability 8.9 or newer (Ada, Hopper); device %d is sm_%d%d",
-                fn, device, major, minor);
+  if (lb_status st = require_capability(fn, 8, 9, "fp8 tensor cores (Ada, Hopper)")) return st;
   const TcOperands o{a, static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, (k + 1) / 2 * 32};
   const bool ae5 = a_dtype == LB_DTYPE_FP8_E5M2, be5 = b_dtype == LB_DTYPE_FP8_E5M2;
   cudaError_t err;

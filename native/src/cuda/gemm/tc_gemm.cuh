@@ -53,6 +53,38 @@ struct TcTile {
   }
 };
 
+// B registers of a warp's four 8-column tiles for k32 step s from the int8 quad layout
+// (tile_layout.h's int8_b_word: one 32-bit word = 4 k of one column = one mma B register): W8A8,
+// W4A4 and W4A8 (whose codes are converted into that layout) read B this way.
+__device__ __forceinline__ void int8_b_fragments(const uint8_t *bs, const TcTile &tile, int s, uint32_t (&bf)[4][2]) {
+  using lb::cuda_tile::int8_b_word;
+  const uint32_t *w = reinterpret_cast<const uint32_t *>(bs);
+#pragma unroll
+  for (int ni = 0; ni < 4; ++ni) {
+    const int jb = tile.wn * 2 + (ni >> 1), jj = (ni & 1) * 8 + tile.g;
+    bf[ni][0] = w[int8_b_word(jb, 8 * s + tile.t, jj)];
+    bf[ni][1] = w[int8_b_word(jb, 8 * s + 4 + tile.t, jj)];
+  }
+}
+
+// The fp8 GEMMs' accumulators (FP8, W4A8): the tensor cores' f32 sums `v` of the current block or
+// group, and the f32 `total` they are folded into (by the Op's end_step).
+template <bool kAE5M2, bool kBE5M2>
+struct Fp8Sums {
+  float v[4][4][4], total[4][4][4];
+
+  __device__ Fp8Sums() {
+#pragma unroll
+    for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+      for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) v[mi][ni][e] = total[mi][ni][e] = 0.0f;
+  }
+
+  __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) { mma_fp8_16832<kAE5M2, kBE5M2>(v[mi][ni], a, b); }
+};
+
 __host__ __device__ __forceinline__ bool aligned16(const void *ptr) { return (reinterpret_cast<uintptr_t>(ptr) & 15) == 0; }
 
 // 16 bytes from `src` with those at positions >= `valid` (0..16) read as zero, byte by byte: the

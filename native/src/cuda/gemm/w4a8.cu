@@ -74,30 +74,12 @@ struct W4A8Op {
   }
 
   static __device__ void b_fragments(const uint8_t *bs, const TcTile &tile, int s, uint32_t (&bf)[4][2]) {
-    const uint32_t *w = reinterpret_cast<const uint32_t *>(bs);
-#pragma unroll
-    for (int ni = 0; ni < 4; ++ni) {
-      const int jb = tile.wn * 2 + (ni >> 1), jj = (ni & 1) * 8 + tile.g;
-      bf[ni][0] = w[int8_b_word(jb, 8 * s + tile.t, jj)];
-      bf[ni][1] = w[int8_b_word(jb, 8 * s + 4 + tile.t, jj)];
-    }
+    int8_b_fragments(bs, tile, s, bf);
   }
 
-  struct Accumulators {
-    float v[4][4][4], total[4][4][4];
-
-    __device__ Accumulators() {
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) v[mi][ni][e] = total[mi][ni][e] = 0.0f;
-    }
-
-    __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) {
-      mma_fp8_16832<kAE5M2, false>(v[mi][ni], a, b);
-    }
+  struct Accumulators : Fp8Sums<kAE5M2, false> {
+    using Fp8Sums<kAE5M2, false>::v;
+    using Fp8Sums<kAE5M2, false>::total;
 
     // At the end of each weight group: total += scale * (acc - (zero - 8) * asum), per element.
     __device__ void end_step(const Args &p, const TcTile &tile, int step, int steps) {
@@ -147,13 +129,7 @@ lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, c
   if (reinterpret_cast<uintptr_t>(w_packed) & 15)
     return fail(LB_ERR_INVALID_ARGUMENT, "%s: on CUDA, w_packed must be 16-byte aligned (as lb_cuda_malloc returns), got %p", fn,
                 w_packed);
-  int device = 0, major = 0, minor = 0;
-  if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  if (major * 10 + minor < 89)
-    return fail(LB_ERR_UNSUPPORTED, "%s: fp8 tensor cores need compute capability 8.9 or newer (Ada, Hopper); device %d is sm_%d%d",
-                fn, device, major, minor);
+  if (lb_status st = require_capability(fn, 8, 9, "fp8 tensor cores (Ada, Hopper)")) return st;
   const int64_t n16 = (n + 15) / 16, cols = n16 * 16, groups = k / group;
   const uint8_t *codes = static_cast<const uint8_t *>(w_packed);
   const float *scales = reinterpret_cast<const float *>(codes + cols * (k / 2));

@@ -39,13 +39,7 @@ struct Int8Op {
   static __device__ int b_chunk_byte(int jb, int c) { return int8_b_word(jb, c >> 2, (c & 3) * 4) * 4; }
 
   static __device__ void b_fragments(const uint8_t *bs, const TcTile &tile, int s, uint32_t (&bf)[4][2]) {
-    const uint32_t *w = reinterpret_cast<const uint32_t *>(bs);
-#pragma unroll
-    for (int ni = 0; ni < 4; ++ni) {
-      const int jb = tile.wn * 2 + (ni >> 1), jj = (ni & 1) * 8 + tile.g;
-      bf[ni][0] = w[int8_b_word(jb, 8 * s + tile.t, jj)];
-      bf[ni][1] = w[int8_b_word(jb, 8 * s + 4 + tile.t, jj)];
-    }
+    int8_b_fragments(bs, tile, s, bf);
   }
 
   struct Accumulators {

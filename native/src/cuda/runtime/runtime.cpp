@@ -68,6 +68,18 @@ lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStrea
   return LB_OK;
 }
 
+lb_status require_capability(const char *fn, int major, int minor, const char *what) {
+  int device = 0, have_major = 0, have_minor = 0;
+  if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;
+  if (lb_status st = check(cudaDeviceGetAttribute(&have_major, cudaDevAttrComputeCapabilityMajor, device), fn, "cudaDeviceGetAttribute"))
+    return st;
+  if (lb_status st = check(cudaDeviceGetAttribute(&have_minor, cudaDevAttrComputeCapabilityMinor, device), fn, "cudaDeviceGetAttribute"))
+    return st;
+  if (have_major * 10 + have_minor >= major * 10 + minor) return LB_OK;
+  return fail(LB_ERR_UNSUPPORTED, "%s: %s need compute capability %d.%d or newer; device %d is sm_%d%d", fn, what, major, minor, device,
+              have_major, have_minor);
+}
+
 lb_status finish_launch(const char *fn, lb_stream stream) {
   if (lb_status st = check(cudaGetLastError(), fn, "kernel launch")) return st;
   if (!stream) return check(cudaStreamSynchronize(nullptr), fn, "kernel execution");

@@ -20,6 +20,10 @@ lb_status check(cudaError_t err, const char *fn, const char *what);
 // device current on this thread and writes the raw stream to *out.
 lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStream_t *out);
 
+// LB_OK if the current device's compute capability is at least major.minor, else LB_ERR_UNSUPPORTED
+// naming `what` needs it and what the device is.
+lb_status require_capability(const char *fn, int major, int minor, const char *what);
+
 // After a launch: launch errors now, and for the default stream (stream == NULL) the
 // kernel's own errors too, since the call is documented to be complete on return.
 lb_status finish_launch(const char *fn, lb_stream stream);
