@@ -174,6 +174,15 @@ class CudaTest {
                 assertArrayEquals(bits(Quantizer.dequantize(cpu, DType.F32, arena).toFloatArray()),
                         bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized " + f);
             }
+            // Longer rows over more warps than one thread block holds (the range pass runs a warp per row segment).
+            float[] big = ConvertCases.randomBits(1000 * 4096, 4);
+            for (int i = 0; i < big.length; i++) if (!Float.isFinite(big[i]) || Math.abs(big[i]) > 1e30f) big[i] = -(i % 5);
+            Tensor bigHost = Tensor.of(arena, big, 1000, 4096), bigDev = bigHost.to(GPU, arena);
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(64)))) {
+                Quantized cpu = Quantizer.quantize(bigHost, f, arena), gpu = Quantizer.quantize(bigDev, f, arena);
+                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 1000x4096 " + f);
+                assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()), "scales " + f);
+            }
             float[] bad = x.clone();
             bad[300] = Float.NaN;
             Tensor badDev = Tensor.of(arena, bad, 256, 384).to(GPU, arena);
