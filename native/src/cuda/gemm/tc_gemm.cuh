@@ -67,6 +67,17 @@ __device__ __forceinline__ void int8_b_fragments(const uint8_t *bs, const TcTile
   }
 }
 
+// Zeroes a thread's 4 x 4 mma tiles of accumulators (4 registers each).
+template <class T>
+__device__ __forceinline__ void zero_tiles(T (&acc)[4][4][4]) {
+#pragma unroll
+  for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+    for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) acc[mi][ni][e] = T{0};
+}
+
 // The fp8 GEMMs' accumulators (FP8, W4A8): the tensor cores' f32 sums `v` of the current block or
 // group, and the f32 `total` they are folded into (by the Op's end_step).
 template <bool kAE5M2, bool kBE5M2>
@@ -74,12 +85,8 @@ struct Fp8Sums {
   float v[4][4][4], total[4][4][4];
 
   __device__ Fp8Sums() {
-#pragma unroll
-    for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-      for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-        for (int e = 0; e < 4; ++e) v[mi][ni][e] = total[mi][ni][e] = 0.0f;
+    zero_tiles(v);
+    zero_tiles(total);
   }
 
   __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) { mma_fp8_16832<kAE5M2, kBE5M2>(v[mi][ni], a, b); }

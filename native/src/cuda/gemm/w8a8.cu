@@ -45,14 +45,7 @@ struct Int8Op {
   struct Accumulators {
     int32_t v[4][4][4];
 
-    __device__ Accumulators() {
-#pragma unroll
-      for (int mi = 0; mi < 4; ++mi)
-#pragma unroll
-        for (int ni = 0; ni < 4; ++ni)
-#pragma unroll
-          for (int e = 0; e < 4; ++e) v[mi][ni][e] = 0;
-    }
+    __device__ Accumulators() { zero_tiles(v); }
 
     __device__ void mma(int mi, int ni, const uint32_t (&a)[4], const uint32_t (&b)[2]) { mma_s8_16832(v[mi][ni], a, b); }
 

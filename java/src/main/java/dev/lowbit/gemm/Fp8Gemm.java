@@ -29,7 +29,6 @@ import java.util.Objects;
  * two agree to f32 accumulation tolerance. Prepacking on CUDA stages the weights through host memory once.
  */
 public final class Fp8Gemm {
-    private static final String KERNEL = "FP8 GEMM";
     private static final long BLOCK = 128;
 
     private Fp8Gemm() {}
@@ -66,7 +65,7 @@ public final class Fp8Gemm {
         Objects.requireNonNull(w, "w");
         Objects.requireNonNull(arena, "arena");
         DType dtype = fp8Dtype("w", w);
-        Device device = GemmChecks.device(KERNEL, "w", w.q(), true);
+        Device device = GemmChecks.device("w", w.q());
         long[] nk = GemmChecks.matrix("w", w.q(), dtype, device);
         long n = nk[0], k = nk[1];
         long[] block = w.format().granularity().resolve(n, k);
@@ -98,7 +97,7 @@ public final class Fp8Gemm {
         Checks.live("w packed", w.packed());
         Checks.live("w scales", w.scales());
         DType aDtype = fp8Dtype("a", a);
-        Device device = GemmChecks.device(KERNEL, "a", a.q(), true);
+        Device device = GemmChecks.device("a", a.q());
         GemmChecks.on("w packed", w.packed(), device);
         GemmChecks.on("w scales", w.scales(), device);
         long[] mk = GemmChecks.matrix("a", a.q(), aDtype, device);

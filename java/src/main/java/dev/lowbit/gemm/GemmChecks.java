@@ -15,12 +15,9 @@ import java.util.Arrays;
 final class GemmChecks {
     private GemmChecks() {}
 
-    /** The device a call runs on: {@code t}'s, where the kernel has a backend ({@code cuda}: it has a CUDA one). */
-    static Device device(String kernel, String name, Tensor t, boolean cuda) {
+    /** The device a call runs on: that of its first operand {@code t} (every GEMM has a CPU and a CUDA backend). */
+    static Device device(String name, Tensor t) {
         Checks.live(name, t);
-        if (t.device().isCuda() && !cuda) {
-            throw new IllegalArgumentException(name + " is on " + t.device() + ": " + kernel + " runs on the CPU only so far (no CUDA kernel yet)");
-        }
         return t.device();
     }
 

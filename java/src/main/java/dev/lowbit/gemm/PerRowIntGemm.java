@@ -14,7 +14,7 @@ import java.util.Objects;
  * What W8A8 and W4A4 share: integer codes with one F32 scale per row on both sides, exact int32
  * accumulation and the same C signatures ({@code lb_w8a8_*}, {@code lb_w4a4_*}), hence the same
  * argument rules and messages. Each public class checks its own quantization format first. A call runs on the device
- * of its first operand (CPU, or CUDA where the kernel has a CUDA backend: {@code cuda}).
+ * of its first operand (CPU or CUDA).
  */
 final class PerRowIntGemm {
     /** 255 · 128 · k stays below 2³¹. */
@@ -36,16 +36,12 @@ final class PerRowIntGemm {
     /** Prepacked weights [n, k] and a copy of their per-row scales ([n, 1]). */
     record Packed(Tensor packed, Tensor scales, long n, long k) {}
 
-    private final String kernel;
     private final DType codes;
     private final PackedBytes packedBytes;
     private final Prepack prepack;
     private final Gemm gemm;
-    private final boolean cuda;
 
-    PerRowIntGemm(String kernel, DType codes, boolean cuda, PackedBytes packedBytes, Prepack prepack, Gemm gemm) {
-        this.kernel = kernel;
-        this.cuda = cuda;
+    PerRowIntGemm(DType codes, PackedBytes packedBytes, Prepack prepack, Gemm gemm) {
         this.codes = codes;
         this.packedBytes = packedBytes;
         this.prepack = prepack;
@@ -54,7 +50,7 @@ final class PerRowIntGemm {
 
     Packed prepack(Tensor q, Tensor scales, Arena arena) {
         Objects.requireNonNull(arena, "arena");
-        Device device = GemmChecks.device(kernel, "w", q, cuda);
+        Device device = GemmChecks.device("w", q);
         long[] nk = GemmChecks.matrix("w", q, codes, device);
         long n = nk[0], k = nk[1];
         if (k > MAX_K) throw new IllegalArgumentException("k = " + k + " is above " + MAX_K + " (int32 accumulators could overflow)");
@@ -70,7 +66,7 @@ final class PerRowIntGemm {
 
     /** out F32/F16/BF16 = ((acc · aScale[i]) · wScale[j]) (+ bias[j]). */
     void matmul(Quantized a, Packed w, Tensor bias, Tensor out) {
-        Device device = GemmChecks.device(kernel, "a", a.q(), cuda);
+        Device device = GemmChecks.device("a", a.q());
         long m = rows(a.q(), w, device);
         GemmChecks.rowScales("a scales", a.scales(), m, device);
         GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
@@ -82,7 +78,7 @@ final class PerRowIntGemm {
 
     /** out I32 = the exact accumulators. */
     void matmulInt32(Tensor a, Packed w, Tensor out) {
-        Device device = GemmChecks.device(kernel, "a", a, cuda);
+        Device device = GemmChecks.device("a", a);
         long m = rows(a, w, device);
         GemmChecks.output(out, "out", m, w.n(), device, DType.I32);
         Checks.noOverlap("a", a, "out", out, false);

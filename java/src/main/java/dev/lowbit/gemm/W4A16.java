@@ -31,7 +31,6 @@ import java.util.Objects;
  */
 public final class W4A16 {
     private static final DType[] FLOATS = {DType.F32, DType.F16, DType.BF16};
-    private static final String KERNEL = "W4A16";
 
     private W4A16() {}
 
@@ -56,7 +55,7 @@ public final class W4A16 {
         Objects.requireNonNull(arena, "arena");
         DType qt = w.format().qtype();
         if (qt != DType.I4 && qt != DType.U4) throw new IllegalArgumentException("W4A16 weights must be I4 or U4, got " + qt);
-        Device device = GemmChecks.device(KERNEL, "w", w.q(), true);
+        Device device = GemmChecks.device("w", w.q());
         long n = w.rows(), k = w.cols();
         Native.QuantParams qp = Quantizer.checkedParams(w, n, k, w.q());
         if (qp.blockRows() != 1) {
@@ -84,7 +83,7 @@ public final class W4A16 {
             throw new IllegalArgumentException("INT8 activations need a weight group size that is a multiple of 32, got " + w.group());
         }
         Checks.live("w packed", w.packed());
-        Device device = GemmChecks.device(KERNEL, "x", x, true);
+        Device device = GemmChecks.device("x", x);
         GemmChecks.on("w packed", w.packed(), device);
         if (activations == Activations.INT8 && device.isCuda()) {
             throw new IllegalArgumentException("INT8 activations are a CPU decode path (VPDPBUSD); on " + device + " use EXACT");

@@ -27,7 +27,7 @@ public final class W4A4 {
     /** The operand format: symmetric int4 (codes −8..7), one F32 scale per row. */
     public static final QuantFormat FORMAT = QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32);
 
-    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W4A4", DType.I4, true, Native::w4a4PackedBytes, Native::w4a4Prepack,
+    private static final PerRowIntGemm GEMM = new PerRowIntGemm(DType.I4, Native::w4a4PackedBytes, Native::w4a4Prepack,
             Native::w4a4Gemm);
 
     private W4A4() {}

@@ -24,7 +24,6 @@ import java.util.Objects;
  * each group is folded in f32; the two agree to accumulation tolerance.
  */
 public final class W4A8 {
-    private static final String KERNEL = "W4A8";
 
     private W4A8() {}
 
@@ -37,7 +36,7 @@ public final class W4A8 {
         if (t != DType.FP8_E4M3 && t != DType.FP8_E5M2) {
             throw new IllegalArgumentException("W4A8 activations must be FP8_E4M3 or FP8_E5M2, got " + a.format());
         }
-        Device device = GemmChecks.device(KERNEL, "a", a.q(), true);
+        Device device = GemmChecks.device("a", a.q());
         GemmChecks.on("w packed", w.packed(), device);
         long[] mk = GemmChecks.matrix("a", a.q(), t, device);
         long m = mk[0];

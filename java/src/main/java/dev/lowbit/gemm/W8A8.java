@@ -21,7 +21,7 @@ import java.util.Objects;
  * bytes serve both; results agree bit for bit (exact int32 sums, the same epilogue operations). {@code k <= 65536}.
  */
 public final class W8A8 {
-    private static final PerRowIntGemm GEMM = new PerRowIntGemm("W8A8", DType.I8, true, Native::w8a8PackedBytes, Native::w8a8Prepack,
+    private static final PerRowIntGemm GEMM = new PerRowIntGemm(DType.I8, Native::w8a8PackedBytes, Native::w8a8Prepack,
             Native::w8a8Gemm);
 
     private W8A8() {}

@@ -90,15 +90,10 @@ public final class BertEncoder {
     }
 
     private static Factory factory(BertWeights weights, Quant quant, Device device, Arena arena) {
-        checked(quant, device);  // before calibrating (seconds of work) for a mode that cannot run there
+        LinearOp.requireSupported(quant, device);  // before calibrating (seconds of work) or packing any weight
         if (!quant.calibrated()) return (layer, part, lin) -> LinearOp.of(lin, quant, device, arena);
         var hessians = Calibration.hessians(weights);
         return (layer, part, lin) -> new W4A16Linear(lin, quant, hessians.get(new Calibration.Key(layer, part)), device, arena);
-    }
-
-    private static void checked(Quant quant, Device device) {
-        String why = LinearOp.unsupportedOn(quant, device);
-        if (why != null) throw new IllegalArgumentException(quant.cliName() + " does not run on " + device + ": " + why);
     }
 
     public Device device() {

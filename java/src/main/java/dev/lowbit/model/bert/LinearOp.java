@@ -21,10 +21,8 @@ interface LinearOp {
 
     int out();
 
-    /** Prepares {@code lin} for {@code quant} on {@code device}; lowbit weights live in {@code arena}. */
+    /** Prepares {@code lin} for {@code quant} on {@code device} (see {@link #requireSupported}); lowbit weights live in {@code arena}. */
     static LinearOp of(BertWeights.Linear lin, Quant quant, Device device, Arena arena) {
-        String why = unsupportedOn(quant, device);
-        if (why != null) throw new IllegalArgumentException(quant.cliName() + " does not run on " + device + ": " + why);
         return switch (quant.scheme()) {
             case F32 -> new F32Linear(lin);
             case W8A8 -> PerTokenLinear.w8a8(lin, quant.rotate(), device, arena);
@@ -34,8 +32,14 @@ interface LinearOp {
         };
     }
 
+    /** Throws {@link IllegalArgumentException} naming why, if {@code quant}'s layers cannot run on {@code device}. */
+    static void requireSupported(Quant quant, Device device) {
+        String why = unsupportedOn(quant, device);
+        if (why != null) throw new IllegalArgumentException(quant.cliName() + " does not run on " + device + ": " + why);
+    }
+
     /** Why {@code quant}'s layers cannot run on {@code device} (null: they can). */
-    static String unsupportedOn(Quant quant, Device device) {
+    private static String unsupportedOn(Quant quant, Device device) {
         if (device.isCpu()) return null;
         return switch (quant.scheme()) {
             case F32 -> "f32 is the plain-Java reference; it runs on the CPU";
