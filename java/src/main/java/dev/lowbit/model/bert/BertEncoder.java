@@ -120,6 +120,7 @@ public final class BertEncoder {
      * pass spent in lowbit's kernels; the rest is Java (embedding lookup, pooling) and the copies to and from a GPU.
      */
     public float[][] embed(int[][] ids, long[] nanos) {
+        if (nanos != null && nanos.length < 2) throw new IllegalArgumentException("nanos needs 2 slots (layers, whole call), got " + nanos.length);
         long t0 = System.nanoTime();
         float[][] out = forward(ids, nanos);
         if (nanos != null) nanos[1] += System.nanoTime() - t0;

@@ -17,6 +17,7 @@ public final class RandomBert {
 
     /** {@code layers} encoder layers over a vocabulary of {@code vocab} word pieces, drawn from {@code seed}. */
     public static BertWeights weights(int layers, int vocab, long seed) {
+        if (layers < 1 || vocab < 1) throw new IllegalArgumentException("needs layers >= 1 and vocab >= 1, got " + layers + " and " + vocab);
         SplittableRandom r = new SplittableRandom(seed);
         List<BertWeights.Layer> list = new ArrayList<>();
         for (int i = 0; i < layers; i++)

@@ -52,6 +52,23 @@ class BertEncoderCudaTest {
     }
 
     @Test
+    void timingsAndRandomWeightsCheckTheirArguments() {
+        BertWeights w = RandomBert.weights(1, 2048, 4);
+        int[][] ids = sequences(3, 5);
+        try (Arena arena = Arena.ofConfined()) {
+            BertEncoder cpu = new BertEncoder(w, Quant.W8A8, Device.CPU, arena);
+            long[] nanos = new long[2];
+            cpu.embed(ids, nanos);
+            assertTrue(nanos[0] > 0 && nanos[1] >= nanos[0], java.util.Arrays.toString(nanos));
+            var e = assertThrows(IllegalArgumentException.class, () -> cpu.embed(ids, new long[1]));
+            assertEquals("nanos needs 2 slots (layers, whole call), got 1", e.getMessage());
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> RandomBert.weights(0, 2048, 1));
+        assertEquals("needs layers >= 1 and vocab >= 1, got 0 and 2048", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RandomBert.weights(1, 0, 1));
+    }
+
+    @Test
     void modesWithoutCudaKernelsAreRefusedByName() {
         BertWeights w = RandomBert.weights(1, 2048, 3);
         try (Arena arena = Arena.ofConfined()) {
