@@ -17,26 +17,32 @@ struct V {
   static T set1(float s) { return _mm256_set1_ps(s); }
   static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-  static T flip(T x, uint32_t bits) {
+  // The 8 sign bits of elements i .. i + 7 are one byte of the (little-endian) sign words.
+  static T flip(T x, const uint64_t *signs, int64_t i) {
+    const int bits = reinterpret_cast<const unsigned char *>(signs)[i >> 3];
     const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    const __m256i set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(bits & 0xff)), lane_bit), lane_bit);
+    const __m256i set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(bits), lane_bit), lane_bit);
     return _mm256_xor_ps(x, _mm256_and_ps(_mm256_castsi256_ps(set), _mm256_set1_ps(-0.0f)));
   }
-  // Stride s inside the register: y = x * (+1 low / -1 high half of each 2s group) + swap_s(x),
+  // In-register stage j, stride s = 2^j: y = x * (+1 low / -1 high half of each 2s group) + swap_s(x),
   // i.e. low lanes x_i + x_{i+s}, high lanes x_i - x_{i+s}, each one rounding.
-  static T lanes(T x) {
-    x = _mm256_fmadd_ps(x, _mm256_setr_ps(1, -1, 1, -1, 1, -1, 1, -1), _mm256_permute_ps(x, 0xB1));
-    x = _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, -1, -1, 1, 1, -1, -1), _mm256_permute_ps(x, 0x4E));
-    return _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, 1, 1, -1, -1, -1, -1), _mm256_permute2f128_ps(x, x, 0x01));
+  static constexpr int kLaneStages = 3;
+  static T lane_stage(T x, int j) {
+    switch (j) {
+      case 0: return _mm256_fmadd_ps(x, _mm256_setr_ps(1, -1, 1, -1, 1, -1, 1, -1), _mm256_permute_ps(x, 0xB1));
+      case 1: return _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, -1, -1, 1, 1, -1, -1), _mm256_permute_ps(x, 0x4E));
+      default: return _mm256_fmadd_ps(x, _mm256_setr_ps(1, 1, 1, 1, -1, -1, -1, -1), _mm256_permute2f128_ps(x, x, 0x01));
+    }
   }
 };
 
 #include "../simd/half_avx2.h"
 
-// Codecs in kernels.inc's shape: element index i instead of a byte pointer.
+// Codecs in kernels.inc's shape: element index i instead of a byte pointer. Loads skip the NaN
+// quieting (see avx512.cpp).
 template <class C>
 struct Io {
-  static __m256 load(const void *p, int64_t i) { return C::load(static_cast<const char *>(p) + i * C::kSize); }
+  static __m256 load(const void *p, int64_t i) { return C::load_raw(static_cast<const char *>(p) + i * C::kSize); }
   static void store(void *p, int64_t i, __m256 v) { C::store(static_cast<char *>(p) + i * C::kSize, v); }
   static void stream(void *p, int64_t i, __m256 v) { C::stream(static_cast<char *>(p) + i * C::kSize, v); }
 };

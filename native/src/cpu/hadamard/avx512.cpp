@@ -1,6 +1,8 @@
 // Hadamard row kernel for the AVX-512 variant (see kernels.inc): 16 lanes.
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "../../common/float_io.h"
 #include "hadamard.h"
 
@@ -17,29 +19,34 @@ struct V {
   static T set1(float s) { return _mm512_set1_ps(s); }
   static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static T flip(T x, uint32_t bits) {
-    return _mm512_mask_xor_ps(x, static_cast<__mmask16>(bits & 0xffff), x, _mm512_set1_ps(-0.0f));
+  // The 16 sign bits of elements i .. i + 15 are one little-endian 16-bit word of the sign words:
+  // one load and a masked xor (extracting them with shifts cost five more instructions per vector).
+  static T flip(T x, const uint64_t *signs, int64_t i) {
+    uint16_t bits;
+    std::memcpy(&bits, reinterpret_cast<const char *>(signs) + (i >> 3), sizeof bits);
+    return _mm512_mask_xor_ps(x, static_cast<__mmask16>(bits), x, _mm512_set1_ps(-0.0f));
   }
-  // Stride s inside the register (see avx2.cpp): strides 1 and 2 within 128-bit lanes, 4 and 8
+  // In-register stage j (stride 2^j, see avx2.cpp): strides 1 and 2 within 128-bit lanes, 4 and 8
   // across them.
-  static T lanes(T x) {
-    const T p1 = _mm512_set_ps(-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1);
-    const T p2 = _mm512_set_ps(-1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1);
-    const T p4 = _mm512_set_ps(-1, -1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1, 1);
-    const T p8 = _mm512_set_ps(-1, -1, -1, -1, -1, -1, -1, -1, 1, 1, 1, 1, 1, 1, 1, 1);
-    x = _mm512_fmadd_ps(x, p1, _mm512_permute_ps(x, 0xB1));
-    x = _mm512_fmadd_ps(x, p2, _mm512_permute_ps(x, 0x4E));
-    x = _mm512_fmadd_ps(x, p4, _mm512_shuffle_f32x4(x, x, 0xB1));
-    return _mm512_fmadd_ps(x, p8, _mm512_shuffle_f32x4(x, x, 0x4E));
+  static constexpr int kLaneStages = 4;
+  static T lane_stage(T x, int j) {
+    switch (j) {
+      case 0: return _mm512_fmadd_ps(x, _mm512_set_ps(-1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1), _mm512_permute_ps(x, 0xB1));
+      case 1: return _mm512_fmadd_ps(x, _mm512_set_ps(-1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1, -1, -1, 1, 1), _mm512_permute_ps(x, 0x4E));
+      case 2: return _mm512_fmadd_ps(x, _mm512_set_ps(-1, -1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1, 1), _mm512_shuffle_f32x4(x, x, 0xB1));
+      default: return _mm512_fmadd_ps(x, _mm512_set_ps(-1, -1, -1, -1, -1, -1, -1, -1, 1, 1, 1, 1, 1, 1, 1, 1), _mm512_shuffle_f32x4(x, x, 0x4E));
+    }
   }
 };
 
 #include "../simd/half_avx512.h"
 
-// Codecs in kernels.inc's shape: full vectors, no mask.
+// Codecs in kernels.inc's shape: full vectors, no mask. Loads skip the codecs' NaN quieting: every
+// input reaches y only through an add or fma, which quiets a signalling NaN keeping its payload
+// (and returns the first operand's NaN either way), so y's bits are the same without it.
 template <class C>
 struct Io {
-  static __m512 load(const void *p, int64_t i) { return C::load(p, i, 0xffff); }
+  static __m512 load(const void *p, int64_t i) { return C::load_raw(p, i); }
   static void store(void *p, int64_t i, __m512 v) { C::store(p, i, v, 0xffff); }
   static void stream(void *p, int64_t i, __m512 v) { C::stream(p, i, v); }
 };

@@ -15,8 +15,9 @@ struct V {
   static T set1(float s) { return s; }
   static T mul(T a, T b) { return a * b; }
   static T fma(T a, T b, T c) { return c + a * b; }  // b = +-1: a * b is exact, one rounding
-  static T flip(T x, uint32_t bits) { return (bits & 1) ? -x : x; }
-  static T lanes(T x) { return x; }
+  static T flip(T x, const uint64_t *signs, int64_t i) { return ((signs[i >> 6] >> (i & 63)) & 1) ? -x : x; }
+  static constexpr int kLaneStages = 0;  // one lane: no in-register stages
+  static T lane_stage(T x, int) { return x; }
 };
 
 struct IoF32 {

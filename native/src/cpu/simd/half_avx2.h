@@ -12,6 +12,7 @@ inline __m256 quiet_nans(__m256 v) {
 struct F32 {
   static constexpr int kSize = 4;
   static __m256 load(const void *p) { return _mm256_loadu_ps(static_cast<const float *>(p)); }
+  static __m256 load_raw(const void *p) { return load(p); }
   static void store(void *p, __m256 v) { _mm256_storeu_ps(static_cast<float *>(p), v); }
   // Non-temporal store of 8 values; p must be 32-byte aligned.
   static void stream(void *p, __m256 v) { _mm256_stream_ps(static_cast<float *>(p), v); }
@@ -20,8 +21,10 @@ struct F32 {
 struct F16 {
   static constexpr int kSize = 2;
   static __m256 load(const void *p) {
-    return quiet_nans(_mm256_cvtph_ps(_mm_loadu_si128(static_cast<const __m128i *>(p))));
+    return quiet_nans(load_raw(p));
   }
+  // 8 values widened without the NaN quieting (for callers whose arithmetic quiets them anyway).
+  static __m256 load_raw(const void *p) { return _mm256_cvtph_ps(_mm_loadu_si128(static_cast<const __m128i *>(p))); }
   static __m128i narrow(__m256 v) { return _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static void store(void *p, __m256 v) { _mm_storeu_si128(static_cast<__m128i *>(p), narrow(v)); }
   // Non-temporal store of 8 values; p must be 16-byte aligned.
@@ -31,8 +34,12 @@ struct F16 {
 struct BF16 {
   static constexpr int kSize = 2;
   static __m256 load(const void *p) {
+    return quiet_nans(load_raw(p));
+  }
+  // 8 values widened without the NaN quieting (for callers whose arithmetic quiets them anyway).
+  static __m256 load_raw(const void *p) {
     const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(static_cast<const __m128i *>(p)));
-    return quiet_nans(_mm256_castsi256_ps(_mm256_slli_epi32(w, 16)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
   }
   static __m128i narrow(__m256 v) {
     const __m256i x = _mm256_castps_si256(v);

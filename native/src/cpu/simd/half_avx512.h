@@ -15,6 +15,7 @@ struct F32 {
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, static_cast<const float *>(p) + i);
   }
+  static __m512 load_raw(const void *p, int64_t i) { return _mm512_loadu_ps(static_cast<const float *>(p) + i); }
   static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
     _mm512_mask_storeu_ps(static_cast<float *>(p) + i, m, v);
   }
@@ -26,6 +27,10 @@ struct F16 {
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     const __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
     return quiet_nans(_mm512_cvtph_ps(h));
+  }
+  // 16 values widened without the NaN quieting (for callers whose arithmetic quiets them anyway).
+  static __m512 load_raw(const void *p, int64_t i) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(static_cast<const uint16_t *>(p) + i)));
   }
   static __m256i narrow(__m512 v) { return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
@@ -41,6 +46,11 @@ struct BF16 {
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     const __m256i b = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
     return quiet_nans(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16)));
+  }
+  // 16 values widened without the NaN quieting (for callers whose arithmetic quiets them anyway).
+  static __m512 load_raw(const void *p, int64_t i) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(static_cast<const uint16_t *>(p) + i));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16));
   }
   // Rounding with integer ops: exact for every input (see the header comment).
   static __m256i narrow_exact(__m512 v) {

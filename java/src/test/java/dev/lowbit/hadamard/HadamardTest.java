@@ -217,6 +217,52 @@ class HadamardTest {
         }
     }
 
+    /** The vector kernels widen half-precision inputs without quieting NaNs (the butterflies quiet
+     *  them); a signalling or quiet NaN with a payload must still give the scalar variant's bits. */
+    @Test
+    void nanInputsGiveTheSameBitsOnEveryVariant() {
+        int rows = 3;
+        HadamardOptions o = HadamardOptions.randomized(9);
+        for (int n : new int[] {256, 4096, 768}) {
+            for (DType in : new DType[] {DType.F16, DType.BF16}) {
+                short[] bits;
+                try (Arena arena = Arena.ofConfined()) {
+                    Tensor h = Tensor.allocate(arena, in, Device.CPU, rows, n);
+                    Convert.convert(Tensor.of(arena, random(n, rows * n), rows, n), h);
+                    bits = h.toShortArray();
+                }
+                boolean f16 = in == DType.F16;
+                bits[5] = (short) (f16 ? 0x7d01 : 0x7f81);              // signalling, payload 1
+                bits[n + n - 3] = (short) (f16 ? 0xfe05 : 0xffc5);      // quiet, negative, payload 5
+                for (DType out : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                    byte[] first = null;
+                    Isa firstIsa = null;
+                    for (Isa isa : Isas.available()) {
+                        byte[][] got = new byte[1][];
+                        Isas.with(isa, () -> {
+                            try (Arena arena = Arena.ofConfined()) {
+                                Tensor y = Tensor.allocate(arena, out, Device.CPU, rows, n);
+                                Hadamard.rotate(Tensor.ofBits(arena, in, bits, rows, n), y, o);
+                                Tensor y32 = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
+                                Convert.convert(y, y32);
+                                float[] v = y32.toFloatArray();
+                                for (int i = 0; i < 2 * n; ++i) assertTrue(Float.isNaN(v[i]), isa + " row " + i / n + " element " + i % n);
+                                for (int i = 2 * n; i < 3 * n; ++i) assertTrue(Float.isFinite(v[i]), isa + " clean row, element " + i % n);
+                                got[0] = bytes(y);
+                            }
+                        });
+                        if (first == null) {
+                            first = got[0];
+                            firstIsa = isa;
+                        } else {
+                            assertArrayEquals(first, got[0], isa + " vs " + firstIsa + ": n=" + n + " " + in + " -> " + out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void inPlaceEqualsOutOfPlace() {
         int n = 1536;
