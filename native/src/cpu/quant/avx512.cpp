@@ -9,8 +9,7 @@ namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx512.h"
 #include "kernels.inc"
-
-inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
+#include "lanes_avx512.h"
 
 // Loops run whole vectors unmasked and only the tail masked: masked stores are slow on some
 // cores (AMD Zen 4), and a constant full mask is not always turned into a plain store.
@@ -37,85 +36,32 @@ bool minmax16(const float *x, int64_t n, float *lo_io, float *hi_io) {
   return bad == 0;
 }
 
-// block_params() for 16 blocks at once, the same operations lane by lane (F16 scales round with
-// the hardware converter, which is bit-exact RNE; BF16 with the integer trick of common/half.h).
+// block_params() for 16 blocks at once (params16, lanes_avx512.h).
 void block_params16(const lb_quant_params *p, const float *lo_in, const float *hi_in, int64_t count, BlockParams *out) {
   if (p->flags & LB_QUANT_POW2_SCALE) return block_params_many(p, lo_in, hi_in, count, out);  // rare: scalar
-  const __m512 zero = _mm512_setzero_ps();
-  const lb_dtype t = p->qtype;
   int64_t i = 0;
   for (; i + 16 <= count; i += 16) {
-    const __m512 lo = _mm512_add_ps(_mm512_loadu_ps(lo_in + i), zero);  // -0 -> +0, as block_params
-    const __m512 hi = _mm512_add_ps(_mm512_loadu_ps(hi_in + i), zero);
-    const __m512 neg_lo = _mm512_sub_ps(zero, lo);
-    __m512 s;
-    if (t == LB_DTYPE_U4) {
-      s = _mm512_div_ps(_mm512_add_ps(hi, neg_lo), _mm512_set1_ps(15.0f));
-    } else if (t == LB_DTYPE_I4 && !(p->flags & LB_QUANT_RESTRICT_RANGE)) {
-      s = _mm512_max_ps(_mm512_div_ps(hi, _mm512_set1_ps(7.0f)), _mm512_div_ps(neg_lo, _mm512_set1_ps(8.0f)));
-    } else {
-      s = _mm512_div_ps(_mm512_max_ps(neg_lo, hi), _mm512_set1_ps(qmax_of(t)));
-    }
-    if (p->scale_dtype == LB_DTYPE_F16) {
-      s = _mm512_cvtph_ps(_mm512_cvtps_ph(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-    } else if (p->scale_dtype == LB_DTYPE_BF16) {
-      const __m512i x = _mm512_castps_si512(s);
-      const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
-      const __m512i r = _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)), lsb);
-      s = _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
-    }
-    const __mmask16 s_zero = _mm512_cmp_ps_mask(s, zero, _CMP_EQ_OQ);
-    const __m512 inv = _mm512_mask_blend_ps(s_zero, _mm512_div_ps(_mm512_set1_ps(1.0f), s), zero);
-    __m512 z = zero;
-    if (t == LB_DTYPE_U4) {
-      z = _mm512_mul_ps(neg_lo, inv);
-      if (p->zero_dtype == LB_DTYPE_U4) {
-        __m512 r = _mm512_roundscale_ps(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, zero, _CMP_LT_OQ), r, zero);
-        z = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, _mm512_set1_ps(15.0f), _CMP_GT_OQ), r, _mm512_set1_ps(15.0f));
-      } else {
-        z = _mm512_cvtph_ps(_mm512_cvtps_ph(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-      }
-    }
+    const Params16 b = params16(p, _mm512_loadu_ps(lo_in + i), _mm512_loadu_ps(hi_in + i));
     alignas(64) float sv[16], iv[16], zv[16];
-    _mm512_store_ps(sv, s);
-    _mm512_store_ps(iv, inv);
-    _mm512_store_ps(zv, z);
+    _mm512_store_ps(sv, b.scale);
+    _mm512_store_ps(iv, b.inv);
+    _mm512_store_ps(zv, b.zero);
     for (int j = 0; j < 16; ++j) out[i + j] = BlockParams{sv[j], iv[j], zv[j]};
   }
   block_params_many(p, lo_in + i, hi_in + i, count - i, out + i);
 }
 
-// 16 codes (low byte of each lane) of 16 values.
-inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, __m512 low, __m512 high) {
-  switch (qtype) {
-    case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true);
-    case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true);
-    default: {
-      __m512 t = _mm512_mul_ps(v, inv);
-      if (qtype == LB_DTYPE_U4) t = _mm512_add_ps(t, zero);
-      t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      t = _mm512_min_ps(_mm512_max_ps(t, low), high);
-      const __m512i q = _mm512_cvtps_epi32(t);
-      return qtype == LB_DTYPE_I8 ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
-    }
-  }
-}
-
 void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes) {
   const lb_dtype t = p->qtype;
-  const bool restrict_range = (p->flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  const float lim = t == LB_DTYPE_I8 ? 127.0f : t == LB_DTYPE_U4 ? 15.0f : 7.0f;
-  const float low = t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f;
+  const CodeRange range(*p);
   const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
-  const __m512 vlow = _mm512_set1_ps(low), vhigh = _mm512_set1_ps(lim);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(codes + i), _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + i), t, inv, zero, vlow, vhigh)));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(codes + i), _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + i), t, inv, zero, range)));
   }
   if (i < n) {
     const __mmask16 m = tail_mask(n - i);
-    const __m512i c = codes16(_mm512_maskz_loadu_ps(m, x + i), t, inv, zero, vlow, vhigh);
+    const __m512i c = codes16(_mm512_maskz_loadu_ps(m, x + i), t, inv, zero, range);
     _mm_mask_storeu_epi8(codes + i, m, _mm512_cvtepi32_epi8(c));
   }
 }
@@ -152,21 +98,10 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
 // 32 values -> 16 packed bytes per step, codes never leave registers; the tail goes through
 // the generic path (kernels.inc).
 void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed) {
-  const lb_dtype t = p->qtype;
-  const bool restrict_range = (p->flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  const float lim = t == LB_DTYPE_U4 ? 15.0f : 7.0f;
-  const float low = t == LB_DTYPE_U4 ? 0.0f : restrict_range ? -7.0f : -8.0f;
+  const CodeRange range(*p);
   const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
-  const __m512 vlow = _mm512_set1_ps(low), vhigh = _mm512_set1_ps(lim);
   int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m128i c0 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + i), t, inv, zero, vlow, vhigh));
-    const __m128i c1 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + i + 16), t, inv, zero, vlow, vhigh));
-    const __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(c0), c1, 1);
-    const __m256i r = _mm256_or_si256(_mm256_and_si256(w, _mm256_set1_epi16(0x000f)),
-                                      _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x00f0)));
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(packed + i / 2), _mm256_cvtepi16_epi8(r));
-  }
+  for (; i + 32 <= n; i += 32) packed32(x + i, p->qtype, inv, zero, range, packed + i / 2);
   if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2);
 }
 
@@ -220,6 +155,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.dequantize_packed = dequantize_packed16;
   k.pack_nibbles = pack_nibbles64;
   k.unpack_nibbles = unpack_nibbles64;
+  k.quantize_groups = quantize_groups_avx512;
   return k;
 }
 

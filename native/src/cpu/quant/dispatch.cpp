@@ -155,6 +155,7 @@ RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void
 
 void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, int64_t next_bytes) {
   const int64_t bc = p_.block_cols, C = C_;
+  if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(x, r, next_bytes == cols_ * 4 ? next : nullptr);
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
   s.params.resize(static_cast<size_t>(C));
@@ -171,6 +172,27 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, 
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
   code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes, next, next_bytes);
+}
+
+// Sixteen blocks at a time through quantize_groups (one pass over them, in L1). `next`: the
+// following row's f32 values (prefetched by the last call of this row), or null.
+void RowQuantizer::row_grouped(const float *x, int64_t r, const void *next) {
+  const int64_t bc = p_.block_cols, C = C_;
+  const int64_t scale_size = p_.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
+  uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
+  for (int64_t g = 0; g < C; g += 16) {
+    const int count = static_cast<int>(std::min<int64_t>(16, C - g));
+    void *zeros = nullptr;
+    if (p_.qtype == LB_DTYPE_U4)
+      zeros = p_.zero_dtype == LB_DTYPE_F16 ? static_cast<void *>(static_cast<uint16_t *>(zeros_) + r * C + g)
+                                            : static_cast<void *>(static_cast<uint8_t *>(zeros_) + r * ((C + 1) / 2) + g / 2);
+    int bad_scale = -1;
+    const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, static_cast<char *>(scales_) + (r * C + g) * scale_size,
+                                             zeros, qrow + (is_packed(p_.qtype) ? g * bc / 2 : g * bc), &bad_scale,
+                                             g + 16 < C ? x + (g + 16) * bc : static_cast<const float *>(next));
+    if (bad_input >= 0) note_failure(bad_input_, r * C + g + bad_input);
+    if (bad_scale >= 0) note_failure(bad_scale_, r * C + g + bad_scale);
+  }
 }
 
 lb_status RowQuantizer::status(const char *fn) const { return quant_report(fn, p_, C_, bad_input_.load(), bad_scale_.load()); }

@@ -27,7 +27,26 @@ struct QuantRowKernels {
   void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
   void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
+  // Up to 16 consecutive blocks of one row (count <= 16, x at the first) in one pass: ranges,
+  // parameters, scales, zero points and codes, with scales / zeros / q at the first block's entry
+  // (U4 packed zeros: its byte; the first block is even). Only for what grouped_ok() accepts; null
+  // where the ISA has none. Returns the first block with NaN or Inf (or -1); *bad_scale: the first
+  // block whose scale overflows the scale dtype (or -1). `ahead`: the next 16 blocks' values
+  // (prefetched while this call makes its codes), or null.
+  int (*quantize_groups)(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+                         int *bad_scale, const float *ahead);
 };
+
+// Formats quantize_groups handles: blocks of 16..256 columns within a row (whole 32-column pairs
+// of vectors for I4/U4), no MSE clip search, no power-of-two scales.
+inline bool grouped_ok(const lb_quant_params &p) {
+  const bool packed = p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4;
+  return p.block_rows == 1 && p.block_cols <= 256 && p.block_cols % (packed ? 32 : 16) == 0 &&
+         !(p.flags & (LB_QUANT_MSE_CLIP | LB_QUANT_POW2_SCALE));
+}
+
+int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+                           int *bad_scale, const float *ahead);
 
 QuantRowKernels quant_row_kernels_scalar();
 QuantRowKernels quant_row_kernels_avx2();
@@ -55,6 +74,8 @@ class RowQuantizer {
   lb_status status(const char *fn) const;
 
  private:
+  void row_grouped(const float *x, int64_t r, const void *next);
+
   const lb_quant_params p_;
   const QuantRowKernels k_;
   const int64_t cols_, C_;

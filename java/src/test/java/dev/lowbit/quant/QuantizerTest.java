@@ -214,6 +214,49 @@ class QuantizerTest {
         }
     }
 
+    /** Rows of many small blocks (the AVX-512 kernel takes them 16 at a time): whole sets of 16,
+     *  a partial last set, an odd number of U4 zero points per row. */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void manySmallBlocksPerRowMatchTheReference(Isa isa) {
+        int rows = 5, cols = 2368;  // 74 groups of 32, 37 of 64, 148 of 16
+        Isas.with(isa, () -> {
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.group(32)), QuantFormat.int4(Granularity.group(64)).withRestrictedRange(),
+                    QuantFormat.uint4(Granularity.group(64)), QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withScaleDtype(DType.BF16),
+                    QuantFormat.fp8E4M3(Granularity.group(64)), QuantFormat.fp8E5M2(Granularity.group(16)).withScaleDtype(DType.F16))) {
+                float[] x = data(rows * cols, f.hashCode());
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+                    QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
+                    assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
+                    assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+                    if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
+                }
+            }
+        });
+    }
+
+    /** The first bad block is named even when later blocks of the same 16 (or later sets) are bad too. */
+    @Test
+    void theFirstOfSeveralBadBlocksIsReported() {
+        int rows = 3, cols = 40 * 32;
+        try (Arena arena = Arena.ofConfined()) {
+            float[] x = data(rows * cols, 5);
+            x[cols + 35 * 32] = Float.NaN;
+            x[cols + 21 * 32 + 3] = Float.POSITIVE_INFINITY;
+            x[2 * cols + 2 * 32] = Float.NaN;
+            var e = assertThrows(LowbitException.class,
+                    () -> Quantizer.quantize(Tensor.of(arena, x, rows, cols), QuantFormat.int4(Granularity.group(32)), arena));
+            assertEquals("lb_quantize: x has NaN or Inf in block (1, 21) (rows 1..1, columns 672..703)", e.getMessage());
+            float[] big = data(rows * cols, 6);
+            big[2 * cols + 39 * 32 + 1] = 3e38f;
+            big[2 * cols + 37 * 32 + 7] = -3e38f;
+            var s = assertThrows(LowbitException.class,
+                    () -> Quantizer.quantize(Tensor.of(arena, big, rows, cols), QuantFormat.int4(Granularity.group(32)), arena));
+            assertEquals("lb_quantize: the scale of block (2, 37) overflows F16; use F32 scales", s.getMessage());
+        }
+    }
+
     @Test
     void nanAndInfAreReportedWithTheirBlock() {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,0 +1,146 @@
+// Row-local blocks of 16..256 columns, 16 blocks per pass (AVX-512): ranges, parameters, scales,
+// zero points and codes while the 16 blocks (at most 16 KiB) are in L1. The block-by-block path
+// (RowQuantizer with the per-block kernels) spent more time on each block's horizontal min/max,
+// two calls and the scalar parameter store than on its 8 vectors of codes.
+#include <immintrin.h>
+
+#include <cfloat>
+
+#include "quant.h"
+
+namespace lb::cpu {
+namespace {
+#include "../simd/fp8_avx512.h"
+#include "lanes_avx512.h"
+
+struct MinOp {
+  __m512 operator()(__m512 a, __m512 b) const { return _mm512_min_ps(a, b); }
+};
+struct MaxOp {
+  __m512 operator()(__m512 a, __m512 b) const { return _mm512_max_ps(a, b); }
+};
+
+// Lane j of the result = op over the 16 lanes of v[j]: a transposing tree (each level halves the
+// partials per block and doubles the blocks per vector; 46 instructions for all 16 blocks instead
+// of 16 separate 8-instruction reductions). min/max are exact, so the order does not matter (up to
+// the sign of a zero, which block_params normalises).
+template <class Op>
+__m512 reduce16(const __m512 *v, Op op) {
+  __m512 u[8], w[4], x[2];
+  for (int k = 0; k < 8; ++k)  // u[k]: block 2k in 128-bit chunks 0-1, block 2k+1 in chunks 2-3
+    u[k] = op(_mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+              _mm512_shuffle_f32x4(v[2 * k], v[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  for (int k = 0; k < 4; ++k)  // w[k]: chunk i = block 4k+i
+    w[k] = op(_mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+              _mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  for (int k = 0; k < 2; ++k)  // x[k], chunk c: two partials each of blocks 8k+c and 8k+4+c
+    x[k] = op(_mm512_shuffle_ps(w[2 * k], w[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+              _mm512_shuffle_ps(w[2 * k], w[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  // lane 4c + i = block 4i + c; the permutation puts block j in lane j.
+  const __m512 r = op(_mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(x[0], x[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  const __m512i lane_of_block = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(lane_of_block, r);
+}
+
+void store_scales(const lb_quant_params *p, __m512 s, __mmask16 valid, void *scales) {
+  if (p->scale_dtype == LB_DTYPE_F32) {
+    _mm512_mask_storeu_ps(scales, valid, s);
+  } else {
+    // F16: s is already an f16 value (exact conversion); BF16: its low 16 bits are zero.
+    const __m256i bits = p->scale_dtype == LB_DTYPE_F16 ? _mm512_cvtps_ph(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+                                                        : _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_castps_si512(s), 16));
+    _mm256_mask_storeu_epi16(scales, valid, bits);
+  }
+}
+
+// U4 zero points: packed nibbles (low = even block; an odd count leaves the last high nibble 0,
+// as store_block does) or F16.
+void store_zeros(const lb_quant_params *p, __m512 z, int count, __mmask16 valid, void *zeros) {
+  if (p->zero_dtype == LB_DTYPE_F16) {
+    _mm256_mask_storeu_epi16(zeros, valid, _mm512_cvtps_ph(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    return;
+  }
+  const __m512i w = _mm512_cvtps_epi32(z);  // integers 0..15; as 64-bit lanes: even | odd << 32
+  const __m512i pairs = _mm512_or_si512(_mm512_and_si512(w, _mm512_set1_epi64(0xf)), _mm512_slli_epi64(_mm512_srli_epi64(w, 32), 4));
+  _mm_mask_storeu_epi8(zeros, static_cast<__mmask16>((1u << ((count + 1) / 2)) - 1u), _mm512_cvtepi64_epi8(pairs));
+}
+
+}  // namespace
+
+int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+                           int *bad_scale, const float *ahead) {
+  const int64_t bc = p->block_cols;
+  const lb_dtype t = p->qtype;
+  const __m512 big = _mm512_set1_ps(FLT_MAX), zero = _mm512_setzero_ps();
+  // 1. Ranges (from 0, as minmax), and which blocks hold NaN or Inf: v * 0 is NaN exactly for
+  //    those, so a sum of them is NaN iff the block has one (one FMA per vector, not three ops).
+  __m512 lo[16], hi[16];
+  uint32_t bad_input = 0;
+  for (int j = 0; j < 16; ++j) {
+    __m512 l = zero, h = zero;
+    if (j < count) {
+      // Two chains of each, or the loop waits on the FMA latency.
+      const float *g = x + j * bc;
+      __m512 l2 = zero, h2 = zero, probe = zero, probe2 = zero;
+      int64_t i = 0;
+      for (; i + 32 <= bc; i += 32) {
+        const __m512 v = _mm512_loadu_ps(g + i), v2 = _mm512_loadu_ps(g + i + 16);
+        l = _mm512_min_ps(l, v);
+        h = _mm512_max_ps(h, v);
+        probe = _mm512_fmadd_ps(v, zero, probe);
+        l2 = _mm512_min_ps(l2, v2);
+        h2 = _mm512_max_ps(h2, v2);
+        probe2 = _mm512_fmadd_ps(v2, zero, probe2);
+      }
+      if (i < bc) {
+        const __m512 v = _mm512_loadu_ps(g + i);
+        l = _mm512_min_ps(l, v);
+        h = _mm512_max_ps(h, v);
+        probe = _mm512_fmadd_ps(v, zero, probe);
+      }
+      l = _mm512_min_ps(l, l2);
+      h = _mm512_max_ps(h, h2);
+      probe = _mm512_add_ps(probe, probe2);
+      if (_mm512_cmp_ps_mask(probe, probe, _CMP_UNORD_Q)) bad_input |= 1u << j;
+    }
+    lo[j] = l;
+    hi[j] = h;
+  }
+  // 2. Parameters, scales, zero points.
+  const Params16 b = params16(p, reduce16(lo, MinOp{}), reduce16(hi, MaxOp{}));
+  const __mmask16 valid = tail_mask(count);
+  const __mmask16 scale_bad = _mm512_mask_cmp_ps_mask(valid, _mm512_abs_ps(b.scale), big, _CMP_NLE_UQ);
+  *bad_scale = scale_bad ? __builtin_ctz(scale_bad) : -1;
+  store_scales(p, b.scale, valid, scales);
+  if (t == LB_DTYPE_U4) store_zeros(p, b.zero, count, valid, zeros);
+  // 3. Codes, block by block, from L1. Meanwhile the matching line of the next 16 blocks is
+  //    prefetched for each vector coded: the range pass reads from memory, this one does not, and
+  //    without the prefetch the two took turns.
+  const CodeRange range(*p);
+  const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
+  for (int j = 0; j < count; ++j) {
+    const __m512i lane = _mm512_set1_epi32(j);
+    const __m512 inv = _mm512_permutexvar_ps(lane, b.inv), zero_point = _mm512_permutexvar_ps(lane, b.zero);
+    const float *g = x + j * bc;
+    const float *next = ahead ? ahead + j * bc : nullptr;
+    if (packed) {
+      uint8_t *out = q + j * bc / 2;
+      for (int64_t i = 0; i < bc; i += 32) {
+        if (next) {
+          _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char *>(next + i + 16), _MM_HINT_T0);
+        }
+        packed32(g + i, t, inv, zero_point, range, out + i / 2);
+      }
+    } else {
+      uint8_t *out = q + j * bc;
+      for (int64_t i = 0; i < bc; i += 16) {
+        if (next) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i), _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(g + i), t, inv, zero_point, range)));
+      }
+    }
+  }
+  return bad_input ? __builtin_ctz(bad_input) : -1;
+}
+
+}  // namespace lb::cpu

@@ -1,0 +1,90 @@
+// Lane-parallel pieces of the AVX-512 quant kernels (avx512.cpp, groups_avx512.cpp): block
+// parameters of 16 blocks, codes of 16 values. Each lane does common/quant.h's operations in the
+// same order, one rounding each, so the results are those of the scalar path bit for bit.
+// Include only from AVX-512 files, inside an anonymous namespace, after simd/fp8_avx512.h.
+#pragma once
+#include <immintrin.h>
+
+inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
+
+// block_params(p, lo, hi, 1) of 16 blocks (not for LB_QUANT_POW2_SCALE). F16 scales round with the
+// hardware converter, which is bit-exact RNE; BF16 with the integer trick of common/half.h.
+struct Params16 {
+  __m512 scale, inv, zero;
+};
+inline Params16 params16(const lb_quant_params *p, __m512 lo, __m512 hi) {
+  const __m512 zero = _mm512_setzero_ps();
+  const lb_dtype t = p->qtype;
+  lo = _mm512_add_ps(lo, zero);  // -0 -> +0, as block_params
+  hi = _mm512_add_ps(hi, zero);
+  const __m512 neg_lo = _mm512_sub_ps(zero, lo);
+  __m512 s;
+  if (t == LB_DTYPE_U4) {
+    s = _mm512_div_ps(_mm512_add_ps(hi, neg_lo), _mm512_set1_ps(15.0f));
+  } else if (t == LB_DTYPE_I4 && !(p->flags & LB_QUANT_RESTRICT_RANGE)) {
+    s = _mm512_max_ps(_mm512_div_ps(hi, _mm512_set1_ps(7.0f)), _mm512_div_ps(neg_lo, _mm512_set1_ps(8.0f)));
+  } else {
+    s = _mm512_div_ps(_mm512_max_ps(neg_lo, hi), _mm512_set1_ps(qmax_of(t)));
+  }
+  if (p->scale_dtype == LB_DTYPE_F16) {
+    s = _mm512_cvtph_ps(_mm512_cvtps_ph(s, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  } else if (p->scale_dtype == LB_DTYPE_BF16) {
+    const __m512i x = _mm512_castps_si512(s);
+    const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+    const __m512i r = _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7fff)), lsb);
+    s = _mm512_castsi512_ps(_mm512_and_si512(r, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
+  }
+  const __mmask16 s_zero = _mm512_cmp_ps_mask(s, zero, _CMP_EQ_OQ);
+  const __m512 inv = _mm512_mask_blend_ps(s_zero, _mm512_div_ps(_mm512_set1_ps(1.0f), s), zero);
+  __m512 z = zero;
+  if (t == LB_DTYPE_U4) {
+    z = _mm512_mul_ps(neg_lo, inv);
+    if (p->zero_dtype == LB_DTYPE_U4) {
+      __m512 r = _mm512_roundscale_ps(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      r = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, zero, _CMP_LT_OQ), r, zero);
+      z = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, _mm512_set1_ps(15.0f), _CMP_GT_OQ), r, _mm512_set1_ps(15.0f));
+    } else {
+      z = _mm512_cvtph_ps(_mm512_cvtps_ph(z, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+  }
+  return {s, inv, z};
+}
+
+// The clamp range of integer codes (unused for fp8).
+struct CodeRange {
+  __m512 low, high;
+  explicit CodeRange(const lb_quant_params &p) {
+    const lb_dtype t = p.qtype;
+    const float lim = t == LB_DTYPE_I8 ? 127.0f : t == LB_DTYPE_U4 ? 15.0f : 7.0f;
+    const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+    low = _mm512_set1_ps(t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f);
+    high = _mm512_set1_ps(lim);
+  }
+};
+
+// 16 codes (low byte of each lane) of 16 values.
+inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
+  switch (qtype) {
+    case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true);
+    case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true);
+    default: {
+      // Clamp, then round to nearest even in the conversion: the same as rounding first (the
+      // bounds are integers, rounding is monotonic) and one instruction fewer.
+      __m512 t = _mm512_mul_ps(v, inv);
+      if (qtype == LB_DTYPE_U4) t = _mm512_add_ps(t, zero);
+      t = _mm512_min_ps(_mm512_max_ps(t, range.low), range.high);
+      const __m512i q = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      return qtype == LB_DTYPE_I8 ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
+    }
+  }
+}
+
+// 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.
+inline void packed32(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+  const __m128i c0 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x), qtype, inv, zero, range));
+  const __m128i c1 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + 16), qtype, inv, zero, range));
+  const __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(c0), c1, 1);
+  const __m256i r = _mm256_or_si256(_mm256_and_si256(w, _mm256_set1_epi16(0x000f)),
+                                    _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x00f0)));
+  _mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm256_cvtepi16_epi8(r));
+}
