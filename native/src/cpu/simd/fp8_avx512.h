@@ -6,33 +6,39 @@
 
 inline __m512i fp8_i32(int v) { return _mm512_set1_epi32(v); }
 
-// Shared shape of both encoders: normal values round their dropped mantissa bits to even with
-// one integer add; subnormals are a multiple of the smallest step, rounded in float.
-template <int kShift, int kMinNormal, int kRebias, int kOverflowAt, int kMaxCode, int kOverflowCode>
+// Shared shape of both encoders: normal values round their dropped mantissa bits to even and
+// re-bias the exponent in one pair of integer adds; subnormals are a multiple of the smallest
+// step, rounded in the float -> int conversion. Saturating, magnitudes clamp to the largest finite
+// value first (everything above it rounds or saturates to it), which spares the overflow test.
+template <int kShift, int kMinNormal, int kRebias, int kOverflowAt, int kMaxFinite, int kOverflowCode>
 inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool overflow_inclusive) {
   const __m512i u = _mm512_castps_si512(x);
-  const __m512i sign = _mm512_and_si512(_mm512_srli_epi32(u, 24), fp8_i32(0x80));
   const __m512i a = _mm512_and_si512(u, fp8_i32(0x7fffffff));
-  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(a, kShift), fp8_i32(1));
-  const __m512i r = _mm512_add_epi32(a, _mm512_add_epi32(fp8_i32((1 << (kShift - 1)) - 1), lsb));
-  const __m512i normal = _mm512_sub_epi32(_mm512_srli_epi32(r, kShift), fp8_i32(kRebias));
-  const __m512 scaled = _mm512_mul_ps(_mm512_castsi512_ps(a), _mm512_set1_ps(subnormal_scale));
-  const __m512i sub = _mm512_cvtps_epi32(_mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-  __m512i code = _mm512_mask_blend_epi32(_mm512_cmpge_epi32_mask(a, fp8_i32(kMinNormal)), sub, normal);
-  const __mmask16 over = overflow_inclusive ? _mm512_cmpge_epi32_mask(a, fp8_i32(kOverflowAt)) : _mm512_cmpgt_epi32_mask(a, fp8_i32(kOverflowAt));
-  code = _mm512_mask_mov_epi32(code, over, fp8_i32(saturate ? kMaxCode : kOverflowCode));
-  code = _mm512_or_si512(code, sign);
+  const __m512i m = saturate ? _mm512_min_epu32(a, fp8_i32(kMaxFinite)) : a;
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(m, kShift), fp8_i32(1));
+  // (m + half - 1 + lsb) >> kShift, minus the re-bias: subtracting kRebias << kShift first is the
+  // same for every normal m (>= kMinNormal > kRebias << kShift, so nothing borrows).
+  const __m512i r = _mm512_add_epi32(_mm512_add_epi32(m, fp8_i32((1 << (kShift - 1)) - 1 - (kRebias << kShift))), lsb);
+  const __m512i normal = _mm512_srli_epi32(r, kShift);
+  const __m512 scaled = _mm512_mul_ps(_mm512_castsi512_ps(m), _mm512_set1_ps(subnormal_scale));
+  const __m512i sub = _mm512_cvt_roundps_epi32(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512i code = _mm512_mask_blend_epi32(_mm512_cmpge_epi32_mask(m, fp8_i32(kMinNormal)), sub, normal);
+  if (!saturate) {
+    const __mmask16 over = overflow_inclusive ? _mm512_cmpge_epi32_mask(a, fp8_i32(kOverflowAt)) : _mm512_cmpgt_epi32_mask(a, fp8_i32(kOverflowAt));
+    code = _mm512_mask_mov_epi32(code, over, fp8_i32(kOverflowCode));
+  }
+  code = _mm512_ternarylogic_epi32(code, _mm512_srli_epi32(u, 24), fp8_i32(0x80), 0xF8);  // code | sign bit
   return _mm512_mask_mov_epi32(code, _mm512_cmpgt_epi32_mask(a, fp8_i32(0x7f800000)), fp8_i32(0x7f));  // NaN
 }
 
 // E4M3: > 464 overflows (a tie at 464 rounds to 448), normal from 2^-6, subnormal step 2^-9.
 inline __m512i e4m3_encode16(__m512 x, bool saturate) {
-  return fp8_encode<20, 0x3c800000, 120 << 3, 0x43e80000, 0x7e, 0x7f>(x, saturate, 512.0f, false);
+  return fp8_encode<20, 0x3c800000, 120 << 3, 0x43e80000, 0x43e00000, 0x7f>(x, saturate, 512.0f, false);
 }
 
 // E5M2: >= 61440 overflows (a tie rounds up), normal from 2^-14, subnormal step 2^-16.
 inline __m512i e5m2_encode16(__m512 x, bool saturate) {
-  return fp8_encode<21, 0x38800000, 112 << 2, 0x47700000, 0x7b, 0x7c>(x, saturate, 65536.0f, true);
+  return fp8_encode<21, 0x38800000, 112 << 2, 0x47700000, 0x47600000, 0x7c>(x, saturate, 65536.0f, true);
 }
 
 // Codes in the low byte of 32-bit lanes -> values. E4M3 via binary16: its fields, shifted into
