@@ -77,33 +77,17 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
   z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
 
-// Prefetches bytes [from, to) of `next` (if any) into L2, a cache line at a time.
-void prefetch_l2(const void *next, int64_t from, int64_t to) {
-  if (!next) return;
-  for (int64_t b = from; b < to; b += 64) __builtin_prefetch(static_cast<const char *>(next) + b, 0, 2);
-}
-
-// Codes are made in pieces of this many values, each after prefetching the matching share of the
-// next row: the code pass reads its row from cache, so without this the memory bus idled through
-// it and quantize reached half the copy roof (the range pass alone streams at full speed).
-constexpr int64_t kCodePiece = 1024;
-
-// The codes of one row, block by block (params: the row's C block parameters), prefetching the
-// next row's `next_bytes` bytes along the way. Packed codes go straight to q when blocks hold whole
-// bytes (even width); else through `codes` (cols bytes).
+// The codes of one row, block by block (params: the row's C block parameters). Packed codes go
+// straight to q when blocks hold whole bytes (even width); else through `codes` (cols bytes).
+// (Prefetching the whole next row during this pass, as it once did, made int8 per-row rows 15%
+// slower on one core: far-ahead lines crowd out the ones in use.)
 void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *row, const BlockParams *params,
-              int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes, const void *next = nullptr, int64_t next_bytes = 0) {
-  const int64_t bc = p.block_cols, cols = C * bc;
-  auto ahead = [&](int64_t c0, int64_t c1) { prefetch_l2(next, c0 * next_bytes / cols, c1 * next_bytes / cols); };
-  if (!is_packed(p.qtype) || bc % 2 == 0) {
-    const bool packed = is_packed(p.qtype);
-    for (int64_t cb = 0; cb < C; ++cb)
-      for (int64_t c0 = 0; c0 < bc; c0 += kCodePiece) {  // kCodePiece is even: packed pieces hold whole bytes
-        const int64_t n = std::min(kCodePiece, bc - c0), c = cb * bc + c0;
-        ahead(c, c + n);
-        if (packed) k.quantize_packed(row + c, n, &p, &params[cb], qrow + c / 2);
-        else k.quantize_codes(row + c, n, &p, &params[cb], qrow + c);
-      }
+              int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes) {
+  const int64_t bc = p.block_cols;
+  if (!is_packed(p.qtype)) {
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc);
+  } else if (bc % 2 == 0) {
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2);
   } else {
     codes.resize(static_cast<size_t>(C * bc));
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc);
@@ -171,7 +155,7 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, 
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
-  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes, next, next_bytes);
+  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes);
 }
 
 // Sixteen blocks at a time through quantize_groups (one pass over them, in L1). `next`: the

@@ -68,7 +68,8 @@ class RowQuantizer {
   };
   RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros);
   // Row r of the matrix, as cols f32 values. `next`, if not null, is the memory the caller reads
-  // for the following row (next_bytes of it): prefetched into L2 while this row's codes are made.
+  // for the following row (next_bytes of it): the grouped path prefetches its first blocks (when
+  // they are the f32 values themselves) while it codes this row's last ones.
   void row(const float *x, int64_t r, Scratch &s, const void *next = nullptr, int64_t next_bytes = 0);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
