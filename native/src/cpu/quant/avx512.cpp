@@ -73,22 +73,6 @@ void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const
   }
 }
 
-inline __m512 values16(__m128i bytes, lb_dtype qtype, __m512 zero) {
-    __m512 v;
-    switch (qtype) {
-      case LB_DTYPE_FP8_E4M3: v = e4m3_decode16(_mm512_cvtepu8_epi32(bytes)); break;
-      case LB_DTYPE_FP8_E5M2: v = e5m2_decode16(_mm512_cvtepu8_epi32(bytes)); break;
-      case LB_DTYPE_I8: v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes)); break;
-      case LB_DTYPE_I4: {  // two's complement nibble: (c ^ 8) - 8
-        const __m512i c = _mm512_xor_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(8));
-        v = _mm512_cvtepi32_ps(_mm512_sub_epi32(c, _mm512_set1_epi32(8)));
-        break;
-      }
-      default: v = _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), zero);  // U4
-    }
-    return v;
-}
-
 void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
   const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
@@ -112,16 +96,13 @@ void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, cons
   if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2);
 }
 
-// 16 values from 8 packed bytes per step: widen bytes to 16-bit lanes, split the nibbles into the
-// two bytes of each lane (= codes in order), then the same value path as dequantize_codes16.
+// 16 values from 8 packed bytes per step (nibbles16), then the same value path as
+// dequantize_codes16.
 void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
   const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(packed + i / 2)));
-    const __m128i codes = _mm_or_si128(_mm_and_si128(w, _mm_set1_epi16(0x000f)),
-                                       _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x00f0)), 4));
-    _mm512_storeu_ps(y + i, _mm512_mul_ps(values16(codes, qtype, zero), scale));
+    _mm512_storeu_ps(y + i, _mm512_mul_ps(values16(nibbles16(packed + i / 2), qtype, zero), scale));
   }
   if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i);
 }
@@ -163,6 +144,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.pack_nibbles = pack_nibbles64;
   k.unpack_nibbles = unpack_nibbles64;
   k.quantize_groups = quantize_groups_avx512;
+  k.dequantize_groups = dequantize_groups_avx512;
   return k;
 }
 

@@ -1,7 +1,9 @@
-// Row-local blocks of 16..256 columns, 16 blocks per pass (AVX-512): ranges, parameters, scales,
-// zero points and codes while the 16 blocks (at most 16 KiB) are in L1. The block-by-block path
-// (RowQuantizer with the per-block kernels) spent more time on each block's horizontal min/max,
-// two calls and the scalar parameter store than on its 8 vectors of codes.
+// Blocks of 16..256 columns, 16 blocks of a row per call (AVX-512). Quantize: ranges, parameters,
+// scales, zero points and codes while the 16 blocks (at most 16 KiB) are in L1; the block-by-block
+// path (RowQuantizer with the per-block kernels) spent more time on each block's horizontal
+// min/max, two calls and the scalar parameter store than on its 8 vectors of codes. Dequantize:
+// the 16 scales (and zero points) as one vector instead of a parameter table built beforehand
+// (with a division per block for an inverse dequantize does not use).
 #include <immintrin.h>
 
 #include <cfloat>
@@ -141,6 +143,43 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
     }
   }
   return bad_input ? __builtin_ctz(bad_input) : -1;
+}
+
+void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
+                              float *y) {
+  const int64_t bc = p->block_cols;
+  const lb_dtype t = p->qtype;
+  const __mmask16 valid = tail_mask(count);
+  __m512 scale;
+  if (p->scale_dtype == LB_DTYPE_F32) scale = _mm512_maskz_loadu_ps(valid, scales);
+  else if (p->scale_dtype == LB_DTYPE_F16) scale = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, scales));
+  else scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(valid, scales)), 16));
+  __m512 zero = _mm512_setzero_ps();
+  if (t == LB_DTYPE_U4) {
+    if (p->zero_dtype == LB_DTYPE_F16) {
+      zero = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, zeros));
+    } else {  // (count + 1) / 2 bytes of two nibbles, low = even block
+      uint8_t bytes[8] = {};
+      for (int i = 0; i < (count + 1) / 2; ++i) bytes[i] = static_cast<const uint8_t *>(zeros)[i];
+      zero = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(nibbles16(bytes)));
+    }
+  }
+  const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
+  for (int j = 0; j < count; ++j) {
+    const __m512i lane = _mm512_set1_epi32(j);
+    const __m512 s = _mm512_permutexvar_ps(lane, scale), z = _mm512_permutexvar_ps(lane, zero);
+    float *out = y + j * bc;
+    if (packed) {
+      const uint8_t *in = q + j * bc / 2;
+      for (int64_t i = 0; i < bc; i += 16) _mm512_storeu_ps(out + i, _mm512_mul_ps(values16(nibbles16(in + i / 2), t, z), s));
+    } else {
+      const uint8_t *in = q + j * bc;
+      for (int64_t i = 0; i < bc; i += 16) {
+        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
+        _mm512_storeu_ps(out + i, _mm512_mul_ps(values16(bytes, t, z), s));
+      }
+    }
+  }
 }
 
 }  // namespace lb::cpu

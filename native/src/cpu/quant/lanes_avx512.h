@@ -88,3 +88,25 @@ inline void packed32(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, co
                                     _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x00f0)));
   _mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm256_cvtepi16_epi8(r));
 }
+
+// Values (before the scale) of 16 codes, one per byte: (c - zero) for U4, the signed value for
+// I4 / I8, the decoded fp8.
+inline __m512 values16(__m128i bytes, lb_dtype qtype, __m512 zero) {
+  switch (qtype) {
+    case LB_DTYPE_FP8_E4M3: return e4m3_decode16(_mm512_cvtepu8_epi32(bytes));
+    case LB_DTYPE_FP8_E5M2: return e5m2_decode16(_mm512_cvtepu8_epi32(bytes));
+    case LB_DTYPE_I8: return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
+    case LB_DTYPE_I4: {  // two's complement nibble: (c ^ 8) - 8
+      const __m512i c = _mm512_xor_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(8));
+      return _mm512_cvtepi32_ps(_mm512_sub_epi32(c, _mm512_set1_epi32(8)));
+    }
+    default: return _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), zero);  // U4
+  }
+}
+
+// 16 nibble codes, one per byte in order, from 8 packed bytes: widen to 16-bit lanes and move each
+// high nibble into the lane's high byte.
+inline __m128i nibbles16(const uint8_t *packed) {
+  const __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(packed)));
+  return _mm_or_si128(_mm_and_si128(w, _mm_set1_epi16(0x000f)), _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x00f0)), 4));
+}

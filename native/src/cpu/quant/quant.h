@@ -35,18 +35,27 @@ struct QuantRowKernels {
   // (prefetched while this call makes its codes), or null.
   int (*quantize_groups)(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                          int *bad_scale, const float *ahead);
+  // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
+  // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
+  void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
+                            float *y);
 };
 
-// Formats quantize_groups handles: blocks of 16..256 columns within a row (whole 32-column pairs
-// of vectors for I4/U4), no MSE clip search, no power-of-two scales.
-inline bool grouped_ok(const lb_quant_params &p) {
+// Block shapes the grouped kernels handle: 16..256 columns (whole 32-column pairs of vectors for
+// I4/U4); quantize_groups also needs blocks within a row and no MSE clip search or power-of-two
+// scales.
+inline bool grouped_width_ok(const lb_quant_params &p) {
   const bool packed = p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4;
-  return p.block_rows == 1 && p.block_cols <= 256 && p.block_cols % (packed ? 32 : 16) == 0 &&
-         !(p.flags & (LB_QUANT_MSE_CLIP | LB_QUANT_POW2_SCALE));
+  return p.block_cols <= 256 && p.block_cols % (packed ? 32 : 16) == 0;
+}
+inline bool grouped_ok(const lb_quant_params &p) {
+  return grouped_width_ok(p) && p.block_rows == 1 && !(p.flags & (LB_QUANT_MSE_CLIP | LB_QUANT_POW2_SCALE));
 }
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                            int *bad_scale, const float *ahead);
+void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
+                              float *y);
 
 QuantRowKernels quant_row_kernels_scalar();
 QuantRowKernels quant_row_kernels_avx2();

@@ -231,6 +231,8 @@ class QuantizerTest {
                     assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
                     assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
                     if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
+                    assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), Quantizer.dequantize(q, DType.F32, arena).toFloatArray(),
+                            "dequantized " + f);
                 }
             }
         });
