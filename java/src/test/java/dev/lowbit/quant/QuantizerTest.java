@@ -44,7 +44,9 @@ class QuantizerTest {
                 QuantFormat.fp8E4M3(Granularity.block(1, 128)),
                 QuantFormat.fp8E4M3(Granularity.block(128, 128)).withPow2Scales(),
                 QuantFormat.fp8E5M2(Granularity.PER_ROW),
-                QuantFormat.fp8E4M3(Granularity.group(32)).withMseClip().withScaleDtype(DType.F16));
+                QuantFormat.fp8E4M3(Granularity.group(32)).withMseClip().withScaleDtype(DType.F16),
+                QuantFormat.int4(Granularity.block(16, 32)).withMseClip(),
+                QuantFormat.uint4(Granularity.block(4, 64)));
     }
 
     static List<Object[]> cases() {
