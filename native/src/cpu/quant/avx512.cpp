@@ -14,33 +14,10 @@ namespace {
 // Loops run whole vectors unmasked and only the tail masked: masked stores are slow on some
 // cores (AMD Zen 4), and a constant full mask is not always turned into a plain store.
 bool minmax16(const float *x, int64_t n, float *lo_io, float *hi_io) {
-  // Two chains of each (one waits on the min/max and FMA latencies); NaN/Inf detection as in
-  // groups_avx512.cpp: v * 0 is NaN exactly for those.
-  const __m512 zero = _mm512_setzero_ps();
-  __m512 lo = _mm512_set1_ps(*lo_io), hi = _mm512_set1_ps(*hi_io), lo2 = lo, hi2 = hi, probe = zero, probe2 = zero;
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    const __m512 v = _mm512_loadu_ps(x + i), v2 = _mm512_loadu_ps(x + i + 16);
-    lo = _mm512_min_ps(lo, v);
-    hi = _mm512_max_ps(hi, v);
-    probe = _mm512_fmadd_ps(v, zero, probe);
-    lo2 = _mm512_min_ps(lo2, v2);
-    hi2 = _mm512_max_ps(hi2, v2);
-    probe2 = _mm512_fmadd_ps(v2, zero, probe2);
-  }
-  for (; i < n; i += 16) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m512 v = _mm512_maskz_loadu_ps(m, x + i);  // masked-off lanes read 0: neutral
-    lo = _mm512_min_ps(lo, v);
-    hi = _mm512_max_ps(hi, v);
-    probe = _mm512_fmadd_ps(v, zero, probe);
-  }
-  lo = _mm512_min_ps(lo, lo2);
-  hi = _mm512_max_ps(hi, hi2);
-  probe = _mm512_add_ps(probe, probe2);
-  *lo_io = _mm512_reduce_min_ps(lo);
-  *hi_io = _mm512_reduce_max_ps(hi);
-  return _mm512_cmp_ps_mask(probe, probe, _CMP_UNORD_Q) == 0;
+  const LaneRange r = lane_range(x, n, _mm512_set1_ps(*lo_io), _mm512_set1_ps(*hi_io));
+  *lo_io = _mm512_reduce_min_ps(r.lo);
+  *hi_io = _mm512_reduce_max_ps(r.hi);
+  return r.finite;
 }
 
 // block_params() for 16 blocks at once (params16, lanes_avx512.h).

@@ -74,39 +74,16 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
   const int64_t bc = p->block_cols;
   const lb_dtype t = p->qtype;
   const __m512 big = _mm512_set1_ps(FLT_MAX), zero = _mm512_setzero_ps();
-  // 1. Ranges (from 0, as minmax), and which blocks hold NaN or Inf: v * 0 is NaN exactly for
-  //    those, so a sum of them is NaN iff the block has one (one FMA per vector, not three ops).
+  // 1. Ranges (from 0, as minmax), and which blocks hold NaN or Inf.
   __m512 lo[16], hi[16];
   uint32_t bad_input = 0;
   for (int j = 0; j < 16; ++j) {
-    __m512 l = zero, h = zero;
-    if (j < count) {
-      // Two chains of each, or the loop waits on the FMA latency.
-      const float *g = x + j * bc;
-      __m512 l2 = zero, h2 = zero, probe = zero, probe2 = zero;
-      int64_t i = 0;
-      for (; i + 32 <= bc; i += 32) {
-        const __m512 v = _mm512_loadu_ps(g + i), v2 = _mm512_loadu_ps(g + i + 16);
-        l = _mm512_min_ps(l, v);
-        h = _mm512_max_ps(h, v);
-        probe = _mm512_fmadd_ps(v, zero, probe);
-        l2 = _mm512_min_ps(l2, v2);
-        h2 = _mm512_max_ps(h2, v2);
-        probe2 = _mm512_fmadd_ps(v2, zero, probe2);
-      }
-      if (i < bc) {
-        const __m512 v = _mm512_loadu_ps(g + i);
-        l = _mm512_min_ps(l, v);
-        h = _mm512_max_ps(h, v);
-        probe = _mm512_fmadd_ps(v, zero, probe);
-      }
-      l = _mm512_min_ps(l, l2);
-      h = _mm512_max_ps(h, h2);
-      probe = _mm512_add_ps(probe, probe2);
-      if (_mm512_cmp_ps_mask(probe, probe, _CMP_UNORD_Q)) bad_input |= 1u << j;
-    }
-    lo[j] = l;
-    hi[j] = h;
+    lo[j] = hi[j] = zero;
+    if (j >= count) continue;
+    const LaneRange r = lane_range(x + j * bc, bc, zero, zero);
+    lo[j] = r.lo;
+    hi[j] = r.hi;
+    if (!r.finite) bad_input |= 1u << j;
   }
   // 2. Parameters, scales, zero points.
   const Params16 b = params16(p, reduce16(lo, MinOp{}), reduce16(hi, MaxOp{}));

@@ -7,6 +7,36 @@
 
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
 
+// Lane-wise range of n values, widening [lo, hi] (which must contain 0: the masked tail's lanes
+// read 0), and whether all are finite. Two chains of each, or the loop waits on the min/max and
+// FMA latencies; v * 0 is NaN exactly for NaN and Inf, so one FMA per vector finds them.
+struct LaneRange {
+  __m512 lo, hi;
+  bool finite;
+};
+inline LaneRange lane_range(const float *x, int64_t n, __m512 lo, __m512 hi) {
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 lo2 = lo, hi2 = hi, probe = zero, probe2 = zero;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 v = _mm512_loadu_ps(x + i), v2 = _mm512_loadu_ps(x + i + 16);
+    lo = _mm512_min_ps(lo, v);
+    hi = _mm512_max_ps(hi, v);
+    probe = _mm512_fmadd_ps(v, zero, probe);
+    lo2 = _mm512_min_ps(lo2, v2);
+    hi2 = _mm512_max_ps(hi2, v2);
+    probe2 = _mm512_fmadd_ps(v2, zero, probe2);
+  }
+  for (; i < n; i += 16) {
+    const __m512 v = _mm512_maskz_loadu_ps(tail_mask(n - i), x + i);
+    lo = _mm512_min_ps(lo, v);
+    hi = _mm512_max_ps(hi, v);
+    probe = _mm512_fmadd_ps(v, zero, probe);
+  }
+  probe = _mm512_add_ps(probe, probe2);
+  return {_mm512_min_ps(lo, lo2), _mm512_max_ps(hi, hi2), _mm512_cmp_ps_mask(probe, probe, _CMP_UNORD_Q) == 0};
+}
+
 // block_params(p, lo, hi, 1) of 16 blocks (not for LB_QUANT_POW2_SCALE). F16 scales round with the
 // hardware converter, which is bit-exact RNE; BF16 with the integer trick of common/half.h.
 struct Params16 {

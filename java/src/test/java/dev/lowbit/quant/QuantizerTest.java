@@ -73,18 +73,26 @@ class QuantizerTest {
         Isas.with(isa, () -> {
             float[] x = data(ROWS * COLS, f.hashCode());
             try (Arena arena = Arena.ofConfined()) {
-                Quantized q = Quantizer.quantize(Tensor.of(arena, x, ROWS, COLS), f, arena);
-                QuantReference.Result ref = QuantReference.quantize(x, ROWS, COLS, f);
-                assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
-                assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
-                if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
-                float[] expected = QuantReference.dequantize(ref, ROWS, COLS, f);
-                assertArrayEquals(expected, Quantizer.dequantize(q, DType.F32, arena).toFloatArray(), "dequantized " + f);
+                Quantized q = assertMatchesReference(arena, x, ROWS, COLS, f);
                 // F16/BF16 outputs are the f32 result rounded once.
+                float[] expected = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
                 short[] asBf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
                 for (int i = 0; i < expected.length; i += 97) assertEquals((short) FloatFormats.BF16.encode(expected[i]), asBf16[i]);
             }
         });
+    }
+
+    /** Quantizes x with f and checks codes, scales, zero points and dequantized values against the
+     *  reference, bit for bit. */
+    static Quantized assertMatchesReference(Arena arena, float[] x, int rows, int cols, QuantFormat f) {
+        Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+        QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
+        assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
+        assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+        if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
+        assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), Quantizer.dequantize(q, DType.F32, arena).toFloatArray(),
+                "dequantized " + f);
+        return q;
     }
 
     /** Widths that are not multiples of any vector length: every tail path. */
@@ -226,15 +234,8 @@ class QuantizerTest {
             for (QuantFormat f : List.of(QuantFormat.int8(Granularity.group(32)), QuantFormat.int4(Granularity.group(64)).withRestrictedRange(),
                     QuantFormat.uint4(Granularity.group(64)), QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withScaleDtype(DType.BF16),
                     QuantFormat.fp8E4M3(Granularity.group(64)), QuantFormat.fp8E5M2(Granularity.group(16)).withScaleDtype(DType.F16))) {
-                float[] x = data(rows * cols, f.hashCode());
                 try (Arena arena = Arena.ofConfined()) {
-                    Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
-                    QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
-                    assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
-                    assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
-                    if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
-                    assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), Quantizer.dequantize(q, DType.F32, arena).toFloatArray(),
-                            "dequantized " + f);
+                    assertMatchesReference(arena, data(rows * cols, f.hashCode()), rows, cols, f);
                 }
             }
         });
