@@ -259,6 +259,15 @@ class QuantizerTest {
             var s = assertThrows(LowbitException.class,
                     () -> Quantizer.quantize(Tensor.of(arena, big, rows, cols), QuantFormat.int4(Granularity.group(32)), arena));
             assertEquals("lb_quantize: the scale of block (2, 37) overflows F16; use F32 scales", s.getMessage());
+            // Per row: two bad rows, the first one named.
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.PER_ROW),
+                    QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F32))) {
+                float[] y = data(rows * cols, 7);
+                y[2 * cols + 9] = Float.NaN;
+                y[cols + cols - 1] = Float.NEGATIVE_INFINITY;  // row 1 (reported first), its last element
+                var r = assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, y, rows, cols), f, arena));
+                assertEquals("lb_quantize: x has NaN or Inf in block (1, 0) (rows 1..1, columns 0..1279)", r.getMessage(), f.toString());
+            }
         }
     }
 
