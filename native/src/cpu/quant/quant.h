@@ -82,6 +82,9 @@ class RowQuantizer {
   void row(const float *x, int64_t r, Scratch &s, const void *next = nullptr, int64_t next_bytes = 0);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
+  // Those blocks' row-major indices (kNoBadBlock if none).
+  int64_t first_bad_input() const { return bad_input_.load(); }
+  int64_t first_bad_scale() const { return bad_scale_.load(); }
 
  private:
   void row_grouped(const float *x, int64_t r, const void *next);

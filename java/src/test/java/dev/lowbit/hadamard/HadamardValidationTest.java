@@ -129,6 +129,18 @@ class HadamardValidationTest {
             var e = assertThrows(LowbitException.class,
                     () -> Hadamard.rotateQuantize(x, HadamardOptions.orthonormal(), QuantFormat.int8(Granularity.PER_ROW), arena));
             assertEquals("lb_hadamard_quantize: x has NaN or Inf in block (2, 0) (rows 2..2, columns 0..63)", e.getMessage());
+            // 40 rows: two batches of 16 rotated and quantized together, then 8 one by one.
+            float[] w = new float[40 * 64];
+            w[35 * 64 + 1] = Float.POSITIVE_INFINITY;
+            Tensor tail = Tensor.of(arena, w, 40, 64);
+            var t = assertThrows(LowbitException.class,
+                    () -> Hadamard.rotateQuantize(tail, HadamardOptions.orthonormal(), QuantFormat.int4(Granularity.group(32)), arena));
+            assertEquals("lb_hadamard_quantize: x has NaN or Inf in block (35, 0) (rows 35..35, columns 0..31)", t.getMessage());
+            w[20 * 64 + 40] = Float.NaN;
+            Tensor both = Tensor.of(arena, w, 40, 64);
+            var b = assertThrows(LowbitException.class,
+                    () -> Hadamard.rotateQuantize(both, HadamardOptions.orthonormal(), QuantFormat.int4(Granularity.group(32)), arena));
+            assertEquals("lb_hadamard_quantize: x has NaN or Inf in block (20, 0) (rows 20..20, columns 0..31)", b.getMessage());
         }
     }
 
