@@ -155,16 +155,19 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
   const auto rotate_and_quantize = [&](RowQuantizer &quantizer, int64_t per, int64_t u0, int64_t u1, int64_t row0) {
     RowBuffers buf(p.n, tmpl.m);
     RowQuantizer::Scratch s;
-    std::vector<float> rotated(static_cast<size_t>(per * p.n));
     HadamardRow r = tmpl;
     buf.attach(r);
+    // One row at a time, it lands in buf (m == 1: the last pass rewrites it in place) or buf2
+    // (m-part); a batch goes to its own buffer.
+    std::vector<float> batch_buf(per > 1 ? static_cast<size_t>(per * p.n) : 0);
+    float *rotated = per > 1 ? batch_buf.data() : tmpl.m > 1 ? buf.b.data() : buf.a.data();
     for (int64_t u = u0; u < u1; ++u) {  // unit u: rows row0 + u * per ...
       for (int64_t j = 0; j < per; ++j) {
         r.x = static_cast<const char *>(x) + (row0 + u * per + j) * p.n * elem_size(x_dtype);
-        r.y = rotated.data() + j * p.n;
+        r.y = rotated + j * p.n;
         kernel(r);
       }
-      quantizer.row(rotated.data(), row0 / per + u, s);
+      quantizer.row(rotated, row0 / per + u, s);
     }
   };
   parallel_for(batches, std::max<int64_t>(1, grain(p.n) / batch),

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <climits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "../../core/cpu_features.h"
@@ -60,6 +61,20 @@ float block_error(const lb_quant_params &p, const FloatRows &in, int64_t rb, int
   }
   return sum;
 }
+// Block (rb, cb)'s entry in the scale grid and in the U4 zero grid (C columns); a packed zero's
+// entry is the byte holding its nibble (rows of the grid padded to whole bytes).
+template <class V>
+V *scale_entry(const lb_quant_params &p, V *scales, int64_t rb, int64_t cb, int64_t C) {
+  using Byte = std::conditional_t<std::is_const_v<V>, const char, char>;
+  return static_cast<Byte *>(scales) + (rb * C + cb) * (p.scale_dtype == LB_DTYPE_F32 ? 4 : 2);
+}
+template <class V>
+V *zero_entry(const lb_quant_params &p, V *zeros, int64_t rb, int64_t cb, int64_t C) {
+  using Byte = std::conditional_t<std::is_const_v<V>, const char, char>;
+  if (p.zero_dtype == LB_DTYPE_F16) return static_cast<Byte *>(zeros) + (rb * C + cb) * 2;
+  return static_cast<Byte *>(zeros) + rb * ((C + 1) / 2) + cb / 2;
+}
+
 // Writes block b's scale and (U4) zero point. Packed U4 zeros share a byte between blocks cb and
 // cb+1 of a grid row: call in ascending b within a grid row (the even block sets the byte).
 void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C, int64_t b, const BlockParams &bp) {
@@ -72,7 +87,7 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
     return;
   }
   const int64_t rb = b / C, cb = b % C;
-  uint8_t &z = static_cast<uint8_t *>(zeros)[rb * ((C + 1) / 2) + cb / 2];
+  uint8_t &z = *static_cast<uint8_t *>(zero_entry(p, zeros, rb, cb, C));
   const uint32_t nib = static_cast<uint32_t>(bp.zero);
   z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
@@ -94,6 +109,9 @@ void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *r
     k.pack_nibbles(codes.data(), C * bc, qrow);
   }
 }
+
+// Byte offset of column c (even for I4/U4) within a row of q.
+int64_t q_col_offset(const lb_quant_params &p, int64_t c) { return is_packed(p.qtype) ? c / 2 : c; }
 
 // Byte offset of row r in q.
 int64_t q_row_offset(const lb_quant_params &p, int64_t r, int64_t cols) { return is_packed(p.qtype) ? r * (cols / 2) : r * cols; }
@@ -162,17 +180,13 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, 
 // following row's f32 values (prefetched by the last call of this row), or null.
 void RowQuantizer::row_grouped(const float *x, int64_t r, const void *next) {
   const int64_t bc = p_.block_cols, C = C_;
-  const int64_t scale_size = p_.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
   uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
   for (int64_t g = 0; g < C; g += 16) {
     const int count = static_cast<int>(std::min<int64_t>(16, C - g));
-    void *zeros = nullptr;
-    if (p_.qtype == LB_DTYPE_U4)
-      zeros = p_.zero_dtype == LB_DTYPE_F16 ? static_cast<void *>(static_cast<uint16_t *>(zeros_) + r * C + g)
-                                            : static_cast<void *>(static_cast<uint8_t *>(zeros_) + r * ((C + 1) / 2) + g / 2);
+    void *zeros = p_.qtype == LB_DTYPE_U4 ? zero_entry(p_, zeros_, r, g, C) : nullptr;
     int bad_scale = -1;
-    const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, static_cast<char *>(scales_) + (r * C + g) * scale_size,
-                                             zeros, qrow + (is_packed(p_.qtype) ? g * bc / 2 : g * bc), &bad_scale,
+    const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, scale_entry(p_, scales_, r, g, C), zeros,
+                                             qrow + q_col_offset(p_, g * bc), &bad_scale,
                                              g + 16 < C ? x + (g + 16) * bc : static_cast<const float *>(next));
     if (bad_input >= 0) note_failure(bad_input_, r * C + g + bad_input);
     if (bad_scale >= 0) note_failure(bad_scale_, r * C + g + bad_scale);
@@ -271,7 +285,6 @@ namespace {
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
                              const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype) {
   const int64_t bc = p.block_cols, C = cols / bc;
-  const int64_t scale_size = p.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
@@ -280,12 +293,9 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
       float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
       for (int64_t g = 0; g < C; g += 16) {
-        const void *z = nullptr;
-        if (p.qtype == LB_DTYPE_U4)
-          z = p.zero_dtype == LB_DTYPE_F16 ? static_cast<const void *>(static_cast<const uint16_t *>(zeros) + rb * C + g)
-                                           : static_cast<const void *>(static_cast<const uint8_t *>(zeros) + rb * ((C + 1) / 2) + g / 2);
-        k.dequantize_groups(in + (is_packed(p.qtype) ? g * bc / 2 : g * bc), static_cast<int>(std::min<int64_t>(16, C - g)), &p,
-                            static_cast<const char *>(scales) + (rb * C + g) * scale_size, z, out + g * bc);
+        const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
+        k.dequantize_groups(in + q_col_offset(p, g * bc), static_cast<int>(std::min<int64_t>(16, C - g)), &p,
+                            scale_entry(p, scales, rb, g, C), z, out + g * bc);
       }
       if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
