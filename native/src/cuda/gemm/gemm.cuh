@@ -1,6 +1,7 @@
 // CUDA backend of the gemm family: W8A8 and W4A4 on int8 tensor cores, FP8 and W4A8 on fp8 tensor
-// cores (sm_89+), W4A16 on CUDA cores. All read the packed weight layouts lowbit.h defines for the CPU (the same
-// bytes on both devices), so a weight matrix is prepacked once whatever device runs it.
+// cores (sm_89+), W4A16 on f16/bf16 tensor cores (m >= 2) and CUDA cores. All read the packed
+// weight layouts lowbit.h defines for the CPU (the same bytes on both devices), so a weight matrix
+// is prepacked once whatever device runs it.
 #pragma once
 #include "../runtime/stream_type.h"
 

@@ -1,6 +1,6 @@
 // The few PTX instructions the CUDA GEMMs use that CUDA C++ has no intrinsic for: asynchronous
-// global -> shared copies and ldmatrix (sm_80+), the int8 tensor-core mma (sm_80+) and the fp8 one
-// (sm_89+). Each wrapper says in its comment which operand layout PTX defines, since the kernels
+// global -> shared copies and ldmatrix (sm_80+), the int8 and f16/bf16 tensor-core mma (sm_80+) and
+// the fp8 one (sm_89+). Each wrapper says in its comment which operand layout PTX defines, since the kernels
 // index fragments by it.
 #pragma once
 #include <cstdint>
@@ -65,6 +65,49 @@ __device__ __forceinline__ void mma_fp8_16832(float (&d)[4], const uint32_t (&a)
 #else
   __trap();
 #endif
+}
+
+// As ldmatrix_x4_trans without .trans: lane (g, t) receives elements [g][2t] (low half) and
+// [g][2t + 1] (high half) of each matrix q in r[q].
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void *row) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// Two matrices: lanes 0..15 give the row addresses (the others' are ignored).
+__device__ __forceinline__ void ldmatrix_x2(uint32_t (&r)[2], const void *row) {
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(r[0]), "=r"(r[1]) : "r"(addr));
+}
+
+// d += A (16 x 16, row-major) . B (16 x 8, column-major) in f32 for f16 (kBF16: bf16) operands,
+// sm_80+. With g = lane / 4, t = lane % 4, each register holds 2 consecutive k (low k in the low
+// half): a[0]: A[g][2t..2t+1]   a[1]: A[g+8][2t..]   a[2]: A[g][2t+8..]   a[3]: A[g+8][2t+8..]
+//           b[0]: B[2t..2t+1][g]  b[1]: B[2t+8..][g]
+//           d[0], d[1]: D[g][2t], D[g][2t+1]          d[2], d[3]: D[g+8][2t], D[g+8][2t+1]
+template <bool kBF16>
+__device__ __forceinline__ void mma_16816(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+  if constexpr (kBF16) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  } else {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+  }
+}
+
+// a * 1 + c for two f16 (kBF16: bf16) values per register, rounded to nearest (exact where the
+// W4A16 kernel uses it: (magic + u) - magic). fma because sub.bf16x2 needs sm_90.
+template <bool kBF16>
+__device__ __forceinline__ uint32_t fma_one_x2(uint32_t a, uint32_t c) {
+  uint32_t d;
+  if constexpr (kBF16) asm("fma.rn.bf16x2 %0, %1, %2, %3;\n" : "=r"(d) : "r"(a), "r"(0x3F803F80u), "r"(c));
+  else asm("fma.rn.f16x2 %0, %1, %2, %3;\n" : "=r"(d) : "r"(a), "r"(0x3C003C00u), "r"(c));
+  return d;
 }
 
 }  // namespace lb::cuda

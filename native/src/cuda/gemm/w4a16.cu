@@ -1,6 +1,7 @@
-// W4A16 GEMM on CUDA cores: the decode path (m = 1..4 rows per pass over the weights), correct
-// for any m but not fast beyond a few rows (larger m re-reads the weights once per 4 rows; the
-// tensor-core path of the issue is not written yet).
+// W4A16 GEMM on CUDA cores: the m = 1 decode path, and every case the tensor-core kernel
+// (w4a16_tc.cu: F16/BF16 x, m >= 2, groups a multiple of 16, aligned rows) does not take — F32 x,
+// odd group sizes, unaligned views — correct for any m (larger m re-reads the weights once per 4
+// rows).
 //
 // Work split: a thread block of 4 warps owns one packed 16-column block; its 128 threads stride
 // over k in chunks of 4 k-pairs (8 k; 64 contiguous bytes of codes: four 16-byte loads, the next
@@ -22,6 +23,7 @@
 #include "../../core/error.h"
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
+#include "w4a16_tc.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -185,7 +187,12 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
   const int64_t n16 = (n + 15) / 16, cols = n16 * 16;
   const uint8_t *codes = static_cast<const uint8_t *>(w_packed);
   const float *scales = reinterpret_cast<const float *>(codes + cols * (k / 2));
-  W4A16Args p{x, x_dtype, codes, scales, scales + cols * (k / group), bias, y, y_dtype, 0, n, k, group};
+  const float *zeros = scales + cols * (k / group);
+  if (w4a16_tc_applies(x, x_dtype, m, k, group)) {
+    if (lb_status st = w4a16_tc_gemm(x, x_dtype, codes, scales, zeros, bias, y, y_dtype, m, n, k, group, s)) return st;
+    return finish_launch(fn, stream);
+  }
+  W4A16Args p{x, x_dtype, codes, scales, zeros, bias, y, y_dtype, 0, n, k, group};
   const int mt = m == 1 ? 1 : m == 2 ? 2 : 4;
   const int64_t rows_per_launch = int64_t{65535} * mt;
   const int64_t x_elem = x_dtype == LB_DTYPE_F32 ? 4 : 2, y_elem = y_dtype == LB_DTYPE_F32 ? 4 : 2;

@@ -14,10 +14,10 @@
 #include <cstdint>
 
 #include "../../common/float_io.h"
-#include "../../common/fp8.h"
 #include "../../core/error.h"
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
+#include "row_sums.cuh"
 #include "tc_gemm.cuh"
 
 namespace lb::cuda {
@@ -108,16 +108,6 @@ struct W4A8Op {
   };
 };
 
-// asum[i][g] = the f32 sum of row i's activations over group g, l ascending (lowbit.h's asum_g).
-__global__ void group_sums_kernel(const uint8_t *a, bool e5m2, int64_t m, int64_t k, int64_t group, float *asum) {
-  const int64_t groups = k / group, t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (t >= m * groups) return;
-  const uint8_t *row = a + (t / groups) * k + (t % groups) * group;
-  float s = 0.0f;
-  for (int64_t l = 0; l < group; ++l) s = add_rn(s, e5m2 ? e5m2_to_f32(row[l]) : e4m3_to_f32(row[l]));
-  asum[t] = s;
-}
-
 }  // namespace
 
 lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d,
@@ -138,8 +128,7 @@ lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, c
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&asum), asum_bytes, s), fn, "cudaMallocAsync of the group sums"))
     return st;
   const bool e5m2 = a_dtype == LB_DTYPE_FP8_E5M2;
-  const int64_t items = m * groups;
-  group_sums_kernel<<<static_cast<unsigned>((items + 255) / 256), 256, 0, s>>>(a, e5m2, m, k, group, asum);
+  launch_row_run_sums(Fp8Elements{a, e5m2}, m, k, group, asum, s);
   cudaError_t err = cudaGetLastError();
   if (err == cudaSuccess) {
     // b_block_bytes is not used by load_b (it reads the codes by pair); kept for the skeleton's checks.

@@ -211,8 +211,11 @@ class GemmCudaTest {
                 QuantFormat.uint4(Granularity.group(64)),
                 QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip(),
                 QuantFormat.int4(Granularity.group(6)));  // not a multiple of 8: the kernel's one-pair chunks
+        // F16/BF16 x with m >= 2 and groups of 16 k take the tensor-core kernel: 1, 2, 4 and 8 row tiles of 8 (m = 33),
+        // several 64-row blocks (m = 70), split-K (n = 32 x k = 4096: few column blocks); m = 1, F32 x and groups of 6
+        // take the CUDA-core kernel.
         int[][] shapes = sized(new int[][] {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768},
-            {1, 4096, 4104}});
+            {1, 4096, 4104}, {33, 48, 512}, {70, 64, 256}, {8, 32, 4096}});
         for (QuantFormat f : formats) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
