@@ -3,6 +3,7 @@
 // The rounding is common/half.h, the same code the CPU scalar kernels run. No __restrict__:
 // dst may alias src exactly (in-place f16 <-> bf16).
 #include "../../common/fp8.h"
+#include "../runtime/runtime.h"
 #include "convert.cuh"
 
 namespace lb::cuda {
@@ -60,11 +61,8 @@ __global__ void convert_kernel(const typename S::T *src, typename D::T *dst, int
 template <class S, class D>
 void launch(const void *src, void *dst, int64_t n, cudaStream_t stream) {
   if (n == 0) return;
-  int device = 0, sms = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   const int64_t blocks_needed = (n + int64_t{kBlock} * kPerThread - 1) / (int64_t{kBlock} * kPerThread);
-  const int64_t max_blocks = int64_t{sms > 0 ? sms : 1} * 16;  // enough resident blocks to hide latency
+  const int64_t max_blocks = int64_t{multiprocessor_count()} * 16;  // enough resident blocks to hide latency
   const int blocks = static_cast<int>(blocks_needed < max_blocks ? blocks_needed : max_blocks);
   convert_kernel<S, D><<<blocks, kBlock, 0, stream>>>(static_cast<const typename S::T *>(src),
                                                       static_cast<typename D::T *>(dst), n);

@@ -85,20 +85,20 @@ struct Fp8Op {
         }
     }
 
-    // lowbit.h's epilogue: TENSOR acc * (sa * sb), ROW_COL (acc * sa[i]) * sb[j], BLOCK the scaled sum
-    // as is; then + bias, rounded to d_dtype.
-    __device__ void store(const Args &p, const TcTile &tile) const {
-      const float tensor_scale = p.scaling == LB_FP8_SCALE_TENSOR ? mul_rn(p.a_scales[0], p.b_scales[0]) : 1.0f;
-      tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
-        if (i >= p.op.m || j >= p.op.n) return;
-        float y = total[mi][ni][e];
-        if (p.scaling == LB_FP8_SCALE_TENSOR) y = mul_rn(y, tensor_scale);
-        else if (p.scaling == LB_FP8_SCALE_ROW_COL) y = mul_rn(mul_rn(y, p.a_scales[i]), p.b_scales[j]);
-        if (p.bias) y = add_rn(y, p.bias[j]);
-        store_float(p.d, p.d_dtype, i * p.op.n + j, y);
-      });
-    }
+    __device__ float raw(int mi, int ni, int e) const { return total[mi][ni][e]; }
   };
+
+  using Raw = float;
+  static int64_t split_stages(const Args &) { return 2; }  // splits keep 128-k scale blocks whole
+
+  // lowbit.h's epilogue: TENSOR acc * (sa * sb), ROW_COL (acc * sa[i]) * sb[j], BLOCK the scaled sum
+  // as is; then + bias, rounded to d_dtype.
+  static __device__ void finish(const Args &p, int64_t i, int64_t j, float y) {
+    if (p.scaling == LB_FP8_SCALE_TENSOR) y = mul_rn(y, mul_rn(p.a_scales[0], p.b_scales[0]));
+    else if (p.scaling == LB_FP8_SCALE_ROW_COL) y = mul_rn(mul_rn(y, p.a_scales[i]), p.b_scales[j]);
+    if (p.bias) y = add_rn(y, p.bias[j]);
+    store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+  }
 };
 
 template <bool kAE5M2, bool kBE5M2>

@@ -12,11 +12,16 @@
 // An Op supplies: kMinArch (the lowest __CUDA_ARCH__ it runs on), kNibbles (4-bit operands, widened
 // to int8 while loading: W4A4), kOwnB (B converted by the Op's load_b while loading: W4A8), Args
 // (with a TcOperands `op`), b_chunk_byte (where 16 bytes of a B run go), b_fragments (a warp's B
-// registers for one k32 step) and Accumulators (mma, a hook after each k32 step, the epilogue).
+// registers for one k32 step), Accumulators (mma, a hook after each k32 step, `raw` sums per
+// output), Raw (their type), finish (the epilogue of one output from its raw sum) and split_stages
+// (the k stages a split-K range must be a multiple of).
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 
+#include "../../common/host_device.h"
+#include "../runtime/runtime.h"
 #include "ptx.cuh"
 #include "tile_layout.h"
 
@@ -30,6 +35,8 @@ struct TcOperands {
   int64_t row0;            // first row of this launch (gridDim.y is limited to 65535 row tiles)
   int64_t n16;             // 16-column blocks of packed B
   int64_t b_block_bytes;   // bytes of one packed column block (all of k)
+  int64_t split_kt;        // k stages per split (gridDim.z splits of k; set by launch_tc_gemm)
+  void *partial;           // split-K: [splits][m][n] of Op::Raw, else null (set by launch_tc_gemm)
 };
 
 // Where a thread's tile and fragments sit: rows m0 + 64 wm + 16 mi + g (+8), packed column blocks
@@ -192,24 +199,27 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const TcTile tile{o.row0 + static_cast<int64_t>(blockIdx.y) * kBM, static_cast<int64_t>(blockIdx.x) * (kBN / 16),
                     warp >> 2, warp & 3, lane >> 2, lane & 3, lane};
-  const int kt_count = static_cast<int>((o.k + kBK - 1) / kBK);
+  // This block's k stages: all of them, or split blockIdx.z's range.
+  const int kt_total = static_cast<int>((o.k + kBK - 1) / kBK), kt_begin = static_cast<int>(blockIdx.z * o.split_kt);
+  const int kt_end = static_cast<int>(std::min<int64_t>(kt_total, kt_begin + o.split_kt)), kt_count = kt_end - kt_begin;
   typename Op::Accumulators acc;
 
   // Prologue: stages 0 .. kStages - 2 in flight. One commit per stage even past the end, so the
   // wait below always counts the same number of groups.
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
-    if (s < kt_count) load_any_stage<Op, kAsync>(o, tile, s, As[s], Bs[s]);
+    if (s < kt_count) load_any_stage<Op, kAsync>(o, tile, kt_begin + s, As[s], Bs[s]);
     cp_async_commit();
   }
-  for (int kt = 0; kt < kt_count; ++kt) {
-    cp_async_wait<kStages - 2>();  // this thread's copies of stage kt have landed ...
-    __syncthreads();               // ... everyone's too, and everyone is done with stage kt - 1
-    const int next = kt + kStages - 1;
-    if (next < kt_count) load_any_stage<Op, kAsync>(o, tile, next, As[next % kStages], Bs[next % kStages]);
+  for (int j = 0; j < kt_count; ++j) {
+    cp_async_wait<kStages - 2>();  // this thread's copies of stage j have landed ...
+    __syncthreads();               // ... everyone's too, and everyone is done with stage j - 1
+    const int next = j + kStages - 1;
+    if (next < kt_count) load_any_stage<Op, kAsync>(o, tile, kt_begin + next, As[next % kStages], Bs[next % kStages]);
     cp_async_commit();
 
-    const uint32_t *as = As[kt % kStages];
+    const int kt = kt_begin + j;
+    const uint32_t *as = As[j % kStages];
 #pragma unroll
     for (int s = 0; s < kBK / 32; ++s) {  // two k32 steps per stage
       uint32_t af[4][4], bf[4][2];
@@ -221,16 +231,38 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
         af[mi][2] = as[a_word(row, 8 * s + 4 + tile.t)];
         af[mi][3] = as[a_word(row + 8, 8 * s + 4 + tile.t)];
       }
-      Op::b_fragments(Bs[kt % kStages], tile, s, bf);
+      Op::b_fragments(Bs[j % kStages], tile, s, bf);
 #pragma unroll
       for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
         for (int ni = 0; ni < 4; ++ni) acc.mma(mi, ni, af[mi], bf[ni]);
-      acc.end_step(p, tile, 2 * kt + s, 2 * kt_count);
+      acc.end_step(p, tile, 2 * kt + s, 2 * kt_end);  // global k32 step, and the end of this range
     }
   }
   cp_async_wait<0>();  // leave no copy in flight behind the block's exit
-  acc.store(p, tile);
+  // The epilogue, or (split-K) this split's raw sums for split_sums_kernel.
+  tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
+    if (i >= o.m || j >= o.n) return;
+    if (o.partial) static_cast<typename Op::Raw *>(o.partial)[(static_cast<int64_t>(blockIdx.z) * o.m + i) * o.n + j] = acc.raw(mi, ni, e);
+    else Op::finish(p, i, j, acc.raw(mi, ni, e));
+  });
+}
+
+// Split-K: the splits' raw sums of each output added in split order (int32 exactly, f32 rounded
+// each step: deterministic), then the Op's epilogue.
+template <class Op>
+__global__ void split_sums_kernel(typename Op::Args p, int64_t splits) {
+  const TcOperands &o = p.op;
+  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (idx >= o.m * o.n) return;
+  using Raw = typename Op::Raw;
+  const Raw *part = static_cast<const Raw *>(o.partial);
+  Raw v = part[idx];
+  for (int64_t z = 1; z < splits; ++z) {
+    if constexpr (std::is_same_v<Raw, float>) v = add_rn(v, part[z * o.m * o.n + idx]);
+    else v += part[z * o.m * o.n + idx];
+  }
+  Op::finish(p, idx / o.n, idx % o.n, v);
 }
 
 // One thread block per 128 x 128 tile of D. On architectures below Op::kMinArch (fp8 mma needs
@@ -248,26 +280,49 @@ __global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typena
 
 // Launches the Op's kernel over all of D on `s`: cp.async when A's rows and both bases are 16-byte
 // aligned (and the operands are 8-bit), ordinary loads otherwise; row tiles beyond gridDim.y's 65535
-// in further launches.
+// in further launches. Split-K when the tiles give fewer than 2 thread blocks per SM (decode sizes:
+// m <= 128 and n = 4096 are 32 blocks): k is cut into gridDim.z ranges of whole Op::split_stages,
+// each writing raw sums to a scratch buffer that split_sums_kernel adds up.
 template <class Op>
 cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
   using namespace lb::cuda_tile;
   const bool async = !Op::kNibbles && p.op.k % 16 == 0 && aligned16(p.op.a) && (Op::kOwnB || aligned16(p.op.b));
   const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
+  const int64_t kt_total = (p.op.k + kBK - 1) / kBK, gran = Op::split_stages(p);
+  const int64_t blocks = (p.op.n16 + kBN / 16 - 1) / (kBN / 16) * ((m + kBM - 1) / kBM), wanted = 2 * multiprocessor_count();
+  int64_t splits = blocks < wanted ? std::min((wanted + blocks - 1) / blocks, kt_total / gran) : 1;
+  p.op.split_kt = kt_total;
+  p.op.partial = nullptr;
+  if (splits > 1) {
+    p.op.split_kt = ((kt_total + splits - 1) / splits + gran - 1) / gran * gran;
+    splits = (kt_total + p.op.split_kt - 1) / p.op.split_kt;
+  }
+  if (splits > 1) {
+    const size_t bytes = static_cast<size_t>(splits * m * p.op.n) * sizeof(typename Op::Raw);
+    if (cudaError_t err = cudaMallocAsync(&p.op.partial, bytes, s); err != cudaSuccess) return err;
+  }
   const dim3 block(kThreads);
-  for (int64_t r0 = 0; r0 < m; r0 += rows_per_launch) {
+  cudaError_t err = cudaSuccess;
+  for (int64_t r0 = 0; r0 < m && err == cudaSuccess; r0 += rows_per_launch) {
     p.op.row0 = r0;
     const dim3 grid(static_cast<unsigned>((p.op.n16 + kBN / 16 - 1) / (kBN / 16)),
-                    static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kBM - 1) / kBM));
+                    static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kBM - 1) / kBM), static_cast<unsigned>(splits));
     if constexpr (Op::kNibbles) {
       tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
     } else {
       if (async) tc_gemm_kernel<Op, true><<<grid, block, 0, s>>>(p);
       else tc_gemm_kernel<Op, false><<<grid, block, 0, s>>>(p);
     }
-    if (cudaError_t err = cudaGetLastError(); err != cudaSuccess) return err;
+    err = cudaGetLastError();
   }
-  return cudaSuccess;
+  if (p.op.partial) {
+    if (err == cudaSuccess) {
+      split_sums_kernel<Op><<<static_cast<unsigned>((m * p.op.n + 255) / 256), 256, 0, s>>>(p, splits);
+      err = cudaGetLastError();
+    }
+    cudaFreeAsync(p.op.partial, s);  // stream-ordered: after the kernels
+  }
+  return err;
 }
 
 }  // namespace lb::cuda

@@ -197,13 +197,6 @@ cudaError_t launch_tiles(const TcW4A16Args &p, dim3 grid, int tiles, cudaStream_
   return cudaGetLastError();
 }
 
-int sm_count() {
-  int device = 0, sms = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
-  return sms > 0 ? sms : 1;
-}
-
 }  // namespace
 
 bool w4a16_tc_applies(const void *x, lb_dtype x_dtype, int64_t m, int64_t k, int64_t group) {
@@ -219,7 +212,7 @@ lb_status w4a16_tc_gemm(const void *x, lb_dtype x_dtype, const uint8_t *codes, c
   const int64_t n16 = (n + 15) / 16, col_blocks = (n16 + kWarps - 1) / kWarps, row_tiles = (m + 8 * tiles - 1) / (8 * tiles);
   const int64_t unit = fold_unit(group), units = k / unit;
   // Split k (at fold units, each split at least ~256 k) until there are about 2 blocks per SM.
-  const int64_t wanted = (2 * sm_count() + col_blocks * row_tiles - 1) / (col_blocks * row_tiles);
+  const int64_t wanted = (2 * multiprocessor_count() + col_blocks * row_tiles - 1) / (col_blocks * row_tiles);
   int64_t splits = std::max<int64_t>(1, std::min({wanted, units, std::max<int64_t>(1, k / 256), int64_t{65535}}));
   const int64_t units_per_split = (units + splits - 1) / splits;
   splits = (units + units_per_split - 1) / units_per_split;

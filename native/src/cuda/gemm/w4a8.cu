@@ -97,15 +97,18 @@ struct W4A8Op {
       });
     }
 
-    __device__ void store(const Args &p, const TcTile &tile) const {
-      tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
-        if (i >= p.op.m || j >= p.op.n) return;
-        float y = mul_rn(total[mi][ni][e], p.a_scales[i]);
-        if (p.bias) y = add_rn(y, p.bias[j]);
-        store_float(p.d, p.d_dtype, i * p.op.n + j, y);
-      });
-    }
+    __device__ float raw(int mi, int ni, int e) const { return total[mi][ni][e]; }
   };
+
+  using Raw = float;
+  // Splits end on group boundaries: each group's zero point is taken out with the whole group's asum.
+  static int64_t split_stages(const Args &p) { return p.group % 64 == 0 ? p.group / 64 : p.group / 32; }
+
+  static __device__ void finish(const Args &p, int64_t i, int64_t j, float total) {
+    float y = mul_rn(total, p.a_scales[i]);
+    if (p.bias) y = add_rn(y, p.bias[j]);
+    store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+  }
 };
 
 }  // namespace

@@ -51,21 +51,23 @@ struct Int8Op {
 
     __device__ void end_step(const Args &, const TcTile &, int, int) {}  // int32 sums need no promotion
 
-    // lowbit.h's epilogue: I32 as is; otherwise ((float)acc * a_scale) * b_scale (+ bias), each step
-    // rounded (no FMA contraction), then narrowed like the CPU.
-    __device__ void store(const Args &p, const TcTile &tile) const {
-      tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
-        if (i >= p.op.m || j >= p.op.n) return;
-        if (p.d_dtype == LB_DTYPE_I32) {
-          static_cast<int32_t *>(p.d)[i * p.op.n + j] = v[mi][ni][e];
-          return;
-        }
-        float y = mul_rn(mul_rn(static_cast<float>(v[mi][ni][e]), p.a_scales[i]), p.b_scales[j]);
-        if (p.bias) y = add_rn(y, p.bias[j]);
-        store_float(p.d, p.d_dtype, i * p.op.n + j, y);
-      });
-    }
+    __device__ int32_t raw(int mi, int ni, int e) const { return v[mi][ni][e]; }
   };
+
+  using Raw = int32_t;
+  static int64_t split_stages(const Args &) { return 1; }  // int32 partial sums add exactly
+
+  // lowbit.h's epilogue: I32 as is; otherwise ((float)acc * a_scale) * b_scale (+ bias), each step
+  // rounded (no FMA contraction), then narrowed like the CPU.
+  static __device__ void finish(const Args &p, int64_t i, int64_t j, int32_t acc) {
+    if (p.d_dtype == LB_DTYPE_I32) {
+      static_cast<int32_t *>(p.d)[i * p.op.n + j] = acc;
+      return;
+    }
+    float y = mul_rn(mul_rn(static_cast<float>(acc), p.a_scales[i]), p.b_scales[j]);
+    if (p.bias) y = add_rn(y, p.bias[j]);
+    store_float(p.d, p.d_dtype, i * p.op.n + j, y);
+  }
 };
 
 // W4A4: the same shared layout, fragments and epilogue; operands loaded as nibbles and widened.

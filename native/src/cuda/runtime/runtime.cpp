@@ -68,6 +68,13 @@ lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStrea
   return LB_OK;
 }
 
+int multiprocessor_count() {
+  int device = 0, sms = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  return sms > 0 ? sms : 1;
+}
+
 lb_status require_capability(const char *fn, int major, int minor, const char *what) {
   int device = 0, have_major = 0, have_minor = 0;
   if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;

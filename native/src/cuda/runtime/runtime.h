@@ -24,6 +24,9 @@ lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStrea
 // naming `what` needs it and what the device is.
 lb_status require_capability(const char *fn, int major, int minor, const char *what);
 
+// Streaming multiprocessors of the current device (at least 1): launch sizes scale with it.
+int multiprocessor_count();
+
 // After a launch: launch errors now, and for the default stream (stream == NULL) the
 // kernel's own errors too, since the call is documented to be complete on return.
 lb_status finish_launch(const char *fn, lb_stream stream);
