@@ -27,6 +27,8 @@
 #include "../../common/quant.h"
 #include "../../core/error.h"
 #include "../../core/hadamard_orders.h"
+#include "../convert/vec8.cuh"
+#include "../quant/codes8.cuh"
 #include "../quant/quant.cuh"
 #include "../runtime/runtime.h"
 #include "hadamard.cuh"
@@ -103,41 +105,6 @@ constexpr int kGroup = 8;
 // Groups each thread loads at once in fwht8_kernel (rows of more than kLoads groups per thread
 // loop): 128 bytes of f32 or 64 of bf16 in flight per thread.
 constexpr int kLoads = 4;
-
-// 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32.
-__device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, float v[kGroup]) {
-  if (t == LB_DTYPE_F32) {
-    const float4 *p = reinterpret_cast<const float4 *>(static_cast<const float *>(x) + i0);
-    const float4 a = p[0], b = p[1];
-    v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
-    return;
-  }
-  const uint4 w = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);
-  const uint32_t u[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    const uint16_t lo = static_cast<uint16_t>(u[j] & 0xffffu), hi = static_cast<uint16_t>(u[j] >> 16);
-    v[2 * j] = t == LB_DTYPE_F16 ? f16_bits_to_f32(lo) : bf16_bits_to_f32(lo);
-    v[2 * j + 1] = t == LB_DTYPE_F16 ? f16_bits_to_f32(hi) : bf16_bits_to_f32(hi);
-  }
-}
-
-__device__ __forceinline__ void store8(void *y, lb_dtype t, int64_t i0, const float v[kGroup]) {
-  if (t == LB_DTYPE_F32) {
-    float4 *p = reinterpret_cast<float4 *>(static_cast<float *>(y) + i0);
-    p[0] = make_float4(v[0], v[1], v[2], v[3]);
-    p[1] = make_float4(v[4], v[5], v[6], v[7]);
-    return;
-  }
-  uint32_t u[4];
-#pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    const uint32_t lo = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j]) : f32_to_bf16_bits(v[2 * j]);
-    const uint32_t hi = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j + 1]) : f32_to_bf16_bits(v[2 * j + 1]);
-    u[j] = lo | (hi << 16);
-  }
-  *reinterpret_cast<uint4 *>(static_cast<uint16_t *>(y) + i0) = make_uint4(u[0], u[1], u[2], u[3]);
-}
 
 // Signs of elements i0 .. i0+7 (i0 a multiple of 8): one sign word covers all eight.
 __device__ __forceinline__ void apply_signs8(float v[kGroup], uint64_t seed, int64_t i0) {
@@ -262,24 +229,7 @@ __device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool
       static_cast<uint8_t *>(o.zeros)[r * ((C + 1) / 2) + cb / 2] = static_cast<uint8_t>(byte);
     }
   }
-  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  int32_t code[kGroup];
-#pragma unroll
-  for (int e = 0; e < kGroup; ++e) code[e] = quantize_value(v[e], p.qtype, bp, restrict_range);
-  if (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) {
-    uint32_t word = 0;
-#pragma unroll
-    for (int e = 0; e < kGroup; ++e) word |= nibble_of(code[e]) << (4 * e);
-    *reinterpret_cast<uint32_t *>(o.q + r * (n / 2) + i0 / 2) = word;
-  } else {
-    uint32_t w0 = 0, w1 = 0;
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      w0 |= (static_cast<uint32_t>(code[e]) & 0xffu) << (8 * e);
-      w1 |= (static_cast<uint32_t>(code[e + 4]) & 0xffu) << (8 * e);
-    }
-    *reinterpret_cast<uint2 *>(o.q + r * n + i0) = make_uint2(w0, w1);
-  }
+  quantize8(p, bp, v, o.q, r * n + i0);
 }
 
 // threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole

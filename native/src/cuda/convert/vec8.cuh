@@ -1,0 +1,47 @@
+// Eight consecutive elements as f32 in registers, for kernels that give each thread a run of 8:
+// F32 / F16 / BF16 <-> f32 with 16-byte loads and stores (the element-wise common/float_io.h does
+// one 2- or 4-byte access per element).
+#pragma once
+#include <cstdint>
+
+#include "../../common/half.h"
+#include "lowbit.h"
+
+namespace lb::cuda {
+
+// 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32.
+__device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, float v[8]) {
+  if (t == LB_DTYPE_F32) {
+    const float4 *p = reinterpret_cast<const float4 *>(static_cast<const float *>(x) + i0);
+    const float4 a = p[0], b = p[1];
+    v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+    return;
+  }
+  const uint4 w = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);
+  const uint32_t u[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const uint16_t lo = static_cast<uint16_t>(u[j] & 0xffffu), hi = static_cast<uint16_t>(u[j] >> 16);
+    v[2 * j] = t == LB_DTYPE_F16 ? f16_bits_to_f32(lo) : bf16_bits_to_f32(lo);
+    v[2 * j + 1] = t == LB_DTYPE_F16 ? f16_bits_to_f32(hi) : bf16_bits_to_f32(hi);
+  }
+}
+
+__device__ __forceinline__ void store8(void *y, lb_dtype t, int64_t i0, const float v[8]) {
+  if (t == LB_DTYPE_F32) {
+    float4 *p = reinterpret_cast<float4 *>(static_cast<float *>(y) + i0);
+    p[0] = make_float4(v[0], v[1], v[2], v[3]);
+    p[1] = make_float4(v[4], v[5], v[6], v[7]);
+    return;
+  }
+  uint32_t u[4];
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const uint32_t lo = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j]) : f32_to_bf16_bits(v[2 * j]);
+    const uint32_t hi = t == LB_DTYPE_F16 ? f32_to_f16_bits(v[2 * j + 1]) : f32_to_bf16_bits(v[2 * j + 1]);
+    u[j] = lo | (hi << 16);
+  }
+  *reinterpret_cast<uint4 *>(static_cast<uint16_t *>(y) + i0) = make_uint4(u[0], u[1], u[2], u[3]);
+}
+
+}  // namespace lb::cuda

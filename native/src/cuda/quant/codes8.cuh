@@ -1,0 +1,55 @@
+// Eight consecutive values of one quant block <-> their codes, for the kernels that give each
+// thread a run of 8 (the quant family's vector kernels, the fused rotate + quantize): the
+// per-element helpers of common/quant.h (hence the CPU's bits), with one 4-byte (I4/U4: 8
+// nibbles) or 8-byte store or load of the codes.
+#pragma once
+#include <cstdint>
+
+#include "../../common/quant.h"
+#include "lowbit.h"
+
+namespace lb::cuda {
+
+__device__ __forceinline__ bool packed_qtype(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
+
+// Codes of v[0..7] under b, stored at element e0 of q (e0 a multiple of 8; q 4-byte aligned for
+// I4/U4, 8-byte aligned otherwise).
+__device__ __forceinline__ void quantize8(const lb_quant_params &p, const BlockParams &b, const float v[8], uint8_t *q, int64_t e0) {
+  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
+  int32_t code[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) code[e] = quantize_value(v[e], p.qtype, b, restrict_range);
+  if (packed_qtype(p.qtype)) {
+    uint32_t word = 0;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) word |= nibble_of(code[e]) << (4 * e);
+    *reinterpret_cast<uint32_t *>(q + e0 / 2) = word;
+  } else {
+    uint32_t w0 = 0, w1 = 0;
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      w0 |= (static_cast<uint32_t>(code[e]) & 0xffu) << (8 * e);
+      w1 |= (static_cast<uint32_t>(code[e + 4]) & 0xffu) << (8 * e);
+    }
+    *reinterpret_cast<uint2 *>(q + e0) = make_uint2(w0, w1);
+  }
+}
+
+// The values of the 8 codes at element e0 of q under b (alignment as quantize8).
+__device__ __forceinline__ void dequantize8(const lb_quant_params &p, const BlockParams &b, const uint8_t *q, int64_t e0, float v[8]) {
+  if (packed_qtype(p.qtype)) {
+    const uint32_t word = *reinterpret_cast<const uint32_t *>(q + e0 / 2);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) v[e] = dequantize_value(value_of_nibble((word >> (4 * e)) & 0xfu, p.qtype), p.qtype, b);
+    return;
+  }
+  const uint2 w = *reinterpret_cast<const uint2 *>(q + e0);
+#pragma unroll
+  for (int e = 0; e < 8; ++e) {
+    const uint32_t byte = ((e < 4 ? w.x : w.y) >> (8 * (e & 3))) & 0xffu;
+    const int32_t c = p.qtype == LB_DTYPE_I8 ? static_cast<int32_t>(static_cast<int8_t>(byte)) : static_cast<int32_t>(byte);
+    v[e] = dequantize_value(c, p.qtype, b);
+  }
+}
+
+}  // namespace lb::cuda
