@@ -290,7 +290,7 @@ cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
   const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
   const int64_t kt_total = (p.op.k + kBK - 1) / kBK, gran = Op::split_stages(p);
   const int64_t blocks = (p.op.n16 + kBN / 16 - 1) / (kBN / 16) * ((m + kBM - 1) / kBM), wanted = 2 * multiprocessor_count();
-  int64_t splits = blocks < wanted ? std::min((wanted + blocks - 1) / blocks, kt_total / gran) : 1;
+  int64_t splits = blocks < wanted ? std::max<int64_t>(1, std::min((wanted + blocks - 1) / blocks, kt_total / gran)) : 1;
   p.op.split_kt = kt_total;
   p.op.partial = nullptr;
   if (splits > 1) {
