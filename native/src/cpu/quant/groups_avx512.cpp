@@ -67,6 +67,18 @@ void store_zeros(const lb_quant_params *p, __m512 z, int count, __mmask16 valid,
   _mm_mask_storeu_epi8(zeros, static_cast<__mmask16>((1u << ((count + 1) / 2)) - 1u), _mm512_cvtepi64_epi8(pairs));
 }
 
+// The byte codes of one block of n values (a multiple of 16), prefetching `next` (or nothing) a
+// line per vector.
+template <bool kFiniteInv>
+void code_block(const float *x, int64_t n, lb_dtype t, __m512 inv, __m512 zero_point, const CodeRange &range, const float *next,
+                uint8_t *out) {
+  for (int64_t i = 0; i < n; i += 16) {
+    if (next) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i),
+                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_loadu_ps(x + i), t, inv, zero_point, range)));
+  }
+}
+
 }  // namespace
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
@@ -97,6 +109,7 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
   //    without the prefetch the two took turns.
   const CodeRange range(*p);
   const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
+  const __mmask16 infinite_inv = _mm512_cmp_ps_mask(_mm512_abs_ps(b.inv), big, _CMP_NLE_UQ);
   for (int j = 0; j < count; ++j) {
     const __m512i lane = _mm512_set1_epi32(j);
     const __m512 inv = _mm512_permutexvar_ps(lane, b.inv), zero_point = _mm512_permutexvar_ps(lane, b.zero);
@@ -111,12 +124,10 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
         }
         packed32(g + i, t, inv, zero_point, range, out + i / 2);
       }
+    } else if ((infinite_inv >> j) & 1) {
+      code_block<false>(g, bc, t, inv, zero_point, range, next, q + j * bc);
     } else {
-      uint8_t *out = q + j * bc;
-      for (int64_t i = 0; i < bc; i += 16) {
-        if (next) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i), _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(g + i), t, inv, zero_point, range)));
-      }
+      code_block<true>(g, bc, t, inv, zero_point, range, next, q + j * bc);
     }
   }
   return bad_input ? __builtin_ctz(bad_input) : -1;

@@ -92,11 +92,15 @@ struct CodeRange {
   }
 };
 
-// 16 codes (low byte of each lane) of 16 values.
+// 16 codes (low byte of each lane) of 16 values. kFiniteInv: the block's inverse scale is finite,
+// so v * inv holds no NaN for finite v (NaN/Inf inputs fail the call, whose outputs are then
+// unspecified) and fp8 skips its NaN select; an infinite inverse (a nonzero scale below 2^-128)
+// makes 0 * inv NaN, encoded as NaN like the scalar path.
+template <bool kFiniteInv = false>
 inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   switch (qtype) {
-    case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true);
-    case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true);
+    case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
+    case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
     default: {
       // Clamp, then round to nearest even in the conversion: the same as rounding first (the
       // bounds are integers, rounding is monotonic) and one instruction fewer.

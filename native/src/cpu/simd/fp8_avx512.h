@@ -10,8 +10,10 @@ inline __m512i fp8_i32(int v) { return _mm512_set1_epi32(v); }
 // re-bias the exponent in one pair of integer adds; subnormals are a multiple of the smallest
 // step, rounded in the float -> int conversion. Saturating, magnitudes clamp to the largest finite
 // value first (everything above it rounds or saturates to it), which spares the overflow test.
+// nan_free: the caller knows x holds no NaN (the quantizers: finite inputs times a finite inverse
+// scale), which spares the NaN select (~10% of a quantizer's time in cache).
 template <int kShift, int kMinNormal, int kRebias, int kOverflowAt, int kMaxFinite, int kOverflowCode>
-inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool overflow_inclusive) {
+inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool overflow_inclusive, bool nan_free) {
   const __m512i u = _mm512_castps_si512(x);
   const __m512i a = _mm512_and_si512(u, fp8_i32(0x7fffffff));
   const __m512i m = saturate ? _mm512_min_epu32(a, fp8_i32(kMaxFinite)) : a;
@@ -28,17 +30,18 @@ inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool o
     code = _mm512_mask_mov_epi32(code, over, fp8_i32(kOverflowCode));
   }
   code = _mm512_ternarylogic_epi32(code, _mm512_srli_epi32(u, 24), fp8_i32(0x80), 0xF8);  // code | sign bit
+  if (nan_free) return code;
   return _mm512_mask_mov_epi32(code, _mm512_cmpgt_epi32_mask(a, fp8_i32(0x7f800000)), fp8_i32(0x7f));  // NaN
 }
 
 // E4M3: > 464 overflows (a tie at 464 rounds to 448), normal from 2^-6, subnormal step 2^-9.
-inline __m512i e4m3_encode16(__m512 x, bool saturate) {
-  return fp8_encode<20, 0x3c800000, 120 << 3, 0x43e80000, 0x43e00000, 0x7f>(x, saturate, 512.0f, false);
+inline __m512i e4m3_encode16(__m512 x, bool saturate, bool nan_free = false) {
+  return fp8_encode<20, 0x3c800000, 120 << 3, 0x43e80000, 0x43e00000, 0x7f>(x, saturate, 512.0f, false, nan_free);
 }
 
 // E5M2: >= 61440 overflows (a tie rounds up), normal from 2^-14, subnormal step 2^-16.
-inline __m512i e5m2_encode16(__m512 x, bool saturate) {
-  return fp8_encode<21, 0x38800000, 112 << 2, 0x47700000, 0x47600000, 0x7c>(x, saturate, 65536.0f, true);
+inline __m512i e5m2_encode16(__m512 x, bool saturate, bool nan_free = false) {
+  return fp8_encode<21, 0x38800000, 112 << 2, 0x47700000, 0x47600000, 0x7c>(x, saturate, 65536.0f, true, nan_free);
 }
 
 // Codes in the low byte of 32-bit lanes -> values. E4M3 via binary16: its fields, shifted into
