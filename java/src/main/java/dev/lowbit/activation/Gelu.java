@@ -1,6 +1,7 @@
 package dev.lowbit.activation;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -16,6 +17,11 @@ public final class Gelu {
 
     /** out = GELU(x); same shape, F32, contiguous; out may be x itself (in place). */
     public static void apply(Tensor x, Tensor out) {
+        apply(x, out, null);
+    }
+
+    /** As {@link #apply(Tensor, Tensor)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void apply(Tensor x, Tensor out, CudaStream stream) {
         Checks.live("x", x);
         Checks.live("out", out);
         Checks.f32On("x", x, x.device());
@@ -23,6 +29,6 @@ public final class Gelu {
         Checks.writable("out", out);
         Checks.sameShape("x", x, "out", out);
         Checks.noOverlap("x", x, "out", out, true);
-        Native.gelu(x.device().index(), MemorySegment.NULL, x.segment(), x.numel(), out.segment());
+        Native.gelu(x.device().index(), Checks.stream(stream, x.device()), x.segment(), x.numel(), out.segment());
     }
 }

@@ -1,6 +1,7 @@
 package dev.lowbit.attention;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
 
@@ -25,6 +26,14 @@ public final class Attention {
      * @param out       F32 {@code [tokens, heads · headDim]}
      */
     public static void selfAttention(Tensor qkv, long[] seqStarts, int heads, float scale, Tensor out) {
+        selfAttention(qkv, seqStarts, heads, scale, out, null);
+    }
+
+    /**
+     * As {@link #selfAttention(Tensor, long[], int, float, Tensor)}, queued on {@code stream} (CUDA operands; null:
+     * complete on return). seqStarts is read before this returns.
+     */
+    public static void selfAttention(Tensor qkv, long[] seqStarts, int heads, float scale, Tensor out, CudaStream stream) {
         Objects.requireNonNull(seqStarts, "seqStarts");
         Checks.live("qkv", qkv);
         Checks.live("out", out);
@@ -47,7 +56,7 @@ public final class Attention {
         Checks.noOverlap("qkv", qkv, "out", out, false);
         try (Arena call = Arena.ofConfined()) {
             MemorySegment starts = call.allocateFrom(ValueLayout.JAVA_LONG, seqStarts);
-            Native.attention(qkv.device().index(), MemorySegment.NULL, qkv.segment(), starts, seqStarts.length - 1, heads, headDim, scale,
+            Native.attention(qkv.device().index(), Checks.stream(stream, qkv.device()), qkv.segment(), starts, seqStarts.length - 1, heads, headDim, scale,
                     out.segment());
         }
     }

@@ -1,6 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -92,6 +93,11 @@ public final class Fp8Gemm {
      * weights) or per 1×128 group (with BLOCK weights); out {@code [m, n]} F32, F16 or BF16; bias F32 {@code [n]} or null.
      */
     public static void matmul(Quantized a, Weights w, Tensor bias, Tensor out) {
+        matmul(a, w, bias, out, null);
+    }
+
+    /** As {@link #matmul(Quantized, Weights, Tensor, Tensor)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void matmul(Quantized a, Weights w, Tensor bias, Tensor out, CudaStream stream) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
         Checks.live("w packed", w.packed());
@@ -108,14 +114,14 @@ public final class Fp8Gemm {
         boolean aBlock = block[0] == 1 && block[1] == BLOCK;
         GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
-        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
+        MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device), s = Checks.stream(stream, device);
         Tensor aScales = scalesOf("a scales", a, (m / block[0]) * (k / block[1]), device);
         if (w.layout() == WeightScales.BLOCK) {
             if (!aBlock) {
                 throw new IllegalArgumentException("weights in 128x128 blocks need activations scaled per 1x128 group "
                         + "(Granularity.group(128)), got " + a.format().granularity());
             }
-            call(a, aDtype, aScales.segment(), w, w.scales().segment(), Native.FP8_SCALE_BLOCK, biasSeg, out, m);
+            call(a, aDtype, aScales.segment(), w, w.scales().segment(), Native.FP8_SCALE_BLOCK, biasSeg, out, m, s);
             return;
         }
         if (!aTensor && !aRow) {
@@ -123,14 +129,15 @@ public final class Fp8Gemm {
                     + " need activations scaled per tensor or per row, got " + a.format().granularity());
         }
         if (aTensor && w.layout() == WeightScales.TENSOR) {
-            call(a, aDtype, aScales.segment(), w, w.scales().segment(), Native.FP8_SCALE_TENSOR, biasSeg, out, m);
+            call(a, aDtype, aScales.segment(), w, w.scales().segment(), Native.FP8_SCALE_TENSOR, biasSeg, out, m, s);
             return;
         }
         // One side per row, the other per tensor: broadcast the single scale so the kernel sees rows × columns.
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment as = aTensor ? broadcast(aScales, m, scratch) : aScales.segment();
             MemorySegment ws = w.layout() == WeightScales.TENSOR ? broadcast(w.scales(), w.n(), scratch) : w.scales().segment();
-            call(a, aDtype, as, w, ws, Native.FP8_SCALE_ROW_COL, biasSeg, out, m);
+            call(a, aDtype, as, w, ws, Native.FP8_SCALE_ROW_COL, biasSeg, out, m, s);
+            if (stream != null) stream.synchronize();  // the broadcast scales are freed with `scratch`
         }
     }
 
@@ -151,8 +158,8 @@ public final class Fp8Gemm {
     // ------------------------------------------------------------------ helpers
 
     private static void call(Quantized a, DType aDtype, MemorySegment aScales, Weights w, MemorySegment wScales, int scaling,
-                             MemorySegment bias, Tensor out, long m) {
-        Native.fp8Gemm(out.device().index(), MemorySegment.NULL, a.q().segment(), aDtype.code(), aScales, w.packed().segment(),
+                             MemorySegment bias, Tensor out, long m, MemorySegment stream) {
+        Native.fp8Gemm(out.device().index(), stream, a.q().segment(), aDtype.code(), aScales, w.packed().segment(),
                 w.dtype().code(), wScales, scaling, bias, out.segment(), out.dtype().code(), m, w.n(), w.k());
     }
 

@@ -1,6 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -64,15 +65,15 @@ final class PerRowIntGemm {
         return new Packed(packed, s, n, k);
     }
 
-    /** out F32/F16/BF16 = ((acc · aScale[i]) · wScale[j]) (+ bias[j]). */
-    void matmul(Quantized a, Packed w, Tensor bias, Tensor out) {
+    /** out F32/F16/BF16 = ((acc · aScale[i]) · wScale[j]) (+ bias[j]), on {@code stream} (null: complete on return). */
+    void matmul(Quantized a, Packed w, Tensor bias, Tensor out, CudaStream stream) {
         Device device = GemmChecks.device("a", a.q());
         long m = rows(a.q(), w, device);
         GemmChecks.rowScales("a scales", a.scales(), m, device);
         GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
         MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
-        gemm.run(device.index(), MemorySegment.NULL, a.q().segment(), a.scales().segment(), w.packed().segment(), w.scales().segment(),
+        gemm.run(device.index(), Checks.stream(stream, device), a.q().segment(), a.scales().segment(), w.packed().segment(), w.scales().segment(),
                 biasSeg, out.segment(), out.dtype().code(), m, w.n(), w.k());
     }
 

@@ -1,6 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -77,6 +78,11 @@ public final class W4A16 {
 
     /** {@link #matmul(Tensor, Weights, Tensor, Tensor)} with the activations treated as {@code activations} says. */
     public static void matmul(Tensor x, Weights w, Tensor bias, Tensor y, Activations activations) {
+        matmul(x, w, bias, y, activations, null);
+    }
+
+    /** As {@link #matmul(Tensor, Weights, Tensor, Tensor, Activations)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void matmul(Tensor x, Weights w, Tensor bias, Tensor y, Activations activations, CudaStream stream) {
         Objects.requireNonNull(w, "w");
         Objects.requireNonNull(activations, "activations");
         if (activations == Activations.INT8 && w.group() % 32 != 0) {
@@ -98,7 +104,7 @@ public final class W4A16 {
         GemmChecks.output(y, "y", m, w.n(), device, FLOATS);
         Checks.noOverlap("x", x, "y", y, false);
         MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
-        Native.w4a16Gemm(device.index(), MemorySegment.NULL, x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
+        Native.w4a16Gemm(device.index(), Checks.stream(stream, device), x.segment(), x.dtype().code(), w.packed().segment(), biasSeg,
                 y.segment(), y.dtype().code(), m, w.n(), w.k(), w.group(),
                 activations == Activations.INT8 ? Native.W4A16_INT8_ACTIVATIONS : 0);
     }

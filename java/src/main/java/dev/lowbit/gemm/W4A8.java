@@ -1,6 +1,7 @@
 package dev.lowbit.gemm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -29,6 +30,11 @@ public final class W4A8 {
 
     /** {@code out = (a · dequant(w)ᵀ) (+ bias)}; a fp8 per row with F32 scales, out {@code [m, n]} F32, F16 or BF16. */
     public static void matmul(Quantized a, W4A16.Weights w, Tensor bias, Tensor out) {
+        matmul(a, w, bias, out, null);
+    }
+
+    /** As {@link #matmul(Quantized, W4A16.Weights, Tensor, Tensor)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void matmul(Quantized a, W4A16.Weights w, Tensor bias, Tensor out, CudaStream stream) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
         Checks.live("w packed", w.packed());
@@ -50,7 +56,7 @@ public final class W4A8 {
         GemmChecks.output(out, "out", m, w.n(), device, DType.F32, DType.F16, DType.BF16);
         Checks.noOverlap("a", a.q(), "out", out, false);
         MemorySegment biasSeg = GemmChecks.bias(bias, w.n(), device);
-        Native.w4a8Gemm(device.index(), MemorySegment.NULL, a.q().segment(), t.code(), scales.segment(), w.packed().segment(), biasSeg,
+        Native.w4a8Gemm(device.index(), Checks.stream(stream, device), a.q().segment(), t.code(), scales.segment(), w.packed().segment(), biasSeg,
                 out.segment(), out.dtype().code(), m, w.n(), w.k(), w.group());
     }
 

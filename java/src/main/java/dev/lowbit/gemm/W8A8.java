@@ -1,5 +1,6 @@
 package dev.lowbit.gemm;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -58,10 +59,15 @@ public final class W8A8 {
 
     /** {@code out = dequantized(a · wᵀ) (+ bias)}; a is int8 per row (QuantFormat.int8(PER_ROW)), out F32, F16 or BF16. */
     public static void matmul(Quantized a, Weights w, Tensor bias, Tensor out) {
+        matmul(a, w, bias, out, null);
+    }
+
+    /** As {@link #matmul(Quantized, Weights, Tensor, Tensor)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void matmul(Quantized a, Weights w, Tensor bias, Tensor out, CudaStream stream) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(w, "w");
         checkFormat("activations", a);
-        GEMM.matmul(a, w.packedForm(), bias, out);
+        GEMM.matmul(a, w.packedForm(), bias, out, stream);
     }
 
     /** A new {@code [m, n]} tensor of {@code dtype} holding {@link #matmul(Quantized, Weights, Tensor, Tensor)}. */

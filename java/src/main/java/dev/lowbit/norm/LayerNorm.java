@@ -1,6 +1,7 @@
 package dev.lowbit.norm;
 
 import dev.lowbit.Checks;
+import dev.lowbit.CudaStream;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.ffi.Native;
@@ -25,6 +26,11 @@ public final class LayerNorm {
      * @param out      same shape as x; may be x or residual itself (in place)
      */
     public static void apply(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor out) {
+        apply(x, residual, gamma, beta, eps, out, null);
+    }
+
+    /** As {@link #apply(Tensor, Tensor, Tensor, Tensor, float, Tensor)}, queued on {@code stream} (CUDA operands; null: complete on return). */
+    public static void apply(Tensor x, Tensor residual, Tensor gamma, Tensor beta, float eps, Tensor out, CudaStream stream) {
         Checks.live("x", x);
         Checks.live("gamma", gamma);
         Checks.live("out", out);
@@ -49,7 +55,7 @@ public final class LayerNorm {
         if (residual != null) Checks.noOverlap("residual", residual, "out", out, true);
         Checks.noOverlap("gamma", gamma, "out", out, false);
         if (beta != null) Checks.noOverlap("beta", beta, "out", out, false);
-        Native.layerNorm(x.device().index(), MemorySegment.NULL, x.segment(), residual == null ? MemorySegment.NULL : residual.segment(),
+        Native.layerNorm(x.device().index(), Checks.stream(stream, device), x.segment(), residual == null ? MemorySegment.NULL : residual.segment(),
                 gamma.segment(), beta == null ? MemorySegment.NULL : beta.segment(), eps, x.numel() / cols, cols, out.segment());
     }
 

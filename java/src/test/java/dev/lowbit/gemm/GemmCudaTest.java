@@ -1,5 +1,6 @@
 package dev.lowbit.gemm;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -88,6 +89,32 @@ class GemmCudaTest {
                     assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
                 }
             }
+        }
+    }
+
+    /** The stream overloads queue the same kernels: W8A8 (split-K at this size) and W4A16 (tensor cores) on a stream equal the synchronous calls. */
+    @Test
+    void streamedMatmulsEqualSynchronousOnes() {
+        int m = 16, n = 96, k = 512;
+        try (Arena arena = Arena.ofConfined(); CudaStream stream = CudaStream.create(GPU)) {
+            Tensor tw = W8A8Test.int8(arena, W8A8Test.randomBytes(7, n * k), n, k), tws = Tensor.of(arena, W4A16Test.gaussian(8, n, 0.01), n, 1);
+            W8A8.Weights w8 = W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena);
+            QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
+            Quantized a = new Quantized(f, W8A8Test.int8(arena, W8A8Test.randomBytes(9, m * k), m, k).to(GPU, arena),
+                    Tensor.of(arena, W4A16Test.gaussian(10, m, 0.01), m, 1).to(GPU, arena), null);
+            Tensor sync = W8A8.matmul(a, w8, null, DType.F32, arena), async = Tensor.allocate(arena, DType.F32, GPU, m, n);
+            W8A8.matmul(a, w8, null, async, stream);
+            stream.synchronize();
+            assertArrayEquals(bytes(sync, arena), bytes(async, arena), "W8A8 on a stream");
+
+            Quantized w4 = Quantizer.quantize(Tensor.of(arena, W4A16Test.gaussian(11, n * k, 0.05), n, k), QuantFormat.uint4(Granularity.group(64)), arena);
+            W4A16.Weights gw = W4A16.prepack(w4, arena).to(GPU, arena);
+            Tensor x = Tensor.allocate(arena, DType.BF16, Device.CPU, m, k);
+            Convert.convert(Tensor.of(arena, W4A16Test.gaussian(12, m * k, 1.0), m, k), x);
+            Tensor gx = x.to(GPU, arena), y = Tensor.allocate(arena, DType.F32, GPU, m, n);
+            W4A16.matmul(gx, gw, null, y, W4A16.Activations.EXACT, stream);
+            stream.synchronize();
+            assertArrayEquals(bytes(W4A16.matmul(gx, gw, null, DType.F32, arena), arena), bytes(y, arena), "W4A16 on a stream");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.activation.Gelu;
@@ -36,9 +37,9 @@ public final class BertEncoder {
             return device.isCpu() ? new Norm(gamma, beta, ln.eps()) : new Norm(gamma.to(device, arena), beta.to(device, arena), ln.eps());
         }
 
-        /** x = norm(x + residual) in place (residual may be null). */
-        void apply(Tensor x, Tensor residual) {
-            LayerNorm.apply(x, residual, gamma, beta, eps, x);
+        /** x = norm(x + residual) in place (residual may be null), queued on stream (null on the CPU). */
+        void apply(Tensor x, Tensor residual, CudaStream stream) {
+            LayerNorm.apply(x, residual, gamma, beta, eps, x, stream);
         }
     }
 
@@ -115,8 +116,8 @@ public final class BertEncoder {
 
     /**
      * As {@link #embed(int[][])}, adding to {@code nanos} (if not null) [0] the time spent in the layers — lowbit kernel
-     * calls from the embedding layer norm to the last layer (on a GPU, where every call completes before it returns:
-     * launches, kernels and synchronisation) — and [1] the whole call's time. Their ratio is the share of a forward
+     * calls from the embedding layer norm to the last layer (on a GPU: queued on the calling thread's stream, then waited
+     * for; the activation quantizers wait on their own to read back their checks) — and [1] the whole call's time. Their ratio is the share of a forward
      * pass spent in lowbit's kernels; the rest is Java (embedding lookup, pooling) and the copies to and from a GPU.
      */
     public float[][] embed(int[][] ids, long[] nanos) {
@@ -152,21 +153,25 @@ public final class BertEncoder {
                 ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h);
         Tensor host = device.isCpu() ? x : ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, t, h);
         MemorySegment.copy(e, 0, host.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
-        if (host != x) x.copyFrom(host);
+        // On a GPU every layer is queued on this thread's stream: no host round trip per kernel (only the activation
+        // quantizers wait, to read back their NaN/Inf checks).
+        CudaStream stream = device.isCpu() ? null : ThreadScratch.stream(device);
+        if (host != x) x.copyFrom(host, stream);
         long layers0 = System.nanoTime();
-        embeddingNorm.apply(x, null);
+        embeddingNorm.apply(x, null, stream);
         float scale = (float) (1 / Math.sqrt(w.headDim()));
         for (Block b : blocks) {
-            b.qkv().apply(x, qkv);
-            Attention.selfAttention(qkv, starts, w.heads(), scale, ctx);
-            b.o().apply(ctx, proj);
-            b.norm1().apply(x, proj);
+            b.qkv().apply(x, qkv, stream);
+            Attention.selfAttention(qkv, starts, w.heads(), scale, ctx, stream);
+            b.o().apply(ctx, proj, stream);
+            b.norm1().apply(x, proj, stream);
             Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, device, t, b.up().out());
-            b.up().apply(x, mid);
-            Gelu.apply(mid, mid);
-            b.down().apply(mid, proj);
-            b.norm2().apply(x, proj);
+            b.up().apply(x, mid, stream);
+            Gelu.apply(mid, mid, stream);
+            b.down().apply(mid, proj, stream);
+            b.norm2().apply(x, proj, stream);
         }
+        if (stream != null) stream.synchronize();  // the layers done (also before the copy back, on another stream)
         if (nanos != null) nanos[0] += System.nanoTime() - layers0;
         if (host != x) host.copyFrom(x);
         MemorySegment.copy(host.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling

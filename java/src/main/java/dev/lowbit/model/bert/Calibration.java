@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.Tensor;
 
 import java.lang.foreign.Arena;
@@ -37,8 +38,8 @@ final class Calibration {
     /** A linear layer that also adds its inputs' xᵀx to h (upper triangle accumulated, then mirrored). */
     private record Recording(LinearOp inner, double[] h) implements LinearOp {
         @Override
-        public void apply(Tensor xt, Tensor y) {
-            inner.apply(xt, y);
+        public void apply(Tensor xt, Tensor y, CudaStream stream) {  // CPU only: no stream
+            inner.apply(xt, y, stream);
             int rows = Math.toIntExact(xt.dim(0));
             float[] x = xt.toFloatArray();
             int n = inner.in();

@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -21,7 +22,7 @@ final class F32Linear implements LinearOp {
     }
 
     @Override
-    public void apply(Tensor xt, Tensor yt) {
+    public void apply(Tensor xt, Tensor yt, CudaStream stream) {  // CPU only: no stream
         int rows = Math.toIntExact(xt.dim(0));
         float[] x = xt.toFloatArray(), y = new float[rows * lin.out()];
         apply(x, rows, y);

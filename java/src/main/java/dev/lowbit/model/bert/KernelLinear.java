@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -33,23 +34,24 @@ abstract class KernelLinear implements LinearOp {
      * x copied into the calling thread's scratch, for layers that transform their input in place: {@link #apply} must leave x
      * unchanged (valid until the thread's next call).
      */
-    static Tensor writableCopy(Tensor x) {
+    static Tensor writableCopy(Tensor x, CudaStream stream) {
         Tensor c = ThreadScratch.of(ThreadScratch.X, x.device(), DType.F32, x.shape());
-        c.copyFrom(x);
+        c.copyFrom(x, stream);
         return c;
     }
 
     /**
      * x [rows, in] quantized with one scale per row (per token) in format, Hadamard-rotated first in the
-     * same pass if asked, into the calling thread's reusable buffers (valid until its next call).
+     * same pass if asked, into the calling thread's reusable buffers (valid until its next call). On a GPU this waits for
+     * {@code stream}: quantizing reads back its checks of x.
      */
-    static Quantized quantizePerToken(Tensor x, QuantFormat format, boolean rotate) {
+    static Quantized quantizePerToken(Tensor x, QuantFormat format, boolean rotate, CudaStream stream) {
         long rows = x.dim(0), cols = x.dim(1);
         DType qt = format.qtype();
         Quantized a = new Quantized(format, ThreadScratch.of(ThreadScratch.CODES, x.device(), qt, rows, cols),
                 ThreadScratch.of(ThreadScratch.SCALES, x.device(), DType.F32, rows, 1), null);
-        if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, null);
-        else Quantizer.quantize(x, a, null);
+        if (rotate) Hadamard.rotateQuantize(x, LinearOp.ROTATION, a, stream);
+        else Quantizer.quantize(x, a, stream);
         return a;
     }
 

@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.Device;
 import dev.lowbit.model.Quant;
 
@@ -14,8 +15,11 @@ import java.lang.foreign.Arena;
  * Thread-safe: weights are read-only after construction, scratch is per thread.
  */
 interface LinearOp {
-    /** y [rows, out] = x [rows, in] · W + b: F32 tensors on the layer's device (in native memory); x is left as it is. */
-    void apply(Tensor x, Tensor y);
+    /**
+     * y [rows, out] = x [rows, in] · W + b: F32 tensors on the layer's device (in native memory); x is left as it is.
+     * On a CUDA device the work is queued on {@code stream} (the caller's, null on the CPU).
+     */
+    void apply(Tensor x, Tensor y, CudaStream stream);
 
     int in();
 

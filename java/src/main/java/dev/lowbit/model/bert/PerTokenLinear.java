@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.gemm.Fp8Gemm;
@@ -22,7 +23,7 @@ import java.util.function.BiFunction;
 final class PerTokenLinear extends KernelLinear {
     /** The GEMM over the prepacked weights: y = dequantized(a · Wᵀ) + bias. */
     private interface Matmul {
-        void run(Quantized a, Tensor bias, Tensor y);
+        void run(Quantized a, Tensor bias, Tensor y, CudaStream stream);
     }
 
     private final QuantFormat format;
@@ -38,16 +39,17 @@ final class PerTokenLinear extends KernelLinear {
 
     static PerTokenLinear w8a8(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
         return of(lin, QuantFormat.int8(Granularity.PER_ROW), rotate, device, arena, W8A8::prepack, W8A8.Weights::to,
-                (w, a, bias, y) -> W8A8.matmul(a, w, bias, y));
+                (w, a, bias, y, s) -> W8A8.matmul(a, w, bias, y, s));
     }
 
     static PerTokenLinear w4a4(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
-        return of(lin, W4A4.FORMAT, rotate, device, arena, W4A4::prepack, W4A4.Weights::to, (w, a, bias, y) -> W4A4.matmul(a, w, bias, y));
+        return of(lin, W4A4.FORMAT, rotate, device, arena, W4A4::prepack, W4A4.Weights::to,
+                (w, a, bias, y, s) -> W4A4.matmul(a, w, bias, y, s));
     }
 
     static PerTokenLinear fp8(BertWeights.Linear lin, boolean rotate, Device device, Arena arena) {
         return of(lin, QuantFormat.fp8E4M3(Granularity.PER_ROW), rotate, device, arena, Fp8Gemm::prepack, Fp8Gemm.Weights::to,
-                (w, a, bias, y) -> Fp8Gemm.matmul(a, w, bias, y));
+                (w, a, bias, y, s) -> Fp8Gemm.matmul(a, w, bias, y, s));
     }
 
     /** Prepacked weights moved to a device: {@code Weights.to}. */
@@ -57,7 +59,7 @@ final class PerTokenLinear extends KernelLinear {
 
     /** A GEMM's matmul over its prepacked weights W. */
     private interface Kernel<W> {
-        void run(W w, Quantized a, Tensor bias, Tensor y);
+        void run(W w, Quantized a, Tensor bias, Tensor y, CudaStream stream);
     }
 
     /**
@@ -71,11 +73,11 @@ final class PerTokenLinear extends KernelLinear {
             W packed = prepack.apply(Quantizer.quantize(LinearOp.weightsForKernel(lin, rotate, tmp), format, tmp), device.isCpu() ? arena : tmp);
             w = device.isCpu() ? packed : move.to(packed, device, arena);
         }
-        return new PerTokenLinear(lin, format, rotate, device, arena, (a, bias, y) -> kernel.run(w, a, bias, y));
+        return new PerTokenLinear(lin, format, rotate, device, arena, (a, bias, y, s) -> kernel.run(w, a, bias, y, s));
     }
 
     @Override
-    public void apply(Tensor x, Tensor y) {
-        matmul.run(quantizePerToken(x, format, rotate), bias, y);
+    public void apply(Tensor x, Tensor y, CudaStream stream) {
+        matmul.run(quantizePerToken(x, format, rotate, stream), bias, y, stream);
     }
 }

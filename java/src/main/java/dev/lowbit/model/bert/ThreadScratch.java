@@ -1,10 +1,12 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 
 import java.lang.foreign.Arena;
+import java.lang.ref.Cleaner;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -26,6 +28,8 @@ final class ThreadScratch {
     private static final int SLOTS = 9;
 
     private static final ThreadLocal<Map<Device, Tensor[]>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
+    private static final ThreadLocal<Map<Device, CudaStream>> STREAMS = ThreadLocal.withInitial(HashMap::new);
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private ThreadScratch() {}
 
@@ -45,6 +49,21 @@ final class ThreadScratch {
         long count = 1;
         for (long d : shape) count *= d;
         return get(slot, dtype.byteSize(count), device).view(dtype, shape);
+    }
+
+    /**
+     * The calling thread's stream on CUDA device {@code device}, created on first use and destroyed once the thread (and
+     * with it this map) is gone: the thread's work on its buffers stays in order without a host round trip per call.
+     */
+    static CudaStream stream(Device device) {
+        Map<Device, CudaStream> streams = STREAMS.get();
+        CudaStream s = streams.get(device);
+        if (s == null) {
+            s = CudaStream.create(device);
+            streams.put(device, s);
+            CLEANER.register(streams, s::close);
+        }
+        return s;
     }
 
     /** An F32 [rows, cols] tensor over the calling thread's buffer {@code slot} on device. */

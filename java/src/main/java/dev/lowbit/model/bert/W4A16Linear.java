@@ -1,5 +1,6 @@
 package dev.lowbit.model.bert;
 
+import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
@@ -71,15 +72,15 @@ final class W4A16Linear extends KernelLinear {
     }
 
     @Override
-    public void apply(Tensor x, Tensor y) {
-        if (inverseScales != null || (rotate && !fp8)) x = writableCopy(x);
-        if (inverseScales != null) scaleColumns(x);
+    public void apply(Tensor x, Tensor y, CudaStream stream) {
+        if (inverseScales != null || (rotate && !fp8)) x = writableCopy(x, stream);
+        if (inverseScales != null) scaleColumns(x);  // AWQ: CPU only (no stream)
         if (fp8) {
-            W4A8.matmul(quantizePerToken(x, W4A8.activationFormat(), rotate), w, bias, y);
+            W4A8.matmul(quantizePerToken(x, W4A8.activationFormat(), rotate, stream), w, bias, y, stream);
             return;
         }
-        if (rotate) Hadamard.rotate(x, x, LinearOp.ROTATION);
-        W4A16.matmul(x, w, bias, y, activations);
+        if (rotate) Hadamard.rotate(x, x, LinearOp.ROTATION, stream);
+        W4A16.matmul(x, w, bias, y, activations, stream);
     }
 
     /** x[r][k] *= 1 / s_k in place (AWQ). */
