@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 7
+#define LB_ABI_VERSION 8
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -174,6 +174,8 @@ LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out);
  * the stream must outlive it. */
 LB_API lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_stream *out);
 LB_API lb_status lb_cuda_stream_destroy(lb_stream stream);
+/* Waits for the stream's work; then reports the checks of the quantizing calls queued on it
+ * (lb_quantize, lb_hadamard_quantize): the first failure's error, in queue order. */
 LB_API lb_status lb_cuda_stream_synchronize(lb_stream stream);
 LB_API lb_status lb_cuda_device_synchronize(int32_t device);
 
@@ -223,8 +225,10 @@ LB_API lb_status lb_convert(int32_t device, lb_stream stream, const void *src, l
  *   LB_QUANT_RESTRICT_RANGE as above (I4 only).
  * Errors: NaN or Inf in x, or a scale that overflows scale_dtype -> LB_ERR_INVALID_ARGUMENT
  * naming the first such block; outputs are then unspecified.
- * CPU and CUDA give identical bits (shared helpers in native/src/common/quant.h). On CUDA,
- * lb_quantize waits for its stream before returning (it reads back those checks).
+ * CPU and CUDA give identical bits (shared helpers in native/src/common/quant.h). On CUDA with
+ * stream NULL, lb_quantize waits before returning (it reads back those checks); on a lowbit
+ * stream it returns once the work is queued, and lb_cuda_stream_synchronize reports the checks
+ * (the first failing call's error, in queue order; lb_cuda_stream_destroy drops unread ones).
  * ------------------------------------------------------------------------------------- */
 #define LB_QUANT_RESTRICT_RANGE 1
 #define LB_QUANT_MSE_CLIP 2
@@ -292,7 +296,8 @@ LB_API lb_status lb_hadamard_transform(int32_t device, lb_stream stream, const l
 /* Rotate then quantize in one pass (online activation quantization): the same bits as
  * lb_hadamard_transform to F32 followed by lb_quantize of that F32 matrix with `quant`,
  * whose blocks must lie within a row (block_rows == 1; block_cols divides n: per token or
- * per group). q, scales, zeros as lb_quantize for a [rows, n] matrix. */
+ * per group). q, scales, zeros as lb_quantize for a [rows, n] matrix; its checks are reported as
+ * lb_quantize's (on a CUDA stream: by lb_cuda_stream_synchronize). */
 LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb_hadamard_params *params,
                                       const lb_quant_params *quant, const void *x, lb_dtype x_dtype, int64_t rows,
                                       void *q, void *scales, void *zeros);

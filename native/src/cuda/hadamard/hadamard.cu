@@ -454,8 +454,7 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
       cudaFreeAsync(bad, s);
       return st;
     }
-    (void)stream;  // synchronous either way: the failure indices are read back
-    return finish_quantize(fn, quant, p.n / quant.block_cols, bad, bad, s);
+    return finish_quantize(fn, quant, p.n / quant.block_cols, bad, bad, stream, s);
   }
   float *rotated = nullptr;
   const size_t bytes = static_cast<size_t>(rows * p.n) * sizeof(float);

@@ -232,20 +232,56 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
     codes8_kernel<<<grid_for_runs(rows * cols / 8), kThreads, 0, s>>>(p, x, x_dtype, rows, cols, params, static_cast<uint8_t *>(q));
   else
     codes_kernel<<<grid_for(rows * cols / per), kThreads, 0, s>>>(p, x, x_dtype, rows, cols, params, static_cast<uint8_t *>(q));
-  (void)stream;  // synchronous either way: the failure indices are read back
-  return finish_quantize(fn, p, C, bad, scratch, s);
+  return finish_quantize(fn, p, C, bad, scratch, stream, s);
 }
 
+namespace {
+
+int64_t failure_index(unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); }
+
+}  // namespace
+
 lb_status finish_quantize(const char *fn, const lb_quant_params &p, int64_t C, const unsigned long long *bad, void *scratch,
-                          cudaStream_t s) {
-  unsigned long long host_bad[2];
+                          lb_stream stream, cudaStream_t s) {
   lb_status st = check(cudaGetLastError(), fn, "kernel launch");
+  if (stream) {  // deferred: the 16 bytes of indices outlive the scratch until the stream is synchronized
+    unsigned long long *kept = nullptr;
+    if (st == LB_OK) st = check(cudaMallocAsync(reinterpret_cast<void **>(&kept), 2 * sizeof *kept, s), fn, "cudaMallocAsync");
+    if (st == LB_OK) st = check(cudaMemcpyAsync(kept, bad, 2 * sizeof *kept, cudaMemcpyDeviceToDevice, s), fn, "cudaMemcpyAsync");
+    cudaFreeAsync(scratch, s);
+    if (st == LB_OK) {
+      stream->pending.push_back({fn, p, C, kept});
+    } else if (kept) {
+      cudaFreeAsync(kept, s);
+    }
+    return st;
+  }
+  unsigned long long host_bad[2];
   if (st == LB_OK) st = check(cudaMemcpyAsync(host_bad, bad, sizeof host_bad, cudaMemcpyDeviceToHost, s), fn, "cudaMemcpyAsync");
   cudaFreeAsync(scratch, s);
   if (st == LB_OK) st = check(cudaStreamSynchronize(s), fn, "kernel execution");
   if (st != LB_OK) return st;
-  const auto index = [](unsigned long long v) { return v == ~0ull ? kNoBadBlock : static_cast<int64_t>(v); };
-  return quant_report(fn, p, C, index(host_bad[0]), index(host_bad[1]));
+  return quant_report(fn, p, C, failure_index(host_bad[0]), failure_index(host_bad[1]));
+}
+
+lb_status report_pending_checks(lb_stream stream) {
+  lb_status first = LB_OK;
+  for (const lb_pending_quant_check &c : stream->pending) {
+    unsigned long long host_bad[2];
+    if (first == LB_OK) {
+      first = check(cudaMemcpy(host_bad, c.bad, sizeof host_bad, cudaMemcpyDeviceToHost), c.fn, "reading back the checks of x");
+      if (first == LB_OK)
+        first = quant_report(c.fn, c.params, c.block_cols_count, failure_index(host_bad[0]), failure_index(host_bad[1]));
+    }
+    cudaFree(c.bad);
+  }
+  stream->pending.clear();
+  return first;
+}
+
+void drop_pending_checks(lb_stream stream) {
+  for (const lb_pending_quant_check &c : stream->pending) cudaFree(c.bad);
+  stream->pending.clear();
 }
 
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../../core/error.h"
+#include "../quant/quant.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -194,7 +195,7 @@ LB_API lb_status lb_cuda_stream_create(int32_t device, lb_stream *out) {
   cudaStream_t s;
   if (lb_status st = use_device("lb_cuda_stream_create", device, nullptr, &s)) return st;
   return lb::guard("lb_cuda_stream_create", [&] {
-    auto *stream = new lb_stream_s{device, nullptr, true};
+    auto *stream = new lb_stream_s{device, nullptr, true, {}};
     if (lb_status st = check(cudaStreamCreateWithFlags(&stream->handle, cudaStreamNonBlocking), "lb_cuda_stream_create",
                              "cudaStreamCreateWithFlags")) {
       delete stream;
@@ -218,7 +219,7 @@ LB_API lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_strea
   if (stream_device != device)
     return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_wrap: the stream belongs to CUDA device %d, not %d", stream_device, device);
   return lb::guard("lb_cuda_stream_wrap", [&] {
-    *out = new lb_stream_s{device, static_cast<cudaStream_t>(cuda_stream), false};
+    *out = new lb_stream_s{device, static_cast<cudaStream_t>(cuda_stream), false, {}};
     return LB_OK;
   });
 }
@@ -226,10 +227,12 @@ LB_API lb_status lb_cuda_stream_wrap(int32_t device, void *cuda_stream, lb_strea
 LB_API lb_status lb_cuda_stream_destroy(lb_stream stream) {
   if (!stream) return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_destroy: stream is NULL");
   lb_status st = LB_OK;
-  if (stream->owned) {
-    cudaSetDevice(stream->device);
-    st = check(cudaStreamDestroy(stream->handle), "lb_cuda_stream_destroy", "cudaStreamDestroy");
+  cudaSetDevice(stream->device);
+  if (!stream->pending.empty()) {  // checks nobody asked for: let the work finish, drop them
+    cudaStreamSynchronize(stream->handle);
+    lb::cuda::drop_pending_checks(stream);
   }
+  if (stream->owned) st = check(cudaStreamDestroy(stream->handle), "lb_cuda_stream_destroy", "cudaStreamDestroy");
   delete stream;
   return st;
 }
@@ -237,7 +240,12 @@ LB_API lb_status lb_cuda_stream_destroy(lb_stream stream) {
 LB_API lb_status lb_cuda_stream_synchronize(lb_stream stream) {
   if (!stream) return fail(LB_ERR_INVALID_ARGUMENT, "lb_cuda_stream_synchronize: stream is NULL");
   cudaSetDevice(stream->device);
-  return check(cudaStreamSynchronize(stream->handle), "lb_cuda_stream_synchronize", "cudaStreamSynchronize");
+  const lb_status st = check(cudaStreamSynchronize(stream->handle), "lb_cuda_stream_synchronize", "cudaStreamSynchronize");
+  if (st != LB_OK) {
+    lb::cuda::drop_pending_checks(stream);
+    return st;
+  }
+  return lb::cuda::report_pending_checks(stream);  // the queued quantizers' NaN/Inf and scale checks
 }
 
 LB_API lb_status lb_cuda_device_synchronize(int32_t device) {

@@ -3,12 +3,24 @@
 #pragma once
 #include <cuda_runtime_api.h>
 
+#include <vector>
+
 #include "lowbit.h"
+
+// A quantizing call queued on a stream whose NaN/Inf and scale checks have not been read yet:
+// its two failure indices stay in device memory (`bad`) until lb_cuda_stream_synchronize.
+struct lb_pending_quant_check {
+  const char *fn;
+  lb_quant_params params;
+  int64_t block_cols_count;  // C, for the message
+  unsigned long long *bad;   // device: [0] first NaN/Inf block, [1] first overflowing scale; ~0: none
+};
 
 struct lb_stream_s {
   int32_t device;
   cudaStream_t handle;
   bool owned;  // created by lb_cuda_stream_create (destroyed with the wrapper), not wrapped
+  std::vector<lb_pending_quant_check> pending;  // in queue order
 };
 
 namespace lb::cuda {

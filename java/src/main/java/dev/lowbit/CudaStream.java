@@ -44,7 +44,10 @@ public final class CudaStream implements AutoCloseable {
         return handle;
     }
 
-    /** Waits until everything queued on this stream is done; reports asynchronous kernel errors. */
+    /**
+     * Waits until everything queued on this stream is done; reports asynchronous kernel errors, and the checks of the
+     * quantizations queued on it (NaN/Inf input, overflowing scales: the first failing one, as a {@link LowbitException}).
+     */
     public void synchronize() {
         Native.cudaStreamSynchronize(handle());
     }

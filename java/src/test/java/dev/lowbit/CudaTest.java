@@ -1,6 +1,8 @@
 package dev.lowbit;
 
 import dev.lowbit.convert.Convert;
+import dev.lowbit.hadamard.Hadamard;
+import dev.lowbit.hadamard.HadamardOptions;
 import dev.lowbit.quant.Granularity;
 import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Quantized;
@@ -199,6 +201,30 @@ class CudaTest {
             Tensor badDev = Tensor.of(arena, bad, 256, 384).to(GPU, arena);
             var e = assertThrows(LowbitException.class, () -> Quantizer.quantize(badDev, QuantFormat.int8(Granularity.PER_ROW), arena));
             assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (0, 0)"), e.getMessage());
+        }
+    }
+
+    /** On a stream, quantizing queues its checks: a NaN surfaces at synchronize (the first failing call), then the stream is clean. */
+    @Test
+    void quantizeChecksOnAStreamAreReportedBySynchronize() {
+        try (Arena arena = Arena.ofConfined(); CudaStream stream = CudaStream.create(GPU)) {
+            float[] x = new float[64 * 256];
+            for (int i = 0; i < x.length; i++) x[i] = (i % 17) - 8;
+            float[] bad = x.clone();
+            bad[3 * 256 + 5] = Float.NaN;
+            QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
+            Tensor good = Tensor.of(arena, x, 64, 256).to(GPU, arena), nan = Tensor.of(arena, bad, 64, 256).to(GPU, arena);
+            Quantized out = Quantizer.allocate(f, 64, 256, GPU, arena);
+            Quantizer.quantize(good, out, stream);
+            Quantizer.quantize(nan, out, stream);  // queued: no exception yet
+            Hadamard.rotateQuantize(nan, HadamardOptions.randomized(1), out, stream);
+            var e = assertThrows(LowbitException.class, stream::synchronize);
+            assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (3, 0)"), e.getMessage());
+            stream.synchronize();  // reported once
+            Quantizer.quantize(good, out, stream);
+            stream.synchronize();
+            Quantized cpu = Quantizer.quantize(Tensor.of(arena, x, 64, 256), f, arena);
+            assertArrayEquals(cpu.q().toByteArray(), out.q().to(Device.CPU, arena).toByteArray(), "codes after the failure");
         }
     }
 

@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)7L;
+    private static final int LB_ABI_VERSION = (int)8L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 7
+     * #define LB_ABI_VERSION 8
      * }
      */
     public static int LB_ABI_VERSION() {

@@ -106,6 +106,10 @@ public final class Hadamard {
         return out;
     }
 
+    /**
+     * As {@link #rotateQuantize(Tensor, HadamardOptions, QuantFormat, Arena)} into {@code out}; with a {@code stream}
+     * the work is queued and the checks of the rotated rows are reported by {@link CudaStream#synchronize()}.
+     */
     public static void rotateQuantize(Tensor x, HadamardOptions options, Quantized out, CudaStream stream) {
         long[] m = checkInput(x, options);
         Objects.requireNonNull(out, "out");

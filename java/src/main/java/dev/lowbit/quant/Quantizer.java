@@ -35,7 +35,11 @@ public final class Quantizer {
         return out;
     }
 
-    /** Quantizes {@code x} into {@code out}, whose tensors must have the shapes and dtypes of {@code out.format()}. */
+    /**
+     * Quantizes {@code x} into {@code out}, whose tensors must have the shapes and dtypes of {@code out.format()}. With a
+     * {@code stream} the work is queued and the checks of x (NaN/Inf, overflowing scales) are reported by
+     * {@link CudaStream#synchronize()}; without one, a bad x throws here.
+     */
     public static void quantize(Tensor x, Quantized out, CudaStream stream) {
         Checks.live("x", x);
         Checks.dtype("x", x, FLOATS);

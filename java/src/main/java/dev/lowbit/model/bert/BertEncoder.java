@@ -117,7 +117,7 @@ public final class BertEncoder {
     /**
      * As {@link #embed(int[][])}, adding to {@code nanos} (if not null) [0] the time spent in the layers — lowbit kernel
      * calls from the embedding layer norm to the last layer (on a GPU: queued on the calling thread's stream, then waited
-     * for; the activation quantizers wait on their own to read back their checks) — and [1] the whole call's time. Their ratio is the share of a forward
+     * for) — and [1] the whole call's time. Their ratio is the share of a forward
      * pass spent in lowbit's kernels; the rest is Java (embedding lookup, pooling) and the copies to and from a GPU.
      */
     public float[][] embed(int[][] ids, long[] nanos) {
@@ -153,8 +153,8 @@ public final class BertEncoder {
                 ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h);
         Tensor host = device.isCpu() ? x : ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, t, h);
         MemorySegment.copy(e, 0, host.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
-        // On a GPU every layer is queued on this thread's stream: no host round trip per kernel (only the activation
-        // quantizers wait, to read back their NaN/Inf checks).
+        // On a GPU every layer is queued on this thread's stream and waited for once: no host round trip per kernel (the
+        // activation quantizers' NaN/Inf checks are reported by that wait).
         CudaStream stream = device.isCpu() ? null : ThreadScratch.stream(device);
         if (host != x) x.copyFrom(host, stream);
         long layers0 = System.nanoTime();
@@ -171,7 +171,7 @@ public final class BertEncoder {
             b.down().apply(mid, proj, stream);
             b.norm2().apply(x, proj, stream);
         }
-        if (stream != null) stream.synchronize();  // the layers done (also before the copy back, on another stream)
+        if (stream != null) stream.synchronize();  // the layers done and checked (also before the copy back, on another stream)
         if (nanos != null) nanos[0] += System.nanoTime() - layers0;
         if (host != x) host.copyFrom(x);
         MemorySegment.copy(host.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling

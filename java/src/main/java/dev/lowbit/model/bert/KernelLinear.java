@@ -42,8 +42,8 @@ abstract class KernelLinear implements LinearOp {
 
     /**
      * x [rows, in] quantized with one scale per row (per token) in format, Hadamard-rotated first in the
-     * same pass if asked, into the calling thread's reusable buffers (valid until its next call). On a GPU this waits for
-     * {@code stream}: quantizing reads back its checks of x.
+     * same pass if asked, into the calling thread's reusable buffers (valid until its next call). On a GPU it is queued
+     * on {@code stream}, whose synchronize reports the checks of x.
      */
     static Quantized quantizePerToken(Tensor x, QuantFormat format, boolean rotate, CudaStream stream) {
         long rows = x.dim(0), cols = x.dim(1);
