@@ -1,5 +1,5 @@
 // W4A16 GEMM on CUDA cores: the m = 1 decode path, and every case the tensor-core kernel
-// (w4a16_tc.cu: F16/BF16 x, m >= 2, groups a multiple of 16, aligned rows) does not take — F32 x,
+// (w4_tc.cu: F16/BF16 x, m >= 2, groups a multiple of 16, aligned rows) does not take — F32 x,
 // odd group sizes, unaligned views — correct for any m (larger m re-reads the weights once per 4
 // rows).
 //
@@ -23,7 +23,7 @@
 #include "../../core/error.h"
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
-#include "w4a16_tc.cuh"
+#include "w4_tc.cuh"
 
 namespace lb::cuda {
 namespace {

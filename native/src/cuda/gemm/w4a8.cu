@@ -9,6 +9,8 @@
 // group (a small kernel computes those first, in lowbit.h's order) — lowbit.h's
 // sum_g (dot_g - zero * asum_g) * scale, since dot_g = acc_g + 8 asum_g. Then d = y * a_scale (+ bias).
 // Groups must be multiples of 32 (one k32 step); agrees with the CPU to accumulation tolerance.
+// Up to 64 rows of activations (decode sizes) take the swapped-operand kernel of w4_tc.cu instead,
+// which does not spend a 128-row tile's tensor-core work on a few rows.
 #include <cuda_fp8.h>
 
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include "gemm.cuh"
 #include "row_sums.cuh"
 #include "tc_gemm.cuh"
+#include "w4_tc.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -126,6 +129,11 @@ lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, c
   const int64_t n16 = (n + 15) / 16, cols = n16 * 16, groups = k / group;
   const uint8_t *codes = static_cast<const uint8_t *>(w_packed);
   const float *scales = reinterpret_cast<const float *>(codes + cols * (k / 2));
+  if (w4a8_tc_applies(a, m, k, group)) {  // decode sizes: the swapped-operand kernel (no 128-row tile to fill)
+    if (lb_status st = w4a8_tc_gemm(a, a_dtype, a_scales, codes, scales, scales + cols * groups, bias, d, d_dtype, m, n, k, group, s))
+      return st;
+    return finish_launch(fn, stream);
+  }
   float *asum = nullptr;
   const size_t asum_bytes = static_cast<size_t>(m * groups) * sizeof(float);
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&asum), asum_bytes, s), fn, "cudaMallocAsync of the group sums"))
