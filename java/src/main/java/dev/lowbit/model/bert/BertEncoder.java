@@ -156,20 +156,22 @@ public final class BertEncoder {
         // On a GPU every layer is queued on this thread's stream and waited for once: no host round trip per kernel (the
         // activation quantizers' NaN/Inf checks are reported by that wait).
         CudaStream stream = device.isCpu() ? null : ThreadScratch.stream(device);
-        if (host != x) x.copyFrom(host, stream);
-        long layers0 = System.nanoTime();
-        embeddingNorm.apply(x, null, stream);
-        float scale = (float) (1 / Math.sqrt(w.headDim()));
-        for (Block b : blocks) {
-            b.qkv().apply(x, qkv, stream);
-            Attention.selfAttention(qkv, starts, w.heads(), scale, ctx, stream);
-            b.o().apply(ctx, proj, stream);
-            b.norm1().apply(x, proj, stream);
-            Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, device, t, b.up().out());
-            b.up().apply(x, mid, stream);
-            Gelu.apply(mid, mid, stream);
-            b.down().apply(mid, proj, stream);
-            b.norm2().apply(x, proj, stream);
+        long layers0;
+        try {
+            if (host != x) x.copyFrom(host, stream);
+            layers0 = System.nanoTime();
+            layers(x, qkv, ctx, proj, starts, t, stream);
+        } catch (RuntimeException failed) {
+            // Whatever was queued before the failure runs and is checked now, so this thread's next call does not
+            // inherit it (a queued NaN check would otherwise be reported there).
+            if (stream != null) {
+                try {
+                    stream.synchronize();
+                } catch (RuntimeException also) {
+                    failed.addSuppressed(also);
+                }
+            }
+            throw failed;
         }
         if (stream != null) stream.synchronize();  // the layers done and checked (also before the copy back, on another stream)
         if (nanos != null) nanos[0] += System.nanoTime() - layers0;
@@ -190,6 +192,23 @@ public final class BertEncoder {
             for (int j = 0; j < h; j++) out[s][j] = (float) (acc[j] * inv);
         }
         return out;
+    }
+
+    /** The embedding layer norm and the encoder layers over x [t, h] in place, queued on stream (null on the CPU). */
+    private void layers(Tensor x, Tensor qkv, Tensor ctx, Tensor proj, long[] starts, int t, CudaStream stream) {
+        embeddingNorm.apply(x, null, stream);
+        float scale = (float) (1 / Math.sqrt(w.headDim()));
+        for (Block b : blocks) {
+            b.qkv().apply(x, qkv, stream);
+            Attention.selfAttention(qkv, starts, w.heads(), scale, ctx, stream);
+            b.o().apply(ctx, proj, stream);
+            b.norm1().apply(x, proj, stream);
+            Tensor mid = ThreadScratch.f32(ThreadScratch.FFN, device, t, b.up().out());
+            b.up().apply(x, mid, stream);
+            Gelu.apply(mid, mid, stream);
+            b.down().apply(mid, proj, stream);
+            b.norm2().apply(x, proj, stream);
+        }
     }
 
     /** [q | k | v] as one linear layer of width 3 * out (one GEMM instead of three). */
