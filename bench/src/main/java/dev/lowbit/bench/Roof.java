@@ -24,12 +24,14 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
  * The memory roofs later benchmarks divide by, measured in the same run:
  * <ul>
  *   <li>{@code hostCopy}: {@code lb_cpu_copy} (memcpy over all lowbit threads) between two buffers
  *       of {@code mib} MiB each; the default 1 GiB working set is far past this machine's caches.</li>
+ *   <li>{@code hostRead}: both buffers read to the end (no writes), on as many threads: the read-only roof.</li>
  *   <li>{@code hostCopyJava}: {@link MemorySegment#copy} on one thread, for reference.</li>
  *   <li>{@code deviceCopy}: CUDA device-to-device copy of the same size (skipped without a GPU).</li>
  * </ul>
@@ -59,7 +61,7 @@ public class Roof {
         src = arena.allocate(bytes, 64);
         dst = arena.allocate(bytes, 64);
         src.fill((byte) 1);
-        dst.fill((byte) 2);
+        dst.fill((byte) 1);  // equal contents: hostRead compares them to the end
         if (Lowbit.cudaDeviceCount() > 0) {
             deviceSrc = Tensor.allocate(arena, DType.U8, Device.cuda(0), bytes);
             deviceDst = Tensor.allocate(arena, DType.U8, Device.cuda(0), bytes);
@@ -84,6 +86,21 @@ public class Roof {
     public void hostCopy(Traffic t) {
         Native.cpuCopy(dst, src, src.byteSize());
         t.bytes += 2 * src.byteSize();
+    }
+
+    /**
+     * Read-only streams: {@link MemorySegment#mismatch} of the two equal buffers, split over lowbit's thread count of
+     * Java threads — the JDK's vectorised comparison reads both to the end and writes nothing. The roof a weight-streaming
+     * kernel (a GEMV) can at best reach; it counts bytes read.
+     */
+    @Benchmark
+    public long hostRead(Traffic t) {
+        int parts = Math.max(1, Lowbit.threads());
+        long part = src.byteSize() / parts;
+        long found = IntStream.range(0, parts).parallel()
+                .mapToLong(i -> MemorySegment.mismatch(src, i * part, (i + 1) * part, dst, i * part, (i + 1) * part)).sum();
+        t.bytes += 2 * parts * part;
+        return found;
     }
 
     @Benchmark
