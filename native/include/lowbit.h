@@ -412,11 +412,13 @@ LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second);
  *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512 with VBMI, whose VPERMB
  *   turns the packed codes into VPDPBUSD operands in one instruction); other CPUs compute the same.
  *   NaN or Inf in X -> LB_ERR_INVALID_ARGUMENT naming the first such block (as lb_quantize).
- * CPU: AVX-512 / AVX2 / scalar. CUDA: a CUDA-core kernel (fast for small m; correct for any m) with
- * the same arithmetic in another order (f32 sums of (128 + u) x per 8 k, the offset and zero taken
- * out per chunk), so it agrees with the CPU to f32 rounding, not bit for bit; w_packed must be
- * 16-byte aligned; LB_W4A16_INT8_ACTIVATIONS -> LB_ERR_UNSUPPORTED. lb_w4a16_prepack on CUDA stages
- * the weights through host memory (a one-time step) and waits for completion.
+ * CPU: AVX-512 / AVX2 / scalar. CUDA: F16/BF16 X with m >= 2, group % 16 == 0 and 16-byte aligned
+ * rows run on f16/bf16 tensor cores (the codes enter exactly; per group, or per piece of a long
+ * group, y += scale * (acc - zero * sum x)); m = 1 and everything else on a CUDA-core kernel (f32
+ * sums of (128 + u) x per 8 k, the offset and zero taken out per chunk). Both agree with the CPU to
+ * f32 accumulation order, not bit for bit; w_packed must be 16-byte aligned;
+ * LB_W4A16_INT8_ACTIVATIONS -> LB_ERR_UNSUPPORTED. lb_w4a16_prepack on CUDA stages the weights
+ * through host memory (a one-time step) and waits for completion.
  * ------------------------------------------------------------------------------------- */
 #define LB_W4A16_INT8_ACTIVATIONS 1
 LB_API int64_t lb_w4a16_packed_bytes(int64_t n, int64_t k, int64_t group);
@@ -440,8 +442,9 @@ LB_API lb_status lb_w4a16_gemm(int32_t device, lb_stream stream, const void *x, 
  * FP8 GEMM's (VDPBF16PS; AVX2 / scalar f32 FMAs), with one k block per weight group.
  * NaN / Inf in A propagate as in lb_fp8_gemm.
  * CUDA (compute capability 8.9+, group % 32 == 0; else LB_ERR_UNSUPPORTED): fp8 tensor cores, the
- * codes entering as u - 8 in E4M3 (exact) and each group folded into f32 with its scale and zero
- * point; agrees with the CPU to accumulation tolerance. w_packed 16-byte aligned.
+ * codes entering exactly in E4M3 (as u, or u - 8) and each group folded into f32 with its scale and
+ * zero point; m <= 64 with 16-byte aligned rows of A on a kernel sized for decode. Agrees with the
+ * CPU to accumulation tolerance. w_packed 16-byte aligned.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_w4a8_gemm(int32_t device, lb_stream stream, const uint8_t *a, lb_dtype a_dtype, const float *a_scales,
                               const void *w_packed, const float *bias, void *d, lb_dtype d_dtype, int64_t m, int64_t n,
