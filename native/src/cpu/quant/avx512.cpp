@@ -37,25 +37,9 @@ void block_params16(const lb_quant_params *p, const float *lo_in, const float *h
   block_params_many(p, lo_in + i, hi_in + i, count - i, out + i);
 }
 
-template <bool kFiniteInv>
-void codes_loop16(const float *x, int64_t n, lb_dtype t, const CodeRange &range, const BlockParams *b, uint8_t *codes) {
-  const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(codes + i),
-                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_loadu_ps(x + i), t, inv, zero, range)));
-  }
-  if (i < n) {
-    const __mmask16 m = tail_mask(n - i);
-    const __m512i c = codes16<kFiniteInv>(_mm512_maskz_loadu_ps(m, x + i), t, inv, zero, range);
-    _mm_mask_storeu_epi8(codes + i, m, _mm512_cvtepi32_epi8(c));
-  }
-}
-
 void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes) {
-  const CodeRange range(*p);
-  if (__builtin_fabsf(b->inv) <= FLT_MAX) codes_loop16<true>(x, n, p->qtype, range, b, codes);
-  else codes_loop16<false>(x, n, p->qtype, range, b, codes);
+  codes_run(__builtin_fabsf(b->inv) <= FLT_MAX, x, n, p->qtype, _mm512_set1_ps(b->inv), _mm512_set1_ps(b->zero), CodeRange(*p),
+            nullptr, codes);
 }
 
 void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {

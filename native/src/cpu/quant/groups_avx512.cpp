@@ -67,18 +67,6 @@ void store_zeros(const lb_quant_params *p, __m512 z, int count, __mmask16 valid,
   _mm_mask_storeu_epi8(zeros, static_cast<__mmask16>((1u << ((count + 1) / 2)) - 1u), _mm512_cvtepi64_epi8(pairs));
 }
 
-// The byte codes of one block of n values (a multiple of 16), prefetching `next` (or nothing) a
-// line per vector.
-template <bool kFiniteInv>
-void code_block(const float *x, int64_t n, lb_dtype t, __m512 inv, __m512 zero_point, const CodeRange &range, const float *next,
-                uint8_t *out) {
-  for (int64_t i = 0; i < n; i += 16) {
-    if (next) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i),
-                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_loadu_ps(x + i), t, inv, zero_point, range)));
-  }
-}
-
 }  // namespace
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
@@ -124,10 +112,8 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
         }
         packed32(g + i, t, inv, zero_point, range, out + i / 2);
       }
-    } else if ((infinite_inv >> j) & 1) {
-      code_block<false>(g, bc, t, inv, zero_point, range, next, q + j * bc);
     } else {
-      code_block<true>(g, bc, t, inv, zero_point, range, next, q + j * bc);
+      codes_run(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
     }
   }
   return bad_input ? __builtin_ctz(bad_input) : -1;

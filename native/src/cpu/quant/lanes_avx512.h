@@ -113,6 +113,38 @@ inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const 
   }
 }
 
+// The byte codes of n values of one block (inv and zero broadcast), the masked tail included.
+// kPrefetch: the line of `next` matching each vector coded is prefetched (the grouped kernel
+// overlaps the next blocks' transfer with this pass); a template parameter, so the per-row path
+// pays no test per vector.
+template <bool kFiniteInv, bool kPrefetch>
+inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
+                      const float *next, uint8_t *out) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i),
+                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_loadu_ps(x + i), qtype, inv, zero, range)));
+  }
+  if (i < n) {
+    const __mmask16 m = tail_mask(n - i);
+    _mm_mask_storeu_epi8(out + i, m, _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_maskz_loadu_ps(m, x + i), qtype, inv, zero, range)));
+  }
+}
+
+// codes_run with its template arguments from the block: finite_inv (|inv| <= FLT_MAX) and next
+// (null: no prefetch).
+inline void codes_run(bool finite_inv, const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
+                      const float *next, uint8_t *out) {
+  if (finite_inv) {
+    if (next) codes_run<true, true>(x, n, qtype, inv, zero, range, next, out);
+    else codes_run<true, false>(x, n, qtype, inv, zero, range, next, out);
+  } else {
+    if (next) codes_run<false, true>(x, n, qtype, inv, zero, range, next, out);
+    else codes_run<false, false>(x, n, qtype, inv, zero, range, next, out);
+  }
+}
+
 // 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.
 inline void packed32(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   const __m128i c0 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x), qtype, inv, zero, range));
