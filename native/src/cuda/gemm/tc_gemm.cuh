@@ -18,11 +18,9 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
-#include <type_traits>
 
-#include "../../common/host_device.h"
-#include "../runtime/runtime.h"
 #include "ptx.cuh"
+#include "split_k.cuh"
 #include "tile_layout.h"
 
 namespace lb::cuda {
@@ -240,7 +238,7 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
     }
   }
   cp_async_wait<0>();  // leave no copy in flight behind the block's exit
-  // The epilogue, or (split-K) this split's raw sums for split_sums_kernel.
+  // The epilogue, or (split-K) this split's raw sums for add_split_sums_kernel.
   tile.for_each([&](int mi, int ni, int e, int64_t i, int64_t j) {
     if (i >= o.m || j >= o.n) return;
     if (o.partial) static_cast<typename Op::Raw *>(o.partial)[(static_cast<int64_t>(blockIdx.z) * o.m + i) * o.n + j] = acc.raw(mi, ni, e);
@@ -248,22 +246,12 @@ __device__ __forceinline__ void tc_gemm_tile(const typename Op::Args &p) {
   });
 }
 
-// Split-K: the splits' raw sums of each output added in split order (int32 exactly, f32 rounded
-// each step: deterministic), then the Op's epilogue.
+// The Op's epilogue of one output from its raw sum, for add_split_sums_kernel.
 template <class Op>
-__global__ void split_sums_kernel(typename Op::Args p, int64_t splits) {
-  const TcOperands &o = p.op;
-  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= o.m * o.n) return;
-  using Raw = typename Op::Raw;
-  const Raw *part = static_cast<const Raw *>(o.partial);
-  Raw v = part[idx];
-  for (int64_t z = 1; z < splits; ++z) {
-    if constexpr (std::is_same_v<Raw, float>) v = add_rn(v, part[z * o.m * o.n + idx]);
-    else v += part[z * o.m * o.n + idx];
-  }
-  Op::finish(p, idx / o.n, idx % o.n, v);
-}
+struct OpFinish {
+  typename Op::Args p;
+  __device__ void operator()(int64_t i, int64_t j, typename Op::Raw v) const { Op::finish(p, i, j, v); }
+};
 
 // One thread block per 128 x 128 tile of D. On architectures below Op::kMinArch (fp8 mma needs
 // sm_89) the kernel is an empty trap: its body is not compiled there (the host never launches it).
@@ -282,21 +270,18 @@ __global__ void __launch_bounds__(lb::cuda_tile::kThreads) tc_gemm_kernel(typena
 // aligned (and the operands are 8-bit), ordinary loads otherwise; row tiles beyond gridDim.y's 65535
 // in further launches. Split-K when the tiles give fewer than 2 thread blocks per SM (decode sizes:
 // m <= 128 and n = 4096 are 32 blocks): k is cut into gridDim.z ranges of whole Op::split_stages,
-// each writing raw sums to a scratch buffer that split_sums_kernel adds up.
+// each writing raw sums to a scratch buffer that add_split_sums_kernel adds up (split_k.cuh).
 template <class Op>
 cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
   using namespace lb::cuda_tile;
   const bool async = !Op::kNibbles && p.op.k % 16 == 0 && aligned16(p.op.a) && (Op::kOwnB || aligned16(p.op.b));
   const int64_t rows_per_launch = int64_t{65535} * kBM, m = p.op.m;
   const int64_t kt_total = (p.op.k + kBK - 1) / kBK, gran = Op::split_stages(p);
-  const int64_t blocks = (p.op.n16 + kBN / 16 - 1) / (kBN / 16) * ((m + kBM - 1) / kBM), wanted = 2 * multiprocessor_count();
-  int64_t splits = blocks < wanted ? std::max<int64_t>(1, std::min((wanted + blocks - 1) / blocks, kt_total / gran)) : 1;
-  p.op.split_kt = kt_total;
+  const int64_t blocks = (p.op.n16 + kBN / 16 - 1) / (kBN / 16) * ((m + kBM - 1) / kBM);
+  const SplitK split = choose_split_k(blocks, (kt_total + gran - 1) / gran, kt_total / gran);
+  const int64_t splits = split.splits;
+  p.op.split_kt = split.granules_per_split * gran;
   p.op.partial = nullptr;
-  if (splits > 1) {
-    p.op.split_kt = ((kt_total + splits - 1) / splits + gran - 1) / gran * gran;
-    splits = (kt_total + p.op.split_kt - 1) / p.op.split_kt;
-  }
   if (splits > 1) {
     const size_t bytes = static_cast<size_t>(splits * m * p.op.n) * sizeof(typename Op::Raw);
     if (cudaError_t err = cudaMallocAsync(&p.op.partial, bytes, s); err != cudaSuccess) return err;
@@ -316,10 +301,8 @@ cudaError_t launch_tc_gemm(typename Op::Args p, cudaStream_t s) {
     err = cudaGetLastError();
   }
   if (p.op.partial) {
-    if (err == cudaSuccess) {
-      split_sums_kernel<Op><<<static_cast<unsigned>((m * p.op.n + 255) / 256), 256, 0, s>>>(p, splits);
-      err = cudaGetLastError();
-    }
+    if (err == cudaSuccess)
+      err = launch_add_split_sums(static_cast<const typename Op::Raw *>(p.op.partial), splits, m, p.op.n, OpFinish<Op>{p}, s);
     cudaFreeAsync(p.op.partial, s);  // stream-ordered: after the kernels
   }
   return err;

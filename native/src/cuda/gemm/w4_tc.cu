@@ -32,6 +32,7 @@
 #include "../runtime/runtime.h"
 #include "ptx.cuh"
 #include "row_sums.cuh"
+#include "split_k.cuh"
 #include "w4_tc.cuh"
 #include "w4_tc_layout.h"
 
@@ -230,14 +231,11 @@ __global__ void __launch_bounds__(kThreads) w4_tc_kernel(W4TcArgs p) {
 #endif
 }
 
-// y = the splits' partial sums added in split order, then the epilogue.
-__global__ void add_splits_kernel(W4TcArgs p, int64_t splits) {
-  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (idx >= p.m * p.n) return;
-  float v = p.partial[idx];
-  for (int64_t s = 1; s < splits; ++s) v = add_rn(v, p.partial[s * p.m * p.n + idx]);
-  store_output(p, idx / p.n, idx % p.n, v);
-}
+// store_output, for add_split_sums_kernel.
+struct StoreOutput {
+  W4TcArgs p;
+  __device__ void operator()(int64_t i, int64_t j, float v) const { store_output(p, i, j, v); }
+};
 
 template <class Op>
 cudaError_t launch_tiles(const W4TcArgs &p, dim3 grid, int tiles, cudaStream_t s) {
@@ -259,11 +257,9 @@ lb_status w4_tc_gemm(const char *fn, const void *x, Elements elements, const uin
   const int tiles = m <= 8 ? 1 : m <= 16 ? 2 : m <= 32 ? 4 : 8;
   const int64_t n16 = (n + 15) / 16, col_blocks = (n16 + kWarps - 1) / kWarps, row_tiles = (m + 8 * tiles - 1) / (8 * tiles);
   const int64_t unit = fold_unit(group, Op::S::kStepK), units = k / unit;
-  // Split k (at fold units, each split at least ~256 k) until there are about 2 blocks per SM.
-  const int64_t wanted = (2 * multiprocessor_count() + col_blocks * row_tiles - 1) / (col_blocks * row_tiles);
-  int64_t splits = std::max<int64_t>(1, std::min({wanted, units, std::max<int64_t>(1, k / 256), int64_t{65535}}));
-  const int64_t units_per_split = (units + splits - 1) / splits;
-  splits = (units + units_per_split - 1) / units_per_split;
+  // Split k at fold units, each split at least ~256 k.
+  const SplitK split = choose_split_k(col_blocks * row_tiles, units, std::min({units, std::max<int64_t>(1, k / 256), int64_t{65535}}));
+  const int64_t splits = split.splits, units_per_split = split.granules_per_split;
 
   float *xsum = nullptr, *partial = nullptr;
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&xsum), static_cast<size_t>(m * units) * sizeof(float), s), fn,
@@ -284,10 +280,7 @@ lb_status w4_tc_gemm(const char *fn, const void *x, Elements elements, const uin
     const dim3 grid(static_cast<unsigned>(col_blocks), static_cast<unsigned>(row_tiles), static_cast<unsigned>(splits));
     err = launch_tiles<Op>(p, grid, tiles, s);
   }
-  if (err == cudaSuccess && partial) {
-    add_splits_kernel<<<static_cast<unsigned>((m * n + 255) / 256), 256, 0, s>>>(p, splits);
-    err = cudaGetLastError();
-  }
+  if (err == cudaSuccess && partial) err = launch_add_split_sums(partial, splits, m, n, StoreOutput{p}, s);
   cudaFreeAsync(xsum, s);  // stream-ordered: after the kernels
   if (partial) cudaFreeAsync(partial, s);
   return check(err, fn, "kernel launch");

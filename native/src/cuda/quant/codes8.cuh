@@ -10,7 +10,7 @@
 
 namespace lb::cuda {
 
-__device__ __forceinline__ bool packed_qtype(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
+__host__ __device__ __forceinline__ bool packed_qtype(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
 
 // Codes of v[0..7] under b, stored at element e0 of q (e0 a multiple of 8; q 4-byte aligned for
 // I4/U4, 8-byte aligned otherwise).

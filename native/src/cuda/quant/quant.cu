@@ -26,7 +26,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-bool packed_qtype_host(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
 
 __device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
   atomicMin(first, static_cast<unsigned long long>(block));
@@ -168,7 +167,7 @@ __global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *
 // stores of x / y and 4- or 8-byte ones of the codes). Needs cols and block_cols multiples of 8
 // and aligned bases (vector_ok); the same per-element helpers, so the same bits.
 bool vector_ok(const lb_quant_params &p, int64_t cols, const void *x, const void *q) {
-  const uintptr_t qa = packed_qtype_host(p.qtype) ? 3 : 7;
+  const uintptr_t qa = packed_qtype(p.qtype) ? 3 : 7;
   return cols % 8 == 0 && p.block_cols % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0 &&
          (reinterpret_cast<uintptr_t>(q) & qa) == 0;
 }
