@@ -4,6 +4,7 @@ import dev.lowbit.CudaStream;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Tensor;
+import dev.lowbit.activation.Gelu;
 import dev.lowbit.convert.Convert;
 import dev.lowbit.ffi.Native;
 import dev.lowbit.quant.Granularity;
@@ -115,6 +116,20 @@ class GemmCudaTest {
             W4A16.matmul(gx, gw, null, y, W4A16.Activations.EXACT, stream);
             stream.synchronize();
             assertArrayEquals(bytes(W4A16.matmul(gx, gw, null, DType.F32, arena), arena), bytes(y, arena), "W4A16 on a stream");
+
+            // A stream with CPU operands, and a closed stream, are refused before anything runs.
+            W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
+            Quantized cpuA = new Quantized(f, a.q().to(Device.CPU, arena), a.scales().to(Device.CPU, arena), null);
+            Tensor cpuOut = Tensor.allocate(arena, DType.F32, Device.CPU, m, n);
+            var e = assertThrows(IllegalArgumentException.class, () -> W8A8.matmul(cpuA, cpuW, null, cpuOut, stream));
+            assertEquals("stream: a CUDA stream was given for a CPU operation", e.getMessage());
+            Tensor cpuX = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 8);
+            e = assertThrows(IllegalArgumentException.class, () -> Gelu.apply(cpuX, cpuX, stream));
+            assertEquals("stream: a CUDA stream was given for a CPU operation", e.getMessage());
+            CudaStream closed = CudaStream.create(GPU);
+            closed.close();
+            var c = assertThrows(IllegalStateException.class, () -> W8A8.matmul(a, w8, null, async, closed));
+            assertTrue(c.getMessage().contains("closed"), c.getMessage());
         }
     }
 
