@@ -1,5 +1,6 @@
 // FP8 GEMM on fp8 tensor cores (mma.sync m16n8k32 with E4M3 / E5M2 operands, f32 accumulation;
-// sm_89 and sm_90 — Hopper's faster wgmma path is not written yet), on the skeleton of tc_gemm.cuh.
+// sm_89 and sm_90) on the skeleton of tc_gemm.cuh, and on Hopper's wgmma (wg_gemm.cuh) when the
+// output has enough tiles to fill the GPU.
 //
 // B is read in lowbit.h's FP8 packed layout: 16-column blocks, k in pairs (2 bytes of one column).
 // An mma B register needs 4 consecutive k of one column — two pairs at different rows of that
@@ -18,6 +19,7 @@
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
+#include "wg_gemm.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -101,11 +103,65 @@ struct Fp8Op {
   }
 };
 
+// The same GEMM on wgmma (wg_gemm.cuh): the weights (wgmma's A) come from the stage with ldmatrix.trans
+// exactly as b_fragments reads them, the activations (wgmma's B) through the descriptor. Each stage is
+// one 128-k block: its four wgmmas start from zero (scale_d = 0 on the first) and the block's sums are
+// folded into the f32 totals as end_step does, so both kernels round the same sums the same way.
+template <bool kAE5M2, bool kBE5M2>
+struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
+  using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
+
+  static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_fp8_chunk_byte(jb, c); }
+
+  static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
+    ldmatrix_x4_trans(a, ws + lb::cuda_wg::w_fp8_ldmatrix_byte(jb, s, lane));
+  }
+
+  struct WgAccumulators {
+    float v[64];  // this block's sums: written only by the wgmmas
+    float total[64];
+
+    __device__ WgAccumulators() {
+#pragma unroll
+      for (int r = 0; r < 64; ++r) total[r] = 0.0f;
+    }
+
+    __device__ void stage(const Args &p, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt, int64_t m0, int64_t jb0) {
+      using namespace lb::cuda_wg;
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);
+      wgmma_fence();
+#pragma unroll
+      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_f8<kBE5M2, kAE5M2>(v, a[s], sw128_desc(x_addr + 32 * s), s > 0);
+      wgmma_commit();
+      wgmma_wait<0>();
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);
+      const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
+      const float sb = block ? p.b_scales[(jb0 / 8) * p.k128 + kt] : 1.0f;  // the tile is one 128-column block
+      const int tid = static_cast<int>(threadIdx.x), lane = tid & 31;
+#pragma unroll
+      for (int r = 0; r < 64; ++r) {
+        const int64_t i = m0 + acc_position(tid >> 7, (tid >> 5) & 3, lane, r).row;
+        if (block) {
+          const float scale = i < p.op.m ? mul_rn(p.a_scales[i * p.k128 + kt], sb) : 0.0f;
+          total[r] = add_rn(total[r], mul_rn(v[r], scale));
+        } else {
+          total[r] = add_rn(total[r], v[r]);
+        }
+      }
+    }
+
+    __device__ float raw(int r) const { return total[r]; }
+  };
+};
+
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
   using Op = Fp8Op<kAE5M2, kBE5M2>;
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype};
+  if (wg_gemm_applies(o)) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2>>(p, s);
   return launch_tc_gemm<Op>(p, s);
 }
 

@@ -1,5 +1,5 @@
-// W8A8 and W4A4 GEMMs on int8 tensor cores (mma.sync m16n8k32 s8, sm_80+; also what sm_89 and
-// sm_90 run — Hopper's faster wgmma path is not written yet), on the skeleton of tc_gemm.cuh.
+// W8A8 and W4A4 GEMMs on int8 tensor cores (mma.sync m16n8k32 s8, sm_80+), on the skeleton of
+// tc_gemm.cuh; W8A8 on Hopper's wgmma (wg_gemm.cuh) when the output has enough tiles to fill the GPU.
 // W4A4 widens its nibbles to int8 while loading each stage (Hopper has no int4 mma; on sm_80/89 the
 // int4 mma would halve the shared-memory traffic, not written), then runs exactly the W8A8 tiles.
 //
@@ -18,6 +18,7 @@
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
+#include "wg_gemm.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -70,6 +71,41 @@ struct Int8Op {
   }
 };
 
+// W8A8 on wgmma: the weight quads are wgmma's A registers as they are (one 32-bit shared load each),
+// the activations its B through the descriptor; int32 sums over all of k, then Int8Op's epilogue,
+// so the outputs equal the CPU's bit for bit here too. (Only the sm_90a pass instantiates the wgmma
+// kernel; the other passes would report its members as unreferenced.)
+#pragma nv_diag_suppress 177
+struct Int8WgOp : Int8Op {
+  static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
+
+  static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
+    const uint32_t *w = reinterpret_cast<const uint32_t *>(ws);
+#pragma unroll
+    for (int r = 0; r < 4; ++r) a[r] = w[lb::cuda_wg::w_int8_fragment_word(jb, s, lane, r)];
+  }
+
+  struct WgAccumulators {
+    int32_t v[64];  // written only by the wgmmas (the first starts from zero)
+
+    __device__ void stage(const Args &, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt, int64_t, int64_t) {
+      using namespace lb::cuda_wg;
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);
+      wgmma_fence();
+#pragma unroll
+      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_s8(v, a[s], sw128_desc(x_addr + 32 * s), kt > 0 || s > 0);
+      wgmma_commit();
+      wgmma_wait<0>();
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);
+    }
+
+    __device__ int32_t raw(int r) const { return v[r]; }
+  };
+};
+#pragma nv_diag_default 177
+
 // W4A4: the same shared layout, fragments and epilogue; operands loaded as nibbles and widened.
 struct W4A4Op : Int8Op {
   static constexpr bool kNibbles = true;
@@ -83,7 +119,8 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const int64_t k4 = (k + 3) / 4;
   const Int8Op::Args p{{reinterpret_cast<const uint8_t *>(a), static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 64},
                        a_scales, b_scales, bias, d, d_dtype};
-  if (lb_status st = check(launch_tc_gemm<Int8Op>(p, s), fn, "kernel launch")) return st;
+  const cudaError_t err = wg_gemm_applies(p.op) ? launch_wg_gemm<Int8WgOp>(p, s) : launch_tc_gemm<Int8Op>(p, s);
+  if (lb_status st = check(err, fn, "kernel launch")) return st;
   return finish_launch(fn, stream);
 }
 

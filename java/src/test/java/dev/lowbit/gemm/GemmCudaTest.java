@@ -65,30 +65,49 @@ class GemmCudaTest {
 
     @Test
     void w8a8EqualsTheCpuBitForBit() {
-        for (int[] s : W8A8_SHAPES) {
-            int m = s[0], n = s[1], k = s[2];
-            byte[] a = W8A8Test.randomBytes(m * 31L + k, m * k), w = W8A8Test.randomBytes(n * 17L + k, n * k);
-            float[] as = W4A16Test.gaussian(m, m, 0.01), ws = W4A16Test.gaussian(n, n, 0.01), bias = W4A16Test.gaussian(3, n, 1.0);
-            try (Arena arena = Arena.ofConfined()) {
-                Tensor ta = W8A8Test.int8(arena, a, m, k), tw = W8A8Test.int8(arena, w, n, k);
-                Tensor tas = Tensor.of(arena, as, m, 1), tws = Tensor.of(arena, ws, n, 1), tb = Tensor.of(arena, bias, n);
-                W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
-                W8A8.Weights gpuW = W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena);
-                assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+        for (int[] s : W8A8_SHAPES) w8a8Case(s);
+    }
 
-                Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
-                W8A8.matmulInt32(ta, cpuW, cpuAcc);
-                W8A8.matmulInt32(ta.to(GPU, arena), gpuW, gpuAcc);
-                assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena), "I32 " + m + "x" + n + "x" + k);
+    /**
+     * Outputs of at least 132 tiles of 128 x 128 (the SM count of an H100 / H200) take the Hopper wgmma kernel on
+     * compute capability 9.0 (the mma.sync one elsewhere): W8A8 bit for bit with the CPU, with k in one partial stage,
+     * several stages and a partial last one; FP8 in every E4M3/E5M2 mix and scaling layout against the reference.
+     * m and n are off the tile (1100 = 8·128 + 76, 2000 = 15·128 + 80).
+     */
+    @Test
+    void wgmmaSizedGemmsMatch() {
+        for (int[] s : new int[][] {{1100, 2000, 48}, {1100, 2000, 528}}) w8a8Case(s);
+        if (SMALL) return;
+        int[] s = {1100, 2000, 528};
+        for (Fp8Reference fa : Fp8Reference.values())
+            for (Fp8Reference fw : Fp8Reference.values()) fp8Case(fa, fw, Fp8GemmTest.Layout.ROW, Fp8GemmTest.Layout.ROW, s);
+        fp8Case(Fp8Reference.E4M3, Fp8Reference.E4M3, Fp8GemmTest.Layout.TENSOR, Fp8GemmTest.Layout.TENSOR, s);
+        fp8Case(Fp8Reference.E4M3, Fp8Reference.E5M2, Fp8GemmTest.Layout.BLOCK, Fp8GemmTest.Layout.BLOCK, s);
+    }
 
-                QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
-                Quantized qa = new Quantized(f, ta, tas, null), gqa = new Quantized(f, ta.to(GPU, arena), tas.to(GPU, arena), null);
-                for (DType out : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-                    Tensor cpu = W8A8.matmul(qa, cpuW, tb, out, arena);
-                    Tensor gpu = W8A8.matmul(gqa, gpuW, tb.to(GPU, arena), out, arena);
-                    assertEquals(GPU, gpu.device());
-                    assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
-                }
+    private static void w8a8Case(int[] s) {
+        int m = s[0], n = s[1], k = s[2];
+        byte[] a = W8A8Test.randomBytes(m * 31L + k, m * k), w = W8A8Test.randomBytes(n * 17L + k, n * k);
+        float[] as = W4A16Test.gaussian(m, m, 0.01), ws = W4A16Test.gaussian(n, n, 0.01), bias = W4A16Test.gaussian(3, n, 1.0);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor ta = W8A8Test.int8(arena, a, m, k), tw = W8A8Test.int8(arena, w, n, k);
+            Tensor tas = Tensor.of(arena, as, m, 1), tws = Tensor.of(arena, ws, n, 1), tb = Tensor.of(arena, bias, n);
+            W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
+            W8A8.Weights gpuW = W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena);
+            assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+
+            Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
+            W8A8.matmulInt32(ta, cpuW, cpuAcc);
+            W8A8.matmulInt32(ta.to(GPU, arena), gpuW, gpuAcc);
+            assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena), "I32 " + m + "x" + n + "x" + k);
+
+            QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
+            Quantized qa = new Quantized(f, ta, tas, null), gqa = new Quantized(f, ta.to(GPU, arena), tas.to(GPU, arena), null);
+            for (DType out : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                Tensor cpu = W8A8.matmul(qa, cpuW, tb, out, arena);
+                Tensor gpu = W8A8.matmul(gqa, gpuW, tb.to(GPU, arena), out, arena);
+                assertEquals(GPU, gpu.device());
+                assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
             }
         }
     }

@@ -1,0 +1,174 @@
+// The Hopper (sm_90a) tensor-core GEMM skeleton W8A8 and FP8 use when the output has enough 128 x
+// 128 tiles to fill the GPU (prefill sizes): D = epilogue(A . B^T) on wgmma.mma_async instead of
+// tc_gemm.cuh's mma.sync, which on Hopper reaches only part of the tensor cores' rate.
+//
+// Tiling: a thread block (2 warpgroups) computes 128 activation rows x 128 weight columns; each
+// warpgroup owns 64 weight columns (wgmma's M, from registers: the packed weights, loaded from shared
+// memory with the mma.sync kernels' fragment reads) and all 128 rows (wgmma's N, read by the tensor
+// cores from shared memory in the 128-byte swizzle). k advances 128 bytes at a time through a
+// 4-stage cp.async pipeline (32 KiB per stage); each stage is four m64n128k32 wgmmas per warpgroup.
+// The layouts and the fragment maps are in wg_layout.h, checked on the host by wg_layout_test.
+//
+// The pipeline is the simple kind: all 256 threads copy, one barrier per stage, and each warpgroup
+// waits for its wgmmas before the next stage (the A registers are reloaded and FP8 folds its sums
+// every 128 k). Producer/consumer warp specialisation with mbarriers, TMA and larger tiles are the
+// known next steps; they were not written before this kernel had run on a GPU.
+//
+// An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
+// weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
+// WgAccumulators (issues the wgmmas of a stage and keeps the sums: raw(r) of register r), Raw and
+// finish (tc_gemm.cuh's epilogue of one output).
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "ptx.cuh"
+#include "tc_gemm.cuh"
+#include "wg_layout.h"
+#include "wgmma.cuh"
+
+namespace lb::cuda {
+
+// Stage `kt` (k bytes [128 kt, 128 kt + 128)) of the block's activation rows and weight column
+// blocks. This path requires k % 16 == 0 and 16-byte aligned operands, so every chunk is whole or
+// absent (zero-filled: rows past m, k past the end, column blocks past n).
+template <class Op>
+__device__ __forceinline__ void wg_load_stage(const TcOperands &o, int64_t m0, int64_t jb0, int kt, uint8_t *stage) {
+  using namespace lb::cuda_wg;
+  const int tid = static_cast<int>(threadIdx.x);
+#pragma unroll
+  for (int it = 0; it < kXBytes / 16 / kWgThreads; ++it) {  // row q / 8, chunk q % 8 (8 threads read a row's 128 bytes)
+    const int q = tid + it * kWgThreads, row = q >> 3, c = q & 7;
+    const int64_t i = m0 + row, l = static_cast<int64_t>(kt) * kWgK + c * 16;
+    const bool valid = i < o.m && l < o.k;
+    cp_async16(stage + x_byte(row, c * 16), valid ? o.a + i * o.k + l : o.a, valid);
+  }
+#pragma unroll
+  for (int it = 0; it < kWBytes / 16 / kWgThreads; ++it) {  // column block q / 128, chunk q % 128 of its 2 KiB run
+    const int q = tid + it * kWgThreads, jb = q >> 7, c = q & 127;
+    const int64_t gjb = jb0 + jb, off = static_cast<int64_t>(kt) * (kWgK * 16) + c * 16;
+    const bool valid = gjb < o.n16 && off < o.b_block_bytes;
+    cp_async16(stage + kXBytes + Op::w_chunk_byte(jb, c), valid ? o.b + gjb * o.b_block_bytes + off : o.b, valid);
+  }
+}
+
+template <class Op>
+__device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
+  using namespace lb::cuda_wg;
+  extern __shared__ uint8_t wg_smem_raw[];
+  // The 128-byte swizzle is a function of address bits 4..9: stages start 1024-aligned (the launch
+  // asks for 1 KiB more than the stages need).
+  const uint32_t raw_addr = static_cast<uint32_t>(__cvta_generic_to_shared(wg_smem_raw));
+  uint8_t *smem = wg_smem_raw + ((1024 - (raw_addr & 1023)) & 1023);
+  const uint32_t smem_addr = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+
+  const TcOperands &o = p.op;
+  const int tid = static_cast<int>(threadIdx.x), wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
+  const int64_t m0 = o.row0 + static_cast<int64_t>(blockIdx.y) * kWgM, jb0 = static_cast<int64_t>(blockIdx.x) * (kWgN / 16);
+  const int kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
+  typename Op::WgAccumulators acc;
+
+  // Prologue: stages 0 .. kWgStages - 2 in flight; one commit per stage even past the end, so the
+  // wait below always counts the same number of groups.
+#pragma unroll
+  for (int s = 0; s < kWgStages - 1; ++s) {
+    if (s < kt_count) wg_load_stage<Op>(o, m0, jb0, s, smem + s * kStageBytes);
+    cp_async_commit();
+  }
+  for (int j = 0; j < kt_count; ++j) {
+    cp_async_wait<kWgStages - 2>();  // this thread's copies of stage j have landed ...
+    fence_proxy_async_shared();      // ... are visible to the tensor cores' proxy ...
+    __syncthreads();                 // ... everyone's too, and every warpgroup is done with stage j - 1
+    const int next = j + kWgStages - 1;
+    if (next < kt_count) wg_load_stage<Op>(o, m0, jb0, next, smem + (next % kWgStages) * kStageBytes);
+    cp_async_commit();
+
+    const int slot = j % kWgStages;
+    uint32_t a[kWgK / 32][4];
+#pragma unroll
+    for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[s]);
+    acc.stage(p, a, smem_addr + slot * kStageBytes, j, m0, jb0);
+  }
+  cp_async_wait<0>();
+  __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
+
+  // Epilogue: the raw sums go through shared memory so that the stores to D run along its rows
+  // (the accumulators hold 8-column strips of 4 rows per warp), then Op::finish per output.
+  using Raw = typename Op::Raw;
+  Raw *tile = reinterpret_cast<Raw *>(smem);
+#pragma unroll
+  for (int r = 0; r < 64; ++r) {
+    const TileIndex at = acc_position(wg, warp, lane, r);
+    tile[at.row * kOutPitch + at.col] = acc.raw(r);
+  }
+  __syncthreads();
+  for (int idx = tid; idx < kWgM * kWgN; idx += kWgThreads) {
+    const int row = idx / kWgN, col = idx % kWgN;
+    const int64_t i = m0 + row, jcol = jb0 * 16 + col;
+    if (i < o.m && jcol < o.n) Op::finish(p, i, jcol, tile[row * kOutPitch + col]);
+  }
+}
+
+// One thread block per 128 x 128 tile of D; 1 KiB of alignment slack on top of the stages. Anything
+// but sm_90a gets an empty trap (the host launches it only on compute capability 9.0).
+template <class Op>
+__global__ void __launch_bounds__(lb::cuda_wg::kWgThreads, 1) wg_gemm_kernel(typename Op::Args p) {
+#if defined(__CUDA_ARCH__)
+#  if LB_WGMMA_ENABLED
+  wg_gemm_tile<Op>(p);
+#  else
+  __trap();
+#  endif
+#endif
+}
+
+constexpr size_t kWgSmemBytes = static_cast<size_t>(lb::cuda_wg::kWgStages) * lb::cuda_wg::kStageBytes + 1024;
+static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 4 <= kWgSmemBytes - 1024,
+              "the epilogue's staging tile fits in the stages");
+
+// Whether the wgmma path takes this GEMM: the current device is compute capability 9.0 (the sm_90a
+// cubin), the operands allow whole 16-byte copies, and the 128 x 128 tiles alone give every SM a
+// block (smaller outputs stay on tc_gemm.cuh's kernel, which splits k to fill the GPU).
+inline bool wg_gemm_applies(const TcOperands &o) {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return false;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  if (major != 9 || minor != 0) return false;
+  if (o.k <= 0 || o.k % 16 != 0 || !aligned16(o.a) || !aligned16(o.b)) return false;
+  using namespace lb::cuda_wg;
+  const int64_t tiles = (o.n16 + kWgN / 16 - 1) / (kWgN / 16) * ((o.m + kWgM - 1) / kWgM);
+  return tiles >= multiprocessor_count();
+}
+
+// Launches the Op's wgmma kernel over all of D on `s` (row tiles beyond gridDim.y's 65535 in further
+// launches). The kernel's shared memory (129 KiB) is above the default 48 KiB limit: the attribute
+// is raised once per device.
+template <class Op>
+cudaError_t launch_wg_gemm(typename Op::Args p, cudaStream_t s) {
+  using namespace lb::cuda_wg;
+  static std::atomic<uint64_t> raised{0};  // bit d: done on device d
+  int device = 0;
+  if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
+  const uint64_t bit = uint64_t{1} << (device & 63);
+  if (!(raised.load() & bit)) {
+    if (cudaError_t err = cudaFuncSetAttribute(wg_gemm_kernel<Op>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgSmemBytes));
+        err != cudaSuccess)
+      return err;
+    raised.fetch_or(bit);
+  }
+  const int64_t rows_per_launch = int64_t{65535} * kWgM, m = p.op.m;
+  p.op.split_kt = 0;
+  p.op.partial = nullptr;
+  cudaError_t err = cudaSuccess;
+  for (int64_t r0 = 0; r0 < m && err == cudaSuccess; r0 += rows_per_launch) {
+    p.op.row0 = r0;
+    const dim3 grid(static_cast<unsigned>((p.op.n16 + kWgN / 16 - 1) / (kWgN / 16)),
+                    static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kWgM - 1) / kWgM));
+    wg_gemm_kernel<Op><<<grid, kWgThreads, kWgSmemBytes, s>>>(p);
+    err = cudaGetLastError();
+  }
+  return err;
+}
+
+}  // namespace lb::cuda

@@ -1,0 +1,99 @@
+// Shared-memory layout of one pipeline stage of the Hopper (sm_90a) wgmma GEMMs (wg_gemm.cuh: W8A8
+// and FP8 when the output has enough 128 x 128 tiles to fill the GPU), as plain index functions, so
+// that a host test (native/tests/wg_layout_test.cpp) can emulate a stage: every 16-byte cp.async
+// chunk lands whole in its own slot, the weight fragment reads are free of bank conflicts, the
+// activation tile reads back through the wgmma matrix descriptor as the rows it was copied from, and
+// the fragments give the direct sums.
+//
+// Operands are swapped: wgmma's A (64 rows per warpgroup, held in registers) is the packed weight
+// matrix B of lowbit.h, and wgmma's B (read by the tensor cores from shared memory through a matrix
+// descriptor) is the activation matrix A. So the weights keep lowbit.h's packed layouts, read with
+// the same fragment loads as the mma.sync kernels (tile_layout.h), and the activations, already
+// K-major rows, only need the 128-byte swizzle the descriptor names; nothing is re-packed.
+//
+// A stage: kWgM activation rows x kWgK bytes of k (a 1024-byte swizzle atom per 8 rows, 16 KiB),
+// then kWgN weight columns x kWgK k in the packed order (16 KiB). Stages start 1024-aligned, as the
+// 128-byte swizzle requires (its XOR reads address bits 7..9).
+#pragma once
+#include <stdint.h>
+
+#include "../../common/host_device.h"
+
+namespace lb::cuda_wg {
+
+constexpr int kWgM = 128;        // activation rows per thread block: wgmma's N
+constexpr int kWgN = 128;        // weight columns per thread block: 2 warpgroups x wgmma's M (64)
+constexpr int kWgK = 128;        // 8-bit k per stage: four wgmma k32 steps, one FP8 scale block
+constexpr int kWgStages = 4;     // cp.async pipeline depth: 4 x 32 KiB
+constexpr int kWgThreads = 256;  // 2 warpgroups
+constexpr int kXBytes = kWgM * kWgK;
+constexpr int kWBytes = kWgN * kWgK;
+constexpr int kStageBytes = kXBytes + kWBytes;
+constexpr int kOutPitch = kWgN + 4;  // words per row of the epilogue's staging tile (no bank conflicts)
+
+// Byte of activation row `row` (0..127), k byte `kb` (0..127) in the stage: the row's 16-byte chunk c
+// goes to chunk c ^ (row % 8) — the SWIZZLE_128B pattern.
+LB_HD int x_byte(int row, int kb) { return row * kWgK + ((((kb >> 4) ^ row) & 7) << 4) + (kb & 15); }
+
+// The byte the tensor cores read for element (n, kb) (kb < 32) of a K-major SWIZZLE_128B operand
+// whose descriptor starts `start` bytes past a 1024-aligned base (32 s for k32 step s): rows 128
+// bytes apart, 8-row groups `SBO` = 1024 apart, then address bits 4..6 XORed with bits 7..9.
+LB_HD int sw128_read_byte(int start, int n, int kb) {
+  const int lin = start + (n >> 3) * 1024 + (n & 7) * 128 + kb;
+  return lin ^ (((lin >> 7) & 7) << 4);
+}
+
+// The wgmma shared-memory matrix descriptor of such an operand at shared address `addr`: start
+// address >> 4 (bits 0..13), leading byte offset 1 (unused for K-major swizzled operands whose k32
+// step fits in one 128-byte row), stride byte offset 1024 >> 4 (bits 32..45), base offset 0, swizzle
+// mode 1 = 128B (bits 62..63).
+LB_HD uint64_t sw128_desc(uint32_t addr) {
+  return static_cast<uint64_t>((addr & 0x3FFFFu) >> 4) | (uint64_t{1} << 16) | (uint64_t{1024 >> 4} << 32) | (uint64_t{1} << 62);
+}
+
+// FP8 weights (lowbit.h's pairs: 16 bits = 2 k of one column): byte of column block `jb` (0..7),
+// k-pair `kp` (0..63), column `jj` (0..15). Each k-pair row is 32 bytes (columns 0..7, 8..15: a
+// cp.async chunk and an ldmatrix row each); the halves of pairs 4..7 (mod 8) are swapped so the 8
+// rows of an ldmatrix matrix hit 8 different bank groups (as tile_layout.h's fp8_b_byte).
+LB_HD int w_fp8_byte(int jb, int kp, int jj) {
+  return (jb * (kWgK / 2) + kp) * 32 + (((jj >> 3) ^ ((kp >> 2) & 1)) << 4) + (jj & 7) * 2;
+}
+
+// Int8 weights (lowbit.h's quads: one 32-bit word = 4 k of one column = one wgmma A register):
+// word of column block `jb`, k-quad `kq` (0..31), column `jj`; the 16 columns of quads 2, 3 (mod 4)
+// are stored with their halves swapped so a fragment read hits 32 banks (as tile_layout.h's
+// int8_b_word).
+LB_HD int w_int8_word(int jb, int kq, int jj) { return (jb * (kWgK / 4) + kq) * 16 + (jj ^ (((kq >> 1) & 1) << 3)); }
+
+// Where 16-byte chunk c (0..127) of column block jb's 2 KiB run of a stage goes: FP8: k-pair c / 2,
+// columns 8 (c % 2) ..; int8: quad c / 4, columns 4 (c % 4) ...
+LB_HD int w_fp8_chunk_byte(int jb, int c) { return w_fp8_byte(jb, c >> 1, (c & 1) * 8); }
+LB_HD int w_int8_chunk_byte(int jb, int c) { return w_int8_word(jb, c >> 2, (c & 3) * 4) * 4; }
+
+// The FP8 weight fragment of k32 step s for the warp that owns column block jb: lane L gives the
+// address of row L % 8 of ldmatrix matrix q = L / 8 — k-pairs 16 s + 8 (q / 2) + L % 8, columns
+// 8 (q % 2) .. + 7 — so that .trans hands lane (g, t) wgmma's A registers in order: a0 = W-row g,
+// k 4t..4t+3; a1 = row g + 8; a2 = row g, k 16 + 4t..; a3 = row g + 8, k 16 + 4t.. .
+LB_HD int w_fp8_ldmatrix_byte(int jb, int s, int lane) {
+  const int q = lane >> 3;
+  return w_fp8_byte(jb, 16 * s + 8 * (q >> 1) + (lane & 7), (q & 1) * 8);
+}
+
+// The int8 weight fragment of k32 step s, register r (0..3) of lane (g, t): the quad word of W-row
+// g (+8 for r odd), k 4t (+16 for r >= 2).
+LB_HD int w_int8_fragment_word(int jb, int s, int lane, int r) {
+  return w_int8_word(jb, 8 * s + 4 * (r >> 1) + (lane & 3), (lane >> 2) + 8 * (r & 1));
+}
+
+// wgmma's m64nNk* accumulator layout: register 4 q + e of lane (g, t) in warp w of a warpgroup holds
+// D[M = 16 w + g + 8 (e / 2)][N = 8 q + 2 t + e % 2]. Here M is the weight column, N the activation
+// row: the output's (row, column) within the thread block's tile, for warpgroup wg.
+struct TileIndex {
+  int row, col;
+};
+LB_HD TileIndex acc_position(int wg, int warp, int lane, int reg) {
+  const int q = reg >> 2, e = reg & 3;
+  return {8 * q + 2 * (lane & 3) + (e & 1), 64 * wg + 16 * warp + (lane >> 2) + 8 * (e >> 1)};
+}
+
+}  // namespace lb::cuda_wg
