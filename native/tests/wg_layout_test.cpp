@@ -4,7 +4,8 @@
 // with the kernel's index maps (ldmatrix.trans emulated for FP8); the tensor cores' view of the
 // activations is taken through the descriptor's SWIZZLE_128B addressing; the products, placed by the
 // accumulator layout, must equal the direct dot products. Also: cp.async chunks stay whole and land
-// once, fragment and epilogue accesses are free of bank conflicts, the descriptor's bit fields.
+// once, fragment and epilogue accesses are free of bank conflicts, the descriptor's bit fields, the
+// block -> tile order covers the grid once.
 //
 // What no host test can check is whether wg_layout.h describes the hardware as PTX does; it checks
 // that the kernel's own index arithmetic is consistent with that description.
@@ -201,9 +202,24 @@ void epilogue_banks() {
       }
 }
 
+// The block -> tile order is a bijection onto the grid for any shape.
+void tile_order() {
+  for (unsigned rows : {1u, 3u, 8u, 9u, 17u, 64u})
+    for (unsigned cols : {1u, 2u, 15u, 64u}) {
+      std::vector<int> seen(rows * cols, 0);
+      for (unsigned id = 0; id < rows * cols; ++id) {
+        const WgTile t = tile_of_block(id, rows, cols);
+        expect(t.row < rows && t.col < cols, "tile inside the grid", static_cast<int>(id), static_cast<int>(t.row), static_cast<int>(t.col));
+        if (t.row < rows && t.col < cols) ++seen[t.row * cols + t.col];
+      }
+      for (unsigned i = 0; i < rows * cols; ++i) expect(seen[i] == 1, "tile order bijective", static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(i));
+    }
+}
+
 }  // namespace
 
 int main() {
+  tile_order();
   descriptor_fields();
   activation_layout();
   std::mt19937 rng(7);

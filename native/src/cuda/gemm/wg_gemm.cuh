@@ -64,7 +64,8 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
 
   const TcOperands &o = p.op;
   const int tid = static_cast<int>(threadIdx.x), wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
-  const int64_t m0 = o.row0 + static_cast<int64_t>(blockIdx.y) * kWgM, jb0 = static_cast<int64_t>(blockIdx.x) * (kWgN / 16);
+  const WgTile at_tile = tile_of_block(blockIdx.y * gridDim.x + blockIdx.x, gridDim.y, gridDim.x);
+  const int64_t m0 = o.row0 + static_cast<int64_t>(at_tile.row) * kWgM, jb0 = static_cast<int64_t>(at_tile.col) * (kWgN / 16);
   const int kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
   typename Op::WgAccumulators acc;
 
