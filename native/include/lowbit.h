@@ -316,8 +316,9 @@ LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb
  * Epilogue by d_dtype: I32: the exact accumulators sum_k A[i][l] * B[j][l] (scales and bias
  * ignored; may be NULL); F32 / F16 / BF16: ((float)acc * a_scales[i]) * b_scales[j] (+ bias[j],
  * F32) in f32, then rounded to d_dtype. Scales F32. k <= 65536 (int32 cannot overflow).
- * CPU: AVX-512 VNNI kernel, scalar fallback. CUDA (sm_80+): int8 tensor cores (mma.sync) reading the
- * same packed bytes; results equal the CPU's bit for bit. On CUDA, lb_w8a8_prepack stages B through
+ * CPU: AVX-512 VNNI kernel, scalar fallback. CUDA (sm_80+): int8 tensor cores (mma.sync; on compute
+ * capability 9.0 wgmma when the 128 x 128 output tiles fill every SM, k % 16 == 0 and A and b_packed are
+ * 16-byte aligned) reading the same packed bytes; results equal the CPU's bit for bit. On CUDA, lb_w8a8_prepack stages B through
  * host memory (a one-time step) and waits for completion; all pointers are device memory.
  * ------------------------------------------------------------------------------------- */
 LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k);
@@ -374,8 +375,9 @@ LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a
  * ((jb * K2 + kp) * 16 + jj) * 2 + kk holds B[16 jb + jj][2 kp + kk] (K2 = ceil(k/2); code 0 =
  * +0 past n and k). lb_fp8_packed_bytes gives the size. The packed form keeps B's codes, not
  * their format: pass the same b_dtype to every lb_fp8_gemm.
- * CUDA (compute capability 8.9+, else LB_ERR_UNSUPPORTED): fp8 tensor cores (mma.sync) on the same
- * packed bytes; their sums are folded into f32 totals every 128 k (with the block scales for
+ * CUDA (compute capability 8.9+, else LB_ERR_UNSUPPORTED): fp8 tensor cores (mma.sync; on 9.0 wgmma
+ * when the 128 x 128 output tiles fill every SM, k % 16 == 0 and A and b_packed are 16-byte aligned) on
+ * the same packed bytes; their sums are folded into f32 totals every 128 k (with the block scales for
  * LB_FP8_SCALE_BLOCK), in another order than the CPU's, so the devices agree to accumulation
  * tolerance, not bit for bit. lb_fp8_prepack on CUDA stages B through host memory and waits.
  * ------------------------------------------------------------------------------------- */
