@@ -106,6 +106,28 @@ lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bi
   const bool vbmi = current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512VBMI);
   const W4A16Q8Kernel kernel = vbmi ? w4a16_q8_kernel_avx512_vbmi() : w4a16_q8_kernel_scalar();
   const int64_t row_blocks = (m + kRows - 1) / kRows;
+  auto block = [&](int64_t jb) { return W4A16Block{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group}; };
+  if (m == 1 && vbmi) {
+    // Decode: each chunk of column blocks is walked as two halves side by side, so a thread streams
+    // its weights as two sequences (w4a16_q8_pair_kernel_avx512_vbmi).
+    const W4A16Q8PairKernel pair = w4a16_q8_pair_kernel_avx512_vbmi();
+    const W4A16Q8Row row{x8.data(), sx.data(), sums.data()};
+    parallel_for(N16, std::max<int64_t>(1, 8192 / k), [&](int64_t w0, int64_t w1) {
+      float out[2 * 16];
+      const int64_t half = (w1 - w0) / 2;
+      for (int64_t t = 0; t < half; ++t) {
+        const W4A16Block b[2] = {block(w0 + t), block(w0 + half + t)};
+        pair(b, row, out);
+        store_row(out, bias, y, y_dtype, n, 0, w0 + t);
+        store_row(out + 16, bias, y, y_dtype, n, 0, w0 + half + t);
+      }
+      for (int64_t jb = w0 + 2 * half; jb < w1; ++jb) {
+        kernel(block(jb), &row, 1, out);
+        store_row(out, bias, y, y_dtype, n, 0, jb);
+      }
+    });
+    return LB_OK;
+  }
   parallel_for(row_blocks * N16, std::max<int64_t>(1, 4096 / k), [&](int64_t w0, int64_t w1) {
     float out[kRows * 16];
     W4A16Q8Row rows[kRows];
@@ -114,8 +136,7 @@ lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bi
       const int mr = static_cast<int>(std::min<int64_t>(kRows, m - i0));
       for (int i = 0; i < mr; ++i)
         rows[i] = W4A16Q8Row{x8.data() + (i0 + i) * k, sx.data() + (i0 + i) * blocks, sums.data() + (i0 + i) * blocks};
-      const W4A16Block b{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group};
-      kernel(b, rows, mr, out);
+      kernel(block(jb), rows, mr, out);
       for (int i = 0; i < mr; ++i) store_row(out + i * 16, bias, y, y_dtype, n, i0 + i, jb);
     }
   });

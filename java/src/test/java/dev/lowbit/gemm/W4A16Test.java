@@ -136,7 +136,9 @@ class W4A16Test {
 
     @Test
     void int8ActivationsMatchTheDocumentedOrderOnEveryVariant() {
-        int[][] shapes = {{1, 16, 128}, {3, 17, 256}, {5, 384, 1536}};
+        // m = 1 with 3 and 65 column blocks: the decode path walks a chunk's blocks as two halves side by side, plus
+        // the odd one; 65 blocks make several chunks on two threads.
+        int[][] shapes = {{1, 16, 128}, {1, 48, 256}, {1, 1040, 512}, {3, 17, 256}, {5, 384, 1536}};
         for (QuantFormat f : List.of(FORMATS.get(0), FORMATS.get(1), FORMATS.get(3), FORMATS.get(4))) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
