@@ -18,6 +18,7 @@ Rows of JSON on stdout, one per (kernel, shape, m); a readable table on stderr.
 import argparse
 import ctypes
 import json
+import os
 import re
 import sys
 import tempfile
@@ -130,6 +131,19 @@ def copy_roof(mib=1024):
     return 2 * src.numel() / sec  # bytes read + written per second
 
 
+def mma_sync_variant(row, key, time_it):
+    """At prefill sizes on Hopper, W8A8 and FP8 run on the wgmma kernel: time the same call on the mma.sync kernel
+    (LOWBIT_CUDA_WGMMA=0) beside it, so the step the wgmma path makes is measured in one run."""
+    if row["m"] < 512:
+        return
+    os.environ["LOWBIT_CUDA_WGMMA"] = "0"
+    try:
+        row[key.replace("lowbit_", "lowbit_mma_sync_")] = time_it()
+    finally:
+        del os.environ["LOWBIT_CUDA_WGMMA"]
+    row["wgmma_speedup"] = row[key.replace("lowbit_", "lowbit_mma_sync_")] / row[key]
+
+
 def w8a8_cases(lb, shapes, ms, out):
     so = lb.so
     for n, k in shapes:
@@ -164,6 +178,7 @@ def w8a8_cases(lb, shapes, ms, out):
                 except RuntimeError as e:  # a peer's limit is a fact to report, not a reason to stop
                     row["torch_int_mm_error"] = str(e).splitlines()[0]
             row["lowbit_tops"] = 2 * m * n * k / row["lowbit_i32_s"] / 1e12
+            mma_sync_variant(row, "lowbit_i32_s", lambda: timed(run, 20))
             w4a4_case(lb, row, m, n, k)
             out(row)
 
@@ -270,6 +285,7 @@ def fp8_cases(lb, shapes, ms, out):
             row = {"kernel": "fp8", "n": n, "k": k, "m": m, "device": torch.cuda.get_device_name(), "max_err_of_abs_sum": err}
             row["lowbit_bf16_s"] = timed(run, 20)
             row["lowbit_tflops"] = 2 * m * n * k / row["lowbit_bf16_s"] / 1e12
+            mma_sync_variant(row, "lowbit_bf16_s", lambda: timed(run, 20))
             w4a8_case(lb, row, a, a_s, m, n, k)
             try:
                 bt, sa, sb = b.t(), a_s[:, None].contiguous(), bs[None, :].contiguous()
@@ -319,7 +335,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jar", help="the lowbit jar (liblowbit.so inside)")
     ap.add_argument("--lib", help="liblowbit.so itself")
-    ap.add_argument("--quick", action="store_true", help="two shapes, m in {1, 16, 2048}")
+    ap.add_argument("--quick", action="store_true", help="two shapes, m in {1, 16, 2048}, plus W8A8 and FP8 at m = n = k = 8192")
     a = ap.parse_args()
     lb = Lowbit(load(a.jar, a.lib))
     shapes, ms = (SHAPES[:1] + SHAPES[4:5], [1, 16, 2048]) if a.quick else (SHAPES, MS)
@@ -331,13 +347,16 @@ def main():
 
     def out(row):
         print(json.dumps(row), flush=True)
-        keys = [k for k in ("ratio_vs_int_mm", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
+        keys = [k for k in ("ratio_vs_int_mm", "wgmma_speedup", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
                             "fraction_of_copy") if k in row]
         print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.3f}" for k in keys),
               file=sys.stderr, flush=True)
 
-    # Each family on its own: one failing check is reported and the others still run.
+    # Each family on its own: one failing check is reported and the others still run. --quick adds the
+    # m = n = k = 8192 point of the FP8 goal (and W8A8's) to its two shapes.
+    goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
     for name, run in (("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), ("fp8", lambda: fp8_cases(lb, shapes, ms, out)),
+                      ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)),
                       ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))):
         try:
             run()

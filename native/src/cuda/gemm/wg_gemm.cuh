@@ -21,6 +21,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 
 #include "ptx.cuh"
 #include "tc_gemm.cuh"
@@ -130,7 +131,10 @@ static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 
 // Whether the wgmma path takes this GEMM: the current device is compute capability 9.0 (the sm_90a
 // cubin), the operands allow whole 16-byte copies, and the 128 x 128 tiles alone give every SM a
 // block (smaller outputs stay on tc_gemm.cuh's kernel, which splits k to fill the GPU).
+// LOWBIT_CUDA_WGMMA=0 in the environment (read at every call) keeps every GEMM on the mma.sync kernel:
+// bench/gpu/peer_gemm.py times both paths side by side with it.
 inline bool wg_gemm_applies(const TcOperands &o) {
+  if (const char *v = std::getenv("LOWBIT_CUDA_WGMMA"); v && v[0] == '0') return false;
   int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return false;
   cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
