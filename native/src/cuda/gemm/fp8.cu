@@ -110,6 +110,7 @@ struct Fp8Op {
 template <bool kAE5M2, bool kBE5M2>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
+  static constexpr int kWgInFlight = 0;  // each stage's sums are folded before the next stage starts
 
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_fp8_chunk_byte(jb, c); }
 
@@ -126,7 +127,7 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
       for (int r = 0; r < 64; ++r) total[r] = 0.0f;
     }
 
-    __device__ void stage(const Args &p, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt, int64_t m0, int64_t jb0) {
+    __device__ void issue(const Args &, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int) {
       using namespace lb::cuda_wg;
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
@@ -134,7 +135,11 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
 #pragma unroll
       for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_f8<kBE5M2, kAE5M2>(v, a[s], sw128_desc(x_addr + 32 * s), s > 0);
       wgmma_commit();
-      wgmma_wait<0>();
+    }
+
+    // The block's sums are complete: fold them into the totals.
+    __device__ void retire(const Args &p, int kt, int64_t m0, int64_t jb0) {
+      using namespace lb::cuda_wg;
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
       const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
@@ -151,6 +156,8 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
         }
       }
     }
+
+    __device__ void settle() {}
 
     __device__ float raw(int r) const { return total[r]; }
   };

@@ -77,6 +77,7 @@ struct Int8Op {
 // kernel; the other passes would report its members as unreferenced.)
 #pragma nv_diag_suppress 177
 struct Int8WgOp : Int8Op {
+  static constexpr int kWgInFlight = 1;  // the next stage's wgmmas queue behind this one's
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
@@ -88,7 +89,7 @@ struct Int8WgOp : Int8Op {
   struct WgAccumulators {
     int32_t v[64];  // written only by the wgmmas (the first starts from zero)
 
-    __device__ void stage(const Args &, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt, int64_t, int64_t) {
+    __device__ void issue(const Args &, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt) {
       using namespace lb::cuda_wg;
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
@@ -96,7 +97,13 @@ struct Int8WgOp : Int8Op {
 #pragma unroll
       for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_s8(v, a[s], sw128_desc(x_addr + 32 * s), kt > 0 || s > 0);
       wgmma_commit();
-      wgmma_wait<0>();
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);
+    }
+
+    __device__ void retire(const Args &, int, int64_t, int64_t) {}  // int32 sums over all of k: nothing per stage
+
+    __device__ void settle() {
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
     }

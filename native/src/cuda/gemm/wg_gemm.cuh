@@ -9,19 +9,23 @@
 // 4-stage cp.async pipeline (32 KiB per stage); each stage is four m64n128k32 wgmmas per warpgroup.
 // The layouts and the fragment maps are in wg_layout.h, checked on the host by wg_layout_test.
 //
-// The pipeline is the simple kind: all 256 threads copy, one barrier per stage, and each warpgroup
-// waits for its wgmmas before the next stage (the A registers are reloaded and FP8 folds its sums
-// every 128 k). Producer/consumer warp specialisation with mbarriers, TMA and larger tiles are the
-// known next steps; they were not written before this kernel had run on a GPU.
+// The pipeline is the simple kind: all 256 threads copy, one barrier per stage. FP8 waits for each
+// stage's wgmmas before the next (it folds their sums every 128 k); W8A8 keeps one stage's wgmmas in
+// flight while it issues the next (A registers double-buffered, one pipeline stage more).
+// Producer/consumer warp specialisation with mbarriers, TMA and larger tiles are the known next
+// steps; they were not written before this kernel had run on a GPU.
 //
 // An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
 // weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
-// WgAccumulators (issues the wgmmas of a stage and keeps the sums: raw(r) of register r), Raw and
+// kWgInFlight (1: a stage's wgmmas may still run while the next stage's are issued), WgAccumulators
+// (issue: a stage's wgmmas, committed as one group; retire: after the wait for that group, or for the
+// one before it when kWgInFlight; settle: after the last; raw(r): the sum of register r), Raw and
 // finish (tc_gemm.cuh's epilogue of one output).
 #pragma once
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <type_traits>
 
 #include "ptx.cuh"
 #include "tc_gemm.cuh"
@@ -70,27 +74,44 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   const int kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
   typename Op::WgAccumulators acc;
 
-  // Prologue: stages 0 .. kWgStages - 2 in flight; one commit per stage even past the end, so the
-  // wait below always counts the same number of groups.
+  // kIn = 1: a stage's wgmmas stay in flight while the next stage's are issued (W8A8: nothing to do
+  // between stages), so their slot and A registers are reused one stage later: one stage more, and
+  // the A registers double-buffered (the loop runs two stages per trip so that the buffer index is a
+  // constant). kAhead stages are loaded ahead of the one in use either way.
+  constexpr int kIn = Op::kWgInFlight, kStages = kWgStages + kIn, kAhead = kWgStages - 1;
+  // Prologue: stages 0 .. kAhead - 1 in flight; one commit per stage even past the end, so the wait
+  // below always counts the same number of groups.
 #pragma unroll
-  for (int s = 0; s < kWgStages - 1; ++s) {
+  for (int s = 0; s < kAhead; ++s) {
     if (s < kt_count) wg_load_stage<Op>(o, m0, jb0, s, smem + s * kStageBytes);
     cp_async_commit();
   }
-  for (int j = 0; j < kt_count; ++j) {
-    cp_async_wait<kWgStages - 2>();  // this thread's copies of stage j have landed ...
-    fence_proxy_async_shared();      // ... are visible to the tensor cores' proxy ...
-    __syncthreads();                 // ... everyone's too, and every warpgroup is done with stage j - 1
-    const int next = j + kWgStages - 1;
-    if (next < kt_count) wg_load_stage<Op>(o, m0, jb0, next, smem + (next % kWgStages) * kStageBytes);
+  uint32_t a[1 + kIn][kWgK / 32][4];
+  auto step = [&](int j, auto parity) {
+    constexpr int P = decltype(parity)::value;
+    cp_async_wait<kAhead - 1>();  // this thread's copies of stage j have landed ...
+    fence_proxy_async_shared();   // ... are visible to the tensor cores' proxy ...
+    __syncthreads();              // ... everyone's too, and every warpgroup's wgmmas of stage j - 1 - kIn are complete
+    const int next = j + kAhead;  // into the slot of stage j - 1 - kIn
+    if (next < kt_count) wg_load_stage<Op>(o, m0, jb0, next, smem + (next % kStages) * kStageBytes);
     cp_async_commit();
-
-    const int slot = j % kWgStages;
-    uint32_t a[kWgK / 32][4];
+    const int slot = j % kStages;
 #pragma unroll
-    for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[s]);
-    acc.stage(p, a, smem_addr + slot * kStageBytes, j, m0, jb0);
+    for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[P][s]);
+    acc.issue(p, a[P], smem_addr + slot * kStageBytes, j);
+    wgmma_wait<kIn>();  // stage j's wgmmas (kIn = 0) or stage j - 1's are complete
+    acc.retire(p, j, m0, jb0);
+  };
+  int j = 0;
+  if constexpr (kIn) {
+    for (; j + 1 < kt_count; j += 2) {
+      step(j, std::integral_constant<int, 0>{});
+      step(j + 1, std::integral_constant<int, 1>{});
+    }
   }
+  for (; j < kt_count; ++j) step(j, std::integral_constant<int, 0>{});
+  wgmma_wait<0>();
+  acc.settle();
   cp_async_wait<0>();
   __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
 
@@ -124,8 +145,12 @@ __global__ void __launch_bounds__(lb::cuda_wg::kWgThreads, 1) wg_gemm_kernel(typ
 #endif
 }
 
-constexpr size_t kWgSmemBytes = static_cast<size_t>(lb::cuda_wg::kWgStages) * lb::cuda_wg::kStageBytes + 1024;
-static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 4 <= kWgSmemBytes - 1024,
+// The Op's stages (one more when a stage's wgmmas stay in flight) and 1 KiB of alignment slack.
+template <class Op>
+constexpr size_t wg_smem_bytes() {
+  return static_cast<size_t>(lb::cuda_wg::kWgStages + Op::kWgInFlight) * lb::cuda_wg::kStageBytes + 1024;
+}
+static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 4 <= lb::cuda_wg::kWgStages * lb::cuda_wg::kStageBytes,
               "the epilogue's staging tile fits in the stages");
 
 // Whether the wgmma path takes this GEMM: the current device is compute capability 9.0 (the sm_90a
@@ -157,7 +182,7 @@ cudaError_t launch_wg_gemm(typename Op::Args p, cudaStream_t s) {
   if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
   const uint64_t bit = uint64_t{1} << (device & 63);
   if (!(raised.load() & bit)) {
-    if (cudaError_t err = cudaFuncSetAttribute(wg_gemm_kernel<Op>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kWgSmemBytes));
+    if (cudaError_t err = cudaFuncSetAttribute(wg_gemm_kernel<Op>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(wg_smem_bytes<Op>()));
         err != cudaSuccess)
       return err;
     raised.fetch_or(bit);
@@ -170,7 +195,7 @@ cudaError_t launch_wg_gemm(typename Op::Args p, cudaStream_t s) {
     p.op.row0 = r0;
     const dim3 grid(static_cast<unsigned>((p.op.n16 + kWgN / 16 - 1) / (kWgN / 16)),
                     static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kWgM - 1) / kWgM));
-    wg_gemm_kernel<Op><<<grid, kWgThreads, kWgSmemBytes, s>>>(p);
+    wg_gemm_kernel<Op><<<grid, kWgThreads, wg_smem_bytes<Op>(), s>>>(p);
     err = cudaGetLastError();
   }
   return err;
