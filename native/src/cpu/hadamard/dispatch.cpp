@@ -33,7 +33,7 @@ int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }
 struct Job {
   HadamardRow row;
   std::vector<uint64_t> signs;
-  std::vector<uint8_t> codes;
+  std::vector<HadamardMixTerm> terms;
   HadamardRowFn kernel;
 };
 
@@ -74,26 +74,26 @@ std::vector<uint64_t> sign_words(const lb_hadamard_params &p) {
   return w;
 }
 
-// mix_codes of HadamardRow for the core of one call.
-std::vector<uint8_t> mix_codes(const HadamardRow &r) {
+// mix_terms of HadamardRow for the core of one call.
+std::vector<HadamardMixTerm> mix_terms(const HadamardRow &r) {
   if (r.m == 1) return {};
   const int64_t m = r.m, G = m / 4;
-  std::vector<uint8_t> codes(static_cast<size_t>(m * G));
+  std::vector<HadamardMixTerm> terms(static_cast<size_t>(m * G));
   for (int64_t a = 0; a < m; ++a)
     for (int64_t g = 0; g < G; ++g) {
       const float *h = r.core + a * m + 4 * g;
       const int rel1 = h[1] != h[0], rel2 = h[2] != h[0], rel3 = h[3] != h[0];
-      codes[a * G + g] = static_cast<uint8_t>((h[0] < 0 ? 8 : 0) | rel1 << 2 | rel2 << 1 | rel3);
+      terms[a * G + g] = {static_cast<int32_t>(8 * g + (rel1 << 2 | rel2 << 1 | rel3)), h[0] < 0 ? -1.0f : 1.0f};
     }
-  return codes;
+  return terms;
 }
 
 // (Moving a Job keeps its vectors' buffers, so the row's pointers into them stay valid.)
 Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
   Job job{row_template(p, x_dtype, y_dtype), sign_words(p), {}, row_kernel(x_dtype, y_dtype)};
-  job.codes = mix_codes(job.row);
+  job.terms = mix_terms(job.row);
   job.row.signs = job.signs.data();
-  job.row.mix_codes = job.codes.data();
+  job.row.mix_terms = job.terms.data();
   return job;
 }
 

@@ -10,6 +10,11 @@
 
 namespace lb::cpu {
 
+struct HadamardMixTerm {
+  int32_t combo;
+  float sign;
+};
+
 // One row's transform: y = epilogue(H (prologue(x))) with n = m * c, c = 2^k.
 struct HadamardRow {
   const void *x;
@@ -20,9 +25,11 @@ struct HadamardRow {
   float *buf2;  // n floats: the m-part's output in the narrow-chunk path (c < lanes)
   int64_t n, m, c;
   const float *core;  // m x m of +-1 (transposed for the inverse); unused when m == 1
-  // The m-part in groups of four inputs (see kernels.inc): mix_codes[a * m/4 + g] = bit 3: sign of
-  // core[a][4g]; bits 2..0: signs of core[a][4g+1..3] relative to it (1 = opposite).
-  const uint8_t *mix_codes;
+  // The m-part in groups of four inputs (see kernels.inc): term a * m/4 + g of output a is
+  // sign * combos[combo], combo = 8 g + bits 2..0 (the signs of core[a][4g+1..3] relative to
+  // core[a][4g], 1 = opposite), sign = core[a][4g]. Built once per call, so the inner loop does no
+  // bit decoding.
+  const HadamardMixTerm *mix_terms;
   float *combos;  // 8 * m/4 vectors of 16 floats: the signed sums of each group
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
