@@ -17,6 +17,8 @@ struct V {
   static T set1(float s) { return _mm256_set1_ps(s); }
   static T mul(T a, T b) { return _mm256_mul_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T min(T a, T b) { return _mm256_min_ps(a, b); }
+  static T max(T a, T b) { return _mm256_max_ps(a, b); }
   // The 8 sign bits of elements i .. i + 7 are one byte of the (little-endian) sign words.
   static T flip(T x, const uint64_t *signs, int64_t i) {
     const int bits = reinterpret_cast<const unsigned char *>(signs)[i >> 3];

@@ -19,6 +19,8 @@ struct V {
   static T set1(float s) { return _mm512_set1_ps(s); }
   static T mul(T a, T b) { return _mm512_mul_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T min(T a, T b) { return _mm512_min_ps(a, b); }
+  static T max(T a, T b) { return _mm512_max_ps(a, b); }
   // The 16 sign bits of elements i .. i + 15 are one little-endian 16-bit word of the sign words:
   // one load and a masked xor (extracting them with shifts cost five more instructions per vector).
   static T flip(T x, const uint64_t *signs, int64_t i) {

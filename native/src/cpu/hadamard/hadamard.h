@@ -6,6 +6,8 @@
 #pragma once
 #include <stdint.h>
 
+#include <type_traits>  // kernels.inc (included inside a namespace) uses it
+
 #include "lowbit.h"
 
 namespace lb::cpu {
@@ -34,6 +36,10 @@ struct HadamardRow {
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
   const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)
+  // Not null (F32 y only): the final pass also records the range of what it stores — range[0] =
+  // min(0, values), range[1] = max(0, values), range[2] = 1 if all are finite, else 0 — so the fused
+  // per-row quantize needs no range pass of its own (the same numbers: min and max are exact).
+  float *range;
   // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;

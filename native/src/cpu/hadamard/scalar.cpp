@@ -15,6 +15,8 @@ struct V {
   static T set1(float s) { return s; }
   static T mul(T a, T b) { return a * b; }
   static T fma(T a, T b, T c) { return c + a * b; }  // b = +-1: a * b is exact, one rounding
+  static T min(T a, T b) { return b < a ? b : a; }  // as MINPS: the second operand unless a < b
+  static T max(T a, T b) { return b > a ? b : a; }
   static T flip(T x, const uint64_t *signs, int64_t i) { return ((signs[i >> 6] >> (i & 63)) & 1) ? -x : x; }
   static constexpr int kLaneStages = 0;  // one lane: no in-register stages
   static T lane_stage(T x, int) { return x; }

@@ -160,11 +160,24 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, 
   if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(x, r, next_bytes == cols_ * 4 ? next : nullptr);
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
-  s.params.resize(static_cast<size_t>(C));
   for (int64_t cb = 0; cb < C; ++cb) {
     s.lo[cb] = s.hi[cb] = 0.0f;
     if (!k_.minmax(x + cb * bc, bc, &s.lo[cb], &s.hi[cb])) note_failure(bad_input_, r * C + cb);
   }
+  row_from_ranges(x, r, s);
+}
+
+void RowQuantizer::row_with_range(const float *x, int64_t r, const float *range, Scratch &s) {
+  s.lo.assign(1, range[0]);
+  s.hi.assign(1, range[1]);
+  if (range[2] == 0.0f) note_failure(bad_input_, r);
+  row_from_ranges(x, r, s);
+}
+
+// row() once the ranges of its C blocks are in s.lo / s.hi: parameters (MSE clip), scales, codes.
+void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
+  const int64_t bc = p_.block_cols, C = C_;
+  s.params.resize(static_cast<size_t>(C));
   k_.block_params_many(&p_, s.lo.data(), s.hi.data(), C, s.params.data());
   for (int64_t cb = 0; cb < C; ++cb) {
     BlockParams &b = s.params[cb];

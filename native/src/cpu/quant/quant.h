@@ -80,6 +80,12 @@ class RowQuantizer {
   // for the following row (next_bytes of it): the grouped path prefetches its first blocks (when
   // they are the f32 values themselves) while it codes this row's last ones.
   void row(const float *x, int64_t r, Scratch &s, const void *next = nullptr, int64_t next_bytes = 0);
+  // Formats with one block per row on the path that ranges the block itself (not the grouped
+  // kernel): the caller may hand row_with_range the range it already has.
+  bool takes_ranges() const { return C_ == 1 && !(k_.quantize_groups && grouped_ok(p_)); }
+  // row() given range = {min(0, x), max(0, x), 1 if all finite else 0} (takes_ranges()): the same
+  // results without the range pass.
+  void row_with_range(const float *x, int64_t r, const float *range, Scratch &s);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
   // Those blocks' row-major indices (kNoBadBlock if none).
@@ -88,6 +94,7 @@ class RowQuantizer {
 
  private:
   void row_grouped(const float *x, int64_t r, const void *next);
+  void row_from_ranges(const float *x, int64_t r, Scratch &s);
 
   const lb_quant_params p_;
   const QuantRowKernels k_;

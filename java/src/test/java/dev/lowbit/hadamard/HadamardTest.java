@@ -3,6 +3,7 @@ package dev.lowbit.hadamard;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Isa;
+import dev.lowbit.LowbitException;
 import dev.lowbit.Tensor;
 import dev.lowbit.convert.Convert;
 import dev.lowbit.quant.Granularity;
@@ -25,6 +26,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -293,11 +295,34 @@ class HadamardTest {
     @ParameterizedTest
     @MethodSource("fusedFormats")
     void fusedRotateQuantizeEqualsRotateThenQuantize(QuantFormat f) {
-        // 12 * 256; and short rows (12 * 16, 128), which the CPU rotates 16 at a time and quantizes
-        // together, with a remainder of rows after the last 16
-        for (int[] shape : new int[][] {{3072, 6}, {192, 21}, {128, 37}}) {
+        // 12 * 256; 4096 and 1024 (powers of two whose last pass records the row's range for a per-row
+        // format), 108 * 4 (chunks narrower than a vector: the element-wise path records it); and short
+        // rows (12 * 16, 128), which the CPU rotates 16 at a time and quantizes together, with a
+        // remainder of rows after the last 16
+        for (int[] shape : new int[][] {{3072, 6}, {4096, 3}, {1024, 4}, {432, 5}, {192, 21}, {128, 37}}) {
             long bc = f.granularity().blockCols();
             if (bc == Granularity.WHOLE || shape[0] % bc == 0) assertFusedEqualsSeparate(f, shape[0], shape[1]);
+        }
+    }
+
+    /** Rows whose per-row range comes from the rotation's last pass still report NaN / Inf input, the first bad row. */
+    @Test
+    void fusedPerRowQuantizeReportsNonFiniteRowsOnEveryVariant() {
+        for (int n : new int[] {4096, 3072, 432}) {
+            float[] x = random(5, 6 * n);
+            x[3 * n + 100] = Float.NaN;
+            x[4 * n + 7] = Float.POSITIVE_INFINITY;
+            for (Isa isa : Isas.available()) {
+                Isas.with(isa, () -> {
+                    try (Arena arena = Arena.ofConfined()) {
+                        Tensor xt = Tensor.of(arena, x, 6, n);
+                        var e = assertThrows(LowbitException.class,
+                                () -> Hadamard.rotateQuantize(xt, HadamardOptions.randomized(3), QuantFormat.int8(Granularity.PER_ROW), arena));
+                        assertEquals("lb_hadamard_quantize: x has NaN or Inf in block (3, 0) (rows 3..3, columns 0.." + (n - 1) + ")", e.getMessage(),
+                                isa + " n=" + n);
+                    }
+                });
+            }
         }
     }
 
