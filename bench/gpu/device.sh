@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs on the GPU machine, from the repository root, over what bench/gpu/pack.sh put in .gpu/:
-# the whole JUnit suite (GPU tests included), the JMH roof benchmarks (host copy, device copy), the
+# the JUnit tests that use the GPU (the rest of the suite last), the JMH roof benchmarks (host copy, device copy), the
 # GEMM peers (bench/gpu/peer_gemm.py: lowbit's CUDA GEMMs checked and timed beside PyTorch; --quick
 # unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there; LOWBIT_SANITIZE=1 first runs the
 # CUDA kernel tests, small shapes, under compute-sanitizer memcheck), the Hadamard benchmark on the
@@ -15,12 +15,15 @@ export PATH=/tmp/jre/bin:$PATH
   nvidia-smi -L
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
   java -version 2>&1 | head -1
-  echo "== JUnit"
+  # The tests that need the GPU first (device time is short; CI runs the CPU tests on every change),
+  # the rest of the suite at the end unless LOWBIT_GEMM_ONLY is set.
+  GPU_TESTS='.*(Cuda.*Test|ConvertValidationTest|NativeErrorsTest)'
+  echo "== JUnit: the tests that use the GPU"
   java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
     -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
     -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
-    --select-package dev.lowbit --exclude-classname '.*IT' \
-    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
+    --select-package dev.lowbit --include-classname "$GPU_TESTS" \
+    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed \
     --reports-dir "$OUT/junit"
   echo "junit exit: $?"
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
@@ -44,6 +47,14 @@ export PATH=/tmp/jre/bin:$PATH
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && exit 0
+  echo "== JUnit: the rest of the suite"
+  java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
+    -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
+    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+    --select-package dev.lowbit --exclude-classname '.*IT' --exclude-classname "$GPU_TESTS" \
+    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
+    --reports-dir "$OUT/junit-rest"
+  echo "junit (rest) exit: $?"
   echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s)"
   java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,8,64 -f 1 -wi 1 -w 1 -i 3 -r 1 \
     -rf json -rff "$OUT/jmh-encoder-gpu.json"
