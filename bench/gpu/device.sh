@@ -7,7 +7,7 @@
 # GPU, and the PyTorch peers (device copy, FWHT), all in one command so every ratio compares one card.
 # Results go to $OUT (junit reports, jmh.json, peer.json, log).
 set -uo pipefail
-# Each step of the GPU part runs under `timeout` (LOWBIT_STEP_TIMEOUT seconds, default 240): a hung
+# Each step of the GPU part runs under `timeout` (LOWBIT_STEP_TIMEOUT seconds, default 300): a hung
 # kernel then costs one step (exit 124 in the log), not the whole command's device time.
 OUT=${OUT:-/tmp/lowbit-gpu-out}
 mkdir -p "$OUT" /tmp/jre
@@ -21,7 +21,7 @@ export PATH=/tmp/jre/bin:$PATH
   # the rest of the suite at the end unless LOWBIT_GEMM_ONLY is set.
   GPU_TESTS='.*(Cuda.*Test|ConvertValidationTest|NativeErrorsTest)'
   echo "== JUnit: the tests that use the GPU"
-  timeout "${LOWBIT_STEP_TIMEOUT:-240}" java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
+  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
     -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
     -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
     --select-package dev.lowbit --include-classname "$GPU_TESTS" \
@@ -29,7 +29,7 @@ export PATH=/tmp/jre/bin:$PATH
     --reports-dir "$OUT/junit"
   echo "junit exit: $?"
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
-  timeout "${LOWBIT_STEP_TIMEOUT:-240}" java --enable-native-access=ALL-UNNAMED -jar .gpu/junit-console.jar execute --disable-banner --details=tree \
+  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java --enable-native-access=ALL-UNNAMED -jar .gpu/junit-console.jar execute --disable-banner --details=tree \
     -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
     --select-class dev.lowbit.model.bert.BertEncoderCudaTest --reports-dir "$OUT/junit-encoder"
   echo "junit (encoder) exit: $?"
@@ -45,7 +45,7 @@ export PATH=/tmp/jre/bin:$PATH
     echo "sanitizer exit: $?"
   fi
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
-  PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-240}" python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
+  PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && exit 0
