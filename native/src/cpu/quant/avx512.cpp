@@ -114,6 +114,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.unpack_nibbles = unpack_nibbles64;
   k.quantize_groups = quantize_groups_avx512;
   k.dequantize_groups = dequantize_groups_avx512;
+  k.ranges_groups = ranges_groups_avx512;
   return k;
 }
 

@@ -248,6 +248,13 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
       for (int64_t r = r0 + i0; r < r0 + i1; ++r) {
         const float *row = in.row(r, buf);
         float *l = lo + (r - r0) * C, *h = hi + (r - r0) * C;
+        if (k.ranges_groups && grouped_width_ok(p)) {
+          for (int64_t cb = 0; cb < C; cb += 16) {
+            const int bad = k.ranges_groups(row + cb * bc, static_cast<int>(std::min<int64_t>(16, C - cb)), bc, l + cb, h + cb);
+            if (bad >= 0) note_failure(bad_input, (r / br) * C + cb + bad);
+          }
+          continue;
+        }
         for (int64_t cb = 0; cb < C; ++cb) {
           l[cb] = h[cb] = 0.0f;
           if (!k.minmax(row + cb * bc, bc, &l[cb], &h[cb])) note_failure(bad_input, (r / br) * C + cb);

@@ -39,6 +39,10 @@ struct QuantRowKernels {
   // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
   void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                             float *y);
+  // minmax of up to 16 consecutive blocks of bc values (grouped_width_ok: 16..256 columns) in one
+  // pass: lo[j], hi[j] for block j < count (from 0, as minmax); returns the first block with NaN or
+  // Inf, or -1. Null where the ISA has none.
+  int (*ranges_groups)(const float *x, int count, int64_t bc, float *lo, float *hi);
 };
 
 // Block shapes the grouped kernels handle: 16..256 columns (whole 32-column pairs of vectors for
@@ -54,6 +58,7 @@ inline bool grouped_ok(const lb_quant_params &p) {
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                            int *bad_scale, const float *ahead);
+int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y);
 

@@ -294,6 +294,15 @@ class QuantizerTest {
                 var r = assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, y, rows, cols), f, arena));
                 assertEquals("lb_quantize: x has NaN or Inf in block (1, 0) (rows 1..1, columns 0..1279)", r.getMessage(), f.toString());
             }
+            // Blocks spanning rows (their range pass takes 16 block columns per call): block columns 21 and 35 of block row 1
+            // (rows 128..255), the first named.
+            int brows = 256, bcols = 40 * 128;
+            float[] z = data(brows * bcols, 8);
+            z[200 * bcols + 35 * 128 + 5] = Float.NaN;
+            z[130 * bcols + 21 * 128 + 127] = Float.POSITIVE_INFINITY;
+            var b = assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, z, brows, bcols),
+                    QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32), arena));
+            assertEquals("lb_quantize: x has NaN or Inf in block (1, 21) (rows 128..255, columns 2688..2815)", b.getMessage());
         }
     }
 
