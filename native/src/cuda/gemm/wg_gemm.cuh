@@ -6,7 +6,8 @@
 // warpgroup owns 64 weight columns (wgmma's M, from registers: the packed weights, loaded from shared
 // memory with the mma.sync kernels' fragment reads) and all 128 rows (wgmma's N, read by the tensor
 // cores from shared memory in the 128-byte swizzle). k advances 128 bytes at a time through a
-// 4-stage cp.async pipeline (32 KiB per stage); each stage is four m64n128k32 wgmmas per warpgroup.
+// cp.async pipeline of 32 KiB stages, 3 loaded ahead of the one in use (4 stages; 5 for W8A8, see
+// below); each stage is four m64n128k32 wgmmas per warpgroup.
 // The layouts and the fragment maps are in wg_layout.h, checked on the host by wg_layout_test.
 //
 // The pipeline is the simple kind: all 256 threads copy, one barrier per stage. FP8 waits for each

@@ -24,7 +24,7 @@ namespace lb::cuda_wg {
 constexpr int kWgM = 128;        // activation rows per thread block: wgmma's N
 constexpr int kWgN = 128;        // weight columns per thread block: 2 warpgroups x wgmma's M (64)
 constexpr int kWgK = 128;        // 8-bit k per stage: four wgmma k32 steps, one FP8 scale block
-constexpr int kWgStages = 4;     // cp.async pipeline depth: 4 x 32 KiB
+constexpr int kWgStages = 4;     // cp.async pipeline depth: 4 x 32 KiB (one more when wgmmas stay in flight)
 constexpr int kWgThreads = 256;  // 2 warpgroups
 constexpr int kXBytes = kWgM * kWgK;
 constexpr int kWBytes = kWgN * kWgK;
