@@ -162,15 +162,15 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
     std::vector<float> batch_buf(per > 1 ? static_cast<size_t>(per * p.n) : 0);
     float *rotated = per > 1 ? batch_buf.data() : tmpl.m > 1 ? buf.b.data() : buf.a.data();
     // One block per row: the rotation's final pass records the row's range on the way (HadamardRow::range).
-    float range[3];
-    r.range = per == 1 && quantizer.takes_ranges() ? range : nullptr;
+    HadamardRange range;
+    r.range = per == 1 && quantizer.takes_ranges() ? &range : nullptr;
     for (int64_t u = u0; u < u1; ++u) {  // unit u: rows row0 + u * per ...
       for (int64_t j = 0; j < per; ++j) {
         r.x = static_cast<const char *>(x) + (row0 + u * per + j) * p.n * elem_size(x_dtype);
         r.y = rotated + j * p.n;
         kernel(r);
       }
-      if (r.range) quantizer.row_with_range(rotated, row0 / per + u, range, s);
+      if (r.range) quantizer.row_with_range(rotated, row0 / per + u, range.lo, range.hi, range.finite, s);
       else quantizer.row(rotated, row0 / per + u, s);
     }
   };

@@ -17,6 +17,12 @@ struct HadamardMixTerm {
   float sign;
 };
 
+// What a final pass stored: min(0, values), max(0, values), and whether all were finite.
+struct HadamardRange {
+  float lo, hi;
+  bool finite;
+};
+
 // One row's transform: y = epilogue(H (prologue(x))) with n = m * c, c = 2^k.
 struct HadamardRow {
   const void *x;
@@ -36,10 +42,9 @@ struct HadamardRow {
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
   const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)
-  // Not null (F32 y only): the final pass also records the range of what it stores — range[0] =
-  // min(0, values), range[1] = max(0, values), range[2] = 1 if all are finite, else 0 — so the fused
+  // Not null (F32 y only): the final pass also records the range of what it stores, so the fused
   // per-row quantize needs no range pass of its own (the same numbers: min and max are exact).
-  float *range;
+  HadamardRange *range;
   // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;

@@ -167,10 +167,10 @@ void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, 
   row_from_ranges(x, r, s);
 }
 
-void RowQuantizer::row_with_range(const float *x, int64_t r, const float *range, Scratch &s) {
-  s.lo.assign(1, range[0]);
-  s.hi.assign(1, range[1]);
-  if (range[2] == 0.0f) note_failure(bad_input_, r);
+void RowQuantizer::row_with_range(const float *x, int64_t r, float lo, float hi, bool finite, Scratch &s) {
+  s.lo.assign(1, lo);
+  s.hi.assign(1, hi);
+  if (!finite) note_failure(bad_input_, r);
   row_from_ranges(x, r, s);
 }
 

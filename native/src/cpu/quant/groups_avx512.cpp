@@ -111,7 +111,6 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
   const __m512 big = _mm512_set1_ps(FLT_MAX);
   // 1. Ranges (from 0, as minmax), and which blocks hold NaN or Inf.
   const Ranges16 ranges = ranges16(x, count, bc);
-  const uint32_t bad_input = ranges.bad;
   // 2. Parameters, scales, zero points.
   const Params16 b = params16(p, ranges.lo, ranges.hi);
   const __mmask16 valid = tail_mask(count);
@@ -143,7 +142,7 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
       codes_run(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
     }
   }
-  return bad_input ? __builtin_ctz(bad_input) : -1;
+  return ranges.bad ? __builtin_ctz(ranges.bad) : -1;
 }
 
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,

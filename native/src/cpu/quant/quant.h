@@ -88,9 +88,9 @@ class RowQuantizer {
   // Formats with one block per row on the path that ranges the block itself (not the grouped
   // kernel): the caller may hand row_with_range the range it already has.
   bool takes_ranges() const { return C_ == 1 && !(k_.quantize_groups && grouped_ok(p_)); }
-  // row() given range = {min(0, x), max(0, x), 1 if all finite else 0} (takes_ranges()): the same
-  // results without the range pass.
-  void row_with_range(const float *x, int64_t r, const float *range, Scratch &s);
+  // row() given lo = min(0, x), hi = max(0, x) and whether all of x is finite (takes_ranges()): the
+  // same results without the range pass.
+  void row_with_range(const float *x, int64_t r, float lo, float hi, bool finite, Scratch &s);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
   // Those blocks' row-major indices (kNoBadBlock if none).
