@@ -161,11 +161,7 @@ static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 
 // bench/gpu/peer_gemm.py times both paths side by side with it.
 inline bool wg_gemm_applies(const TcOperands &o) {
   if (const char *v = std::getenv("LOWBIT_CUDA_WGMMA"); v && v[0] == '0') return false;
-  int device = 0, major = 0, minor = 0;
-  if (cudaGetDevice(&device) != cudaSuccess) return false;
-  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
-  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
-  if (major != 9 || minor != 0) return false;
+  if (compute_capability() != 90) return false;
   if (o.k <= 0 || o.k % 16 != 0 || !aligned16(o.a) || !aligned16(o.b)) return false;
   using namespace lb::cuda_wg;
   const int64_t tiles = (o.n16 + kWgN / 16 - 1) / (kWgN / 16) * ((o.m + kWgM - 1) / kWgM);

@@ -26,7 +26,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-
 __device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
   atomicMin(first, static_cast<unsigned long long>(block));
 }
@@ -131,7 +130,7 @@ __global__ void pack_zeros_kernel(const BlockParams *params, int64_t R, int64_t 
 // One thread per output byte: `per` values (2 for I4/U4, else 1).
 __global__ void codes_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
                              const BlockParams *params, uint8_t *q) {
-  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int per = packed_qtype(p.qtype) ? 2 : 1;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols / per) return;
   const int64_t C = cols / p.block_cols;
@@ -148,7 +147,7 @@ __global__ void codes_kernel(lb_quant_params p, const void *x, lb_dtype t, int64
 
 __global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *scales, const void *zeros, int64_t rows,
                                int64_t cols, void *y, lb_dtype yt) {
-  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int per = packed_qtype(p.qtype) ? 2 : 1;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= rows * cols / per) return;
   const int64_t C = cols / p.block_cols;
@@ -226,7 +225,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   params_kernel<<<grid_for(blocks), kThreads, 0, s>>>(p, x, x_dtype, cols, blocks, neg_lo, hi, params, scales, zeros, bad + 1);
   if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4)
     pack_zeros_kernel<<<grid_for(R * ((C + 1) / 2)), kThreads, 0, s>>>(params, R, C, static_cast<uint8_t *>(zeros));
-  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int per = packed_qtype(p.qtype) ? 2 : 1;
   if (vector_ok(p, cols, x, q))
     codes8_kernel<<<grid_for_runs(rows * cols / 8), kThreads, 0, s>>>(p, x, x_dtype, rows, cols, params, static_cast<uint8_t *>(q));
   else
@@ -285,7 +284,7 @@ void drop_pending_checks(lb_stream stream) {
 
 lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales, const void *zeros, int64_t rows,
                      int64_t cols, void *y, lb_dtype y_dtype, lb_stream stream, cudaStream_t s) {
-  const int per = (p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4) ? 2 : 1;
+  const int per = packed_qtype(p.qtype) ? 2 : 1;
   if (vector_ok(p, cols, y, q))
     dequant8_kernel<<<grid_for_runs(rows * cols / 8), kThreads, 0, s>>>(p, static_cast<const uint8_t *>(q), scales, zeros, rows, cols,
                                                                          y, y_dtype);

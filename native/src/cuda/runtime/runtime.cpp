@@ -76,6 +76,14 @@ int multiprocessor_count() {
   return sms > 0 ? sms : 1;
 }
 
+int compute_capability() {
+  int device = 0, major = 0, minor = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) return 0;
+  cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device);
+  cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device);
+  return 10 * major + minor;
+}
+
 lb_status require_capability(const char *fn, int major, int minor, const char *what) {
   int device = 0, have_major = 0, have_minor = 0;
   if (lb_status st = check(cudaGetDevice(&device), fn, "cudaGetDevice")) return st;

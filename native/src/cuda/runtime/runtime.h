@@ -39,6 +39,10 @@ lb_status require_capability(const char *fn, int major, int minor, const char *w
 // Streaming multiprocessors of the current device (at least 1): launch sizes scale with it.
 int multiprocessor_count();
 
+// The current device's compute capability as 10 * major + minor (90 for Hopper), 0 if unreadable:
+// for choosing a kernel (require_capability is the check that reports).
+int compute_capability();
+
 // After a launch: launch errors now, and for the default stream (stream == NULL) the
 // kernel's own errors too, since the call is documented to be complete on return.
 lb_status finish_launch(const char *fn, lb_stream stream);
