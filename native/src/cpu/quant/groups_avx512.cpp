@@ -131,12 +131,13 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
     const float *next = ahead ? ahead + j * bc : nullptr;
     if (packed) {
       uint8_t *out = q + j * bc / 2;
-      for (int64_t i = 0; i < bc; i += 32) {
-        if (next) {
-          _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
-          _mm_prefetch(reinterpret_cast<const char *>(next + i + 16), _MM_HINT_T0);
-        }
-        packed32(g + i, t, inv, zero_point, range, out + i / 2);
+      for (int64_t i = 0; i < bc;) {  // bc is a multiple of 32: 64 values per step, a last 32
+        const int64_t step = i + 64 <= bc ? 64 : 32;
+        if (next)
+          for (int64_t k = 0; k < step; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
+        if (step == 64) packed64(g + i, t, inv, zero_point, range, out + i / 2);
+        else packed32(g + i, t, inv, zero_point, range, out + i / 2);
+        i += step;
       }
     } else {
       codes_run(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
