@@ -98,11 +98,11 @@ Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
 }
 
 // Per-thread buffers of one pool chunk: the pass buffer, the m-part's result (m > 1 only) and the
-// m-part's group sums (8 per group of four, up to 16 lanes).
+// m-part's group sums (8 per group of four, kMixBlock vectors of up to 16 lanes).
 struct RowBuffers {
   std::vector<float> a, b, combos;
   RowBuffers(int64_t n, int64_t m)
-      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0), combos(static_cast<size_t>(m / 4 * 8 * 16)) {}
+      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0), combos(static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)) {}
   void attach(HadamardRow &r) {
     r.buf = a.data();
     r.buf2 = b.data();

@@ -12,6 +12,9 @@
 
 namespace lb::cpu {
 
+// The m-part takes this many vectors of positions at a time (kernels.inc, mix_g).
+constexpr int64_t kMixBlock = 4;
+
 struct HadamardMixTerm {
   int32_t combo;
   float sign;
@@ -38,7 +41,7 @@ struct HadamardRow {
   // core[a][4g], 1 = opposite), sign = core[a][4g]. Built once per call, so the inner loop does no
   // bit decoding.
   const HadamardMixTerm *mix_terms;
-  float *combos;  // 8 * m/4 vectors of 16 floats: the signed sums of each group
+  float *combos;  // 8 * m/4 * kMixBlock vectors of up to 16 floats: the signed sums of each group
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
   const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)
