@@ -47,6 +47,7 @@ HadamardRow row_template(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype
   r.y_dtype = y_dtype;
   const bool inverse = (p.flags & LB_HADAMARD_INVERSE) != 0, signs = (p.flags & LB_HADAMARD_RANDOM_SIGNS) != 0;
   r.core = r.m > 1 ? hadamard_core_f32(r.m, inverse) : nullptr;
+  r.core_transposed = inverse;
   r.flip_in = signs && !inverse;
   r.flip_out = signs && inverse;
   const bool normalize = (p.flags & LB_HADAMARD_NORMALIZE) != 0;
