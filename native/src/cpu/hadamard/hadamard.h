@@ -8,41 +8,13 @@
 
 #include <type_traits>  // kernels.inc (included inside a namespace) uses it
 
+#include "../../common/hadamard_cores.h"
 #include "lowbit.h"
 
 namespace lb::cpu {
 
 // The m-part takes this many vectors of positions at a time (kernels.inc, mix_g).
 constexpr int64_t kMixBlock = 4;
-
-// The cores of orders 12, 20 and 28 (core/hadamard_orders.cpp: Paley I, q = 11, 19, 27) as
-// compile-time sign masks, bit j of row a set where core[a][j] is -1. For these orders
-// kernels.inc's mix_fixed unrolls the m-part over them: every term is then one add or sub of
-// registers, with no combo table in memory. The ctest hadamard_fixed_cores checks them against
-// the construction.
-template <int M>
-struct FixedCore;
-template <>
-struct FixedCore<12> {
-  static constexpr uint32_t rows[12] = {0x000, 0xb89, 0x713, 0xe25, 0xc4b, 0x897, 0x12f, 0x25d, 0x4b9, 0x971, 0x2e3, 0x5c5};
-};
-template <>
-struct FixedCore<20> {
-  static constexpr uint32_t rows[20] = {0x00000, 0x9ea19, 0x3d433, 0x7a865, 0xf50c9, 0xea193, 0xd4327, 0xa864f, 0x50c9f, 0xa193d,
-                                        0x4327b, 0x864f5, 0x0c9eb, 0x193d5, 0x327a9, 0x64f51, 0xc9ea1, 0x93d43, 0x27a87, 0x4f50d};
-};
-template <>
-struct FixedCore<28> {
-  static constexpr uint32_t rows[28] = {0x0000000, 0xb5c8879, 0x6f13073, 0xdaa4475, 0xaec53c1, 0x7998791, 0xd722ba1,
-                                        0x76a920f, 0xcdc248f, 0xbb1490f, 0x910f2d7, 0x260e5bd, 0x488eb6b, 0x8a782bb,
-                                        0x30f21e7, 0x457435d, 0x5241ddb, 0x8491f37, 0x2921eed, 0x1e5ae45, 0x1cb7899,
-                                        0x1d6d523, 0xf057629, 0xe43ccc3, 0xe86b915, 0x83bb549, 0x23e6e13, 0x43dd8a5};
-};
-// Whether core[a][j] (kT: of the transposed core) is -1.
-template <int M, bool kT>
-constexpr bool fixed_core_negative(int a, int j) {
-  return ((kT ? FixedCore<M>::rows[j] >> a : FixedCore<M>::rows[a] >> j) & 1u) != 0;
-}
 
 struct HadamardMixTerm {
   int32_t combo;

@@ -1,0 +1,93 @@
+// The Hadamard cores of orders 12, 20 and 28 (core/hadamard_orders.cpp: Paley I, q = 11, 19, 27)
+// as compile-time sign masks, and the m-part of one position over them. These orders carry the
+// sizes real models rotate most (BERT / MiniLM 384, 768, 1536, 3072; Llama 5120, 14336), and with
+// the core known at compile time every term of the m-part is one add or sub: the CPU's mix_fixed
+// (cpu/hadamard/kernels.inc) and the CUDA kernel's column step (cuda/hadamard/hadamard.cu) unroll
+// over them. The ctest hadamard_fixed_cores checks the masks against the construction.
+#pragma once
+#include <stdint.h>
+
+#include <utility>
+
+#include "host_device.h"
+
+namespace lb {
+
+// Bit j of row a set: core[a][j] is -1.
+template <int M>
+struct FixedCore;
+template <>
+struct FixedCore<12> {
+  static constexpr uint32_t rows[12] = {0x000, 0xb89, 0x713, 0xe25, 0xc4b, 0x897, 0x12f, 0x25d, 0x4b9, 0x971, 0x2e3, 0x5c5};
+};
+template <>
+struct FixedCore<20> {
+  static constexpr uint32_t rows[20] = {0x00000, 0x9ea19, 0x3d433, 0x7a865, 0xf50c9, 0xea193, 0xd4327, 0xa864f, 0x50c9f, 0xa193d,
+                                        0x4327b, 0x864f5, 0x0c9eb, 0x193d5, 0x327a9, 0x64f51, 0xc9ea1, 0x93d43, 0x27a87, 0x4f50d};
+};
+template <>
+struct FixedCore<28> {
+  static constexpr uint32_t rows[28] = {0x0000000, 0xb5c8879, 0x6f13073, 0xdaa4475, 0xaec53c1, 0x7998791, 0xd722ba1,
+                                        0x76a920f, 0xcdc248f, 0xbb1490f, 0x910f2d7, 0x260e5bd, 0x488eb6b, 0x8a782bb,
+                                        0x30f21e7, 0x457435d, 0x5241ddb, 0x8491f37, 0x2921eed, 0x1e5ae45, 0x1cb7899,
+                                        0x1d6d523, 0xf057629, 0xe43ccc3, 0xe86b915, 0x83bb549, 0x23e6e13, 0x43dd8a5};
+};
+
+// Whether core[a][j] (kT: of the transposed core, the inverse transform's) is -1. Device code may
+// read the tables only in constant expressions (CUDA's rule for constexpr arrays): callers there
+// use it with compile-time a and j (static_for below).
+template <int M, bool kT>
+constexpr bool fixed_core_negative(int a, int j) {
+  return ((kT ? FixedCore<M>::rows[j] >> a : FixedCore<M>::rows[a] >> j) & 1u) != 0;
+}
+
+// The group-of-four term of output a, group g: the index (bits 2, 1, 0 = t1, t2, t3 signs relative
+// to t0's, 1 = opposite) of the group sum it takes, and whether it takes it negated (t0's sign).
+template <int M, bool kT>
+constexpr int fixed_core_combo(int a, int g) {
+  const bool neg = fixed_core_negative<M, kT>(a, 4 * g);
+  return (fixed_core_negative<M, kT>(a, 4 * g + 1) != neg) << 2 | (fixed_core_negative<M, kT>(a, 4 * g + 2) != neg) << 1 |
+         (fixed_core_negative<M, kT>(a, 4 * g + 3) != neg);
+}
+
+template <class F, int... I>
+LB_HD void static_for_impl(F &f, std::integer_sequence<int, I...>) {
+  (f(std::integral_constant<int, I>{}), ...);
+}
+// f(std::integral_constant<int, i>) for i = 0 .. N-1: a loop whose index is a constant expression.
+template <int N, class F>
+LB_HD void static_for(F &&f) {
+  static_for_impl(f, std::make_integer_sequence<int, N>{});
+}
+
+// The m-part of one position (docs/hadamard.md, step 3) for a compile-time core: y[a] for a < M,
+// where t(j) is chunk j's value at the position. Per group the 8 sums P_k = ((t0 +- t1) +- t2) +- t3,
+// then each output adds or subtracts the one its row selects, groups in ascending order, the first
+// taken as P or -P: the sums, order and roundings of the CPU's m-parts (kernels.inc), so the results
+// are the same bits.
+template <int M, bool kT, class Load>
+LB_HD void hadamard_mix_column(const Load &t, float (&y)[M]) {
+  static_for<M / 4>([&](auto gc) {
+    constexpr int g = decltype(gc)::value;
+    const float t0 = t(4 * g), t1 = t(4 * g + 1), t2 = t(4 * g + 2), t3 = t(4 * g + 3);
+    const float u0 = add_rn(t0, t1), u1 = add_rn(t0, -t1);
+    const float w[4] = {add_rn(u0, t2), add_rn(u0, -t2), add_rn(u1, t2), add_rn(u1, -t2)};
+    float P[8];
+#if defined(__CUDACC__)
+#  pragma unroll
+#endif
+    for (int k = 0; k < 4; ++k) {
+      P[2 * k] = add_rn(w[k], t3);
+      P[2 * k + 1] = add_rn(w[k], -t3);
+    }
+    static_for<M>([&](auto ac) {
+      constexpr int a = decltype(ac)::value;
+      constexpr bool neg = fixed_core_negative<M, kT>(a, 4 * g);
+      constexpr int combo = fixed_core_combo<M, kT>(a, g);
+      if constexpr (g == 0) y[a] = neg ? mul_rn(P[combo], -1.0f) : P[combo];
+      else y[a] = neg ? add_rn(y[a], -P[combo]) : add_rn(y[a], P[combo]);
+    });
+  });
+}
+
+}  // namespace lb
