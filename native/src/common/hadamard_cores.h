@@ -72,14 +72,8 @@ LB_HD void hadamard_mix_column(const Load &t, float (&y)[M]) {
     const float t0 = t(4 * g), t1 = t(4 * g + 1), t2 = t(4 * g + 2), t3 = t(4 * g + 3);
     const float u0 = add_rn(t0, t1), u1 = add_rn(t0, -t1);
     const float w[4] = {add_rn(u0, t2), add_rn(u0, -t2), add_rn(u1, t2), add_rn(u1, -t2)};
-    float P[8];
-#if defined(__CUDACC__)
-#  pragma unroll
-#endif
-    for (int k = 0; k < 4; ++k) {
-      P[2 * k] = add_rn(w[k], t3);
-      P[2 * k + 1] = add_rn(w[k], -t3);
-    }
+    const float P[8] = {add_rn(w[0], t3), add_rn(w[0], -t3), add_rn(w[1], t3), add_rn(w[1], -t3),
+                        add_rn(w[2], t3), add_rn(w[2], -t3), add_rn(w[3], t3), add_rn(w[3], -t3)};
     static_for<M>([&](auto ac) {
       constexpr int a = decltype(ac)::value;
       constexpr bool neg = fixed_core_negative<M, kT>(a, 4 * g);

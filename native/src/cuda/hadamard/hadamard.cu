@@ -24,6 +24,7 @@
 
 #include "../../common/float_io.h"
 #include "../../common/hadamard.h"
+#include "../../common/hadamard_cores.h"
 #include "../../common/quant.h"
 #include "../../core/error.h"
 #include "../../core/hadamard_orders.h"
@@ -171,6 +172,39 @@ __device__ __forceinline__ void finish_group(const Launch &L, const float *row, 
   if (L.signs && L.inverse) apply_signs8(v, L.seed, i0);
 }
 
+// Step 3 for the cores known at compile time (m = 12, 20, 28; common/hadamard_cores.h): a thread
+// takes whole positions b of its row and computes their m outputs at once (hadamard_mix_column),
+// so each output costs one shared-memory read and about m/4 + 3.5 adds, where finish_group reads m
+// floats per output (28 at n = 14336, the H100's shared-memory rate then bounded the kernel) — and
+// the results are the CPU's bits. Lanes take consecutive b: reads hit 32 banks, and a warp's stores
+// of one output chunk are 32 consecutive elements.
+template <int M, bool kT>
+__device__ void finish_columns(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
+  const int c = static_cast<int>(L.c);
+  for (int b = t; b < c; b += threads_per_row) {
+    float v[M];
+    hadamard_mix_column<M, kT>([&](int j) { return row[slot(j * c + b)]; }, v);
+#pragma unroll
+    for (int a = 0; a < M; ++a) {
+      const int64_t i = static_cast<int64_t>(a) * c + b;
+      float e = v[a];
+      if (L.scale != 1.0f) e = __fmul_rn(e, L.scale);
+      if (L.signs && L.inverse) e = signed_value(e, L.seed, i);
+      store_float(y, yt, base + i, e);
+    }
+  }
+}
+
+// finish_columns for the row's core; false when it has no compile-time table.
+__device__ bool finish_fixed(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
+  switch (L.m) {
+    case 12: L.inverse ? finish_columns<12, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<12, false>(L, row, t, threads_per_row, y, yt, base); return true;
+    case 20: L.inverse ? finish_columns<20, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<20, false>(L, row, t, threads_per_row, y, yt, base); return true;
+    case 28: L.inverse ? finish_columns<28, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<28, false>(L, row, t, threads_per_row, y, yt, base); return true;
+    default: return false;
+  }
+}
+
 // Where the fused kernel writes (lb_quantize's layout for [rows, n] with block_rows 1), and its
 // failure indices: [0] the first block with NaN/Inf, [1] the first overflowing scale (~0: none).
 struct QuantOut {
@@ -235,9 +269,11 @@ __device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool
 // threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole
 // warps; the extra threads idle). In-row indices are 32-bit and strides are shifts: 64-bit
 // division is a long software sequence on the GPU. kQuant: quantize (quantize_group) instead of
-// storing y; needs one group per thread (n <= 8 * 1024).
+// storing y; needs one group per thread (n <= 8 * 1024). Launched with up to 1024 threads per block:
+// __launch_bounds__ keeps it within 64 registers (finish_columns' m = 28 wanted 72 unbounded, and
+// a 1024-thread launch would then fail).
 template <bool kQuant>
-__global__ void fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows, const void *x, lb_dtype xt,
+__global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows, const void *x, lb_dtype xt,
                              void *y, lb_dtype yt, QuantOut qo) {
   extern __shared__ float smem[];
   const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
@@ -296,7 +332,13 @@ __global__ void fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, 
       }
   }
   __syncthreads();
-  // 3. m-part, scale, inverse signs, store (or quantize).
+  // 3. m-part, scale, inverse signs, store (or quantize). No barrier follows the plain store, so
+  //    inactive threads may leave.
+  if constexpr (!kQuant)
+    if (L.m == 12 || L.m == 20 || L.m == 28) {
+      if (active) finish_fixed(L, row, t, threads_per_row, y, yt, base);
+      return;
+    }
   for (int g = t; g < groups || (kQuant && g == t); g += threads_per_row) {
     const int i0 = g * kGroup;
     const bool mine = active && g < groups;
