@@ -195,14 +195,19 @@ __device__ void finish_columns(const Launch &L, const float *row, int t, int thr
   }
 }
 
-// finish_columns for the row's core; false when it has no compile-time table.
-__device__ bool finish_fixed(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
-  switch (L.m) {
-    case 12: L.inverse ? finish_columns<12, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<12, false>(L, row, t, threads_per_row, y, yt, base); return true;
-    case 20: L.inverse ? finish_columns<20, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<20, false>(L, row, t, threads_per_row, y, yt, base); return true;
-    case 28: L.inverse ? finish_columns<28, true>(L, row, t, threads_per_row, y, yt, base) : finish_columns<28, false>(L, row, t, threads_per_row, y, yt, base); return true;
-    default: return false;
-  }
+// Whether finish_columns covers the row's core (the orders with a compile-time table).
+__device__ __forceinline__ bool fixed_core(int64_t m) { return m == 12 || m == 20 || m == 28; }
+
+// finish_columns for the row's core (fixed_core(L.m)).
+template <int M>
+__device__ void finish_columns_t(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
+  if (L.inverse) finish_columns<M, true>(L, row, t, threads_per_row, y, yt, base);
+  else finish_columns<M, false>(L, row, t, threads_per_row, y, yt, base);
+}
+__device__ void finish_fixed(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
+  if (L.m == 12) finish_columns_t<12>(L, row, t, threads_per_row, y, yt, base);
+  else if (L.m == 20) finish_columns_t<20>(L, row, t, threads_per_row, y, yt, base);
+  else finish_columns_t<28>(L, row, t, threads_per_row, y, yt, base);
 }
 
 // Where the fused kernel writes (lb_quantize's layout for [rows, n] with block_rows 1), and its
@@ -273,8 +278,8 @@ __device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool
 // __launch_bounds__ keeps it within 64 registers (finish_columns' m = 28 wanted 72 unbounded, and
 // a 1024-thread launch would then fail).
 template <bool kQuant>
-__global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows, const void *x, lb_dtype xt,
-                             void *y, lb_dtype yt, QuantOut qo) {
+__global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
+                                                     const void *x, lb_dtype xt, void *y, lb_dtype yt, QuantOut qo) {
   extern __shared__ float smem[];
   const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
   const int log_c = __ffs(c) - 1;
@@ -335,7 +340,7 @@ __global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_r
   // 3. m-part, scale, inverse signs, store (or quantize). No barrier follows the plain store, so
   //    inactive threads may leave.
   if constexpr (!kQuant)
-    if (L.m == 12 || L.m == 20 || L.m == 28) {
+    if (fixed_core(L.m)) {
       if (active) finish_fixed(L, row, t, threads_per_row, y, yt, base);
       return;
     }
