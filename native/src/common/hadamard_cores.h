@@ -2,8 +2,8 @@
 // as compile-time sign masks, and the m-part of one position over them. These orders carry the
 // sizes real models rotate most (BERT / MiniLM 384, 768, 1536, 3072; Llama 5120, 14336), and with
 // the core known at compile time every term of the m-part is one add or sub: the CPU's mix_fixed
-// (cpu/hadamard/kernels.inc) and the CUDA kernel's column step (cuda/hadamard/hadamard.cu) unroll
-// over them. The ctest hadamard_fixed_cores checks the masks against the construction.
+// (cpu/hadamard/kernels.inc, on vectors) and the CUDA kernel's column step (cuda/hadamard/hadamard.cu,
+// on floats) both run hadamard_mix_part over them. The ctest hadamard_fixed_cores checks the masks against the construction.
 #pragma once
 #include <stdint.h>
 
@@ -60,28 +60,58 @@ LB_HD void static_for(F &&f) {
   static_for_impl(f, std::make_integer_sequence<int, N>{});
 }
 
-// The m-part of one position (docs/hadamard.md, step 3) for a compile-time core: y[a] for a < M,
-// where t(j) is chunk j's value at the position. Per group the 8 sums P_k = ((t0 +- t1) +- t2) +- t3,
-// then each output adds or subtracts the one its row selects, groups in ascending order, the first
-// taken as P or -P: the sums, order and roundings of the CPU's m-parts (kernels.inc), so the results
-// are the same bits.
-template <int M, bool kT, class Load>
-LB_HD void hadamard_mix_column(const Load &t, float (&y)[M]) {
+// Whether the core of order m has a compile-time table (both backends' unrolled m-parts).
+constexpr bool has_fixed_core(int64_t m) { return m == 12 || m == 20 || m == 28; }
+
+// The m-part's arithmetic over a value type: add(a, b) = a + b, sub(a, b) = a - b, neg(a) = -1 * a,
+// each rounded once (float below; the CPU kernels pass their vector type's).
+namespace {
+struct FloatMixOps {
+  LB_HD_MEMBER static float add(float a, float b) { return add_rn(a, b); }
+  LB_HD_MEMBER static float sub(float a, float b) { return add_rn(a, -b); }
+  LB_HD_MEMBER static float neg(float a) { return mul_rn(a, -1.0f); }
+};
+}  // namespace
+
+// The 8 sums P_k = ((t0 +- t1) +- t2) +- t3 of one group of four inputs; index bits 2, 1, 0 = t1,
+// t2, t3 subtracted.
+template <class Ops, class Val>
+LB_HD void hadamard_group_sums(Val t0, Val t1, Val t2, Val t3, Val (&P)[8]) {
+  const Val u0 = Ops::add(t0, t1), u1 = Ops::sub(t0, t1);
+  const Val w[4] = {Ops::add(u0, t2), Ops::sub(u0, t2), Ops::add(u1, t2), Ops::sub(u1, t2)};
+  static_for<4>([&](auto kc) {
+    constexpr int k = decltype(kc)::value;
+    P[2 * k] = Ops::add(w[k], t3);
+    P[2 * k + 1] = Ops::sub(w[k], t3);
+  });
+}
+
+// The m-part (docs/hadamard.md, step 3) of outputs A0 .. A0 + A - 1 of one position for a
+// compile-time core: y[i] = output A0 + i, where t(j) is chunk j's value at the position. Per group
+// the 8 sums, then each output adds or subtracts the one its row selects, groups in ascending order,
+// the first taken as P or -P — the order and roundings of the CPU's table m-part too, so every
+// backend gives the same bits. (The CPU computes its outputs in parts, so that accumulators, sums
+// and inputs fit the vector registers; the GPU all at once.)
+template <int M, bool kT, int A0, int A, class Ops, class Load, class Val>
+LB_HD void hadamard_mix_part(const Load &t, Val (&y)[A]) {
   static_for<M / 4>([&](auto gc) {
     constexpr int g = decltype(gc)::value;
-    const float t0 = t(4 * g), t1 = t(4 * g + 1), t2 = t(4 * g + 2), t3 = t(4 * g + 3);
-    const float u0 = add_rn(t0, t1), u1 = add_rn(t0, -t1);
-    const float w[4] = {add_rn(u0, t2), add_rn(u0, -t2), add_rn(u1, t2), add_rn(u1, -t2)};
-    const float P[8] = {add_rn(w[0], t3), add_rn(w[0], -t3), add_rn(w[1], t3), add_rn(w[1], -t3),
-                        add_rn(w[2], t3), add_rn(w[2], -t3), add_rn(w[3], t3), add_rn(w[3], -t3)};
-    static_for<M>([&](auto ac) {
-      constexpr int a = decltype(ac)::value;
+    Val P[8];
+    hadamard_group_sums<Ops>(t(4 * g), t(4 * g + 1), t(4 * g + 2), t(4 * g + 3), P);
+    static_for<A>([&](auto ic) {
+      constexpr int i = decltype(ic)::value, a = A0 + i;
       constexpr bool neg = fixed_core_negative<M, kT>(a, 4 * g);
       constexpr int combo = fixed_core_combo<M, kT>(a, g);
-      if constexpr (g == 0) y[a] = neg ? mul_rn(P[combo], -1.0f) : P[combo];
-      else y[a] = neg ? add_rn(y[a], -P[combo]) : add_rn(y[a], P[combo]);
+      if constexpr (g == 0) y[i] = neg ? Ops::neg(P[combo]) : P[combo];
+      else y[i] = neg ? Ops::sub(y[i], P[combo]) : Ops::add(y[i], P[combo]);
     });
   });
+}
+
+// All M outputs of one position in float (the CUDA kernel's column step).
+template <int M, bool kT, class Load>
+LB_HD void hadamard_mix_column(const Load &t, float (&y)[M]) {
+  hadamard_mix_part<M, kT, 0, M, FloatMixOps>(t, y);
 }
 
 }  // namespace lb

@@ -11,6 +11,13 @@
 // and the scalar path would then execute AVX-512 instructions on a CPU without them.
 #  define LB_HD static inline
 #endif
+// The same for static member functions (which cannot be declared `static` twice). Put their class
+// in an unnamed namespace, for the internal linkage LB_HD gives free functions.
+#if defined(__CUDACC__)
+#  define LB_HD_MEMBER __host__ __device__ __forceinline__
+#else
+#  define LB_HD_MEMBER inline
+#endif
 
 #if !defined(__CUDA_ARCH__)
 #  include <string.h>

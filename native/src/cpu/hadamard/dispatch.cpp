@@ -75,9 +75,10 @@ std::vector<uint64_t> sign_words(const lb_hadamard_params &p) {
   return w;
 }
 
-// mix_terms of HadamardRow for the core of one call.
+// mix_terms of HadamardRow for the core of one call (none for the cores the kernels know at
+// compile time).
 std::vector<HadamardMixTerm> mix_terms(const HadamardRow &r) {
-  if (r.m == 1) return {};
+  if (r.m == 1 || has_fixed_core(r.m)) return {};
   const int64_t m = r.m, G = m / 4;
   std::vector<HadamardMixTerm> terms(static_cast<size_t>(m * G));
   for (int64_t a = 0; a < m; ++a)
@@ -99,11 +100,12 @@ Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
 }
 
 // Per-thread buffers of one pool chunk: the pass buffer, the m-part's result (m > 1 only) and the
-// m-part's group sums (8 per group of four, kMixBlock vectors of up to 16 lanes).
+// table m-part's group sums (8 per group of four, kMixBlock vectors of up to 16 lanes; none for the
+// cores with a compile-time table, whose sums stay in registers).
 struct RowBuffers {
   std::vector<float> a, b, combos;
   RowBuffers(int64_t n, int64_t m)
-      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0), combos(static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)) {}
+      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0), combos(has_fixed_core(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)) {}
   void attach(HadamardRow &r) {
     r.buf = a.data();
     r.buf2 = b.data();

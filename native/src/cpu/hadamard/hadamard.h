@@ -41,9 +41,9 @@ struct HadamardRow {
   // The m-part in groups of four inputs (see kernels.inc): term a * m/4 + g of output a is
   // sign * combos[combo], combo = 8 g + bits 2..0 (the signs of core[a][4g+1..3] relative to
   // core[a][4g], 1 = opposite), sign = core[a][4g]. Built once per call, so the inner loop does no
-  // bit decoding.
+  // bit decoding. Unused (and not built) for the cores with a compile-time table (has_fixed_core).
   const HadamardMixTerm *mix_terms;
-  float *combos;  // 8 * m/4 * kMixBlock vectors of up to 16 floats: the signed sums of each group
+  float *combos;  // 8 * m/4 * kMixBlock vectors of up to 16 floats: the signed sums of each group (as mix_terms)
   float scale;        // applied when != 1
   bool flip_in, flip_out;  // random signs before (forward) / after (inverse) the transform
   const uint64_t *signs;   // the signs of elements 64w .. 64w + 63 in word w (common/hadamard.h)

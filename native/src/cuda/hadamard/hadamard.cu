@@ -195,10 +195,7 @@ __device__ void finish_columns(const Launch &L, const float *row, int t, int thr
   }
 }
 
-// Whether finish_columns covers the row's core (the orders with a compile-time table).
-__device__ __forceinline__ bool fixed_core(int64_t m) { return m == 12 || m == 20 || m == 28; }
-
-// finish_columns for the row's core (fixed_core(L.m)).
+// finish_columns for the row's core (has_fixed_core(L.m)).
 template <int M>
 __device__ void finish_columns_t(const Launch &L, const float *row, int t, int threads_per_row, void *y, lb_dtype yt, int64_t base) {
   if (L.inverse) finish_columns<M, true>(L, row, t, threads_per_row, y, yt, base);
@@ -340,7 +337,7 @@ __global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_r
   // 3. m-part, scale, inverse signs, store (or quantize). No barrier follows the plain store, so
   //    inactive threads may leave.
   if constexpr (!kQuant)
-    if (fixed_core(L.m)) {
+    if (has_fixed_core(L.m)) {
       if (active) finish_fixed(L, row, t, threads_per_row, y, yt, base);
       return;
     }
