@@ -3,6 +3,7 @@ package dev.lowbit.quant;
 import dev.lowbit.DType;
 import dev.lowbit.Device;
 import dev.lowbit.Isa;
+import dev.lowbit.Lowbit;
 import dev.lowbit.LowbitException;
 import dev.lowbit.Tensor;
 import dev.lowbit.convert.Convert;
@@ -303,6 +304,39 @@ class QuantizerTest {
             var b = assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, z, brows, bcols),
                     QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32), arena));
             assertEquals("lb_quantize: x has NaN or Inf in block (1, 21) (rows 128..255, columns 2688..2815)", b.getMessage());
+        }
+    }
+
+    /**
+     * Many grid rows of blocks spanning rows (each thread then takes whole grid rows through all the
+     * steps, in no set order): the reference's bits, and the report still names the first NaN / Inf
+     * block wherever it lies, else the first overflowing scale — as the CUDA backend does.
+     */
+    @Test
+    void gridRowsTakenBySeveralThreadsReportTheFirstFailure() {
+        int rows = 2 * 64, cols = 4 * 128;  // 64 grid rows of 2 x 128 blocks, 4 per grid row
+        QuantFormat f = QuantFormat.int8(Granularity.block(2, 128)).withScaleDtype(DType.F16);
+        int previous = Lowbit.threads();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int threads : new int[] {1, 2, 3, 8}) {
+                Lowbit.setThreads(threads);
+                assertMatchesReference(arena, data(rows * cols, 31 + threads), rows, cols, f);
+                float[] x = data(rows * cols, 32);
+                x[(2 * 50 + 1) * cols + 3 * 128] = Float.NaN;     // grid row 50
+                x[(2 * 9) * cols + 2 * 128 + 7] = Float.NaN;      // grid row 9: named
+                x[(2 * 5) * cols + 300] = 3e38f;                 // an earlier scale overflow: input comes first
+                assertEquals("lb_quantize: x has NaN or Inf in block (9, 2) (rows 18..19, columns 256..383)",
+                        assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena)).getMessage(),
+                        threads + " threads");
+                float[] y = data(rows * cols, 33);
+                y[(2 * 40) * cols + 10] = -3e38f;                // grid row 40
+                y[(2 * 7 + 1) * cols + 3 * 128 + 1] = 3e38f;     // grid row 7: named
+                assertEquals("lb_quantize: the scale of block (7, 3) overflows F16; use F32 scales",
+                        assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, y, rows, cols), f, arena)).getMessage(),
+                        threads + " threads");
+            }
+        } finally {
+            Lowbit.setThreads(previous);
         }
     }
 
