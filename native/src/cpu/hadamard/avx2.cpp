@@ -44,6 +44,7 @@ struct V {
 // quieting (see avx512.cpp).
 template <class C>
 struct Io {
+  static constexpr int kBytes = C::kSize;
   static __m256 load(const void *p, int64_t i) { return C::load_raw(static_cast<const char *>(p) + i * C::kSize); }
   static void store(void *p, int64_t i, __m256 v) { C::store(static_cast<char *>(p) + i * C::kSize, v); }
   static void stream(void *p, int64_t i, __m256 v) { C::stream(static_cast<char *>(p) + i * C::kSize, v); }

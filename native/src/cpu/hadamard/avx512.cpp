@@ -48,6 +48,7 @@ struct V {
 // (and returns the first operand's NaN either way), so y's bits are the same without it.
 template <class C>
 struct Io {
+  static constexpr int kBytes = C::kSize;
   static __m512 load(const void *p, int64_t i) { return C::load_raw(p, i); }
   static void store(void *p, int64_t i, __m512 v) { C::store(p, i, v, 0xffff); }
   static void stream(void *p, int64_t i, __m512 v) { C::stream(p, i, v); }

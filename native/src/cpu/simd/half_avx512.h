@@ -12,6 +12,7 @@ inline __m512 quiet_nans(__m512 v) {
 }
 
 struct F32 {
+  static constexpr int kSize = 4;
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     return _mm512_maskz_loadu_ps(m, static_cast<const float *>(p) + i);
   }
@@ -24,6 +25,7 @@ struct F32 {
 };
 
 struct F16 {
+  static constexpr int kSize = 2;
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     const __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
     return quiet_nans(_mm512_cvtph_ps(h));
@@ -43,6 +45,7 @@ struct F16 {
 };
 
 struct BF16 {
+  static constexpr int kSize = 2;
   static __m512 load(const void *p, int64_t i, __mmask16 m) {
     const __m256i b = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t *>(p) + i);
     return quiet_nans(_mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(b), 16)));
