@@ -25,7 +25,7 @@ void check_column(const int8_t *h, std::mt19937 &rng) {
     float t[M];
     for (int j = 0; j < M; ++j) t[j] = trial % 7 == 0 ? static_cast<float>(j % 3) : dist(rng);  // some exact ties too
     float y[M];
-    lb::hadamard_mix_column<M, kT>([&](int j) { return t[j]; }, y);
+    lb::hadamard_mix_column<M, kT, lb::FloatMixOps>([&](int j) { return t[j]; }, y);
     for (int a = 0; a < M; ++a) {
       float acc = 0.0f;
       for (int g = 0; g < M / 4; ++g) {

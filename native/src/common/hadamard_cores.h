@@ -3,7 +3,7 @@
 // sizes real models rotate most (BERT / MiniLM 384, 768, 1536, 3072; Llama 5120, 14336), and with
 // the core known at compile time every term of the m-part is one add or sub: the CPU's mix_fixed
 // (cpu/hadamard/kernels.inc, on vectors) and the CUDA kernel's column step (cuda/hadamard/hadamard.cu,
-// on floats) both run hadamard_mix_part over them. The ctest hadamard_fixed_cores checks the masks against the construction.
+// on floats) both run hadamard_mix_column over them. The ctest hadamard_fixed_cores checks the masks against the construction.
 #pragma once
 #include <stdint.h>
 
@@ -86,32 +86,25 @@ LB_HD void hadamard_group_sums(Val t0, Val t1, Val t2, Val t3, Val (&P)[8]) {
   });
 }
 
-// The m-part (docs/hadamard.md, step 3) of outputs A0 .. A0 + A - 1 of one position for a
-// compile-time core: y[i] = output A0 + i, where t(j) is chunk j's value at the position. Per group
-// the 8 sums, then each output adds or subtracts the one its row selects, groups in ascending order,
-// the first taken as P or -P — the order and roundings of the CPU's table m-part too, so every
-// backend gives the same bits. (The CPU computes its outputs in parts, so that accumulators, sums
-// and inputs fit the vector registers; the GPU all at once.)
-template <int M, bool kT, int A0, int A, class Ops, class Load, class Val>
-LB_HD void hadamard_mix_part(const Load &t, Val (&y)[A]) {
+// The m-part (docs/hadamard.md, step 3) of one position for a compile-time core: y[a] = output a,
+// where t(j) is chunk j's value at the position. Per group the 8 sums, then each output adds or
+// subtracts the one its row selects, groups in ascending order, the first taken as P or -P — the
+// order and roundings of the CPU's table m-part too, so every backend gives the same bits. Val is
+// a float (CUDA's column step, FloatMixOps) or a vector of positions (the CPU's mix_fixed).
+template <int M, bool kT, class Ops, class Load, class Val>
+LB_HD void hadamard_mix_column(const Load &t, Val (&y)[M]) {
   static_for<M / 4>([&](auto gc) {
     constexpr int g = decltype(gc)::value;
     Val P[8];
     hadamard_group_sums<Ops>(t(4 * g), t(4 * g + 1), t(4 * g + 2), t(4 * g + 3), P);
-    static_for<A>([&](auto ic) {
-      constexpr int i = decltype(ic)::value, a = A0 + i;
+    static_for<M>([&](auto ac) {
+      constexpr int a = decltype(ac)::value;
       constexpr bool neg = fixed_core_negative<M, kT>(a, 4 * g);
       constexpr int combo = fixed_core_combo<M, kT>(a, g);
-      if constexpr (g == 0) y[i] = neg ? Ops::neg(P[combo]) : P[combo];
-      else y[i] = neg ? Ops::sub(y[i], P[combo]) : Ops::add(y[i], P[combo]);
+      if constexpr (g == 0) y[a] = neg ? Ops::neg(P[combo]) : P[combo];
+      else y[a] = neg ? Ops::sub(y[a], P[combo]) : Ops::add(y[a], P[combo]);
     });
   });
-}
-
-// All M outputs of one position in float (the CUDA kernel's column step).
-template <int M, bool kT, class Load>
-LB_HD void hadamard_mix_column(const Load &t, float (&y)[M]) {
-  hadamard_mix_part<M, kT, 0, M, FloatMixOps>(t, y);
 }
 
 }  // namespace lb

@@ -183,7 +183,7 @@ __device__ void finish_columns(const Launch &L, const float *row, int t, int thr
   const int c = static_cast<int>(L.c);
   for (int b = t; b < c; b += threads_per_row) {
     float v[M];
-    hadamard_mix_column<M, kT>([&](int j) { return row[slot(j * c + b)]; }, v);
+    hadamard_mix_column<M, kT, FloatMixOps>([&](int j) { return row[slot(j * c + b)]; }, v);
 #pragma unroll
     for (int a = 0; a < M; ++a) {
       const int64_t i = static_cast<int64_t>(a) * c + b;
