@@ -1,7 +1,8 @@
 // Checks the compile-time Hadamard cores (src/common/hadamard_cores.h) against the construction every
 // other path uses (hadamard_core, src/core/hadamard_orders.cpp) — a table that drifted from it would
 // rotate by another matrix than the one lowbit.h documents — and hadamard_mix_column, the m-part
-// of one position the CUDA kernel runs for these orders, against docs/hadamard.md's step 3 written
+// of one position both backends run for these orders (in float here, as CUDA; the CPU on vectors),
+// against docs/hadamard.md's step 3 written
 // out: s_g = ((h0 t0 + h1 t1) + h2 t2) + h3 t3 per group of four, the group sums added left to
 // right, with h the construction's core (transposed for the inverse).
 #include <cstdio>
