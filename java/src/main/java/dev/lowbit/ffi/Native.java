@@ -392,9 +392,9 @@ public final class Native {
         return lowbit_h.lb_w8a8_packed_bytes(n, k);
     }
 
-    public static void w8a8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+    public static void w8a8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packedBytes) {
         ready();
-        check(lowbit_h.lb_w8a8_prepack(device, b, n, k, packed, packed.byteSize()));
+        check(lowbit_h.lb_w8a8_prepack(device, b, n, k, packed, packedBytes));
     }
 
     public static void w8a8Gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment aScales, MemorySegment bPacked,
@@ -413,9 +413,9 @@ public final class Native {
         return lowbit_h.lb_w4a4_packed_bytes(n, k);
     }
 
-    public static void w4a4Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+    public static void w4a4Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packedBytes) {
         ready();
-        check(lowbit_h.lb_w4a4_prepack(device, b, n, k, packed, packed.byteSize()));
+        check(lowbit_h.lb_w4a4_prepack(device, b, n, k, packed, packedBytes));
     }
 
     public static void w4a4Gemm(int device, MemorySegment stream, MemorySegment a, MemorySegment aScales, MemorySegment bPacked,
@@ -434,9 +434,9 @@ public final class Native {
         return lowbit_h.lb_fp8_packed_bytes(n, k);
     }
 
-    public static void fp8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed) {
+    public static void fp8Prepack(int device, MemorySegment b, long n, long k, MemorySegment packed, long packedBytes) {
         ready();
-        check(lowbit_h.lb_fp8_prepack(device, b, n, k, packed, packed.byteSize()));
+        check(lowbit_h.lb_fp8_prepack(device, b, n, k, packed, packedBytes));
     }
 
     public static void fp8Gemm(int device, MemorySegment stream, MemorySegment a, int aDtype, MemorySegment aScales, MemorySegment bPacked,
@@ -473,10 +473,10 @@ public final class Native {
     }
 
     public static void w4a16Prepack(int device, QuantParams params, MemorySegment w, MemorySegment scales, MemorySegment zeros,
-                                    long n, long k, MemorySegment packed) {
+                                    long n, long k, MemorySegment packed, long packedBytes) {
         ready();
         try (Arena arena = Arena.ofConfined()) {
-            check(lowbit_h.lb_w4a16_prepack(device, params.write(arena), w, scales, zeros, n, k, packed, packed.byteSize()));
+            check(lowbit_h.lb_w4a16_prepack(device, params.write(arena), w, scales, zeros, n, k, packed, packedBytes));
         }
     }
 

@@ -82,7 +82,7 @@ public final class Fp8Gemm {
         long bytes = Native.fp8PackedBytes(n, k);
         if (bytes < 0) throw new IllegalArgumentException("w of shape [" + n + ", " + k + "] is too large to pack");
         Tensor packed = Tensor.allocate(arena, DType.U8, device, bytes);
-        Native.fp8Prepack(device.index(), w.q().segment(), n, k, packed.segment());
+        Native.fp8Prepack(device.index(), w.q().segment(), n, k, packed.segment(), bytes);
         Tensor s = Tensor.allocate(arena, DType.F32, device, scales.numel());
         s.copyFrom(scales.reshape(scales.numel()));
         return new Weights(packed, s, dtype, layout, n, k);

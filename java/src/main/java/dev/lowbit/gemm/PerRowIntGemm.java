@@ -26,7 +26,7 @@ final class PerRowIntGemm {
     }
 
     interface Prepack {
-        void run(int device, MemorySegment b, long n, long k, MemorySegment packed);
+        void run(int device, MemorySegment b, long n, long k, MemorySegment packed, long packedBytes);
     }
 
     interface Gemm {
@@ -59,7 +59,7 @@ final class PerRowIntGemm {
         long bytes = packedBytes.of(n, k);
         if (bytes < 0) throw new IllegalArgumentException("w of shape [" + n + ", " + k + "] is too large to pack");
         Tensor packed = Tensor.allocate(arena, DType.U8, device, bytes);
-        prepack.run(device.index(), q.segment(), n, k, packed.segment());
+        prepack.run(device.index(), q.segment(), n, k, packed.segment(), bytes);
         Tensor s = Tensor.allocate(arena, DType.F32, device, n, 1);
         s.copyFrom(scales.reshape(n, 1));
         return new Packed(packed, s, n, k);

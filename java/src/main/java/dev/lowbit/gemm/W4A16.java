@@ -67,7 +67,7 @@ public final class W4A16 {
         if (bytes < 0) throw new IllegalArgumentException("W4A16 needs an even group size, got " + group + " for k = " + k);
         Tensor packed = Tensor.allocate(arena, DType.U8, device, bytes);
         Native.w4a16Prepack(device.index(), qp, w.q().segment(), w.scales().segment(),
-                w.zeros() == null ? MemorySegment.NULL : w.zeros().segment(), n, k, packed.segment());
+                w.zeros() == null ? MemorySegment.NULL : w.zeros().segment(), n, k, packed.segment(), bytes);
         return new Weights(packed, n, k, group);
     }
 

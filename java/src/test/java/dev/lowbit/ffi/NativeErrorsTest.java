@@ -81,7 +81,7 @@ class NativeErrorsTest {
                         Native.FP8_SCALE_TENSOR, MemorySegment.NULL, d, f32, 2, 16, 16));
                 assertEquals(LowbitException.Status.NO_CUDA, e.status());
             }
-            e = assertThrows(LowbitException.class, () -> Native.fp8Prepack(-1, buf, 16, 16, buf.asSlice(0, 100)));
+            e = assertThrows(LowbitException.class, () -> Native.fp8Prepack(-1, buf, 16, 16, buf, 100));
             assertTrue(e.getMessage().startsWith("lb_fp8_prepack: packed has 100 bytes, needs 256"), e.getMessage());
             assertEquals(-1, Native.fp8PackedBytes(0, 16));
         }
@@ -126,13 +126,13 @@ class NativeErrorsTest {
             int f32 = DType.F32.code(), e4 = DType.FP8_E4M3.code();
             var params = new Native.QuantParams(DType.I4.code(), DType.F32.code(), DType.U4.code(), 0, 1, 32);
             java.util.Map<String, org.junit.jupiter.api.function.Executable> calls = new java.util.LinkedHashMap<>();
-            calls.put("lb_w8a8_prepack", () -> Native.w8a8Prepack(0, a, 16, 16, b));
+            calls.put("lb_w8a8_prepack", () -> Native.w8a8Prepack(0, a, 16, 16, b, b.byteSize()));
             calls.put("lb_w8a8_gemm", () -> Native.w8a8Gemm(0, none, a, a, b, b, none, d, f32, 4, 16, 16));
-            calls.put("lb_w4a4_prepack", () -> Native.w4a4Prepack(0, a, 16, 16, b));
+            calls.put("lb_w4a4_prepack", () -> Native.w4a4Prepack(0, a, 16, 16, b, b.byteSize()));
             calls.put("lb_w4a4_gemm", () -> Native.w4a4Gemm(0, none, a, a, b, b, none, d, f32, 4, 16, 16));
-            calls.put("lb_fp8_prepack", () -> Native.fp8Prepack(0, a, 16, 16, b));
+            calls.put("lb_fp8_prepack", () -> Native.fp8Prepack(0, a, 16, 16, b, b.byteSize()));
             calls.put("lb_fp8_gemm", () -> Native.fp8Gemm(0, none, a, e4, a, b, e4, b, Native.FP8_SCALE_ROW_COL, none, d, f32, 4, 16, 16));
-            calls.put("lb_w4a16_prepack", () -> Native.w4a16Prepack(0, params, a, a.asSlice(4096), none, 16, 64, b));
+            calls.put("lb_w4a16_prepack", () -> Native.w4a16Prepack(0, params, a, a.asSlice(4096), none, 16, 64, b, b.byteSize()));
             calls.put("lb_w4a16_gemm", () -> Native.w4a16Gemm(0, none, a, f32, b, none, d, f32, 4, 16, 64, 32, 0));
             calls.put("lb_w4a8_gemm", () -> Native.w4a8Gemm(0, none, a, e4, a, b, none, d, f32, 4, 16, 64, 32));
             calls.put("lb_attention", () -> Native.attention(0, none, a, starts, 1, 2, 8, 0.5f, d));

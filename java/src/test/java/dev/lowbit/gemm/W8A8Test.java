@@ -243,7 +243,7 @@ class W8A8Test {
     void theCAbiChecksItsArgumentsToo() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
-            var e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Prepack(-1, buf, 16, 16, buf.asSlice(0, 8)));
+            var e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Prepack(-1, buf, 16, 16, buf, 8));
             assertTrue(e.getMessage().contains("needs"), e.getMessage());
             e = assertThrows(dev.lowbit.LowbitException.class, () -> dev.lowbit.ffi.Native.w8a8Gemm(-1, MemorySegment.NULL, buf, MemorySegment.NULL,
                     buf, MemorySegment.NULL, MemorySegment.NULL, buf.asSlice(2048), DType.F32.code(), 1, 16, 16));
