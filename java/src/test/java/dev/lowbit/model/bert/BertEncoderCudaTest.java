@@ -35,8 +35,14 @@ class BertEncoderCudaTest {
         Gpu.assumeCudaDevice();
         BertWeights w = RandomBert.weights(2, 2048, 1);
         int[][] ids = sequences(40, 2);
+        StringBuilder failures = new StringBuilder();
         for (Quant q : List.of(Quant.W8A8, Quant.W8A8.withRotation(), Quant.W4A4.withRotation(), Quant.FP8, Quant.W4A16,
                 Quant.W4A16.withRotation().withGroup(128), Quant.W4FP8.withRotation())) {
+            // Both backends quantize the activations between layers, so a float difference of one ulp that flips one
+            // code is carried on. An E4M3 code step is 1/16 to 1/8 of the value itself (int8: 1/127 of the row's
+            // largest), so the FP8-activation modes get a wider bar; the kernels' own tests hold the exact bars.
+            double bar = q.cliName().contains("fp8") ? 1e-3 : 1e-5;
+            double worst = 1;
             try (Arena arena = Arena.ofConfined()) {
                 float[][] cpu = new BertEncoder(w, q, Device.CPU, arena).embed(ids);
                 BertEncoder gpu = new BertEncoder(w, q, Device.cuda(0), arena);
@@ -44,11 +50,14 @@ class BertEncoderCudaTest {
                 for (int s = 0; s < ids.length; s++) {
                     double dot = 0;
                     for (int j = 0; j < cpu[s].length; j++) dot += (double) cpu[s][j] * got[s][j];
-                    assertTrue(dot > 1 - 1e-5, q.cliName() + " sequence " + s + ": cosine(cpu, cuda) = " + dot);
+                    worst = Math.min(worst, dot);
                     for (int j = 0; j < got[s].length; j++) assertEquals(got[s][j], again[s][j], q.cliName() + ": a second call differs");
                 }
             }
+            System.out.printf("cosine(cpu, cuda) %-12s lowest %.7f (bar %.7f)%n", q.cliName(), worst, 1 - bar);
+            if (worst <= 1 - bar) failures.append(q.cliName()).append(": lowest cosine(cpu, cuda) = ").append(worst).append("; ");
         }
+        assertTrue(failures.isEmpty(), failures.toString());
     }
 
     @Test
