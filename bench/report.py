@@ -52,7 +52,8 @@ def main(path):
         sec = b.get("secondaryMetrics", {}).get("bytes")
         if sec and "macs" not in b.get("secondaryMetrics", {}):
             gbs = sec["score"] / 1e9
-            err = sec["scoreError"] / 1e9 if sec["scoreError"] == sec["scoreError"] else 0.0
+            err = float(sec["scoreError"]) / 1e9  # JMH writes "NaN" (a string) with fewer than 3 iterations
+            err = err if err == err else 0.0
             rates.append((name, params(b), gbs, err))
             if name in ("Roof.hostCopy", "Roof.deviceCopy"):
                 roof[name] = max(roof.get(name, 0), gbs)
@@ -60,7 +61,7 @@ def main(path):
             continue
         elif b["primaryMetric"]["scoreUnit"].startswith("ns/"):
             m = b["primaryMetric"]
-            times.append((name, params(b), m["score"], m["scoreError"]))
+            times.append((name, params(b), m["score"], float(m["scoreError"])))
     if times:
         print("| benchmark | params | ns/op | ± (99.9%) |\n|---|---|---:|---:|")
         for n, p, s, e in times:

@@ -113,6 +113,8 @@ class Lowbit:
 
     def stream(self):
         raw = torch.cuda.current_stream().cuda_stream
+        if raw == 0:  # the legacy default stream: lowbit's NULL lb_stream (lb_cuda_stream_wrap refuses a NULL handle)
+            return None
         if raw not in self.wrapped:
             h = ctypes.c_void_p()
             ok(self.so, self.so.lb_cuda_stream_wrap(0, ctypes.c_void_p(raw), ctypes.byref(h)), "lb_cuda_stream_wrap")
