@@ -5,7 +5,7 @@
 # unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there; LOWBIT_SANITIZE=1 first runs the
 # CUDA kernel tests, small shapes, under compute-sanitizer memcheck), the Hadamard benchmark on the
 # GPU, and the PyTorch peers (device copy, FWHT), all in one command so every ratio compares one card.
-# Results go to $OUT (junit reports, jmh.json, peer.json, log).
+# Results go to $OUT (junit-reports.tar.gz, jmh*.json, peer*.json, log).
 set -uo pipefail
 # Each step of the GPU part runs under `timeout` (LOWBIT_STEP_TIMEOUT seconds, default 300): a hung
 # kernel then costs one step (exit 124 in the log), not the whole command's device time.
@@ -13,32 +13,45 @@ OUT=${OUT:-/tmp/lowbit-gpu-out}
 mkdir -p "$OUT" /tmp/jre
 tar -xJf .gpu/jre.tar.xz -C /tmp/jre
 export PATH=/tmp/jre/bin:$PATH
+CP=".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')"
+# junit_step SECONDS REPORTS-DIR SELECTORS...: one JUnit console run, its test-by-test lines kept.
+junit_step() {
+  local seconds=$1 reports=$2
+  shift 2
+  timeout -s QUIT -k 5 "$seconds" java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
+    -jar .gpu/junit-console.jar execute --disable-banner --details=verbose --disable-ansi-colors -cp "$CP" \
+    --reports-dir "$reports" "$@" |
+    grep --line-buffered -E '─ [a-zA-Z0-9]+\(|duration:|status:|caught:|at dev\.lowbit\.|^cosine|"main"|tests (successful|failed|aborted)|Full thread dump'
+  return "${PIPESTATUS[0]}"
+}
+# What comes back from $OUT is at most 8 files: the JUnit report folders go into one archive.
+pack_reports() {
+  (cd "$OUT" && tar -czf junit-reports.tar.gz junit* 2>/dev/null && rm -rf junit junit-*/)
+}
 {
   nvidia-smi -L
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
   java -version 2>&1 | head -1
   # The tests that need the GPU first (device time is short; CI runs the CPU tests on every change),
-  # the rest of the suite at the end unless LOWBIT_GEMM_ONLY is set.
+  # the rest of the suite at the end unless LOWBIT_GEMM_ONLY is set. Verbose details stream each test's
+  # result and duration as it ends; a step that runs out of time gets SIGQUIT first (a thread dump
+  # shows where it stood), then SIGKILL.
   GPU_TESTS='.*(Cuda.*Test|ConvertValidationTest|NativeErrorsTest)'
-  echo "== JUnit: the tests that use the GPU"
-  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
-    -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
-    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
-    --select-package dev.lowbit --include-classname "$GPU_TESTS" \
-    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed \
-    --reports-dir "$OUT/junit"
+  echo "== JUnit: the tests that use the GPU, GEMM last ($(date +%T))"
+  junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit" --select-package dev.lowbit --include-classname "$GPU_TESTS" \
+    --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*GemmCudaTest'
   echo "junit exit: $?"
+  junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-gemm" --select-class dev.lowbit.gemm.GemmCudaTest
+  echo "junit (GEMM) exit: $?"
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
-  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java --enable-native-access=ALL-UNNAMED -jar .gpu/junit-console.jar execute --disable-banner --details=tree \
-    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
-    --select-class dev.lowbit.model.bert.BertEncoderCudaTest --reports-dir "$OUT/junit-encoder"
+  junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-encoder" --select-class dev.lowbit.model.bert.BertEncoderCudaTest
   echo "junit (encoder) exit: $?"
   if [ -n "${LOWBIT_SANITIZE:-}" ]; then
     # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
     echo "== compute-sanitizer memcheck: GEMM, layer norm, GELU, attention tests"
     compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
       java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute --disable-banner \
-      --details=summary -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+      --details=summary -cp "$CP" \
       --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
       --select-class dev.lowbit.activation.GeluCudaTest --select-class dev.lowbit.attention.AttentionCudaTest \
       --reports-dir "$OUT/junit-sanitizer"
@@ -48,11 +61,11 @@ export PATH=/tmp/jre/bin:$PATH
   PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
-  [ -n "${LOWBIT_GEMM_ONLY:-}" ] && exit 0
+  [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
   echo "== JUnit: the rest of the suite"
   java --enable-native-access=ALL-UNNAMED -Dlowbit.header=native/include/lowbit.h \
     -jar .gpu/junit-console.jar execute --disable-banner --details=summary \
-    -cp ".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')" \
+    -cp "$CP" \
     --select-package dev.lowbit --exclude-classname '.*IT' --exclude-classname "$GPU_TESTS" \
     --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*EmbedCommandTest' \
     --reports-dir "$OUT/junit-rest"
@@ -64,11 +77,15 @@ export PATH=/tmp/jre/bin:$PATH
   java -jar .gpu/benchmarks.jar "${LOWBIT_JMH_FILTER:-Roof|CallOverhead}" -p mib=1024 -f 1 -wi 2 -i 5 \
     -rf json -rff "$OUT/jmh.json"
   echo "== JMH Hadamard and quantize/dequantize on the GPU (with the device-copy roof of the same run)"
+  # All eight row lengths x two dtypes x three benchmarks overran two minutes on an H100: by default
+  # the two that matter most (a power of two, Llama's 14336), LOWBIT_HADAMARD_N to change.
   java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench" -p device=cuda -p mib=256 \
-    -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json"
+    -p n="${LOWBIT_HADAMARD_N:-4096,14336}" -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json" > "$OUT/jmh-gpu.txt"
+  tail -40 "$OUT/jmh-gpu.txt" && rm "$OUT/jmh-gpu.txt"
   echo "== PyTorch peers"
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_copy.py --mib 1024 > "$OUT/peer.json"
   cat "$OUT/peer.json"
-  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 256 > "$OUT/peer-hadamard.json"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 256 --sizes "${LOWBIT_HADAMARD_N:-4096,14336}" > "$OUT/peer-hadamard.json"
   cat "$OUT/peer-hadamard.json"
+  pack_reports
 } 2>&1 | tee "$OUT/log"
