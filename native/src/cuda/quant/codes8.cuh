@@ -12,6 +12,14 @@ namespace lb::cuda {
 
 __host__ __device__ __forceinline__ bool packed_qtype(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
 
+// Whether runs of 8 fit the call: cols and block_cols multiples of 8, x (or y) 16-byte aligned, the
+// codes aligned for their 4-byte (I4/U4) or 8-byte stores.
+inline bool vector_ok(const lb_quant_params &p, int64_t cols, const void *x, const void *q) {
+  const uintptr_t qa = packed_qtype(p.qtype) ? 3 : 7;
+  return cols % 8 == 0 && p.block_cols % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0 &&
+         (reinterpret_cast<uintptr_t>(q) & qa) == 0;
+}
+
 // Codes of v[0..7] under b, stored at element e0 of q (e0 a multiple of 8; q 4-byte aligned for
 // I4/U4, 8-byte aligned otherwise).
 __device__ __forceinline__ void quantize8(const lb_quant_params &p, const BlockParams &b, const float v[8], uint8_t *q, int64_t e0) {

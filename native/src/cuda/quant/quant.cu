@@ -1,4 +1,6 @@
-// Quantize / dequantize on CUDA in four simple kernels:
+// Quantize / dequantize on CUDA. The common shapes take the one-pass kernels of one_pass.cu; the rest
+// (MSE clip, blocks off multiples of 8 or spanning more than 16384 values, unaligned views) run four
+// simple kernels:
 //   1. range:  one warp (blocks of >= 32 columns) or one thread per (row, block column) scans its
 //              block_cols values and merges the range into the block's with integer atomics
 //              (exact: min/max commute);
@@ -9,7 +11,7 @@
 //              bases), else one thread per output byte (two values for I4/U4).
 // Dequantize: likewise a thread per run of 8, or per byte. The first versions (a thread per byte or
 // per segment everywhere) ran at ~0.2 of the H100's copy bandwidth; the warp-per-segment range pass
-// and the run-of-8 kernels were written after that run, without a GPU: not measured yet.
+// and the run-of-8 kernels at 0.50 (per row) and 0.34 (groups of 128) — x read twice.
 #include <cstdint>
 
 #include "../../common/float_io.h"
@@ -19,6 +21,7 @@
 #include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
 #include "codes8.cuh"
+#include "one_pass.cuh"
 #include "quant.cuh"
 
 namespace lb::cuda {
@@ -163,13 +166,8 @@ __global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *
 
 // The vector path of the code and value passes: a thread per run of 8 elements of one block (one
 // 64-bit division per run instead of per element, the block's parameters once, 16-byte loads or
-// stores of x / y and 4- or 8-byte ones of the codes). Needs cols and block_cols multiples of 8
-// and aligned bases (vector_ok); the same per-element helpers, so the same bits.
-bool vector_ok(const lb_quant_params &p, int64_t cols, const void *x, const void *q) {
-  const uintptr_t qa = packed_qtype(p.qtype) ? 3 : 7;
-  return cols % 8 == 0 && p.block_cols % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0 &&
-         (reinterpret_cast<uintptr_t>(q) & qa) == 0;
-}
+// stores of x / y and 4- or 8-byte ones of the codes). Needs vector_ok (codes8.cuh); the same
+// per-element helpers, so the same bits.
 
 __global__ void codes8_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols, const BlockParams *params,
                               uint8_t *q) {
@@ -207,17 +205,25 @@ unsigned int grid_for_runs(int64_t runs) {
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn) {
   const int64_t R = rows / p.block_rows, C = cols / p.block_cols, blocks = R * C;
-  // Scratch: ranges (2 x uint per block), parameters, and the two failure indices.
-  const size_t range_bytes = static_cast<size_t>(blocks) * 2 * sizeof(unsigned int);
-  const size_t bytes = range_bytes + static_cast<size_t>(blocks) * sizeof(BlockParams) + 2 * sizeof(unsigned long long);
+  const bool one_pass = quantize_one_pass_takes(p, x, cols, q);
+  // Scratch: the two failure indices first (8-byte aligned for their atomics: after 12-byte block
+  // parameters they were not, for an odd block count), then for the four-kernel path the ranges
+  // (2 x uint per block) and the parameters.
+  const size_t bad_bytes = 2 * sizeof(unsigned long long);
+  const size_t range_bytes = one_pass ? 0 : static_cast<size_t>(blocks) * 2 * sizeof(unsigned int);
+  const size_t bytes = bad_bytes + range_bytes + (one_pass ? 0 : static_cast<size_t>(blocks) * sizeof(BlockParams));
   char *scratch = nullptr;
   if (lb_status st = check(cudaMallocAsync(reinterpret_cast<void **>(&scratch), bytes, s), fn, "cudaMallocAsync")) return st;
-  auto *neg_lo = reinterpret_cast<unsigned int *>(scratch);
+  auto *bad = reinterpret_cast<unsigned long long *>(scratch);
+  cudaMemsetAsync(bad, 0xff, bad_bytes, s);
+  if (one_pass) {
+    quantize_one_pass(p, x, x_dtype, rows, cols, q, scales, zeros, bad, s);
+    return finish_quantize(fn, p, C, bad, scratch, stream, s);
+  }
+  auto *neg_lo = reinterpret_cast<unsigned int *>(scratch + bad_bytes);
   auto *hi = neg_lo + blocks;
-  auto *params = reinterpret_cast<BlockParams *>(scratch + range_bytes);
-  auto *bad = reinterpret_cast<unsigned long long *>(params + blocks);
-  cudaMemsetAsync(scratch, 0, range_bytes, s);
-  cudaMemsetAsync(bad, 0xff, 2 * sizeof(unsigned long long), s);
+  auto *params = reinterpret_cast<BlockParams *>(scratch + bad_bytes + range_bytes);
+  cudaMemsetAsync(neg_lo, 0, range_bytes, s);
   if (p.block_cols >= 32)  // a warp per segment: coalesced reads
     range_warp_kernel<<<grid_for(rows * C * 32), kThreads, 0, s>>>(x, x_dtype, rows, cols, p.block_rows, p.block_cols, neg_lo, hi, bad);
   else  // narrow blocks (per column, small groups): a thread per segment

@@ -203,6 +203,13 @@ class CudaTest {
             Tensor badDev = Tensor.of(arena, bad, 256, 384).to(GPU, arena);
             var e = assertThrows(LowbitException.class, () -> Quantizer.quantize(badDev, QuantFormat.int8(Granularity.PER_ROW), arena));
             assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (0, 0)"), e.getMessage());
+            // Groups of 32 (the one-pass tile kernel) and one block per tensor (the four-kernel path, one block: its
+            // failure index once sat at an odd 4-byte offset of the scratch, misaligned for its 8-byte atomic).
+            e = assertThrows(LowbitException.class, () -> Quantizer.quantize(badDev, QuantFormat.int4(Granularity.group(32)), arena));
+            assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (0, 9)"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Quantizer.quantize(badDev, QuantFormat.fp8E4M3(Granularity.PER_TENSOR), arena));
+            assertTrue(e.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (0, 0)"), e.getMessage());
+            Quantizer.quantize(dev, QuantFormat.int8(Granularity.PER_ROW), arena);  // the device is still usable
         }
     }
 

@@ -1,0 +1,199 @@
+// One-pass quantize: each quant block is loaded once, as runs of 8 values held in registers, and its
+// range, parameters and codes come from those registers. Two shapes of work:
+//   tile:  blocks of one row and <= 256 columns (groups, short rows): G = block_cols / 8 lanes per
+//          block (a power of two), one run each, the range merged by shuffles within the G lanes;
+//          32 / G blocks per warp;
+//   block: any other block of <= 16384 values (long rows, 128 x 128 fp8 blocks): a thread block of 256
+//          threads per quant block, up to 8 runs per thread, the range merged through shared memory.
+// The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
+// depend on the order) and the parameters and codes come from the same common/quant.h helpers, so
+// the bits are the CPU's. Errors as there: the first NaN/Inf block and the first overflowing scale.
+#include <cstdlib>
+
+#include "../../common/quant.h"
+#include "../convert/vec8.cuh"
+#include "../runtime/runtime.h"
+#include "codes8.cuh"
+#include "one_pass.cuh"
+
+namespace lb::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kMaxRuns = 8;              // runs of 8 per thread in the block kernel: blocks of <= 256 * 8 * 8 values
+constexpr int64_t kMaxTileCols = 256;    // tile kernel: <= 32 lanes of one run
+constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
+constexpr unsigned kFull = 0xffffffffu;
+
+struct Range {
+  float lo = 0.0f, hi = 0.0f;  // from 0, as the range kernels of quant.cu
+  bool finite = true;
+};
+
+__device__ __forceinline__ void widen(Range &r, const float v[8]) {
+#pragma unroll
+  for (int e = 0; e < 8; ++e) {
+    r.lo = v[e] < r.lo ? v[e] : r.lo;
+    r.hi = v[e] > r.hi ? v[e] : r.hi;
+    r.finite &= fabsf(v[e]) <= 3.40282347e38f;
+  }
+}
+
+// Merges the ranges of lanes that differ in the bits of `span - 1` (span a power of two <= 32).
+__device__ __forceinline__ void merge_lanes(Range &r, int span) {
+  for (int off = 1; off < span; off <<= 1) {
+    const float ol = __shfl_xor_sync(kFull, r.lo, off), oh = __shfl_xor_sync(kFull, r.hi, off);
+    r.lo = ol < r.lo ? ol : r.lo;
+    r.hi = oh > r.hi ? oh : r.hi;
+  }
+  const unsigned lane = threadIdx.x & 31, first = lane & ~static_cast<unsigned>(span - 1);
+  const unsigned mask = span == 32 ? kFull : ((1u << span) - 1) << first;
+  r.finite = (__ballot_sync(kFull, !r.finite) & mask) == 0;
+}
+
+// The four-kernel path hands the params kernel lo as -(bits of 0 - lo): +0 arrives as -0. The same
+// value here, so block_params sees the same operands.
+__device__ __forceinline__ BlockParams params_of(const lb_quant_params &p, const Range &r) {
+  return block_params(p, -(0.0f - r.lo), r.hi, 1.0f);
+}
+
+// Block `b`'s checks, scale and F16 zero point (U4 zeros packed two a byte are the caller's).
+__device__ __forceinline__ void finish_block(const lb_quant_params &p, const Range &r, const BlockParams &bp, int64_t b, void *scales,
+                                             void *zeros, unsigned long long *bad) {
+  if (!r.finite) atomicMin(&bad[0], static_cast<unsigned long long>(b));
+  if (!(fabsf(bp.scale) <= 3.40282347e38f)) atomicMin(&bad[1], static_cast<unsigned long long>(b));
+  const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
+  if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
+  else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
+  if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
+}
+
+// Blocks of one row and 8 * G columns. Rows are padded to Cp block slots (C rounded up to even when U4
+// zeros are packed, so that a byte's two blocks are neighbouring tiles of one warp); a padding slot
+// loads nothing and stores nothing but takes part in the shuffles.
+template <int G>
+__global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+                                                        int64_t Cp, uint8_t *q, void *scales, void *zeros,
+                                                        unsigned long long *bad) {
+  constexpr int kPerWarp = 32 / G;
+  const int lane = threadIdx.x & 31;
+  const int64_t C = cols / p.block_cols, slots = rows * Cp;
+  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
+  const int64_t warps = static_cast<int64_t>(gridDim.x) * (kThreads / 32);
+  for (int64_t base = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32 * kPerWarp; base < slots;
+       base += warps * kPerWarp) {  // the bound is the warp's: its lanes stay together for the shuffles
+    const int64_t slot = base + lane / G, r = slot / Cp, cb = slot - r * Cp;
+    const bool live = slot < slots && cb < C;
+    const int64_t e0 = r * cols + cb * (8 * G) + (lane % G) * 8;
+    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (live) load8(x, t, e0, v);
+    Range range;
+    widen(range, v);
+    merge_lanes(range, G);
+    const BlockParams bp = params_of(p, range);
+    if (live) quantize8(p, bp, v, q, e0);
+    const bool leader = live && lane % G == 0;
+    if (leader) finish_block(p, range, bp, r * C + cb, scales, zeros, bad);
+    if (paired_zeros) {
+      const uint32_t z = static_cast<uint32_t>(bp.zero);
+      const uint32_t next = __shfl_down_sync(kFull, z, G);  // the block to the right, in the next tile
+      if (leader && cb % 2 == 0)
+        static_cast<uint8_t *>(zeros)[r * ((C + 1) / 2) + cb / 2] = static_cast<uint8_t>(z | (cb + 1 < C ? next << 4 : 0u));
+    }
+  }
+}
+
+// A thread block per quant block (block_rows x block_cols <= 256 * kMaxRuns * 8 values).
+__global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+                                                         uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
+  __shared__ float part_lo[kThreads / 32], part_hi[kThreads / 32];
+  __shared__ int part_finite[kThreads / 32];
+  const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C;
+  const int run_cols = static_cast<int>(p.block_cols / 8), runs = static_cast<int>(p.block_rows) * run_cols;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+  for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
+    const int64_t rb = b / C, cb = b - rb * C;
+    const int64_t origin = rb * p.block_rows * cols + cb * p.block_cols;
+    float v[kMaxRuns][8];
+    Range range;
+#pragma unroll
+    for (int k = 0; k < kMaxRuns; ++k) {
+      const int j = threadIdx.x + k * kThreads;
+      if (j < runs) {
+        load8(x, t, origin + static_cast<int64_t>(j / run_cols) * cols + (j % run_cols) * 8, v[k]);
+        widen(range, v[k]);
+      }
+    }
+    merge_lanes(range, 32);
+    if (lane == 0) {
+      part_lo[warp] = range.lo;
+      part_hi[warp] = range.hi;
+      part_finite[warp] = range.finite;
+    }
+    __syncthreads();
+#pragma unroll
+    for (int w = 0; w < kThreads / 32; ++w) {
+      range.lo = part_lo[w] < range.lo ? part_lo[w] : range.lo;
+      range.hi = part_hi[w] > range.hi ? part_hi[w] : range.hi;
+      range.finite &= part_finite[w] != 0;
+    }
+    const BlockParams bp = params_of(p, range);
+#pragma unroll
+    for (int k = 0; k < kMaxRuns; ++k) {
+      const int j = threadIdx.x + k * kThreads;
+      if (j < runs) quantize8(p, bp, v[k], q, origin + static_cast<int64_t>(j / run_cols) * cols + (j % run_cols) * 8);
+    }
+    if (threadIdx.x == 0) finish_block(p, range, bp, b, scales, zeros, bad);
+    __syncthreads();  // the partial ranges are rewritten for the next block
+  }
+}
+
+enum class Shape { None, Tile, Block };
+
+Shape shape_for(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
+  if (const char *v = std::getenv("LOWBIT_CUDA_QUANT_ONE_PASS"); v && v[0] == '0') return Shape::None;
+  if ((p.flags & LB_QUANT_MSE_CLIP) || !vector_ok(p, cols, x, q)) return Shape::None;
+  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
+  const int64_t g = p.block_cols / 8;
+  if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
+    return Shape::Tile;
+  if (!paired_zeros && p.block_rows * g <= int64_t{kThreads} * kMaxRuns) return Shape::Block;
+  return Shape::None;
+}
+
+template <int G>
+void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, uint8_t *q, void *scales,
+                 void *zeros, unsigned long long *bad, cudaStream_t s) {
+  const int64_t C = cols / p.block_cols;
+  const int64_t Cp = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 ? C + (C & 1) : C;
+  const int64_t need = (rows * Cp * G + kThreads - 1) / kThreads, cap = int64_t{multiprocessor_count()} * 16;
+  const unsigned grid = static_cast<unsigned>(need < cap ? (need > 0 ? need : 1) : cap);
+  tile_kernel<G><<<grid, kThreads, 0, s>>>(p, x, t, rows, cols, Cp, q, scales, zeros, bad);
+}
+
+}  // namespace
+
+bool quantize_one_pass_takes(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
+  return shape_for(p, x, cols, q) != Shape::None;
+}
+
+void quantize_one_pass(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, void *q, void *scales,
+                       void *zeros, unsigned long long *bad, cudaStream_t s) {
+  if (rows == 0 || cols == 0) return;
+  auto *codes = static_cast<uint8_t *>(q);
+  if (shape_for(p, x, cols, q) == Shape::Block) {
+    const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), cap = int64_t{multiprocessor_count()} * 8;
+    block_kernel<<<static_cast<unsigned>(blocks < cap ? blocks : cap), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
+    return;
+  }
+  switch (p.block_cols / 8) {
+    case 1: return launch_tile<1>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+    case 2: return launch_tile<2>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+    case 4: return launch_tile<4>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+    case 8: return launch_tile<8>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+    case 16: return launch_tile<16>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+    default: return launch_tile<32>(p, x, t, rows, cols, codes, scales, zeros, bad, s);
+  }
+}
+
+}  // namespace lb::cuda
