@@ -3,7 +3,8 @@
 # the JUnit tests that use the GPU (the rest of the suite last), the JMH roof benchmarks (host copy, device copy), the
 # GEMM peers (bench/gpu/peer_gemm.py: lowbit's CUDA GEMMs checked and timed beside PyTorch; --quick
 # unless LOWBIT_GEMM_FULL=" " is set; LOWBIT_GEMM_ONLY=1 stops there; LOWBIT_SANITIZE=1 first runs the
-# CUDA kernel tests, small shapes, under compute-sanitizer memcheck), the Hadamard benchmark on the
+# CUDA kernel tests, small shapes, under compute-sanitizer memcheck; LOWBIT_PROFILE=1 first profiles the
+# kernels below their goals with ncu (bench/gpu/profile.py, $OUT/ncu.csv)), the Hadamard benchmark on the
 # GPU, and the PyTorch peers (device copy, FWHT), all in one command so every ratio compares one card.
 # Results go to $OUT (junit-reports.tar.gz, jmh*.json, peer*.json, log).
 set -uo pipefail
@@ -46,6 +47,16 @@ pack_reports() {
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-encoder" --select-class dev.lowbit.model.bert.BertEncoderCudaTest
   echo "junit (encoder) exit: $?"
+  if [ -n "${LOWBIT_PROFILE:-}" ]; then
+    # Nsight Compute over one call of each kernel below its speed goal (bench/gpu/profile.py): only
+    # lowbit's kernels (mangled names in lb::cuda), the sections that say what bounds each.
+    echo "== ncu: bench/gpu/profile.py ($(date +%T))"
+    timeout "${LOWBIT_STEP_TIMEOUT:-300}" ncu --target-processes all --clock-control none --kernel-name-base mangled \
+      --kernel-name regex:2lb4cuda --section SpeedOfLight --section Occupancy --section LaunchStats --section WarpStateStats \
+      --section MemoryWorkloadAnalysis --csv --log-file "$OUT/ncu.csv" \
+      python3 bench/gpu/profile.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)"
+    echo "ncu exit: $?"
+  fi
   if [ -n "${LOWBIT_SANITIZE:-}" ]; then
     # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
     echo "== compute-sanitizer memcheck: GEMM, layer norm, GELU, attention tests"

@@ -1,0 +1,120 @@
+"""One call of each CUDA kernel that misses its speed goal, for Nsight Compute to profile.
+
+The 2026-11-26 H100 run measured them (bench/RESULTS.md): FP8 GEMM 0.18x torch._scaled_mm on the same
+wgmma tiles where W8A8 reaches 0.87x torch._int_mm, W4A16 decode 0.30 of copy, Hadamard BF16 0.33 of
+copy (F32 0.70), the fused rotate + int4 2.1-2.3x the rotation, quantize 0.33-0.50. Times alone do not
+say why; ncu's speed-of-light, occupancy, warp-stall and memory sections do. Run on the GPU machine as
+
+  ncu --target-processes all --csv --section SpeedOfLight --section Occupancy --section WarpStateStats \
+      --section LaunchStats --section MemoryWorkloadAnalysis python3 bench/gpu/profile.py --jar <lowbit jar>
+
+(bench/gpu/device.sh does with LOWBIT_PROFILE=1). Each case runs once after one warm-up call of the same
+kernel; the case names go to stderr between them, so the CSV rows can be told apart by order.
+"""
+import argparse
+import ctypes
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import peer_gemm as pg  # noqa: E402  (its library loading, constants and W4A16 weights)
+
+C = pg.C
+
+
+class HadamardParams(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int64), ("seed", ctypes.c_uint64), ("flags", ctypes.c_int32)]
+
+
+def bind(so):
+    i32, i64, p = ctypes.c_int32, ctypes.c_int64, ctypes.c_void_p
+    so.lb_hadamard_transform.argtypes = [i32, p, ctypes.POINTER(HadamardParams), p, i32, p, i32, i64]
+    so.lb_hadamard_quantize.argtypes = [i32, p, ctypes.POINTER(HadamardParams), ctypes.POINTER(pg.QuantParams), p, i32, i64, p, p, p]
+    so.lb_quantize.argtypes = [i32, p, ctypes.POINTER(pg.QuantParams), p, i32, i64, i64, p, p, p]
+
+
+def twice(name, fn):
+    """A warm-up call, then the profiled one (ncu profiles both; the second is the one to read)."""
+    print(f"== {name}", file=sys.stderr, flush=True)
+    fn()
+    fn()
+    torch.cuda.synchronize()
+
+
+def gemms(so):
+    n = k = m = 8192
+    e4 = torch.float8_e4m3fn
+    a8, b8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, device="cuda"), torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
+    s_m, s_n = torch.rand(m, device="cuda") * 1e-2, torch.rand(n, device="cuda") * 1e-2
+    out = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
+    packed = torch.empty(so.lb_w8a8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
+    pg.ok(so, so.lb_w8a8_prepack(0, b8.data_ptr(), n, k, packed.data_ptr(), packed.numel()), "lb_w8a8_prepack")
+    twice("w8a8 8192^3 bf16 out (the reference tile: 0.87x torch._int_mm)",
+          lambda: pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
+                                            out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm"))
+    af, bf = (torch.randn(m, k, device="cuda") * 0.5).to(e4), (torch.randn(n, k, device="cuda") * 0.5).to(e4)
+    fpacked = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
+    pg.ok(so, so.lb_fp8_prepack(0, bf.data_ptr(), n, k, fpacked.data_ptr(), fpacked.numel()), "lb_fp8_prepack")
+    twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.18x torch._scaled_mm)",
+          lambda: pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
+                                           C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
+                                           C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm"))
+    lb = pg.Lowbit(so)
+    wp, _, _ = pg.w4a16_weights(lb, 4096, 4096, 128)
+    for rows in (1, 16):
+        x = torch.randn(rows, 4096, device="cuda").half()
+        y = torch.empty((rows, 4096), dtype=torch.float16, device="cuda")
+        twice(f"w4a16 g128 4096x4096 m={rows} f16 (m = 1: 0.30 of copy)",
+              lambda x=x, y=y, rows=rows: pg.ok(so, so.lb_w4a16_gemm(0, None, x.data_ptr(), C["LB_DTYPE_F16"], wp.data_ptr(), None,
+                                                                     y.data_ptr(), C["LB_DTYPE_F16"], rows, 4096, 4096, 128, 0),
+                                                "lb_w4a16_gemm"))
+
+
+def rotations(so, mib):
+    for n, dtype, lb_dtype in ((4096, torch.float32, "LB_DTYPE_F32"), (4096, torch.bfloat16, "LB_DTYPE_BF16"),
+                               (14336, torch.float32, "LB_DTYPE_F32")):
+        rows = (mib << 20) // (n * dtype.itemsize)
+        x, y = torch.randn(rows, n, device="cuda").to(dtype), torch.empty(rows, n, device="cuda", dtype=dtype)
+        hp = HadamardParams(n, 7, C["LB_HADAMARD_NORMALIZE"] | C["LB_HADAMARD_RANDOM_SIGNS"])
+        twice(f"hadamard n={n} {dtype} {mib} MiB (F32 0.70, BF16 0.33 of copy)",
+              lambda x=x, y=y, hp=hp, t=C[lb_dtype], rows=rows: pg.ok(
+                  so, so.lb_hadamard_transform(0, None, ctypes.byref(hp), x.data_ptr(), t, y.data_ptr(), t, rows), "lb_hadamard_transform"))
+        if n == 4096 and dtype == torch.float32:
+            qp = pg.QuantParams(C["LB_DTYPE_I4"], C["LB_DTYPE_F16"], C["LB_DTYPE_U4"], 0, 1, 128)
+            q = torch.empty(rows * n // 2, dtype=torch.uint8, device="cuda")
+            sc = torch.empty(rows * n // 128, dtype=torch.float16, device="cuda")
+            twice("hadamard + int4 g128 n=4096 f32 (2.3x the rotation)",
+                  lambda x=x, hp=hp, rows=rows: pg.ok(so, so.lb_hadamard_quantize(0, None, ctypes.byref(hp), ctypes.byref(qp), x.data_ptr(),
+                                                                                 C["LB_DTYPE_F32"], rows, q.data_ptr(), sc.data_ptr(), None),
+                                                      "lb_hadamard_quantize"))
+
+
+def quantizers(so):
+    rows = cols = 8192  # 256 MiB of f32
+    x = torch.randn(rows, cols, device="cuda")
+    for name, qtype, block in (("int8 per row", "LB_DTYPE_I8", cols), ("int4 g128", "LB_DTYPE_I4", 128)):
+        qp = pg.QuantParams(C[qtype], C["LB_DTYPE_F32"], C["LB_DTYPE_U4"], 0, 1, block)
+        q = torch.empty(rows * cols, dtype=torch.uint8, device="cuda")
+        sc = torch.empty(rows * cols // block, dtype=torch.float32, device="cuda")
+        twice(f"quantize {name} {rows}x{cols} f32 (0.50 / 0.34 of copy with two passes)",
+              lambda qp=qp, q=q, sc=sc: pg.ok(so, so.lb_quantize(0, None, ctypes.byref(qp), x.data_ptr(), C["LB_DTYPE_F32"], rows, cols,
+                                                                 q.data_ptr(), sc.data_ptr(), None), "lb_quantize"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jar")
+    ap.add_argument("--lib")
+    ap.add_argument("--mib", type=int, default=256)
+    a = ap.parse_args()
+    so = pg.load(a.jar, a.lib)
+    bind(so)
+    gemms(so)
+    rotations(so, a.mib)
+    quantizers(so)
+
+
+if __name__ == "__main__":
+    main()
