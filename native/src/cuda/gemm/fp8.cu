@@ -110,7 +110,8 @@ struct Fp8Op {
 template <bool kAE5M2, bool kBE5M2>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
-  static constexpr int kWgInFlight = 0;  // each stage's sums are folded before the next stage starts
+  static constexpr int kWgInFlight = 0;
+  static constexpr bool kWgRetireLate = true;  // each stage's sums are folded before the next stage starts
 
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_fp8_chunk_byte(jb, c); }
 
@@ -135,6 +136,8 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
 #pragma unroll
       for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_f8<kBE5M2, kAE5M2>(v, a[s], sw128_desc(x_addr + 32 * s), s > 0);
       wgmma_commit();
+#pragma unroll
+      for (int r = 0; r < 64; ++r) fence_register(v[r]);  // in flight until retire: nothing may read them before
     }
 
     // The block's sums are complete: fold them into the totals.

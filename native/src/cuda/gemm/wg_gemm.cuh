@@ -10,18 +10,23 @@
 // below); each stage is four m64n128k32 wgmmas per warpgroup.
 // The layouts and the fragment maps are in wg_layout.h, checked on the host by wg_layout_test.
 //
-// The pipeline is the simple kind: all 256 threads copy, one barrier per stage. FP8 waits for each
-// stage's wgmmas before the next (it folds their sums every 128 k); W8A8 keeps one stage's wgmmas in
-// flight while it issues the next (A registers double-buffered, one pipeline stage more).
+// The pipeline is the simple kind: all 256 threads copy, one barrier per stage. W8A8 keeps one stage's
+// wgmmas in flight while it issues the next (A registers double-buffered, one pipeline stage more).
+// FP8 folds each stage's sums into f32 totals every 128 k, so a stage's wgmmas must be complete before
+// the next one's start from zero in the same registers: it waits for stage j - 1 only after stage j's
+// barrier, copy and fragment reads (which so overlap stage j - 1's wgmmas), folds, then issues stage j
+// (also one stage more and double-buffered A). On an H100 the version that waited for each stage
+// right after issuing it ran at 0.31x the W8A8 kernel's rate.
 // Producer/consumer warp specialisation with mbarriers, TMA and larger tiles are the known next
 // steps; they were not written before this kernel had run on a GPU.
 //
 // An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
 // weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
-// kWgInFlight (1: a stage's wgmmas may still run while the next stage's are issued), WgAccumulators
-// (issue: a stage's wgmmas, committed as one group; retire: after the wait for that group, or for the
-// one before it when kWgInFlight; settle: after the last; raw(r): the sum of register r), Raw and
-// finish (tc_gemm.cuh's epilogue of one output).
+// kWgInFlight (1: a stage's wgmmas may still run while the next stage's are issued), kWgRetireLate
+// (true: stage j - 1 is waited for and retired just before stage j is issued), WgAccumulators
+// (issue: a stage's wgmmas, committed as one group; retire(kt): after the wait for stage kt's group
+// (for kWgInFlight: called with the stage issued last, whose predecessor is complete); settle: after
+// the last wait; raw(r): the sum of register r), Raw and finish (tc_gemm.cuh's epilogue of one output).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -34,6 +39,13 @@
 #include "wgmma.cuh"
 
 namespace lb::cuda {
+
+// 1 when a stage's wgmmas are still running while the next stage is loaded into the pipeline (its slot
+// is then reused one stage later).
+template <class Op>
+constexpr int wg_extra_stage() {
+  return Op::kWgInFlight || Op::kWgRetireLate ? 1 : 0;
+}
 
 // Stage `kt` (k bytes [128 kt, 128 kt + 128)) of the block's activation rows and weight column
 // blocks. This path requires k % 16 == 0 and 16-byte aligned operands, so every chunk is whole or
@@ -76,10 +88,13 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   typename Op::WgAccumulators acc;
 
   // kIn = 1: a stage's wgmmas stay in flight while the next stage's are issued (W8A8: nothing to do
-  // between stages), so their slot and A registers are reused one stage later: one stage more, and
-  // the A registers double-buffered (the loop runs two stages per trip so that the buffer index is a
-  // constant). kAhead stages are loaded ahead of the one in use either way.
-  constexpr int kIn = Op::kWgInFlight, kStages = kWgStages + kIn, kAhead = kWgStages - 1;
+  // between stages); kLate: they stay in flight while the next stage is prepared. Either way their slot
+  // and A registers are reused one stage later: one stage more (kBuf), and the A registers
+  // double-buffered (the loop runs two stages per trip so that the buffer index is a constant). kAhead
+  // stages are loaded ahead of the one in use.
+  constexpr bool kLate = Op::kWgRetireLate;
+  constexpr int kIn = Op::kWgInFlight, kBuf = wg_extra_stage<Op>(), kStages = kWgStages + kBuf, kAhead = kWgStages - 1;
+  static_assert(!(kLate && kIn), "a late retire waits for every earlier stage");
   // Prologue: stages 0 .. kAhead - 1 in flight; one commit per stage even past the end, so the wait
   // below always counts the same number of groups.
 #pragma unroll
@@ -87,24 +102,30 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
     if (s < kt_count) wg_load_stage<Op>(o, m0, jb0, s, smem + s * kStageBytes);
     cp_async_commit();
   }
-  uint32_t a[1 + kIn][kWgK / 32][4];
+  uint32_t a[1 + kBuf][kWgK / 32][4];
   auto step = [&](int j, auto parity) {
     constexpr int P = decltype(parity)::value;
     cp_async_wait<kAhead - 1>();  // this thread's copies of stage j have landed ...
     fence_proxy_async_shared();   // ... are visible to the tensor cores' proxy ...
-    __syncthreads();              // ... everyone's too, and every warpgroup's wgmmas of stage j - 1 - kIn are complete
-    const int next = j + kAhead;  // into the slot of stage j - 1 - kIn
+    __syncthreads();              // ... everyone's too, and every warpgroup's wgmmas of stage j - 1 - kBuf are complete
+    const int next = j + kAhead;  // into the slot of stage j - 1 - kBuf
     if (next < kt_count) wg_load_stage<Op>(o, m0, jb0, next, smem + (next % kStages) * kStageBytes);
     cp_async_commit();
     const int slot = j % kStages;
 #pragma unroll
     for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[P][s]);
+    if constexpr (kLate) {
+      wgmma_wait<0>();  // stage j - 1's wgmmas are complete
+      if (j > 0) acc.retire(p, j - 1, m0, jb0);
+    }
     acc.issue(p, a[P], smem_addr + slot * kStageBytes, j);
-    wgmma_wait<kIn>();  // stage j's wgmmas (kIn = 0) or stage j - 1's are complete
-    acc.retire(p, j, m0, jb0);
+    if constexpr (!kLate) {
+      wgmma_wait<kIn>();  // stage j's wgmmas (kIn = 0) or stage j - 1's are complete
+      acc.retire(p, j, m0, jb0);
+    }
   };
   int j = 0;
-  if constexpr (kIn) {
+  if constexpr (kBuf) {
     for (; j + 1 < kt_count; j += 2) {
       step(j, std::integral_constant<int, 0>{});
       step(j + 1, std::integral_constant<int, 1>{});
@@ -112,6 +133,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   }
   for (; j < kt_count; ++j) step(j, std::integral_constant<int, 0>{});
   wgmma_wait<0>();
+  if constexpr (kLate) acc.retire(p, kt_count - 1, m0, jb0);
   acc.settle();
   cp_async_wait<0>();
   __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
@@ -149,7 +171,7 @@ __global__ void __launch_bounds__(lb::cuda_wg::kWgThreads, 1) wg_gemm_kernel(typ
 // The Op's stages (one more when a stage's wgmmas stay in flight) and 1 KiB of alignment slack.
 template <class Op>
 constexpr size_t wg_smem_bytes() {
-  return static_cast<size_t>(lb::cuda_wg::kWgStages + Op::kWgInFlight) * lb::cuda_wg::kStageBytes + 1024;
+  return static_cast<size_t>(lb::cuda_wg::kWgStages + wg_extra_stage<Op>()) * lb::cuda_wg::kStageBytes + 1024;
 }
 static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 4 <= lb::cuda_wg::kWgStages * lb::cuda_wg::kStageBytes,
               "the epilogue's staging tile fits in the stages");
