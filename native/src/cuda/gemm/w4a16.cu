@@ -3,12 +3,16 @@
 // odd group sizes, unaligned views — correct for any m (larger m re-reads the weights once per 4
 // rows).
 //
-// Work split: a thread block of 4 warps owns one packed 16-column block; its 128 threads stride
-// over k in chunks of 4 k-pairs (8 k; 64 contiguous bytes of codes: four 16-byte loads, the next
-// chunk's issued before the current one is multiplied, so each thread keeps 128 bytes in flight).
-// Each thread sums its chunks for all 16 columns, then the block reduces: a transposing butterfly
-// inside each warp (16 shuffles for 16 columns instead of 80), then the 4 warps' sums in a fixed
-// order. No atomics, so the result does not depend on scheduling.
+// Work split: a thread block owns one packed 16-column block; its threads stride over k in chunks of
+// 4 k-pairs (8 k; 64 contiguous bytes of codes: four 16-byte loads, the next chunk's issued before
+// the current one is multiplied, so each thread keeps 128 bytes in flight). Each thread sums its
+// chunks for all 16 columns, then the block reduces: a transposing butterfly inside each warp (16
+// shuffles for 16 columns instead of 80), then the warps' sums in a fixed order. No atomics, so the
+// result does not depend on scheduling. Blocks have 128 threads, or 256 for the m = 1 decode of
+// rows of >= 4096 k: with 128, a 4096 x 4096 matrix had 256 blocks x 128 threads, each walking 4
+// chunks two at a time, and ran at 0.30 of the H100's copy bandwidth (latency-bound: ~4 MB of its
+// 9 MB in flight); with 256 (80 registers: up to three blocks an SM, all 256 blocks in one wave)
+// each thread has its two chunks in flight from the start, the whole matrix at once.
 //
 // Arithmetic: a code u becomes the float 128 + u in two integer operations (the nibble OR'ed into
 // the bf16 pattern of 128.0, two nibbles per 32-bit operation, then shifted into f32 position);
@@ -28,7 +32,7 @@
 namespace lb::cuda {
 namespace {
 
-constexpr int kThreads = 128;
+constexpr int kThreads = 128, kDecodeThreads = 256;
 
 struct W4A16Args {
   const void *x;
@@ -79,8 +83,8 @@ __device__ __forceinline__ int warp_sum_column_of(int lane) {
 
 // MT rows of x per block (rows past m read as zero and are not written); P k-pairs per chunk
 // (4 when the group size is a multiple of 8, so a chunk never straddles two groups; else 1).
-template <int MT, int P>
-__global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
+template <int MT, int P, int T>
+__global__ void __launch_bounds__(T) w4a16_kernel(W4A16Args p) {
   const int64_t jb = blockIdx.x, i0 = static_cast<int64_t>(blockIdx.y) * MT;
   const int64_t pairs = p.k / 2, chunks = pairs / P, groups = p.k / p.group;
   const uint4 *codes = reinterpret_cast<const uint4 *>(p.codes + jb * pairs * 16);  // one uint4 per k-pair
@@ -98,13 +102,13 @@ __global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
   if (c < chunks)
 #pragma unroll
     for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes + c * P + pp);
-  for (; c < chunks; c += kThreads) {
+  for (; c < chunks; c += T) {
     uint4 q[P];
 #pragma unroll
     for (int pp = 0; pp < P; ++pp) q[pp] = next[pp];
-    if (c + kThreads < chunks)
+    if (c + T < chunks)
 #pragma unroll
-      for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes + (c + kThreads) * P + pp);
+      for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes + (c + T) * P + pp);
 
     const int64_t l0 = c * 2 * P, grp = l0 / p.group;
     float xv[MT][2 * P], xs[MT];
@@ -149,7 +153,7 @@ __global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
     }
   }
 
-  __shared__ float partial[kThreads / 32][MT][16];
+  __shared__ float partial[T / 32][MT][16];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 #pragma unroll
   for (int r = 0; r < MT; ++r) {
@@ -163,7 +167,7 @@ __global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
     if (i < p.m && j < p.n) {
       float v = partial[0][r][col];
 #pragma unroll
-      for (int w = 1; w < kThreads / 32; ++w) v += partial[w][r][col];
+      for (int w = 1; w < T / 32; ++w) v += partial[w][r][col];
       if (p.bias) v += p.bias[j];
       store_float(p.y, p.y_dtype, i * p.n + j, v);
     }
@@ -172,8 +176,16 @@ __global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
 
 template <int MT>
 void launch(const W4A16Args &p, dim3 grid, cudaStream_t s) {
-  if (p.group % 8 == 0) w4a16_kernel<MT, 4><<<grid, kThreads, 0, s>>>(p);
-  else w4a16_kernel<MT, 1><<<grid, kThreads, 0, s>>>(p);
+  if (p.group % 8 != 0) {
+    w4a16_kernel<MT, 1, kThreads><<<grid, kThreads, 0, s>>>(p);
+    return;
+  }
+  if constexpr (MT == 1)
+    if (p.k / 8 >= 2 * kDecodeThreads) {  // two chunks of 8 k per thread at least
+      w4a16_kernel<1, 4, kDecodeThreads><<<grid, kDecodeThreads, 0, s>>>(p);
+      return;
+    }
+  w4a16_kernel<MT, 4, kThreads><<<grid, kThreads, 0, s>>>(p);
 }
 
 }  // namespace
