@@ -14,6 +14,7 @@
 //      inverse signs, 16-byte stores.
 // transform_kernel, the general path (any n, e.g. n = 12 or c < 8, or unaligned views): one
 // thread block per row, one __syncthreads per stride.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -219,17 +220,21 @@ struct QuantOut {
 __device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a; }
 __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a; }
 
-// Quantizes the rotated row in place of the store: each thread holds 8 consecutive values of
-// one block (block_cols % 8 == 0, one group per thread). Block ranges: a shuffle reduction over
-// the lanes of a block, then shared-memory atomics on the bits of -lo and hi (both >= 0, so the
-// unsigned max is the float max, exactly the CPU's min/max); then every thread derives its
-// block's parameters with common/quant.h and writes its codes, the block's first thread the
-// scale and zero point.
-__device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool mine, const float v[kGroup],
-                               unsigned int *range) {
+// Quantizes the rotated row in place of the store, in two steps around one barrier. Each thread holds
+// up to kLoads groups of 8 consecutive values, each inside one block (block_cols % 8 == 0).
+// quantize_range: a group's range, a shuffle reduction over the lanes of its block (threads_per_row
+// is a multiple of the lane count, so a block's groups sit on aligned lanes), then shared-memory
+// atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
+// CPU's min/max). quantize_store, after the barrier: the block's parameters with common/quant.h, the
+// codes, and from the block's first thread the scale and zero point.
+__device__ __forceinline__ int quant_lanes(const lb_quant_params &p) {
+  const int per = static_cast<int>(p.block_cols) / kGroup;
+  return (per & -per) < 32 ? (per & -per) : 32;
+}
+
+__device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool mine, const float v[kGroup], unsigned int *range) {
   const lb_quant_params &p = o.p;
-  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc;
-  const int per = bc / kGroup, width = (per & -per) < 32 ? (per & -per) : 32;
+  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc, width = quant_lanes(p);
   float lo = 0.0f, hi = 0.0f;
   bool finite = true;
   if (mine)
@@ -248,8 +253,11 @@ __device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool
     atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
     atomicMax(&range[2 * cb + 1], float_bits(hi));
   }
-  __syncthreads();
-  if (!mine) return;
+}
+
+__device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, const float v[kGroup], const unsigned int *range) {
+  const lb_quant_params &p = o.p;
+  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc;
   const auto params_of = [&](int b) { return block_params(p, -bits_float(range[2 * b]), bits_float(range[2 * b + 1]), 1.0f); };
   const BlockParams bp = params_of(cb);
   const int64_t b = r * C + cb;
@@ -270,12 +278,13 @@ __device__ void quantize_group(const QuantOut &o, int64_t r, int n, int i0, bool
 
 // threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole
 // warps; the extra threads idle). In-row indices are 32-bit and strides are shifts: 64-bit
-// division is a long software sequence on the GPU. kQuant: quantize (quantize_group) instead of
-// storing y; needs one group per thread (n <= 8 * 1024). Launched with up to 1024 threads per block:
-// __launch_bounds__ keeps it within 64 registers (finish_columns' m = 28 wanted 72 unbounded, and
-// a 1024-thread launch would then fail).
+// division is a long software sequence on the GPU. kQuant: quantize (quantize_range, a barrier,
+// quantize_store) instead of storing y, up to kLoads groups per thread (n <= 8 * 1024). The plain
+// kernel is launched with up to 1024 threads per block: __launch_bounds__ keeps it within 64
+// registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread launch would then fail);
+// the quantizing one with up to 256, so that its kLoads groups of values stay in registers.
 template <bool kQuant>
-__global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
+__global__ void __launch_bounds__(kQuant ? 256 : 1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
                                                      const void *x, lb_dtype xt, void *y, lb_dtype yt, QuantOut qo) {
   extern __shared__ float smem[];
   const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
@@ -341,13 +350,33 @@ __global__ void __launch_bounds__(1024) fwht8_kernel(Launch L, int threads_per_r
       if (active) finish_fixed(L, row, t, threads_per_row, y, yt, base);
       return;
     }
-  for (int g = t; g < groups || (kQuant && g == t); g += threads_per_row) {
-    const int i0 = g * kGroup;
-    const bool mine = active && g < groups;
-    float v[kGroup];
-    if (mine) finish_group(L, row, i0, log_c, v);
-    if constexpr (kQuant) quantize_group(qo, r, n, i0, mine, v, range);
-    else if (mine) store8(y, yt, base + i0, v);
+  if constexpr (kQuant) {
+    // The same number of passes for every thread of the block (the shuffles and the barrier):
+    // threads_per_row >= groups / kLoads.
+    const int passes = (groups + threads_per_row - 1) / threads_per_row;
+    float v[kLoads][kGroup];
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const int g = t + u * threads_per_row;
+      if (u < passes) {
+        if (active && g < groups) finish_group(L, row, g * kGroup, log_c, v[u]);
+        quantize_range(qo, r, n, g * kGroup, active && g < groups, v[u], range);
+      }
+    }
+    __syncthreads();  // every block's range is complete
+#pragma unroll
+    for (int u = 0; u < kLoads; ++u) {
+      const int g = t + u * threads_per_row;
+      if (u < passes && active && g < groups) quantize_store(qo, r, n, g * kGroup, v[u], range);
+    }
+  } else {
+    for (int g = t; g < groups; g += threads_per_row) {
+      float v[kGroup];
+      if (active) {
+        finish_group(L, row, g * kGroup, log_c, v);
+        store8(y, yt, base + g * kGroup, v);
+      }
+    }
   }
 }
 
@@ -414,8 +443,11 @@ bool fast_path(const Launch &L) { return L.n % kGroup == 0 && L.c >= kGroup; }
 template <bool kQuant>
 lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
                       const QuantOut &qo, cudaStream_t s) {
-  // kQuant: one group per thread; else kLoads groups per thread, up to 1024 threads per row.
-  const int64_t groups = L.n / kGroup, wanted = kQuant ? groups : (groups + kLoads - 1) / kLoads;
+  // kLoads groups per thread, up to 1024 threads per row; kQuant: a multiple of the lanes a quant block's
+  // groups span in quantize_range (at most 32), so that they sit on aligned lanes of one warp.
+  const int64_t groups = L.n / kGroup, per = kQuant ? qo.p.block_cols / kGroup : 1;
+  const int64_t lanes = kQuant ? std::min<int64_t>(per & -per, 32) : 1;
+  const int64_t wanted = ((groups + kLoads - 1) / kLoads + lanes - 1) / lanes * lanes;
   const int per_row = wanted < 1024 ? static_cast<int>(wanted) : 1024;
   const int rows_per_block = per_row >= 256 ? 1 : 256 / per_row;
   const int threads = (per_row * rows_per_block + 31) / 32 * 32;
@@ -462,7 +494,7 @@ lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, vo
   return LB_OK;
 }
 
-// The fused kernel's preconditions: one group of 8 per thread, groups inside quantization blocks,
+// The fused kernel's preconditions: at most kLoads groups of 8 per thread, groups inside quantization blocks,
 // no clip search (the MSE search re-reads the block per candidate: the two-pass path does it),
 // and q aligned for its 4- or 8-byte code stores.
 bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
