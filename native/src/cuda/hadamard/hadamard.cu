@@ -107,6 +107,8 @@ constexpr int kGroup = 8;
 // Groups each thread loads at once in fwht8_kernel (rows of more than kLoads groups per thread
 // loop): 128 bytes of f32 or 64 of bf16 in flight per thread.
 constexpr int kLoads = 4;
+// Groups the fused kernel's threads hold between its range and code steps (n <= 8 * 256 * 8).
+constexpr int kQuantGroups = 8;
 
 // Signs of elements i0 .. i0+7 (i0 a multiple of 8): one sign word covers all eight.
 __device__ __forceinline__ void apply_signs8(float v[kGroup], uint64_t seed, int64_t i0) {
@@ -143,10 +145,11 @@ __device__ __forceinline__ void store_slots8(float *row, int i0, const float v[k
 __host__ __device__ inline int64_t padded_row(int64_t n) { return n + (n / 64) * 8 + 8; }
 
 // Row elements i0 .. i0+7 after the 2^k stages: the m-part (groups of four signed terms summed
-// left to right, then the group sums), scale and inverse signs.
-__device__ __forceinline__ void finish_group(const Launch &L, const float *row, int i0, int log_c, float v[kGroup]) {
+// left to right, then the group sums; `mixed`: done already, by mix_fixed_in_place), scale and
+// inverse signs.
+__device__ __forceinline__ void finish_group(const Launch &L, const float *row, int i0, int log_c, float v[kGroup], bool mixed = false) {
   const int c = static_cast<int>(L.c), m = static_cast<int>(L.m);
-  if (m > 1) {
+  if (m > 1 && !mixed) {
     const int a = i0 >> log_c, b = i0 & (c - 1);  // c >= 8: the eight outputs share a
     for (int q = 0; q < m / 4; ++q) {
       const char4 h = *reinterpret_cast<const char4 *>(L.core + a * m + 4 * q);  // m % 4 == 0
@@ -206,6 +209,35 @@ __device__ void finish_fixed(const Launch &L, const float *row, int t, int threa
   if (L.m == 12) finish_columns_t<12>(L, row, t, threads_per_row, y, yt, base);
   else if (L.m == 20) finish_columns_t<20>(L, row, t, threads_per_row, y, yt, base);
   else finish_columns_t<28>(L, row, t, threads_per_row, y, yt, base);
+}
+
+// f(M, kT) with the row's fixed core (has_fixed_core(L.m)) and direction as compile-time constants.
+template <class F>
+__device__ __forceinline__ void with_fixed_core(const Launch &L, F f) {
+  const auto dir = [&](auto m) {
+    if (L.inverse) f(m, std::true_type{});
+    else f(m, std::false_type{});
+  };
+  if (L.m == 12) dir(std::integral_constant<int, 12>{});
+  else if (L.m == 20) dir(std::integral_constant<int, 20>{});
+  else dir(std::integral_constant<int, 28>{});
+}
+
+// The same m-part in place, for the fused kernel (whose quantizing step wants runs of 8 consecutive
+// outputs): position b's inputs j·c + b and its outputs a·c + b are the same slots, so a thread
+// rewrites its own positions without disturbing anyone's reads; one barrier after, before the runs
+// are read. Scale and signs stay with finish_group.
+__device__ void mix_fixed_in_place(const Launch &L, float *row, int t, int threads_per_row) {
+  with_fixed_core(L, [&](auto mc, auto tc) {
+    constexpr int M = decltype(mc)::value;
+    const int c = static_cast<int>(L.c);
+    for (int b = t; b < c; b += threads_per_row) {
+      float v[M];
+      hadamard_mix_column<M, decltype(tc)::value, FloatMixOps>([&](int j) { return row[slot(j * c + b)]; }, v);
+#pragma unroll
+      for (int a = 0; a < M; ++a) row[slot(a * c + b)] = v[a];
+    }
+  });
 }
 
 // Where the fused kernel writes (lb_quantize's layout for [rows, n] with block_rows 1), and its
@@ -279,7 +311,7 @@ __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, cons
 // threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole
 // warps; the extra threads idle). In-row indices are 32-bit and strides are shifts: 64-bit
 // division is a long software sequence on the GPU. kQuant: quantize (quantize_range, a barrier,
-// quantize_store) instead of storing y, up to kLoads groups per thread (n <= 8 * 1024). The plain
+// quantize_store) instead of storing y, up to kQuantGroups groups per thread (n <= 16384). The plain
 // kernel is launched with up to 1024 threads per block: __launch_bounds__ keeps it within 64
 // registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread launch would then fail);
 // the quantizing one with up to 256, so that its kLoads groups of values stay in registers.
@@ -351,21 +383,26 @@ __global__ void __launch_bounds__(kQuant ? 256 : 1024) fwht8_kernel(Launch L, in
       return;
     }
   if constexpr (kQuant) {
+    const bool mixed = has_fixed_core(L.m);
+    if (mixed) {
+      if (active) mix_fixed_in_place(L, row, t, threads_per_row);
+      __syncthreads();
+    }
     // The same number of passes for every thread of the block (the shuffles and the barrier):
-    // threads_per_row >= groups / kLoads.
+    // threads_per_row >= groups / kQuantGroups.
     const int passes = (groups + threads_per_row - 1) / threads_per_row;
-    float v[kLoads][kGroup];
+    float v[kQuantGroups][kGroup];
 #pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
+    for (int u = 0; u < kQuantGroups; ++u) {
       const int g = t + u * threads_per_row;
       if (u < passes) {
-        if (active && g < groups) finish_group(L, row, g * kGroup, log_c, v[u]);
+        if (active && g < groups) finish_group(L, row, g * kGroup, log_c, v[u], mixed);
         quantize_range(qo, r, n, g * kGroup, active && g < groups, v[u], range);
       }
     }
     __syncthreads();  // every block's range is complete
 #pragma unroll
-    for (int u = 0; u < kLoads; ++u) {
+    for (int u = 0; u < kQuantGroups; ++u) {
       const int g = t + u * threads_per_row;
       if (u < passes && active && g < groups) quantize_store(qo, r, n, g * kGroup, v[u], range);
     }
@@ -443,11 +480,12 @@ bool fast_path(const Launch &L) { return L.n % kGroup == 0 && L.c >= kGroup; }
 template <bool kQuant>
 lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
                       const QuantOut &qo, cudaStream_t s) {
-  // kLoads groups per thread, up to 1024 threads per row; kQuant: a multiple of the lanes a quant block's
-  // groups span in quantize_range (at most 32), so that they sit on aligned lanes of one warp.
-  const int64_t groups = L.n / kGroup, per = kQuant ? qo.p.block_cols / kGroup : 1;
+  // kLoads groups per thread, up to 1024 threads per row; kQuant: kQuantGroups, and a multiple of the
+  // lanes a quant block's groups span in quantize_range (at most 32), so that they sit on aligned
+  // lanes of one warp (at most 256 threads for n <= 16384).
+  const int64_t groups = L.n / kGroup, per = kQuant ? qo.p.block_cols / kGroup : 1, held = kQuant ? kQuantGroups : kLoads;
   const int64_t lanes = kQuant ? std::min<int64_t>(per & -per, 32) : 1;
-  const int64_t wanted = ((groups + kLoads - 1) / kLoads + lanes - 1) / lanes * lanes;
+  const int64_t wanted = ((groups + held - 1) / held + lanes - 1) / lanes * lanes;
   const int per_row = wanted < 1024 ? static_cast<int>(wanted) : 1024;
   const int rows_per_block = per_row >= 256 ? 1 : 256 / per_row;
   const int threads = (per_row * rows_per_block + 31) / 32 * 32;
@@ -494,13 +532,13 @@ lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, vo
   return LB_OK;
 }
 
-// The fused kernel's preconditions: at most kLoads groups of 8 per thread, groups inside quantization blocks,
+// The fused kernel's preconditions: at most kQuantGroups groups of 8 on each of <= 256 threads, groups inside quantization blocks,
 // no clip search (the MSE search re-reads the block per candidate: the two-pass path does it),
 // and q aligned for its 4- or 8-byte code stores.
 bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
   const bool packed = quant.qtype == LB_DTYPE_I4 || quant.qtype == LB_DTYPE_U4;
   const uintptr_t q_align = packed ? 4 : 8;
-  return fast_path(L) && L.n <= 1024 * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
+  return fast_path(L) && L.n <= 256 * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
          aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
 }
 
