@@ -2,9 +2,9 @@
 // decode and small-batch sizes: W4A16 (F16 / BF16 x, mma.m16n8k16, sm_80+) for 2 <= m, and W4A8
 // (FP8 x, mma.m16n8k32 with E4M3 weights, sm_89+) for m <= 64. m = 1 W4A16 stays on the CUDA-core
 // GEMV in w4a16.cu (it streams the weights without mma); W4A8 beyond 64 rows on the 128 x 128 tiles
-// of w4a8.cu. Index maps checked on the host (w4_tc_layout_test); GemmCudaTest's W4A16 and W4A8
-// tests pass on an H200 (2026-11-26). Slow there: W4A16 at m = 16 ran at 0.33x torch fp16 on
-// 4096 x 4096 — not yet profiled.
+// of w4a8.cu. Index maps checked on the host (w4_tc_layout_test); on an H200 (2026-11-26)
+// GemmCudaTest's W4A8 test and the W4A16 shapes it reached before a (since fixed) test bug pass.
+// Slow there: W4A16 at m = 16 ran at 0.33x torch fp16 on 4096 x 4096 — not yet profiled.
 //
 // Operands are swapped (y^T = W . x^T, w4_tc_layout.h): each warp owns one packed 16-column block,
 // the mma's A, and up to 8 tiles of 8 rows of x are its B operands, so one converted A fragment
