@@ -60,11 +60,12 @@ pack_reports() {
   fi
   if [ -n "${LOWBIT_SANITIZE:-}" ]; then
     # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
-    echo "== compute-sanitizer memcheck: GEMM, layer norm, GELU, attention tests"
-    compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
+    echo "== compute-sanitizer memcheck: GEMM, quantize, Hadamard, layer norm, GELU, attention tests"
+    timeout "${LOWBIT_STEP_TIMEOUT:-300}" compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
       java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute --disable-banner \
       --details=summary -cp "$CP" \
-      --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
+      --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.CudaTest \
+      --select-class dev.lowbit.hadamard.HadamardCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
       --select-class dev.lowbit.activation.GeluCudaTest --select-class dev.lowbit.attention.AttentionCudaTest \
       --reports-dir "$OUT/junit-sanitizer"
     echo "sanitizer exit: $?"
