@@ -15,9 +15,12 @@
 #include "../runtime/runtime.h"
 #include "codes8.cuh"
 #include "one_pass.cuh"
+#include "one_pass_layout.h"
 
 namespace lb::cuda {
 namespace {
+
+using namespace lb::cuda_quant1;
 
 constexpr int kThreads = 256;
 constexpr int kMaxRuns = 8;              // runs of 8 per thread in the block kernel: blocks of <= 256 * 8 * 8 values
@@ -77,28 +80,25 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
                                                         unsigned long long *bad) {
   constexpr int kPerWarp = 32 / G;
   const int lane = threadIdx.x & 31;
-  const int64_t C = cols / p.block_cols, slots = rows * Cp;
+  const int64_t C = cols / p.block_cols, slots = rows * Cp;  // Cp: tile_row_slots
   const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
   const int64_t warps = static_cast<int64_t>(gridDim.x) * (kThreads / 32);
   for (int64_t base = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32 * kPerWarp; base < slots;
        base += warps * kPerWarp) {  // the bound is the warp's: its lanes stay together for the shuffles
-    const int64_t slot = base + lane / G, r = slot / Cp, cb = slot - r * Cp;
-    const bool live = slot < slots && cb < C;
-    const int64_t e0 = r * cols + cb * (8 * G) + (lane % G) * 8;
+    const TileLane at = tile_lane(base, lane, G, Cp, C, rows, cols);
     float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    if (live) load8(x, t, e0, v);
+    if (at.live) load8(x, t, at.e0, v);
     Range range;
     widen(range, v);
     merge_lanes(range, G);
     const BlockParams bp = params_of(p, range);
-    if (live) quantize8(p, bp, v, q, e0);
-    const bool leader = live && lane % G == 0;
-    if (leader) finish_block(p, range, bp, r * C + cb, scales, zeros, bad);
+    if (at.live) quantize8(p, bp, v, q, at.e0);
+    if (at.leader) finish_block(p, range, bp, at.r * C + at.cb, scales, zeros, bad);
     if (paired_zeros) {
       const uint32_t z = static_cast<uint32_t>(bp.zero);
       const uint32_t next = __shfl_down_sync(kFull, z, G);  // the block to the right, in the next tile
-      if (leader && cb % 2 == 0)
-        static_cast<uint8_t *>(zeros)[r * ((C + 1) / 2) + cb / 2] = static_cast<uint8_t>(z | (cb + 1 < C ? next << 4 : 0u));
+      if (at.leader && at.cb % 2 == 0)
+        static_cast<uint8_t *>(zeros)[zero_byte(at.r, at.cb, C)] = static_cast<uint8_t>(z | (at.cb + 1 < C ? next << 4 : 0u));
     }
   }
 }
@@ -113,14 +113,13 @@ __global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, cons
   const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
   for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
     const int64_t rb = b / C, cb = b - rb * C;
-    const int64_t origin = rb * p.block_rows * cols + cb * p.block_cols;
     float v[kMaxRuns][8];
     Range range;
 #pragma unroll
     for (int k = 0; k < kMaxRuns; ++k) {
       const int j = threadIdx.x + k * kThreads;
       if (j < runs) {
-        load8(x, t, origin + static_cast<int64_t>(j / run_cols) * cols + (j % run_cols) * 8, v[k]);
+        load8(x, t, block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols), v[k]);
         widen(range, v[k]);
       }
     }
@@ -141,7 +140,7 @@ __global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, cons
 #pragma unroll
     for (int k = 0; k < kMaxRuns; ++k) {
       const int j = threadIdx.x + k * kThreads;
-      if (j < runs) quantize8(p, bp, v[k], q, origin + static_cast<int64_t>(j / run_cols) * cols + (j % run_cols) * 8);
+      if (j < runs) quantize8(p, bp, v[k], q, block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols));
     }
     if (threadIdx.x == 0) finish_block(p, range, bp, b, scales, zeros, bad);
     __syncthreads();  // the partial ranges are rewritten for the next block
@@ -165,7 +164,7 @@ template <int G>
 void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, uint8_t *q, void *scales,
                  void *zeros, unsigned long long *bad, cudaStream_t s) {
   const int64_t C = cols / p.block_cols;
-  const int64_t Cp = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 ? C + (C & 1) : C;
+  const int64_t Cp = tile_row_slots(C, p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4);
   const int64_t need = (rows * Cp * G + kThreads - 1) / kThreads, cap = int64_t{multiprocessor_count()} * 16;
   const unsigned grid = static_cast<unsigned>(need < cap ? (need > 0 ? need : 1) : cap);
   tile_kernel<G><<<grid, kThreads, 0, s>>>(p, x, t, rows, cols, Cp, q, scales, zeros, bad);

@@ -1,0 +1,87 @@
+// Checks the one-pass quantize kernels' work maps (src/cuda/quant/one_pass_layout.h) on the host,
+// walking the same loops as one_pass.cu's kernels: the tile kernel's warps over their batches of slots
+// and the block kernel's threads over their runs. Every element of the matrix must be taken exactly
+// once, by a lane or run of the block it belongs to; every block must have one leader; for packed U4
+// zero points the block after an even one must sit G lanes further in the same warp (where the kernel
+// takes its zero point with __shfl_down_sync), and distinct byte indices must stay within the zero
+// array.
+#include <cstdio>
+#include <vector>
+
+#include "../src/cuda/quant/one_pass_layout.h"
+
+using namespace lb::cuda_quant1;
+
+namespace {
+
+int failures = 0;
+
+void expect(bool ok, const char *what, long a, long b, long c) {
+  if (!ok && failures++ < 20) std::printf("FAIL %s (%ld, %ld, %ld)\n", what, a, b, c);
+}
+
+void tile_case(int64_t rows, int64_t cols, int G, bool paired) {
+  const int64_t bc = 8 * G, C = cols / bc, Cp = tile_row_slots(C, paired), slots = rows * Cp;
+  const int per_warp = 32 / G;
+  std::vector<int> seen(static_cast<size_t>(rows * cols), 0), leaders(static_cast<size_t>(rows * C), 0);
+  std::vector<int> bytes(static_cast<size_t>(rows * ((C + 1) / 2)), 0);
+  for (int64_t base = 0; base < slots; base += per_warp) {  // every warp batch the grid-stride loops visit
+    for (int lane = 0; lane < 32; ++lane) {
+      const TileLane t = tile_lane(base, lane, G, Cp, C, rows, cols);
+      if (!t.live) continue;
+      const bool inside = t.e0 >= 0 && t.e0 + 8 <= rows * cols && t.e0 / cols == t.r && (t.e0 % cols) / bc == t.cb;
+      expect(inside, "tile lane inside its block", t.e0, t.r, t.cb);
+      if (inside)
+        for (int e = 0; e < 8; ++e) ++seen[static_cast<size_t>(t.e0 + e)];
+      if (t.leader) ++leaders[static_cast<size_t>(t.r * C + t.cb)];
+      if (paired && t.leader && t.cb % 2 == 0) {
+        const int64_t z = zero_byte(t.r, t.cb, C);
+        expect(z >= 0 && z < static_cast<int64_t>(bytes.size()), "zero byte in range", z, t.r, t.cb);
+        if (z >= 0 && z < static_cast<int64_t>(bytes.size())) ++bytes[static_cast<size_t>(z)];
+        if (t.cb + 1 < C) {
+          expect(lane + G < 32, "the next block in the same warp", lane, G, t.cb);
+          const TileLane n = tile_lane(base, lane + G, G, Cp, C, rows, cols);
+          expect(n.live && n.r == t.r && n.cb == t.cb + 1 && n.leader, "the next block is the neighbour's leader", lane, t.r, t.cb);
+        }
+      }
+    }
+  }
+  for (size_t i = 0; i < seen.size(); ++i) expect(seen[i] == 1, "tile: each element once", static_cast<long>(i), seen[i], cols);
+  for (size_t b = 0; b < leaders.size(); ++b) expect(leaders[b] == 1, "tile: one leader per block", static_cast<long>(b), leaders[b], G);
+  if (paired)
+    for (size_t z = 0; z < bytes.size(); ++z) expect(bytes[z] == 1, "tile: each zero byte once", static_cast<long>(z), bytes[z], C);
+}
+
+void block_case(int64_t rows, int64_t cols, int64_t br, int64_t bc) {
+  const int64_t R = rows / br, C = cols / bc;
+  const int runs = static_cast<int>(br * bc / 8);
+  std::vector<int> seen(static_cast<size_t>(rows * cols), 0);
+  for (int64_t rb = 0; rb < R; ++rb)
+    for (int64_t cb = 0; cb < C; ++cb)
+      for (int j = 0; j < runs; ++j) {
+        const int64_t e0 = block_run_element(rb, cb, j, br, bc, cols);
+        const bool inside = e0 >= 0 && e0 + 8 <= rows * cols && e0 / cols / br == rb && (e0 % cols) / bc == cb;
+        expect(inside, "block run inside its block", e0, rb, cb);
+        if (inside)
+          for (int e = 0; e < 8; ++e) ++seen[static_cast<size_t>(e0 + e)];
+      }
+  for (size_t i = 0; i < seen.size(); ++i) expect(seen[i] == 1, "block: each element once", static_cast<long>(i), seen[i], bc);
+}
+
+}  // namespace
+
+int main() {
+  for (int G = 1; G <= 32; G *= 2)
+    for (int64_t C : {1, 2, 3, 5, 8})
+      for (int64_t rows : {1, 2, 7})
+        for (bool paired : {false, true}) {
+          if (paired && G > 16) continue;  // one_pass.cu takes packed U4 zeros up to 128 columns a block
+          tile_case(rows, C * 8 * G, G, paired);
+        }
+  block_case(3, 384, 1, 384);      // per row, a run count that is not a multiple of 256 threads
+  block_case(2, 16384, 1, 16384);  // per row at the limit: 2048 runs
+  block_case(256, 384, 128, 128);  // 128 x 128 blocks, three to a row
+  block_case(16, 48, 16, 48);      // one block for the tensor
+  std::printf(failures ? "one_pass_layout: %d failures\n" : "one_pass_layout: all maps hold\n", failures);
+  return failures ? 1 : 0;
+}
