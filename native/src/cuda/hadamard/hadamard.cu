@@ -33,6 +33,7 @@
 #include "../quant/codes8.cuh"
 #include "../quant/quant.cuh"
 #include "../runtime/runtime.h"
+#include "fwht8_geometry.h"
 #include "hadamard.cuh"
 
 namespace lb::cuda {
@@ -103,12 +104,12 @@ __global__ void transform_kernel(Launch L, const void *x, lb_dtype xt, void *y, 
   }
 }
 
-constexpr int kGroup = 8;
+constexpr int kGroup = static_cast<int>(cuda_fwht8::kGroup);
 // Groups each thread loads at once in fwht8_kernel (rows of more than kLoads groups per thread
 // loop): 128 bytes of f32 or 64 of bf16 in flight per thread.
-constexpr int kLoads = 4;
+constexpr int kLoads = static_cast<int>(cuda_fwht8::kLoads);
 // Groups the fused kernel's threads hold between its range and code steps (n <= 8 * 256 * 8).
-constexpr int kQuantGroups = 8;
+constexpr int kQuantGroups = static_cast<int>(cuda_fwht8::kQuantGroups);
 
 // Signs of elements i0 .. i0+7 (i0 a multiple of 8): one sign word covers all eight.
 __device__ __forceinline__ void apply_signs8(float v[kGroup], uint64_t seed, int64_t i0) {
@@ -259,10 +260,7 @@ __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a;
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
 // CPU's min/max). quantize_store, after the barrier: the block's parameters with common/quant.h, the
 // codes, and from the block's first thread the scale and zero point.
-__device__ __forceinline__ int quant_lanes(const lb_quant_params &p) {
-  const int per = static_cast<int>(p.block_cols) / kGroup;
-  return (per & -per) < 32 ? (per & -per) : 32;
-}
+__device__ __forceinline__ int quant_lanes(const lb_quant_params &p) { return static_cast<int>(cuda_fwht8::quant_block_lanes(p.block_cols)); }
 
 __device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool mine, const float v[kGroup], unsigned int *range) {
   const lb_quant_params &p = o.p;
@@ -316,7 +314,7 @@ __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, cons
 // registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread launch would then fail);
 // the quantizing one with up to 256, so that its kLoads groups of values stay in registers.
 template <bool kQuant>
-__global__ void __launch_bounds__(kQuant ? 256 : 1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
+__global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
                                                      const void *x, lb_dtype xt, void *y, lb_dtype yt, QuantOut qo) {
   extern __shared__ float smem[];
   const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
@@ -483,11 +481,9 @@ lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype x
   // kLoads groups per thread, up to 1024 threads per row; kQuant: kQuantGroups, and a multiple of the
   // lanes a quant block's groups span in quantize_range (at most 32), so that they sit on aligned
   // lanes of one warp (at most 256 threads for n <= 16384).
-  const int64_t groups = L.n / kGroup, per = kQuant ? qo.p.block_cols / kGroup : 1, held = kQuant ? kQuantGroups : kLoads;
-  const int64_t lanes = kQuant ? std::min<int64_t>(per & -per, 32) : 1;
-  const int64_t wanted = ((groups + held - 1) / held + lanes - 1) / lanes * lanes;
-  const int per_row = wanted < 1024 ? static_cast<int>(wanted) : 1024;
-  const int rows_per_block = per_row >= 256 ? 1 : 256 / per_row;
+  const int per_row = static_cast<int>(
+      cuda_fwht8::threads_per_row(L.n, kQuant ? kQuantGroups : kLoads, kQuant ? cuda_fwht8::quant_block_lanes(qo.p.block_cols) : 1));
+  const int rows_per_block = static_cast<int>(cuda_fwht8::rows_per_block(per_row));
   const int threads = (per_row * rows_per_block + 31) / 32 * 32;
   const int64_t range_words = kQuant ? 2 * (L.n / qo.p.block_cols) : 0;
   const size_t smem = static_cast<size_t>(rows_per_block * (padded_row(L.n) + range_words)) * sizeof(float);
@@ -538,7 +534,7 @@ lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, vo
 bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
   const bool packed = quant.qtype == LB_DTYPE_I4 || quant.qtype == LB_DTYPE_U4;
   const uintptr_t q_align = packed ? 4 : 8;
-  return fast_path(L) && L.n <= 256 * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
+  return fast_path(L) && L.n <= cuda_fwht8::kQuantThreads * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
          aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
 }
 

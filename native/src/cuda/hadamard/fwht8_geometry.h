@@ -1,0 +1,34 @@
+// The launch geometry of the CUDA Hadamard fast kernel (hadamard.cu's fwht8_kernel), as functions the
+// host test native/tests/fwht8_geometry_test.cpp checks for every row length the kernel takes: threads
+// per row, rows per block, and for the fused rotate + quantize the lanes a quant block's groups of 8
+// span in its shuffle reduction.
+#pragma once
+#include <stdint.h>
+
+#include "../../common/host_device.h"
+
+namespace lb::cuda_fwht8 {
+
+constexpr int64_t kGroup = 8;         // values a thread loads and rotates as one run
+constexpr int64_t kLoads = 4;         // groups a thread of the plain kernel has in flight
+constexpr int64_t kQuantGroups = 8;   // groups a thread of the fused kernel holds between range and codes
+constexpr int64_t kQuantThreads = 256;  // the fused kernel's __launch_bounds__
+
+// Lanes of one quant block's groups that one shuffle reduction merges: the largest power of two that
+// divides the block's group count, at most a warp.
+LB_HD int64_t quant_block_lanes(int64_t block_cols) {
+  const int64_t per = block_cols / kGroup, low = per & -per;
+  return low < 32 ? low : 32;
+}
+
+// Threads per row: enough for `held` groups each, rounded up to a multiple of `lanes` (1 for the plain
+// kernel), at most 1024.
+LB_HD int64_t threads_per_row(int64_t n, int64_t held, int64_t lanes) {
+  const int64_t groups = n / kGroup, wanted = ((groups + held - 1) / held + lanes - 1) / lanes * lanes;
+  return wanted < 1024 ? wanted : 1024;
+}
+
+// Rows a thread block holds: about 256 threads of short rows.
+LB_HD int64_t rows_per_block(int64_t per_row) { return per_row >= 256 ? 1 : 256 / per_row; }
+
+}  // namespace lb::cuda_fwht8
