@@ -14,7 +14,6 @@
 //      inverse signs, 16-byte stores.
 // transform_kernel, the general path (any n, e.g. n = 12 or c < 8, or unaligned views): one
 // thread block per row, one __syncthreads per stride.
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -254,7 +253,7 @@ __device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a;
 __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a; }
 
 // Quantizes the rotated row in place of the store, in two steps around one barrier. Each thread holds
-// up to kLoads groups of 8 consecutive values, each inside one block (block_cols % 8 == 0).
+// up to kQuantGroups groups of 8 consecutive values, each inside one block (block_cols % 8 == 0).
 // quantize_range: a group's range, a shuffle reduction over the lanes of its block (threads_per_row
 // is a multiple of the lane count, so a block's groups sit on aligned lanes), then shared-memory
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
@@ -292,11 +291,7 @@ __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, cons
   const BlockParams bp = params_of(cb);
   const int64_t b = r * C + cb;
   if (i0 % bc == 0) {
-    if (!(fabsf(bp.scale) <= 3.40282347e38f)) atomicMin(&o.bad[1], static_cast<unsigned long long>(b));
-    const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
-    if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(o.scales)[b] = bits;
-    else static_cast<uint16_t *>(o.scales)[b] = static_cast<uint16_t>(bits);
-    if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(o.zeros)[b] = f32_to_f16_bits(bp.zero);
+    store_block_params(p, bp, b, o.scales, o.zeros, &o.bad[1]);
     if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 && cb % 2 == 0) {
       uint32_t byte = static_cast<uint32_t>(bp.zero);
       if (cb + 1 < C) byte |= static_cast<uint32_t>(params_of(cb + 1).zero) << 4;
@@ -312,7 +307,7 @@ __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, cons
 // quantize_store) instead of storing y, up to kQuantGroups groups per thread (n <= 16384). The plain
 // kernel is launched with up to 1024 threads per block: __launch_bounds__ keeps it within 64
 // registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread launch would then fail);
-// the quantizing one with up to 256, so that its kLoads groups of values stay in registers.
+// the quantizing one with up to 256, so that its kQuantGroups groups of values stay in registers.
 template <bool kQuant>
 __global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
                                                      const void *x, lb_dtype xt, void *y, lb_dtype yt, QuantOut qo) {
@@ -528,14 +523,14 @@ lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, vo
   return LB_OK;
 }
 
-// The fused kernel's preconditions: at most kQuantGroups groups of 8 on each of <= 256 threads, groups inside quantization blocks,
-// no clip search (the MSE search re-reads the block per candidate: the two-pass path does it),
-// and q aligned for its 4- or 8-byte code stores.
+// The fused kernel's preconditions: at most kQuantGroups groups of 8 on each of <= 256 threads,
+// groups inside quantization blocks, no clip search (the MSE search re-reads the block per
+// candidate: the two-pass path does it), and q aligned for its 4- or 8-byte code stores.
 bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
   const bool packed = quant.qtype == LB_DTYPE_I4 || quant.qtype == LB_DTYPE_U4;
   const uintptr_t q_align = packed ? 4 : 8;
-  return fast_path(L) && L.n <= cuda_fwht8::kQuantThreads * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 && !(quant.flags & LB_QUANT_MSE_CLIP) &&
-         aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
+  return fast_path(L) && L.n <= cuda_fwht8::kQuantThreads * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 &&
+         !(quant.flags & LB_QUANT_MSE_CLIP) && aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
 }
 
 }  // namespace

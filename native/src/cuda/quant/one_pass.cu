@@ -64,11 +64,7 @@ __device__ __forceinline__ BlockParams params_of(const lb_quant_params &p, const
 __device__ __forceinline__ void finish_block(const lb_quant_params &p, const Range &r, const BlockParams &bp, int64_t b, void *scales,
                                              void *zeros, unsigned long long *bad) {
   if (!r.finite) atomicMin(&bad[0], static_cast<unsigned long long>(b));
-  if (!(fabsf(bp.scale) <= 3.40282347e38f)) atomicMin(&bad[1], static_cast<unsigned long long>(b));
-  const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
-  if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
-  else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
-  if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
+  store_block_params(p, bp, b, scales, zeros, &bad[1]);
 }
 
 // Blocks of one row and 8 * G columns. Rows are padded to Cp block slots (C rounded up to even when U4
@@ -147,19 +143,6 @@ __global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, cons
   }
 }
 
-enum class Shape { None, Tile, Block };
-
-Shape shape_for(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
-  if (const char *v = std::getenv("LOWBIT_CUDA_QUANT_ONE_PASS"); v && v[0] == '0') return Shape::None;
-  if ((p.flags & LB_QUANT_MSE_CLIP) || !vector_ok(p, cols, x, q)) return Shape::None;
-  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
-  const int64_t g = p.block_cols / 8;
-  if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
-    return Shape::Tile;
-  if (!paired_zeros && p.block_rows * g <= int64_t{kThreads} * kMaxRuns) return Shape::Block;
-  return Shape::None;
-}
-
 template <int G>
 void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, uint8_t *q, void *scales,
                  void *zeros, unsigned long long *bad, cudaStream_t s) {
@@ -172,15 +155,22 @@ void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t ro
 
 }  // namespace
 
-bool quantize_one_pass_takes(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
-  return shape_for(p, x, cols, q) != Shape::None;
+OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
+  if (const char *v = std::getenv("LOWBIT_CUDA_QUANT_ONE_PASS"); v && v[0] == '0') return OnePassShape::None;
+  if ((p.flags & LB_QUANT_MSE_CLIP) || !vector_ok(p, cols, x, q)) return OnePassShape::None;
+  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
+  const int64_t g = p.block_cols / 8;
+  if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
+    return OnePassShape::Tile;
+  if (!paired_zeros && p.block_rows * g <= int64_t{kThreads} * kMaxRuns) return OnePassShape::Block;
+  return OnePassShape::None;
 }
 
-void quantize_one_pass(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, void *q, void *scales,
-                       void *zeros, unsigned long long *bad, cudaStream_t s) {
+void quantize_one_pass(OnePassShape shape, const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, void *q,
+                       void *scales, void *zeros, unsigned long long *bad, cudaStream_t s) {
   if (rows == 0 || cols == 0) return;
   auto *codes = static_cast<uint8_t *>(q);
-  if (shape_for(p, x, cols, q) == Shape::Block) {
+  if (shape == OnePassShape::Block) {
     const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), cap = int64_t{multiprocessor_count()} * 8;
     block_kernel<<<static_cast<unsigned>(blocks < cap ? blocks : cap), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
     return;

@@ -112,12 +112,8 @@ __global__ void params_kernel(lb_quant_params p, const void *x, lb_dtype t, int6
       }
     }
   }
-  if (!(fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
   out[b] = best;
-  const uint32_t bits = scale_store_bits(best.scale, p.scale_dtype);
-  if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
-  else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);
-  if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(zeros_f16)[b] = f32_to_f16_bits(best.zero);
+  store_block_params(p, best, b, scales, zeros_f16, bad_scale);
 }
 
 __global__ void pack_zeros_kernel(const BlockParams *params, int64_t R, int64_t C, uint8_t *zeros) {
@@ -205,7 +201,8 @@ unsigned int grid_for_runs(int64_t runs) {
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn) {
   const int64_t R = rows / p.block_rows, C = cols / p.block_cols, blocks = R * C;
-  const bool one_pass = quantize_one_pass_takes(p, x, cols, q);
+  const OnePassShape shape = one_pass_shape(p, x, cols, q);
+  const bool one_pass = shape != OnePassShape::None;
   // Scratch: the two failure indices first (8-byte aligned for their atomics: after 12-byte block
   // parameters they were not, for an odd block count), then for the four-kernel path the ranges
   // (2 x uint per block) and the parameters.
@@ -217,7 +214,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   auto *bad = reinterpret_cast<unsigned long long *>(scratch);
   cudaMemsetAsync(bad, 0xff, bad_bytes, s);
   if (one_pass) {
-    quantize_one_pass(p, x, x_dtype, rows, cols, q, scales, zeros, bad, s);
+    quantize_one_pass(shape, p, x, x_dtype, rows, cols, q, scales, zeros, bad, s);
     return finish_quantize(fn, p, C, bad, scratch, stream, s);
   }
   auto *neg_lo = reinterpret_cast<unsigned int *>(scratch + bad_bytes);
