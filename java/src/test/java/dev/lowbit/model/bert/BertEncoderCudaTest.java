@@ -41,7 +41,7 @@ class BertEncoderCudaTest {
             // Both backends quantize the activations between layers, so a float difference of one ulp that flips one
             // code is carried on. An E4M3 code step is 1/16 to 1/8 of the value itself (int8: 1/127 of the row's
             // largest), so the FP8-activation modes get a wider bar; the kernels' own tests hold the exact bars.
-            double bar = q.cliName().contains("fp8") ? 1e-3 : 1e-5;
+            double bar = q.scheme() == Quant.Scheme.FP8 || q.scheme() == Quant.Scheme.W4FP8 ? 1e-3 : 1e-5;
             double worst = 1;
             try (Arena arena = Arena.ofConfined()) {
                 float[][] cpu = new BertEncoder(w, q, Device.CPU, arena).embed(ids);
