@@ -126,11 +126,22 @@ def copies_for(nbytes, m):
     return max(1, min(256, -(-(1 << 30) // nbytes))) if m <= 16 else 1
 
 
-def copy_roof(mib=1024):
-    src = torch.empty(mib << 20, dtype=torch.uint8, device="cuda")
+def copy_roof(mib=1024, iters=20):
+    """Bytes read + written per second by torch's device copy, timed eagerly as peer_copy.py does. Not in a
+    CUDA graph: a captured copy becomes a memcpy node, which ran at 0.65 (H200) and 0.82 (H100) of the eager
+    copy's rate (2.77 vs 4.25 TB/s on an H200, 2026-11-26) and so made every fraction_of_copy look better."""
+    src = torch.empty(mib << 20, dtype=torch.uint8, device="cuda").fill_(1)
     dst = torch.empty_like(src)
-    sec = timed(lambda i: dst.copy_(src), 4)
-    return 2 * src.numel() / sec  # bytes read + written per second
+    for _ in range(3):
+        dst.copy_(src)
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        dst.copy_(src)
+    end.record()
+    torch.cuda.synchronize()
+    return 2 * src.numel() * iters / (start.elapsed_time(end) * 1e-3)
 
 
 def mma_sync_variant(row, key, time_it):
@@ -340,6 +351,8 @@ def main():
     ap.add_argument("--lib", help="liblowbit.so itself")
     ap.add_argument("--quick", action="store_true",
                     help="4096x4096, Llama's 14336x4096 and MiniLM's 1536x384 at m in {1, 16, 2048}, plus W8A8 and FP8 at m = n = k = 8192")
+    ap.add_argument("--decode", action="store_true",
+                    help="only the decode sizes (m in {1, 16}) of FP8 / W4A8 and W4A16 at 4096x4096 and 14336x4096: a quick A/B of their kernels")
     a = ap.parse_args()
     lb = Lowbit(load(a.jar, a.lib))
     # 14336 x 4096 (30 MB of int4 weights) in --quick too: at 4096 x 4096 (9 MB) a decode call's fixed
@@ -361,9 +374,13 @@ def main():
     # Each family on its own: one failing check is reported and the others still run. --quick adds the
     # m = n = k = 8192 point of the FP8 goal (and W8A8's) to its three shapes.
     goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
-    for name, run in (("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), ("fp8", lambda: fp8_cases(lb, shapes, ms, out)),
-                      ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)),
-                      ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))):
+    families = (("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), ("fp8", lambda: fp8_cases(lb, shapes, ms, out)),
+                ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)),
+                ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out)))
+    if a.decode:
+        shapes, ms = SHAPES[:2], [1, 16]
+        families = (families[1], families[4])
+    for name, run in families:
         try:
             run()
         except (AssertionError, RuntimeError) as e:

@@ -14,13 +14,14 @@
 namespace lb::cuda {
 
 // k is `granules` indivisible pieces (stages, scale blocks, weight groups...) and each range runs
-// on `blocks` thread blocks: split until there are about 2 blocks per SM, at most max_splits, and
-// with no range empty.
+// on `blocks` thread blocks: split until there are about blocks_per_sm blocks per SM (2 for the big
+// tiles, of which an SM holds one or two; more for small decode blocks, whose weight streams need
+// many in flight), at most max_splits, and with no range empty.
 struct SplitK {
   int64_t splits, granules_per_split;
 };
-inline SplitK choose_split_k(int64_t blocks, int64_t granules, int64_t max_splits) {
-  const int64_t wanted = 2 * multiprocessor_count();
+inline SplitK choose_split_k(int64_t blocks, int64_t granules, int64_t max_splits, int64_t blocks_per_sm = 2) {
+  const int64_t wanted = blocks_per_sm * multiprocessor_count();
   const int64_t splits = blocks < wanted ? std::max<int64_t>(1, std::min((wanted + blocks - 1) / blocks, max_splits)) : 1;
   const int64_t per = (granules + splits - 1) / splits;
   return {(granules + per - 1) / per, per};

@@ -3,8 +3,9 @@
 // (FP8 x, mma.m16n8k32 with E4M3 weights, sm_89+) for m <= 64. m = 1 W4A16 stays on the CUDA-core
 // GEMV in w4a16.cu (it streams the weights without mma); W4A8 beyond 64 rows on the 128 x 128 tiles
 // of w4a8.cu. Index maps checked on the host (w4_tc_layout_test); on an H200 (2026-11-26)
-// GemmCudaTest's W4A8 test and the W4A16 shapes it reached before a (since fixed) test bug pass.
-// Slow there: W4A16 at m = 16 ran at 0.33x torch fp16 on 4096 x 4096 — not yet profiled.
+// GemmCudaTest's W4A8 and W4A16 tests pass. Slow there: W4A16 at m = 16 runs at 0.34x torch fp16 on
+// 4096 x 4096 (0.41x on 14336 x 4096) with 8 blocks an SM (0.26x / 0.35x with 2), still far from
+// its weights' streaming time (ncu: ~14% achieved occupancy before the change).
 //
 // Operands are swapped (y^T = W . x^T, w4_tc_layout.h): each warp owns one packed 16-column block,
 // the mma's A, and up to 8 tiles of 8 rows of x are its B operands, so one converted A fragment
@@ -21,12 +22,13 @@
 // and unit from a small kernel first; W4A8 then multiplies by the row's activation scale. Products
 // u . x are exact in f32, so results agree with the CPU's to accumulation order (the tests' bounds).
 //
-// Split-K: when the column blocks x row tiles give fewer than 2 thread blocks per SM, k is cut at
-// fold-unit boundaries over gridDim.z; each split writes f32 partial sums to a scratch buffer and a
+// Split-K: when the column blocks x row tiles give fewer than kBlocksPerSm thread blocks per SM, k is
+// cut at fold-unit boundaries over gridDim.z; each split writes f32 partial sums to a scratch buffer and a
 // second kernel adds them in split order (deterministic), then applies the activation scale and
 // the bias and converts.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 
 #include "../../common/float_io.h"
 #include "../../core/error.h"
@@ -238,6 +240,22 @@ struct StoreOutput {
   __device__ void operator()(int64_t i, int64_t j, float v) const { store_output(p, i, j, v); }
 };
 
+// Thread blocks wanted per SM before k is split further. Each block keeps 6-12 KiB of weights in
+// flight and an SM holds up to 8 (62 registers a thread); the big-tile GEMMs' 2 a SM left a 4096 x
+// 4096 m = 16 call with ~10 warps an SM, latency-bound (14% occupancy, 0.07 of the H200's copy
+// bandwidth). More splits cost f32 partial sums ([splits][m][n], written and read once), small
+// beside the weights at decode sizes. LOWBIT_CUDA_W4_BLOCKS_PER_SM (1..32) overrides it, for tuning.
+constexpr int64_t kBlocksPerSm = 8;
+
+int64_t blocks_per_sm() {
+  static const int64_t value = [] {
+    const char *v = std::getenv("LOWBIT_CUDA_W4_BLOCKS_PER_SM");
+    const long n = v ? std::strtol(v, nullptr, 10) : 0;
+    return n >= 1 && n <= 32 ? int64_t{n} : kBlocksPerSm;
+  }();
+  return value;
+}
+
 template <class Op>
 cudaError_t launch_tiles(const W4TcArgs &p, dim3 grid, int tiles, cudaStream_t s) {
   switch (tiles) {
@@ -259,7 +277,8 @@ lb_status w4_tc_gemm(const char *fn, const void *x, Elements elements, const uin
   const int64_t n16 = (n + 15) / 16, col_blocks = (n16 + kWarps - 1) / kWarps, row_tiles = (m + 8 * tiles - 1) / (8 * tiles);
   const int64_t unit = fold_unit(group, Op::S::kStepK), units = k / unit;
   // Split k at fold units, each split at least ~256 k.
-  const SplitK split = choose_split_k(col_blocks * row_tiles, units, std::min({units, std::max<int64_t>(1, k / 256), int64_t{65535}}));
+  const SplitK split = choose_split_k(col_blocks * row_tiles, units, std::min({units, std::max<int64_t>(1, k / 256), int64_t{65535}}),
+                                      blocks_per_sm());
   const int64_t splits = split.splits, units_per_split = split.granules_per_split;
 
   float *xsum = nullptr, *partial = nullptr;
