@@ -13,6 +13,7 @@
 // the scales in the CPU's order; the sums themselves are ordered differently from the CPU's, so the
 // two agree to f32 accumulation tolerance, not bit for bit.
 #include <cstdint>
+#include <cstdlib>
 
 #include "../../common/float_io.h"
 #include "../../core/error.h"
@@ -38,6 +39,7 @@ struct Fp8Op {
     int64_t k128;  // 128-k blocks (BLOCK scales)
     void *d;
     lb_dtype d_dtype;
+    int32_t fold_stages;  // wgmma: 128-k stages summed on the tensor cores between folds (1 for BLOCK scales)
   };
 
   // Chunk c of a column block's 1 KiB run: k-pair c / 2, columns 8 (c % 2) .. + 7.
@@ -107,7 +109,17 @@ struct Fp8Op {
 // exactly as b_fragments reads them, the activations (wgmma's B) through the descriptor. Each stage is
 // one 128-k block: its four wgmmas start from zero (scale_d = 0 on the first) and the block's sums are
 // folded into the f32 totals as end_step does, so both kernels round the same sums the same way.
-template <bool kAE5M2, bool kBE5M2>
+//
+// With fold_stages = F > 1 (row / tensor scales only: a 128 x 128 block scale changes every stage) the
+// sums of F stages run on the tensor cores before one fold, and only a stage that starts a fold waits
+// for the previous ones: on an H200 the fold-every-stage kernel ran at 0.28x the W8A8 kernel's rate on
+// the same grid (ncu: 8.5 cycles per issued instruction against 4.6), the tensor cores idle while each
+// stage's wgmmas drain and fold. The price is precision: Hopper's fp8 units accumulate with fewer bits
+// than f32 (DeepSeek-V3 folds every 128 k for that reason), so F > 1 agrees with the CPU less closely.
+// LOWBIT_CUDA_FP8_FOLD_STAGES = 1 | 2 | 4 | 8 chooses F; 1 (the default) until a GPU run has weighed
+// the speed against the error. kFoldMany = false is the F = 1 kernel as it ran on the H100 / H200 (the
+// same PTX); the F > 1 kernel was written without a GPU and has not run yet.
+template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
   static constexpr int kWgInFlight = 0;
@@ -128,19 +140,26 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
       for (int r = 0; r < 64; ++r) total[r] = 0.0f;
     }
 
-    __device__ void issue(const Args &, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int) {
+    // Stage kt starts a fold: its wgmmas start from zero, and the sums before it must be folded first.
+    __device__ static bool starts_fold(const Args &p, int kt) {
+      if constexpr (kFoldMany) return kt % p.fold_stages == 0;
+      else return true;
+    }
+
+    __device__ void issue(const Args &p, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr, int kt) {
       using namespace lb::cuda_wg;
+      const bool add_first = !starts_fold(p, kt);
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
       wgmma_fence();
 #pragma unroll
-      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_f8<kBE5M2, kAE5M2>(v, a[s], sw128_desc(x_addr + 32 * s), s > 0);
+      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_f8<kBE5M2, kAE5M2>(v, a[s], sw128_desc(x_addr + 32 * s), s > 0 || add_first);
       wgmma_commit();
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);  // in flight until retire: nothing may read them before
     }
 
-    // The block's sums are complete: fold them into the totals.
+    // The sums up to stage kt (those since the last fold) are complete: fold them into the totals.
     __device__ void retire(const Args &p, int kt, int64_t m0, int64_t jb0) {
       using namespace lb::cuda_wg;
 #pragma unroll
@@ -166,12 +185,22 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   };
 };
 
+// LOWBIT_CUDA_FP8_FOLD_STAGES (see Fp8WgOp): 1, 2, 4 or 8, else 1. Read per call, as LOWBIT_CUDA_WGMMA
+// is, so bench/gpu/peer_gemm.py can time the settings side by side in one process.
+int32_t fold_stages_setting() {
+  const char *v = std::getenv("LOWBIT_CUDA_FP8_FOLD_STAGES");
+  const long n = v ? std::strtol(v, nullptr, 10) : 1;
+  return n == 2 || n == 4 || n == 8 ? static_cast<int32_t>(n) : 1;
+}
+
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
   using Op = Fp8Op<kAE5M2, kBE5M2>;
-  const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype};
-  if (wg_gemm_applies(o)) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2>>(p, s);
+  const int32_t fold = scaling == LB_FP8_SCALE_BLOCK ? 1 : fold_stages_setting();
+  const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
+  if (wg_gemm_applies(o))
+    return fold > 1 ? launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s) : launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false>>(p, s);
   return launch_tc_gemm<Op>(p, s);
 }
 

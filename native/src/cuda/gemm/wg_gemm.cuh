@@ -23,7 +23,8 @@
 // An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
 // weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
 // kWgInFlight (1: a stage's wgmmas may still run while the next stage's are issued), kWgRetireLate
-// (true: stage j - 1 is waited for and retired just before stage j is issued), WgAccumulators
+// (true: the sums are folded just before a stage that starts a fold (WgAccumulators::starts_fold(p, kt))
+// is issued, after waiting for every earlier stage; other stages add to the sums in flight), WgAccumulators
 // (issue: a stage's wgmmas, committed as one group; retire(kt): after the wait for stage kt's group
 // (for kWgInFlight: called with the stage issued last, whose predecessor is complete); settle: after
 // the last wait; raw(r): the sum of register r), Raw and finish (tc_gemm.cuh's epilogue of one output).
@@ -114,14 +115,21 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
     const int slot = j % kStages;
 #pragma unroll
     for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[P][s]);
+    [[maybe_unused]] bool folds = false;
     if constexpr (kLate) {
-      wgmma_wait<0>();  // stage j - 1's wgmmas are complete
-      if (j > 0) acc.retire(p, j - 1, m0, jb0);
+      folds = acc.starts_fold(p, j);
+      if (folds) {
+        wgmma_wait<0>();  // stage j - 1's wgmmas are complete
+        if (j > 0) acc.retire(p, j - 1, m0, jb0);
+      }
     }
     acc.issue(p, a[P], smem_addr + slot * kStageBytes, j);
     if constexpr (!kLate) {
       wgmma_wait<kIn>();  // stage j's wgmmas (kIn = 0) or stage j - 1's are complete
       acc.retire(p, j, m0, jb0);
+    } else {
+      // Stage j adds to stage j - 1's sums in flight; j - 1's slot and A registers are reused next step.
+      if (!folds) wgmma_wait<1>();
     }
   };
   int j = 0;
