@@ -7,7 +7,7 @@
 # kernels below their goals with ncu (bench/gpu/profile.py, $OUT/ncu.csv)), the encoder, Hadamard and
 # quantize benchmarks on the GPU, and the PyTorch peers (device copy, FWHT), all in one command so
 # every ratio compares one card.
-# Results go to $OUT (junit-reports.tar.gz, jmh*.json, peer*.json, log).
+# Results go to $OUT (junit-reports.tar.gz, jmh*.json, peer*.json, ncu.csv, log: 8 files at most come back).
 set -uo pipefail
 # Each step of the GPU part runs under `timeout` (LOWBIT_STEP_TIMEOUT seconds, default 300): a hung
 # kernel then costs one step (exit 124 in the log), not the whole command's device time.
@@ -29,6 +29,8 @@ junit_step() {
 # What comes back from $OUT is at most 8 files: the JUnit report folders go into one archive.
 pack_reports() {
   (cd "$OUT" && tar -czf junit-reports.tar.gz junit* 2>/dev/null && rm -rf junit junit-*/)
+  # LOWBIT_PROFILE and LOWBIT_FULL_SUITE together leave nine: the JMH results then travel as one archive.
+  (cd "$OUT" && [ "$(ls | wc -l)" -gt 8 ] && tar -czf jmh-json.tar.gz jmh*.json && rm -f jmh*.json)
 }
 {
   nvidia-smi -L
@@ -85,11 +87,17 @@ pack_reports() {
   timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench" -p device=cuda -p mib=256 \
     -p n="${LOWBIT_HADAMARD_N:-4096,14336}" -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json" > "$OUT/jmh-gpu.txt"
   echo "hadamard/quant bench exit: $?"; tail -40 "$OUT/jmh-gpu.txt"; rm -f "$OUT/jmh-gpu.txt"
+  # The one-pass quantize (quant/one_pass.cu) against the four-kernel path it replaced, same card, same
+  # run: the switch is read per call and JMH's fork inherits it.
+  echo "== JMH quantize on the four-kernel path (LOWBIT_CUDA_QUANT_ONE_PASS=0), the one-pass kernels' A/B"
+  LOWBIT_CUDA_QUANT_ONE_PASS=0 timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "Roof.deviceCopy|QuantBench.quantize" \
+    -p device=cuda -p mib=256 -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu-quant-four-kernels.json" > "$OUT/jmh-q.txt"
+  echo "four-kernel quantize bench exit: $?"; grep -E "^(QuantBench|Roof)" "$OUT/jmh-q.txt"; rm -f "$OUT/jmh-q.txt"
   echo "== PyTorch peers"
+  # One file for both peers: what comes back from $OUT is at most 8 files.
   PYTHONUNBUFFERED=1 python3 bench/gpu/peer_copy.py --mib 1024 > "$OUT/peer.json"
+  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 256 --sizes "${LOWBIT_HADAMARD_N:-4096,14336}" >> "$OUT/peer.json"
   cat "$OUT/peer.json"
-  PYTHONUNBUFFERED=1 python3 bench/gpu/peer_hadamard.py --mib 256 --sizes "${LOWBIT_HADAMARD_N:-4096,14336}" > "$OUT/peer-hadamard.json"
-  cat "$OUT/peer-hadamard.json"
   if [ -n "${LOWBIT_FULL_SUITE:-}" ]; then
     # CI runs these on every change; on the GPU machine they only cost device time, so on request.
     echo "== JUnit: the rest of the suite"
