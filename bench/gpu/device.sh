@@ -69,6 +69,7 @@ pack_reports() {
       --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.CudaTest \
       --select-class dev.lowbit.hadamard.HadamardCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
       --select-class dev.lowbit.activation.GeluCudaTest --select-class dev.lowbit.attention.AttentionCudaTest \
+      --select-class dev.lowbit.embedding.EmbeddingsCudaTest \
       --reports-dir "$OUT/junit-sanitizer"
     echo "sanitizer exit: $?"
   fi

@@ -33,7 +33,7 @@ extern "C" {
 #define LB_VERSION_MAJOR 0
 #define LB_VERSION_MINOR 1
 #define LB_VERSION_PATCH 0
-#define LB_ABI_VERSION 8
+#define LB_ABI_VERSION 9
 
 /* ---------------------------------------------------------------------------------------
  * Status codes and errors
@@ -491,6 +491,33 @@ LB_API lb_status lb_layer_norm(int32_t device, lb_stream stream, const float *x,
  * same bits.
  * ------------------------------------------------------------------------------------- */
 LB_API lb_status lb_gelu(int32_t device, lb_stream stream, const float *x, int64_t n, float *out);
+
+/* ---------------------------------------------------------------------------------------
+ * Embeddings: the two ends of an encoder — token ids in, one vector per sequence out — so that on
+ * a GPU only the ids go over and only the sentence vectors come back.
+ *
+ * embedding_lookup: for a batch of token sequences stacked into rows (sequence s is rows
+ * seq_starts[s] .. seq_starts[s + 1] - 1, as lb_attention's),
+ *   out[t] = (word[ids[t]] + type_row) + position[t - seq_starts[s]]      (f32, in that order)
+ * — BERT's word + token type + position embedding sum; type_row NULL: out[t] = word[ids[t]] +
+ * position[...]. word [vocab, hidden], position [max_positions, hidden], type_row [hidden] and
+ * out [tokens, hidden] (tokens = seq_starts[n_seq]) are f32 row-major on `device`; out overlaps
+ * none of them. ids (int32, tokens of them) and seq_starts (int64, n_seq + 1 ascending offsets from
+ * 0, no empty sequence) are host memory on every device: the call checks every id is in
+ * [0, vocab) and no sequence is longer than max_positions before anything runs, and names the
+ * first that is not. CUDA copies them to the device (stream-ordered); the same bits as the CPU.
+ *
+ * embedding_mean_pool: out[s] = the mean of x's rows seq_starts[s] .. seq_starts[s + 1] - 1
+ * (x [tokens, hidden], out [n_seq, hidden], f32 on `device`, no overlap), then, if normalize,
+ * out[s] * (1 / max(||out[s]||_2, 1e-12)). Column sums in row order, the mean = sum / rows, the
+ * squared norm over 16 fixed lanes (column j in lane j % 16, then the lanes in order), all f32:
+ * every ISA and CUDA give the same bits. seq_starts as above (host memory; sequences of 1..2^24 rows).
+ * ------------------------------------------------------------------------------------- */
+LB_API lb_status lb_embedding_lookup(int32_t device, lb_stream stream, const float *word, int64_t vocab, const float *position,
+                                     int64_t max_positions, const float *type_row, const int32_t *ids, const int64_t *seq_starts,
+                                     int64_t n_seq, int64_t hidden, float *out);
+LB_API lb_status lb_embedding_mean_pool(int32_t device, lb_stream stream, const float *x, const int64_t *seq_starts, int64_t n_seq,
+                                        int64_t hidden, int32_t normalize, float *out);
 
 #ifdef __cplusplus
 } /* extern "C" */

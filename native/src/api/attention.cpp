@@ -16,13 +16,7 @@ LB_API lb_status lb_attention(int32_t device, lb_stream stream, const float *qkv
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: needs n_seq >= 1, 1 <= heads <= 4096, 1 <= head_dim <= 1024; got %lld, %lld, %lld", fn,
                     (long long)n_seq, (long long)heads, (long long)head_dim);
   if (!(scale > 0.0f) || !(scale < 3.4e38f)) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: scale must be finite and > 0, got %g", fn, scale);
-  if (seq_starts[0] != 0) return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: seq_starts[0] must be 0, got %lld", fn, (long long)seq_starts[0]);
-  for (int64_t s = 0; s < n_seq; ++s) {
-    const int64_t len = seq_starts[s + 1] - seq_starts[s];
-    if (len < 1 || len > 65536)
-      return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: sequence %lld has %lld tokens (seq_starts %lld..%lld); expected 1..65536", fn,
-                      (long long)s, (long long)len, (long long)seq_starts[s], (long long)seq_starts[s + 1]);
-  }
+  if (lb_status st = lb::check_seq_starts(fn, seq_starts, n_seq, 65536)) return st;
   const int64_t tokens = seq_starts[n_seq], width = heads * head_dim;
   if (tokens > (int64_t{1} << 40) / (3 * width))
     return lb::fail(LB_ERR_INVALID_ARGUMENT, "%s: %lld tokens x %lld columns is too large", fn, (long long)tokens, (long long)(3 * width));

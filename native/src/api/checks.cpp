@@ -37,6 +37,17 @@ lb_status check_overlap(const char *fn, const void *a, int64_t a_bytes, const vo
               allow_exact ? " (only exact aliasing with equal element sizes is allowed)" : "");
 }
 
+lb_status check_seq_starts(const char *fn, const int64_t *seq_starts, int64_t n_seq, int64_t max_len) {
+  if (seq_starts[0] != 0) return fail(LB_ERR_INVALID_ARGUMENT, "%s: seq_starts[0] must be 0, got %lld", fn, (long long)seq_starts[0]);
+  for (int64_t s = 0; s < n_seq; ++s) {
+    const int64_t len = seq_starts[s + 1] - seq_starts[s];
+    if (len < 1 || len > max_len)
+      return fail(LB_ERR_INVALID_ARGUMENT, "%s: sequence %lld has %lld tokens (seq_starts %lld..%lld); expected 1..%lld", fn,
+                  (long long)s, (long long)len, (long long)seq_starts[s], (long long)seq_starts[s + 1], (long long)max_len);
+  }
+  return LB_OK;
+}
+
 bool is_float_dtype(lb_dtype t) { return t == LB_DTYPE_F32 || t == LB_DTYPE_F16 || t == LB_DTYPE_BF16; }
 
 lb_status check_quant_params(const char *fn, const lb_quant_params *p, lb_dtype float_dtype, const char *float_name,

@@ -19,6 +19,11 @@ lb_status check_device_arg(const char *fn, int32_t device, lb_stream stream);
 // sizes) is allowed when `allow_exact` is set.
 lb_status check_overlap(const char *fn, const void *a, int64_t a_bytes, const void *b, int64_t b_bytes, bool allow_exact);
 
+// LB_OK if seq_starts (host memory) holds n_seq + 1 offsets from 0, every sequence 1..max_len rows
+// long (lb_attention's and the embedding calls' stacked sequences); otherwise a failure naming the first
+// bad sequence.
+lb_status check_seq_starts(const char *fn, const int64_t *seq_starts, int64_t n_seq, int64_t max_len);
+
 bool is_float_dtype(lb_dtype t);  // F32, F16 or BF16
 // The quant parameters and the [rows, cols] operands of lb_quantize / lb_dequantize
 // (float_dtype: x's or y's dtype, named float_name in messages).

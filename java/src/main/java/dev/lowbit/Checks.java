@@ -85,6 +85,23 @@ public final class Checks {
     }
 
     /**
+     * Stacked sequences' row offsets (attention, embedding lookup and pooling): at least one sequence, from 0 to
+     * {@code tokens}, none empty, none longer than {@code maxLength}.
+     */
+    public static void sequenceStarts(long[] seqStarts, long tokens, long maxLength) {
+        if (seqStarts == null) throw new NullPointerException("seqStarts is null");
+        if (seqStarts.length < 2 || seqStarts[0] != 0 || seqStarts[seqStarts.length - 1] != tokens)
+            throw new IllegalArgumentException("seqStarts must run from 0 to tokens = " + tokens + " with at least one sequence, got "
+                    + Arrays.toString(Arrays.copyOf(seqStarts, Math.min(8, seqStarts.length))) + (seqStarts.length > 8 ? "..." : ""));
+        for (int s = 0; s + 1 < seqStarts.length; s++) {
+            if (seqStarts[s + 1] <= seqStarts[s])
+                throw new IllegalArgumentException("sequence " + s + " is empty or seqStarts descends: " + seqStarts[s] + " -> " + seqStarts[s + 1]);
+            if (seqStarts[s + 1] - seqStarts[s] > maxLength)
+                throw new IllegalArgumentException("sequence " + s + " has " + (seqStarts[s + 1] - seqStarts[s]) + " rows, more than " + maxLength);
+        }
+    }
+
+    /**
      * The native stream argument for an operation on {@code device}: NULL for none; otherwise the stream,
      * which must be open and belong to that CUDA device.
      */

@@ -50,10 +50,10 @@ public class lowbit_h extends lowbit_h$shared {
     public static int LB_VERSION_PATCH() {
         return LB_VERSION_PATCH;
     }
-    private static final int LB_ABI_VERSION = (int)8L;
+    private static final int LB_ABI_VERSION = (int)9L;
     /**
      * {@snippet lang=c :
-     * #define LB_ABI_VERSION 8
+     * #define LB_ABI_VERSION 9
      * }
      */
     public static int LB_ABI_VERSION() {
@@ -3719,6 +3719,144 @@ public class lowbit_h extends lowbit_h$shared {
                 traceDowncall("lb_gelu", device, stream, x, n, out);
             }
             return (int)mh$.invokeExact(device, stream, x, n, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_embedding_lookup {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_embedding_lookup");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_lookup(int32_t device, lb_stream stream, const float *word, int64_t vocab, const float *position, int64_t max_positions, const float *type_row, const int32_t *ids, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, float *out)
+     * }
+     */
+    public static FunctionDescriptor lb_embedding_lookup$descriptor() {
+        return lb_embedding_lookup.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_lookup(int32_t device, lb_stream stream, const float *word, int64_t vocab, const float *position, int64_t max_positions, const float *type_row, const int32_t *ids, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, float *out)
+     * }
+     */
+    public static MethodHandle lb_embedding_lookup$handle() {
+        return lb_embedding_lookup.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_lookup(int32_t device, lb_stream stream, const float *word, int64_t vocab, const float *position, int64_t max_positions, const float *type_row, const int32_t *ids, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, float *out)
+     * }
+     */
+    public static MemorySegment lb_embedding_lookup$address() {
+        return lb_embedding_lookup.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_embedding_lookup(int32_t device, lb_stream stream, const float *word, int64_t vocab, const float *position, int64_t max_positions, const float *type_row, const int32_t *ids, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, float *out)
+     * }
+     */
+    public static int lb_embedding_lookup(int device, MemorySegment stream, MemorySegment word, long vocab, MemorySegment position, long max_positions, MemorySegment type_row, MemorySegment ids, MemorySegment seq_starts, long n_seq, long hidden, MemorySegment out) {
+        var mh$ = lb_embedding_lookup.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_embedding_lookup", device, stream, word, vocab, position, max_positions, type_row, ids, seq_starts, n_seq, hidden, out);
+            }
+            return (int)mh$.invokeExact(device, stream, word, vocab, position, max_positions, type_row, ids, seq_starts, n_seq, hidden, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class lb_embedding_mean_pool {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            lowbit_h.C_INT,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_POINTER,
+            lowbit_h.C_LONG,
+            lowbit_h.C_LONG,
+            lowbit_h.C_INT,
+            lowbit_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("lb_embedding_mean_pool");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_mean_pool(int32_t device, lb_stream stream, const float *x, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, int32_t normalize, float *out)
+     * }
+     */
+    public static FunctionDescriptor lb_embedding_mean_pool$descriptor() {
+        return lb_embedding_mean_pool.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_mean_pool(int32_t device, lb_stream stream, const float *x, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, int32_t normalize, float *out)
+     * }
+     */
+    public static MethodHandle lb_embedding_mean_pool$handle() {
+        return lb_embedding_mean_pool.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * lb_status lb_embedding_mean_pool(int32_t device, lb_stream stream, const float *x, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, int32_t normalize, float *out)
+     * }
+     */
+    public static MemorySegment lb_embedding_mean_pool$address() {
+        return lb_embedding_mean_pool.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * lb_status lb_embedding_mean_pool(int32_t device, lb_stream stream, const float *x, const int64_t *seq_starts, int64_t n_seq, int64_t hidden, int32_t normalize, float *out)
+     * }
+     */
+    public static int lb_embedding_mean_pool(int device, MemorySegment stream, MemorySegment x, MemorySegment seq_starts, long n_seq, long hidden, int normalize, MemorySegment out) {
+        var mh$ = lb_embedding_mean_pool.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("lb_embedding_mean_pool", device, stream, x, seq_starts, n_seq, hidden, normalize, out);
+            }
+            return (int)mh$.invokeExact(device, stream, x, seq_starts, n_seq, hidden, normalize, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

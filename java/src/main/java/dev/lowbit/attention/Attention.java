@@ -46,12 +46,7 @@ public final class Attention {
         long tokens = qkv.dim(0), headDim = qkv.dim(1) / (3L * heads);
         if (out.rank() != 2 || out.dim(0) != tokens || out.dim(1) != heads * headDim)
             throw new IllegalArgumentException("out has shape " + Arrays.toString(out.shape()) + ", expected [" + tokens + ", " + heads * headDim + "]");
-        if (seqStarts.length < 2 || seqStarts[0] != 0 || seqStarts[seqStarts.length - 1] != tokens)
-            throw new IllegalArgumentException("seqStarts must run from 0 to tokens = " + tokens + " with at least one sequence, got "
-                    + Arrays.toString(Arrays.copyOf(seqStarts, Math.min(8, seqStarts.length))) + (seqStarts.length > 8 ? "..." : ""));
-        for (int s = 0; s + 1 < seqStarts.length; s++)
-            if (seqStarts[s + 1] <= seqStarts[s])
-                throw new IllegalArgumentException("sequence " + s + " is empty or seqStarts descends: " + seqStarts[s] + " -> " + seqStarts[s + 1]);
+        Checks.sequenceStarts(seqStarts, tokens, 65536);
         if (!(scale > 0) || Float.isInfinite(scale)) throw new IllegalArgumentException("scale must be finite and > 0, got " + scale);
         Checks.noOverlap("qkv", qkv, "out", out, false);
         try (Arena call = Arena.ofConfined()) {

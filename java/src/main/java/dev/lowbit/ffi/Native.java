@@ -504,4 +504,17 @@ public final class Native {
         ready();
         check(lowbit_h.lb_gelu(device, stream, x, n, out));
     }
+
+    public static void embeddingLookup(int device, MemorySegment stream, MemorySegment word, long vocab, MemorySegment position,
+                                       long maxPositions, MemorySegment typeRow, MemorySegment ids, MemorySegment seqStarts, long nSeq,
+                                       long hidden, MemorySegment out) {
+        ready();
+        check(lowbit_h.lb_embedding_lookup(device, stream, word, vocab, position, maxPositions, typeRow, ids, seqStarts, nSeq, hidden, out));
+    }
+
+    public static void embeddingMeanPool(int device, MemorySegment stream, MemorySegment x, MemorySegment seqStarts, long nSeq, long hidden,
+                                         boolean normalize, MemorySegment out) {
+        ready();
+        check(lowbit_h.lb_embedding_mean_pool(device, stream, x, seqStarts, nSeq, hidden, normalize ? 1 : 0, out));
+    }
 }

@@ -110,6 +110,32 @@ class NativeErrorsTest {
         }
     }
 
+    /** The C ABI's own checks of the embedding calls (the Java API checks first; these keep direct C callers safe). */
+    @Test
+    void embeddingCallsCheckTheirArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment word = arena.allocate(8 * 16 * 4), pos = arena.allocate(4 * 16 * 4), out = arena.allocate(8 * 16 * 4), none = MemorySegment.NULL;
+            MemorySegment starts = arena.allocateFrom(ValueLayout.JAVA_LONG, 0, 3, 4), ids = arena.allocateFrom(ValueLayout.JAVA_INT, 1, 7, 0, 2);
+            Native.embeddingLookup(-1, none, word, 8, pos, 4, none, ids, starts, 2, 16, out);
+            Native.embeddingMeanPool(-1, none, out, starts, 2, 16, true, word);
+            var e = assertThrows(LowbitException.class, () -> Native.embeddingLookup(-1, none, word, 8, pos, 4, none, ids, starts, 2, 16, word));
+            assertTrue(e.getMessage().startsWith("lb_embedding_lookup: source and destination overlap"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.embeddingLookup(-1, none, word, 7, pos, 4, none, ids, starts, 2, 16, out));
+            assertEquals("lb_embedding_lookup: ids[1] = 7 is outside the vocabulary of 7", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.embeddingLookup(-1, none, word, 8, pos, 2, none, ids, starts, 2, 16, out));
+            assertEquals("lb_embedding_lookup: sequence 0 has 3 tokens (seq_starts 0..3); expected 1..2", e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.embeddingLookup(-1, none, word, 8, none, 4, none, ids, starts, 2, 16, out));
+            assertTrue(e.getMessage().endsWith("must not be NULL"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.embeddingMeanPool(-1, none, out, starts, 2, 0, true, word));
+            assertEquals("lb_embedding_mean_pool: needs n_seq >= 1 and 1 <= hidden <= 2^20; got 2, 0", e.getMessage());
+            MemorySegment empty = arena.allocateFrom(ValueLayout.JAVA_LONG, 0, 3, 3);
+            e = assertThrows(LowbitException.class, () -> Native.embeddingMeanPool(-1, none, out, empty, 2, 16, true, word));
+            assertTrue(e.getMessage().startsWith("lb_embedding_mean_pool: sequence 1 has 0 tokens"), e.getMessage());
+            e = assertThrows(LowbitException.class, () -> Native.embeddingMeanPool(-1, none, out, starts, 2, 16, true, out.asSlice(64)));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+        }
+    }
+
     /**
      * In a CUDA build on a machine without a GPU, every entry point with a CUDA backend must get as far as looking for
      * the device ("fn: no CUDA device: ..."), not stop at "this build has no CUDA" — which is what a dispatch compiled
@@ -138,6 +164,9 @@ class NativeErrorsTest {
             calls.put("lb_attention", () -> Native.attention(0, none, a, starts, 1, 2, 8, 0.5f, d));
             calls.put("lb_layer_norm", () -> Native.layerNorm(0, none, a, none, b, none, 1e-5f, 4, 16, d));
             calls.put("lb_gelu", () -> Native.gelu(0, none, a, 64, d));
+            MemorySegment ids = arena.allocateFrom(ValueLayout.JAVA_INT, 1, 2, 3, 0);
+            calls.put("lb_embedding_lookup", () -> Native.embeddingLookup(0, none, a, 8, b, 8, none, ids, starts, 1, 16, d));
+            calls.put("lb_embedding_mean_pool", () -> Native.embeddingMeanPool(0, none, a, starts, 1, 16, true, d));
             calls.forEach((fn, call) -> {
                 var e = assertThrows(LowbitException.class, call, fn);
                 assertEquals(LowbitException.Status.NO_CUDA, e.status(), fn + ": " + e.getMessage());

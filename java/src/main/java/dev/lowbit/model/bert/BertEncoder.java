@@ -5,28 +5,31 @@ import dev.lowbit.Device;
 import dev.lowbit.Tensor;
 import dev.lowbit.activation.Gelu;
 import dev.lowbit.attention.Attention;
+import dev.lowbit.embedding.Embeddings;
 import dev.lowbit.model.Quant;
 import dev.lowbit.norm.LayerNorm;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * A BERT encoder forward pass with mean pooling and L2 normalisation (sentence-transformers'
  * recipe), over a batch of token id sequences. The tokens of all sequences are stacked into one
  * [tokens, hidden] matrix, so the linear layers (q/k/v fused into one) run as a few large GEMMs
- * with no padding; attention runs per sequence and head. Between the embedding lookup and the
- * pooling the activations stay in the calling thread's native buffers ({@link ThreadScratch}):
- * every step of a layer (GEMMs, attention, residual + layer norm, GELU) is one lowbit kernel call
- * on them, with no copy through Java arrays. On a CUDA device the same calls run there: the
- * embeddings go over once per batch and the last hidden state comes back for pooling. Thread-safe.
+ * with no padding; attention runs per sequence and head. From the embedding lookup to the pooling
+ * everything is a lowbit kernel call on the calling thread's native buffers ({@link ThreadScratch}),
+ * with no copy through Java arrays. On a CUDA device the same calls run there: only the token ids go
+ * over and only the sentence vectors come back (the [tokens, hidden] states both ways cost more than
+ * the layers at batch 64 when the lookup and the pooling ran in Java). Thread-safe.
  */
 public final class BertEncoder {
     private final BertWeights w;
     private final Device device;
+    /** The word, position and token-type-0 embedding tables, on the device. */
+    private final Tensor wordTable, positionTable, typeRow;
     private final Norm embeddingNorm;
     private final List<Block> blocks = new ArrayList<>();
 
@@ -81,6 +84,10 @@ public final class BertEncoder {
     BertEncoder(BertWeights weights, Factory factory, Device device, Arena arena) {
         this.w = weights;
         this.device = device;
+        int h = weights.hidden();
+        wordTable = onDevice(Tensor.of(arena, weights.wordEmbeddings(), weights.vocab(), h), device, arena);
+        positionTable = onDevice(Tensor.of(arena, weights.positionEmbeddings(), weights.maxPositions(), h), device, arena);
+        typeRow = onDevice(Tensor.of(arena, Arrays.copyOf(weights.tokenTypeEmbeddings(), h), h), device, arena);
         embeddingNorm = Norm.of(weights.embeddingNorm(), device, arena);
         for (int i = 0; i < weights.layers().size(); i++) {
             BertWeights.Layer l = weights.layers().get(i);
@@ -88,6 +95,10 @@ public final class BertEncoder {
                     Norm.of(l.attentionNorm(), device, arena), factory.make(i, Part.FFN_UP, l.up()), factory.make(i, Part.FFN_DOWN, l.down()),
                     Norm.of(l.outputNorm(), device, arena)));
         }
+    }
+
+    private static Tensor onDevice(Tensor host, Device device, Arena arena) {
+        return device.isCpu() ? host : host.to(device, arena);
     }
 
     private static Factory factory(BertWeights weights, Quant quant, Device device, Arena arena) {
@@ -115,10 +126,10 @@ public final class BertEncoder {
     }
 
     /**
-     * As {@link #embed(int[][])}, adding to {@code nanos} (if not null) [0] the time spent in the layers — lowbit kernel
-     * calls from the embedding layer norm to the last layer (on a GPU: queued on the calling thread's stream, then waited
-     * for) — and [1] the whole call's time. Their ratio is the share of a forward
-     * pass spent in lowbit's kernels; the rest is Java (embedding lookup, pooling) and the copies to and from a GPU.
+     * As {@link #embed(int[][])}, adding to {@code nanos} (if not null) [0] the time spent in lowbit kernel calls — from
+     * the embedding lookup to the pooling (on a GPU: queued on the calling thread's stream, then waited for) — and [1] the
+     * whole call's time. Their ratio is the share of a forward pass spent in lowbit's kernels; the rest is Java (checking
+     * the ids, the result arrays) and the sentence vectors' copy back from a GPU.
      */
     public float[][] embed(int[][] ids, long[] nanos) {
         if (nanos != null && nanos.length < 2) throw new IllegalArgumentException("nanos needs 2 slots (layers, whole call), got " + nanos.length);
@@ -143,24 +154,19 @@ public final class BertEncoder {
         int t = start[n];
         long[] starts = new long[n + 1];  // lb_attention's sequence offsets, the same for every layer
         for (int s = 0; s <= n; s++) starts[s] = start[s];
-        float[] e = new float[t * h];
-        for (int s = 0; s < n; s++)
-            for (int p = 0; p < ids[s].length; p++) {
-                int row = (start[s] + p) * h, word = ids[s][p] * h, pos = p * h;
-                for (int j = 0; j < h; j++) e[row + j] = w.wordEmbeddings()[word + j] + w.tokenTypeEmbeddings()[j] + w.positionEmbeddings()[pos + j];
-            }
+        int[] flat = new int[t];
+        for (int s = 0; s < n; s++) System.arraycopy(ids[s], 0, flat, start[s], ids[s].length);
         Tensor x = ThreadScratch.f32(ThreadScratch.HIDDEN, device, t, h), qkv = ThreadScratch.f32(ThreadScratch.QKV, device, t, 3L * h),
-                ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h);
-        Tensor host = device.isCpu() ? x : ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, t, h);
-        MemorySegment.copy(e, 0, host.segment(), ValueLayout.JAVA_FLOAT, 0, e.length);
-        // On a GPU every layer is queued on this thread's stream and waited for once: no host round trip per kernel (the
+                ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h),
+                pooled = ThreadScratch.f32(ThreadScratch.POOLED, device, n, h);
+        // On a GPU every step is queued on this thread's stream and waited for once: no host round trip per kernel (the
         // activation quantizers' NaN/Inf checks are reported by that wait).
         CudaStream stream = device.isCpu() ? null : ThreadScratch.stream(device);
-        long layers0;
+        long kernels0 = System.nanoTime();
         try {
-            if (host != x) x.copyFrom(host, stream);
-            layers0 = System.nanoTime();
+            Embeddings.lookup(wordTable, positionTable, typeRow, flat, starts, x, stream);
             layers(x, qkv, ctx, proj, starts, t, stream);
+            Embeddings.meanPool(x, starts, true, pooled, stream);
         } catch (RuntimeException failed) {
             // Whatever was queued before the failure runs and is checked now, so this thread's next call does not
             // inherit it (a queued NaN check would otherwise be reported there).
@@ -174,23 +180,14 @@ public final class BertEncoder {
             throw failed;
         }
         if (stream != null) stream.synchronize();  // the layers done and checked (also before the copy back, on another stream)
-        if (nanos != null) nanos[0] += System.nanoTime() - layers0;
-        if (host != x) host.copyFrom(x);
-        MemorySegment.copy(host.segment(), ValueLayout.JAVA_FLOAT, 0, e, 0, e.length);  // the last hidden state, for pooling
-        float[][] out = new float[n][h];
-        for (int s = 0; s < n; s++) {
-            double[] acc = new double[h];
-            for (int r = start[s]; r < start[s + 1]; r++)
-                for (int j = 0; j < h; j++) acc[j] += e[r * h + j];
-            double norm = 0;
-            int len = start[s + 1] - start[s];
-            for (int j = 0; j < h; j++) {
-                acc[j] /= len;
-                norm += acc[j] * acc[j];
-            }
-            double inv = 1.0 / Math.max(Math.sqrt(norm), 1e-12);
-            for (int j = 0; j < h; j++) out[s][j] = (float) (acc[j] * inv);
+        if (nanos != null) nanos[0] += System.nanoTime() - kernels0;
+        Tensor host = pooled;
+        if (!device.isCpu()) {
+            host = ThreadScratch.f32(ThreadScratch.STAGING, Device.CPU, n, h);
+            host.copyFrom(pooled);
         }
+        float[][] out = new float[n][];
+        for (int s = 0; s < n; s++) out[s] = host.segment().asSlice((long) s * h * Float.BYTES, (long) h * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
         return out;
     }
 

@@ -22,10 +22,10 @@ final class ThreadScratch {
      * The slots: each user has its own, so buffers in use at the same time never alias. X, CODES,
      * SCALES: a linear layer's modified input and quantized activations; HIDDEN .. FFN: the
      * encoder's activations (hidden state, q|k|v, attention context, a projection's output, the
-     * FFN's middle); STAGING: the host side of the encoder's copies to and from a GPU.
+     * FFN's middle); POOLED: the sentence vectors; STAGING: their host copy when they come back from a GPU.
      */
-    static final int X = 0, CODES = 1, SCALES = 2, HIDDEN = 3, QKV = 4, CONTEXT = 5, PROJECTED = 6, FFN = 7, STAGING = 8;
-    private static final int SLOTS = 9;
+    static final int X = 0, CODES = 1, SCALES = 2, HIDDEN = 3, QKV = 4, CONTEXT = 5, PROJECTED = 6, FFN = 7, POOLED = 8, STAGING = 9;
+    private static final int SLOTS = 10;
 
     private static final ThreadLocal<Map<Device, Tensor[]>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
     private static final ThreadLocal<Map<Device, CudaStream>> STREAMS = ThreadLocal.withInitial(HashMap::new);
