@@ -82,10 +82,10 @@ pack_reports() {
   timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,64 -f 1 -wi 1 -w 1 -i 3 -r 1 \
     -rf json -rff "$OUT/jmh-encoder-gpu.json" > "$OUT/jmh-encoder.txt"
   echo "encoder bench exit: $?"; grep -E "^EncoderBench" "$OUT/jmh-encoder.txt"; rm -f "$OUT/jmh-encoder.txt"
-  echo "== JMH Hadamard and quantize/dequantize on the GPU (with the device-copy roof of the same run)"
+  echo "== JMH Hadamard, quantize/dequantize and the encoder's f32 kernels on the GPU (with the device-copy roof of the same run)"
   # All eight row lengths x two dtypes x three benchmarks overran two minutes on an H100: by default
   # the two that matter most (a power of two, Llama's 14336), LOWBIT_HADAMARD_N to change.
-  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench" -p device=cuda -p mib=256 \
+  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench|EncoderOpsBench" -p device=cuda -p mib=256 \
     -p n="${LOWBIT_HADAMARD_N:-4096,14336}" -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json" > "$OUT/jmh-gpu.txt"
   echo "hadamard/quant bench exit: $?"; tail -40 "$OUT/jmh-gpu.txt"; rm -f "$OUT/jmh-gpu.txt"
   # The one-pass quantize (quant/one_pass.cu) against the four-kernel path it replaced, same card, same
