@@ -78,8 +78,9 @@ pack_reports() {
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
+  # 2 s iterations: with 1 s the batch-64 intervals were ±50% on an H200 (2026-11-26).
   echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s; batch 64 is issue 8's figure)"
-  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,64 -f 1 -wi 1 -w 1 -i 3 -r 1 \
+  timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,64 -f 1 -wi 2 -w 2 -i 4 -r 2 \
     -rf json -rff "$OUT/jmh-encoder-gpu.json" > "$OUT/jmh-encoder.txt"
   echo "encoder bench exit: $?"; grep -E "^EncoderBench" "$OUT/jmh-encoder.txt"; rm -f "$OUT/jmh-encoder.txt"
   echo "== JMH Hadamard, quantize/dequantize and the encoder's f32 kernels on the GPU (with the device-copy roof of the same run)"
