@@ -1,9 +1,11 @@
 """One call of each CUDA kernel that misses its speed goal, for Nsight Compute to profile.
 
-The 2026-11-26 H100 run measured them (bench/RESULTS.md): FP8 GEMM 0.18x torch._scaled_mm on the same
-wgmma tiles where W8A8 reaches 0.87x torch._int_mm, W4A16 decode 0.30 of copy, Hadamard BF16 0.33 of
-copy (F32 0.70), the fused rotate + int4 2.1-2.3x the rotation, quantize 0.33-0.50. Times alone do not
-say why; ncu's speed-of-light, occupancy, warp-stall and memory sections do. Run on the GPU machine as
+The 2026-11-26 (8) H200 run measured them (bench/RESULTS.md): FP8 GEMM 0.17x torch._scaled_mm on the same
+wgmma tiles where W8A8 reaches 0.88x torch._int_mm, W4A16 decode 0.25 of copy, Hadamard F32 0.51 / BF16
+0.24 of copy, the fused rotate + int4 3.2x the rotation, quantize 0.29-0.46. Times alone do not say why;
+ncu's speed-of-light, occupancy, warp-stall and memory sections do (that run's profile:
+bench/results/2026-11-26-gpu-h200-ncu.csv.gz). FP8 is profiled twice: folding every stage (the default)
+and every 4 stages (LOWBIT_CUDA_FP8_FOLD_STAGES=4, not yet run). Run on the GPU machine as
 
   ncu --target-processes all --csv --section SpeedOfLight --section Occupancy --section WarpStateStats \
       --section LaunchStats --section MemoryWorkloadAnalysis python3 bench/gpu/profile.py --jar <lowbit jar>
@@ -13,6 +15,7 @@ kernel; the case names go to stderr between them, so the CSV rows can be told ap
 """
 import argparse
 import ctypes
+import os
 import sys
 from pathlib import Path
 
@@ -51,37 +54,44 @@ def gemms(so):
     out = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
     packed = torch.empty(so.lb_w8a8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
     pg.ok(so, so.lb_w8a8_prepack(0, b8.data_ptr(), n, k, packed.data_ptr(), packed.numel()), "lb_w8a8_prepack")
-    twice("w8a8 8192^3 bf16 out (the reference tile: 0.87x torch._int_mm)",
+    twice("w8a8 8192^3 bf16 out (the reference tile: 0.88x torch._int_mm)",
           lambda: pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
                                             out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm"))
     af, bf = (torch.randn(m, k, device="cuda") * 0.5).to(e4), (torch.randn(n, k, device="cuda") * 0.5).to(e4)
     fpacked = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
     pg.ok(so, so.lb_fp8_prepack(0, bf.data_ptr(), n, k, fpacked.data_ptr(), fpacked.numel()), "lb_fp8_prepack")
-    twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.18x torch._scaled_mm)",
-          lambda: pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
-                                           C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
-                                           C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm"))
+    def fp8_8192():
+        pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
+                                 C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
+                                 C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm")
+
+    twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.17x torch._scaled_mm)", fp8_8192)
+    os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"] = "4"  # read per call
+    try:
+        twice("fp8 e4m3 8192^3, folding every 4 stages (LOWBIT_CUDA_FP8_FOLD_STAGES=4)", fp8_8192)
+    finally:
+        del os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"]
     lb = pg.Lowbit(so)
     wp, _, _ = pg.w4a16_weights(lb, 4096, 4096, 128)
     for rows in (1, 16):
         x = torch.randn(rows, 4096, device="cuda").half()
         y = torch.empty((rows, 4096), dtype=torch.float16, device="cuda")
-        twice(f"w4a16 g128 4096x4096 m={rows} f16 (m = 1: 0.30 of copy; m = 16: 0.33x torch fp16)",
+        twice(f"w4a16 g128 4096x4096 m={rows} f16 (m = 1: 0.25 of copy; m = 16: 0.34x torch fp16)",
               lambda x=x, y=y, rows=rows: pg.ok(so, so.lb_w4a16_gemm(0, None, x.data_ptr(), C["LB_DTYPE_F16"], wp.data_ptr(), None,
                                                                      y.data_ptr(), C["LB_DTYPE_F16"], rows, 4096, 4096, 128, 0),
                                                 "lb_w4a16_gemm"))
-    # Decode on the fp8 tensor cores (issue 7: W4A8 >= 1.7x FP8 at m <= 16; measured 0.87x, both slow).
+    # Decode on the fp8 tensor cores (issue 7: W4A8 >= 1.7x FP8 at m <= 16; measured 0.99x here, 1.60x at 14336 x 4096).
     n = k = 4096
     a16, s16 = (torch.randn(16, k, device="cuda") * 0.5).to(e4), torch.rand(16, device="cuda") * 1e-2 + 1e-3
     y16 = torch.empty((16, n), dtype=torch.bfloat16, device="cuda")
     bf4 = (torch.randn(n, k, device="cuda") * 0.5).to(e4)
     fp4 = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
     pg.ok(so, so.lb_fp8_prepack(0, bf4.data_ptr(), n, k, fp4.data_ptr(), fp4.numel()), "lb_fp8_prepack")
-    twice("fp8 e4m3 4096x4096 m=16 (0.39x torch._scaled_mm)",
+    twice("fp8 e4m3 4096x4096 m=16 (0.34x torch._scaled_mm)",
           lambda: pg.ok(so, so.lb_fp8_gemm(0, None, a16.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s16.data_ptr(), fp4.data_ptr(),
                                            C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, y16.data_ptr(),
                                            C["LB_DTYPE_BF16"], 16, n, k), "lb_fp8_gemm"))
-    twice("w4a8 g128 4096x4096 m=16 (0.87x our fp8)",
+    twice("w4a8 g128 4096x4096 m=16 (0.99x our fp8)",
           lambda: pg.ok(so, so.lb_w4a8_gemm(0, None, a16.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s16.data_ptr(), wp.data_ptr(), None,
                                             y16.data_ptr(), C["LB_DTYPE_BF16"], 16, n, k, 128), "lb_w4a8_gemm"))
 
@@ -92,14 +102,14 @@ def rotations(so, mib):
         rows = (mib << 20) // (n * dtype.itemsize)
         x, y = torch.randn(rows, n, device="cuda").to(dtype), torch.empty(rows, n, device="cuda", dtype=dtype)
         hp = HadamardParams(n, 7, C["LB_HADAMARD_NORMALIZE"] | C["LB_HADAMARD_RANDOM_SIGNS"])
-        twice(f"hadamard n={n} {dtype} {mib} MiB (F32 0.70, BF16 0.33 of copy)",
+        twice(f"hadamard n={n} {dtype} {mib} MiB (F32 0.51, BF16 0.24 of the H200's copy)",
               lambda x=x, y=y, hp=hp, t=C[lb_dtype], rows=rows: pg.ok(
                   so, so.lb_hadamard_transform(0, None, ctypes.byref(hp), x.data_ptr(), t, y.data_ptr(), t, rows), "lb_hadamard_transform"))
         if n == 4096 and dtype == torch.float32:
             qp = pg.QuantParams(C["LB_DTYPE_I4"], C["LB_DTYPE_F16"], C["LB_DTYPE_U4"], 0, 1, 128)
             q = torch.empty(rows * n // 2, dtype=torch.uint8, device="cuda")
             sc = torch.empty(rows * n // 128, dtype=torch.float16, device="cuda")
-            twice("hadamard + int4 g128 n=4096 f32 (2.3x the rotation)",
+            twice("hadamard + int4 g128 n=4096 f32 (3.2x the rotation)",
                   lambda x=x, hp=hp, rows=rows: pg.ok(so, so.lb_hadamard_quantize(0, None, ctypes.byref(hp), ctypes.byref(qp), x.data_ptr(),
                                                                                  C["LB_DTYPE_F32"], rows, q.data_ptr(), sc.data_ptr(), None),
                                                       "lb_hadamard_quantize"))
@@ -112,7 +122,7 @@ def quantizers(so):
         qp = pg.QuantParams(C[qtype], C["LB_DTYPE_F32"], C["LB_DTYPE_U4"], 0, 1, block)
         q = torch.empty(rows * cols, dtype=torch.uint8, device="cuda")
         sc = torch.empty(rows * cols // block, dtype=torch.float32, device="cuda")
-        twice(f"quantize {name} {rows}x{cols} f32 (0.50 / 0.34 of copy with two passes)",
+        twice(f"quantize {name} {rows}x{cols} f32 (one pass: 0.39 / 0.46 of copy)",
               lambda qp=qp, q=q, sc=sc: pg.ok(so, so.lb_quantize(0, None, ctypes.byref(qp), x.data_ptr(), C["LB_DTYPE_F32"], rows, cols,
                                                                  q.data_ptr(), sc.data_ptr(), None), "lb_quantize"))
 
