@@ -85,9 +85,9 @@ public final class BertEncoder {
         this.w = weights;
         this.device = device;
         int h = weights.hidden();
-        wordTable = onDevice(Tensor.of(arena, weights.wordEmbeddings(), weights.vocab(), h), device, arena);
-        positionTable = onDevice(Tensor.of(arena, weights.positionEmbeddings(), weights.maxPositions(), h), device, arena);
-        typeRow = onDevice(Tensor.of(arena, Arrays.copyOf(weights.tokenTypeEmbeddings(), h), h), device, arena);
+        wordTable = table(weights.wordEmbeddings(), weights.vocab(), h, device, arena);
+        positionTable = table(weights.positionEmbeddings(), weights.maxPositions(), h, device, arena);
+        typeRow = table(Arrays.copyOf(weights.tokenTypeEmbeddings(), h), 1, h, device, arena).reshape(h);
         embeddingNorm = Norm.of(weights.embeddingNorm(), device, arena);
         for (int i = 0; i < weights.layers().size(); i++) {
             BertWeights.Layer l = weights.layers().get(i);
@@ -97,8 +97,12 @@ public final class BertEncoder {
         }
     }
 
-    private static Tensor onDevice(Tensor host, Device device, Arena arena) {
-        return device.isCpu() ? host : host.to(device, arena);
+    /** values as an F32 [rows, cols] tensor on device, in arena (for a GPU staged through a short-lived host copy). */
+    private static Tensor table(float[] values, int rows, int cols, Device device, Arena arena) {
+        if (device.isCpu()) return Tensor.of(arena, values, rows, cols);
+        try (Arena staging = Arena.ofConfined()) {
+            return Tensor.of(staging, values, rows, cols).to(device, arena);
+        }
     }
 
     private static Factory factory(BertWeights weights, Quant quant, Device device, Arena arena) {
