@@ -28,9 +28,9 @@ struct Fp8Elements {
 // One thread a run, its loads one after another. ncu (caches flushed) timed a W4A16 m = 16, k = 4096
 // call's sums at 20 us, but a version staging coalesced pieces in shared memory (32 loads a thread
 // in flight) made the whole GEMM slower in CUDA-graph replay on an H200, A/B in one run (0.26x vs
-// 0.34x torch fp16; bench/results/2026-11-26-gpu-h200-decode-ab.log): x was just written, so these
-// loads hit L2, and the staged version's barriers cost more than they saved. Keep this until a
-// profile of the replayed graph says otherwise.
+// 0.34x torch fp16; bench/results/2026-11-26-gpu-h200-decode-ab.log). Probably x, just written, is
+// in L2 there, so these loads are short and the staged version's barriers cost more than they saved
+// (not profiled). Keep this until a profile of the replayed graph says otherwise.
 // sums[i][r] = x[i][r run] + ... + x[i][r run + run - 1] (f32, left to right), for k / run runs.
 template <class Elements>
 __global__ void row_run_sums_kernel(Elements x, int64_t m, int64_t k, int64_t run, float *sums) {
