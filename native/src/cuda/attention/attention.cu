@@ -96,19 +96,16 @@ lb_status attention(const float *qkv, const int64_t *seq_starts, int64_t n_seq, 
                 (long long)heads);
   void *starts = nullptr;
   const size_t bytes = static_cast<size_t>(n_seq + 1) * sizeof(int64_t);
-  if (lb_status st = check(cudaMallocAsync(&starts, bytes, s), fn, "cudaMallocAsync of the sequence offsets")) return st;
-  lb_status st = check(cudaMemcpyAsync(starts, seq_starts, bytes, cudaMemcpyHostToDevice, s), fn, "copy of the sequence offsets");
-  if (st == LB_OK) {
-    const auto *d_starts = static_cast<const int64_t *>(starts);
-    const int hd = static_cast<int>(head_dim), nh = static_cast<int>(heads);
-    if (head_dim <= 32) launch<1>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    else if (head_dim <= 64) launch<2>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    else if (head_dim <= 128) launch<4>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    else if (head_dim <= 256) launch<8>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    else if (head_dim <= 512) launch<16>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    else launch<32>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
-    st = check(cudaGetLastError(), fn, "kernel launch");
-  }
+  if (lb_status st = copy_host_arguments(fn, "copy of the sequence offsets", seq_starts, bytes, &starts, s)) return st;
+  const auto *d_starts = static_cast<const int64_t *>(starts);
+  const int hd = static_cast<int>(head_dim), nh = static_cast<int>(heads);
+  if (head_dim <= 32) launch<1>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  else if (head_dim <= 64) launch<2>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  else if (head_dim <= 128) launch<4>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  else if (head_dim <= 256) launch<8>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  else if (head_dim <= 512) launch<16>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  else launch<32>(qkv, d_starts, n_seq, tokens, nh, hd, scale, out, s);
+  const lb_status st = check(cudaGetLastError(), fn, "kernel launch");
   // Freed in stream order, after the kernel; the host copy above was staged before this returns.
   cudaFreeAsync(starts, s);
   if (st != LB_OK) return st;

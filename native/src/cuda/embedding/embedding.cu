@@ -58,17 +58,6 @@ __global__ void mean_pool_kernel(const float *x, const int64_t *starts, int64_t 
   for (int64_t j = threadIdx.x; j < hidden; j += kThreads) o[j] = mul_rn(o[j], inv);
 }
 
-// `bytes` of host memory to a stream-ordered device scratch (freed by the caller with cudaFreeAsync);
-// the copy is staged before this returns, so the host buffer may go at once.
-lb_status to_device(const char *fn, const void *host, size_t bytes, void **device, cudaStream_t s) {
-  if (lb_status st = check(cudaMallocAsync(device, bytes, s), fn, "cudaMallocAsync of the host arguments")) return st;
-  if (lb_status st = check(cudaMemcpyAsync(*device, host, bytes, cudaMemcpyHostToDevice, s), fn, "copy of the host arguments")) {
-    cudaFreeAsync(*device, s);
-    return st;
-  }
-  return LB_OK;
-}
-
 }  // namespace
 
 lb_status embedding_lookup(const float *word, const float *position, const float *type_row, const int32_t *ids, const int64_t *seq_starts,
@@ -84,7 +73,7 @@ lb_status embedding_lookup(const float *word, const float *position, const float
       pairs[2 * t + 1] = static_cast<int32_t>(t - seq_starts[q]);
     }
   void *d_pairs = nullptr;
-  if (lb_status st = to_device(fn, pairs.data(), pairs.size() * sizeof(int32_t), &d_pairs, s)) return st;
+  if (lb_status st = copy_host_arguments(fn, "copy of the token ids", pairs.data(), pairs.size() * sizeof(int32_t), &d_pairs, s)) return st;
   lookup_kernel<<<static_cast<unsigned>(tokens), kThreads, 0, s>>>(word, position, type_row, static_cast<const int32_t *>(d_pairs), hidden,
                                                                    out);
   const lb_status st = check(cudaGetLastError(), fn, "kernel launch");
@@ -99,7 +88,8 @@ lb_status embedding_mean_pool(const float *x, const int64_t *seq_starts, int64_t
   if (n_seq > (int64_t{1} << 31) - 1)
     return fail(LB_ERR_UNSUPPORTED, "%s: %lld sequences is more than one CUDA launch covers", fn, (long long)n_seq);
   void *d_starts = nullptr;
-  if (lb_status st = to_device(fn, seq_starts, static_cast<size_t>(n_seq + 1) * sizeof(int64_t), &d_starts, s)) return st;
+  const size_t bytes = static_cast<size_t>(n_seq + 1) * sizeof(int64_t);
+  if (lb_status st = copy_host_arguments(fn, "copy of the sequence offsets", seq_starts, bytes, &d_starts, s)) return st;
   mean_pool_kernel<<<static_cast<unsigned>(n_seq), kThreads, 0, s>>>(x, static_cast<const int64_t *>(d_starts), hidden, normalize, out);
   const lb_status st = check(cudaGetLastError(), fn, "kernel launch");
   cudaFreeAsync(d_starts, s);

@@ -123,7 +123,7 @@ template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
   static constexpr int kWgInFlight = 0;
-  static constexpr bool kWgRetireLate = true;  // each stage's sums are folded before the next stage starts
+  static constexpr bool kWgRetireLate = true;  // the sums are folded before the stage that starts the next fold
 
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_fp8_chunk_byte(jb, c); }
 

@@ -96,6 +96,15 @@ lb_status require_capability(const char *fn, int major, int minor, const char *w
               have_major, have_minor);
 }
 
+lb_status copy_host_arguments(const char *fn, const char *what, const void *host, size_t bytes, void **out, cudaStream_t s) {
+  if (lb_status st = check(cudaMallocAsync(out, bytes, s), fn, "cudaMallocAsync of the host arguments")) return st;
+  if (lb_status st = check(cudaMemcpyAsync(*out, host, bytes, cudaMemcpyHostToDevice, s), fn, what)) {
+    cudaFreeAsync(*out, s);
+    return st;
+  }
+  return LB_OK;
+}
+
 lb_status finish_launch(const char *fn, lb_stream stream) {
   if (lb_status st = check(cudaGetLastError(), fn, "kernel launch")) return st;
   if (!stream) return check(cudaStreamSynchronize(nullptr), fn, "kernel execution");

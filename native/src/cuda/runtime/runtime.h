@@ -43,6 +43,12 @@ int multiprocessor_count();
 // for choosing a kernel (require_capability is the check that reports).
 int compute_capability();
 
+// `bytes` of host memory (a call's small host-side arguments: sequence offsets, token ids) into new
+// stream-ordered device scratch *out, which the caller frees with cudaFreeAsync on `s` after its
+// kernels. The copy is staged before this returns, so the host buffer may go at once. `what` names
+// the data in error messages.
+lb_status copy_host_arguments(const char *fn, const char *what, const void *host, size_t bytes, void **out, cudaStream_t s);
+
 // After a launch: launch errors now, and for the default stream (stream == NULL) the
 // kernel's own errors too, since the call is documented to be complete on return.
 lb_status finish_launch(const char *fn, lb_stream stream);
