@@ -27,6 +27,8 @@ from pathlib import Path
 
 import torch
 
+from peer_copy import copy_bytes_per_s  # this directory: run as bench/gpu/peer_gemm.py, or imported by profile.py
+
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336), (28672, 8192), (1536, 384), (384, 1536), (8192, 8192)]  # n x k
 MS = [1, 4, 16, 64, 256, 2048, 8192]
@@ -126,22 +128,9 @@ def copies_for(nbytes, m):
     return max(1, min(256, -(-(1 << 30) // nbytes))) if m <= 16 else 1
 
 
-def copy_roof(mib=1024, iters=20):
-    """Bytes read + written per second by torch's device copy, timed eagerly as peer_copy.py does. Not in a
-    CUDA graph: a captured copy becomes a memcpy node, which ran at 0.65 (H200) and 0.82 (H100) of the eager
-    copy's rate (2.77 vs 4.25 TB/s on an H200, 2026-11-26) and so made every fraction_of_copy look better."""
-    src = torch.empty(mib << 20, dtype=torch.uint8, device="cuda").fill_(1)
-    dst = torch.empty_like(src)
-    for _ in range(3):
-        dst.copy_(src)
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(iters):
-        dst.copy_(src)
-    end.record()
-    torch.cuda.synchronize()
-    return 2 * src.numel() * iters / (start.elapsed_time(end) * 1e-3)
+def rel_err(d, ref, mag):
+    """Largest |d - ref| relative to sum |a b| of the same output: the measure every GEMM check here bounds."""
+    return ((d - ref).abs() / mag.clamp_min(1e-30)).max().item()
 
 
 def mma_sync_variant(row, key, time_it):
@@ -263,7 +252,7 @@ def w4a8_case(lb, row, a, a_s, m, n, k):
     torch.cuda.synchronize()
     ref = (a.float() @ w_deq.t()) * a_s[:, None]
     mag = (a.float().abs() @ w_deq.abs().t()) * a_s[:, None]
-    err = ((d32 - ref).abs() / mag.clamp_min(1e-30)).max().item()
+    err = rel_err(d32, ref, mag)
     assert err < 2 ** -10, f"W4A8 differs from the f32 reference by {err:.2e} of sum |a w| at m={m} n={n} k={k}"
     row["lowbit_w4a8_bf16_s"] = timed(run, 20)
     row["w4a8_speedup_vs_fp8"] = row["lowbit_bf16_s"] / row["lowbit_w4a8_bf16_s"]
@@ -280,7 +269,7 @@ def fold_variants(row, run, d32, ref, mag):
         try:
             run(0, d32, C["LB_DTYPE_F32"])
             torch.cuda.synchronize()
-            row[f"fold{f}_max_err_of_abs_sum"] = ((d32 - ref).abs() / mag.clamp_min(1e-30)).max().item()
+            row[f"fold{f}_max_err_of_abs_sum"] = rel_err(d32, ref, mag)
             row[f"lowbit_fold{f}_bf16_s"] = timed(run, 20)
         finally:
             del os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"]
@@ -312,7 +301,7 @@ def fp8_cases(lb, shapes, ms, out):
             torch.cuda.synchronize()
             ref = (a.float() @ b.float().t()) * a_s[:, None] * bs[None, :]
             mag = (a.float().abs() @ b.float().abs().t()) * a_s[:, None] * bs[None, :]
-            err = ((d32 - ref).abs() / mag.clamp_min(1e-30)).max().item()
+            err = rel_err(d32, ref, mag)
             assert err < 2 ** -10, f"FP8 differs from the f32 reference by {err:.2e} of sum |a b| at m={m} n={n} k={k}"
             row = {"kernel": "fp8", "n": n, "k": k, "m": m, "device": torch.cuda.get_device_name(), "max_err_of_abs_sum": err}
             row["lowbit_bf16_s"] = timed(run, 20)
@@ -376,10 +365,15 @@ def main():
     lb = Lowbit(load(a.jar, a.lib))
     # 14336 x 4096 (30 MB of int4 weights) in --quick too: at 4096 x 4096 (9 MB) a decode call's fixed
     # costs are a fair share of its time, so the weight-streaming goals read best on the larger shape.
-    shapes, ms = (SHAPES[:2] + SHAPES[4:5], [1, 16, 2048]) if a.quick else (SHAPES, MS)
+    if a.decode:
+        shapes, ms = SHAPES[:2], [1, 16]
+    elif a.quick:
+        shapes, ms = SHAPES[:2] + SHAPES[4:5], [1, 16, 2048]
+    else:
+        shapes, ms = SHAPES, MS
     torch.manual_seed(0)
     torch.backends.cuda.matmul.allow_tf32 = False  # the f32 references must be f32, not TF32
-    roof = copy_roof()
+    roof = copy_bytes_per_s()
     print(json.dumps({"roof": "device copy (torch copy_, 1 GiB, bytes read + written per s)", "bytes_per_s": roof,
                       "device": torch.cuda.get_device_name()}), flush=True)
 
@@ -393,12 +387,10 @@ def main():
     # Each family on its own: one failing check is reported and the others still run. --quick adds the
     # m = n = k = 8192 point of the FP8 goal (and W8A8's) to its three shapes.
     goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
-    families = (("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), ("fp8", lambda: fp8_cases(lb, shapes, ms, out)),
-                ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)),
-                ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out)))
-    if a.decode:
-        shapes, ms = SHAPES[:2], [1, 16]
-        families = (families[1], families[4])
+    fp8 = ("fp8", lambda: fp8_cases(lb, shapes, ms, out))
+    w4a16 = ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))
+    families = [fp8, w4a16] if a.decode else [("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), fp8,
+                                              ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)), w4a16]
     for name, run in families:
         try:
             run()

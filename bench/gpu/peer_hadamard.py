@@ -8,24 +8,13 @@ import math
 
 import torch
 
+from peer_copy import event_ms
+
 p = argparse.ArgumentParser()
 p.add_argument("--mib", type=int, default=512)
 p.add_argument("--iters", type=int, default=20)
 p.add_argument("--sizes", default="128,1024,4096,16384,32768,384,1536,14336")
 a = p.parse_args()
-
-
-def timed(fn):
-    for _ in range(3):
-        fn()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(a.iters):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) / a.iters
 
 
 def fwht(x):
@@ -50,14 +39,14 @@ for n in [int(s) for s in a.sizes.split(",")]:
         rows = (a.mib << 20) // (n * torch.finfo(dtype).bits // 8)
         x = torch.randn(rows, n, device="cuda", dtype=dtype)
         y = torch.empty_like(x)
-        copy_ms = timed(lambda: y.copy_(x))
+        copy_ms = event_ms(lambda: y.copy_(x), a.iters)
         hm = torch.ones(m, m, device="cuda", dtype=dtype)  # stands in for H_m: the cost, not the values
 
         def rotate():
             t = fwht(x.view(rows, m, c).float()).to(dtype) if c > 1 else x.view(rows, m, c)
             return torch.matmul(hm, t) if m > 1 else t
 
-        torch_ms = timed(rotate)
+        torch_ms = event_ms(rotate, a.iters)
         print(json.dumps({"n": n, "dtype": str(dtype).replace("torch.", ""), "rows": rows,
                           "copy_ms": copy_ms, "torch_fwht_ms": torch_ms,
                           "copy_gb_per_s": 2 * x.numel() * x.element_size() / copy_ms / 1e6,
