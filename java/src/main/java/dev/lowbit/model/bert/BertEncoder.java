@@ -146,20 +146,19 @@ public final class BertEncoder {
     private float[][] forward(int[][] ids, long[] nanos) {
         int n = ids.length, h = w.hidden();
         if (n == 0) return new float[0][];
-        int[] start = new int[n + 1];
+        // Checked here, per sentence, so that a bad input names its sequence (Embeddings.lookup checks the flat ids too).
+        long[] starts = new long[n + 1];  // the sequences' row offsets: the lookup's, every layer's attention's, the pooling's
         for (int s = 0; s < n; s++) {
             int len = ids[s].length;
             if (len == 0 || len > w.maxPositions())
                 throw new IllegalArgumentException("sequence " + s + " has " + len + " tokens; expected 1.." + w.maxPositions());
             for (int id : ids[s])
                 if (id < 0 || id >= w.vocab()) throw new IllegalArgumentException("sequence " + s + ": token id " + id + " outside the vocabulary of " + w.vocab());
-            start[s + 1] = start[s] + len;
+            starts[s + 1] = starts[s] + len;
         }
-        int t = start[n];
-        long[] starts = new long[n + 1];  // lb_attention's sequence offsets, the same for every layer
-        for (int s = 0; s <= n; s++) starts[s] = start[s];
+        int t = (int) starts[n];
         int[] flat = new int[t];
-        for (int s = 0; s < n; s++) System.arraycopy(ids[s], 0, flat, start[s], ids[s].length);
+        for (int s = 0; s < n; s++) System.arraycopy(ids[s], 0, flat, (int) starts[s], ids[s].length);
         Tensor x = ThreadScratch.f32(ThreadScratch.HIDDEN, device, t, h), qkv = ThreadScratch.f32(ThreadScratch.QKV, device, t, 3L * h),
                 ctx = ThreadScratch.f32(ThreadScratch.CONTEXT, device, t, h), proj = ThreadScratch.f32(ThreadScratch.PROJECTED, device, t, h),
                 pooled = ThreadScratch.f32(ThreadScratch.POOLED, device, n, h);
