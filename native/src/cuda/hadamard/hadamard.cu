@@ -277,7 +277,7 @@ __device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool
     lo = fmin0(lo, __shfl_xor_sync(0xffffffffu, lo, off));
     hi = fmax0(hi, __shfl_xor_sync(0xffffffffu, hi, off));
   }
-  if (mine && !finite) atomicMin(&o.bad[0], static_cast<unsigned long long>(r * C + cb));
+  if (mine && !finite) note_failure(&o.bad[0], r * C + cb);
   if (mine && (i0 / kGroup) % width == 0) {
     atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
     atomicMax(&range[2 * cb + 1], float_bits(hi));

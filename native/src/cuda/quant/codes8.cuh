@@ -20,12 +20,18 @@ inline bool vector_ok(const lb_quant_params &p, int64_t cols, const void *x, con
          (reinterpret_cast<uintptr_t>(q) & qa) == 0;
 }
 
+// Records that block `block` failed a check: *first keeps the lowest such index (it starts at all ones),
+// so the report names the first bad block whatever the scheduling.
+__device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
+  atomicMin(first, static_cast<unsigned long long>(block));
+}
+
 // Block b's scale (rounded to the scale dtype) and, for U4 with F16 zero points, its zero point; a
 // scale that overflows its dtype is noted in *bad_scale (the first such block wins). Zero points
 // packed two blocks a byte are the caller's: they need the neighbouring block's.
 __device__ __forceinline__ void store_block_params(const lb_quant_params &p, const BlockParams &bp, int64_t b, void *scales,
                                                    void *zeros, unsigned long long *bad_scale) {
-  if (!(fabsf(bp.scale) <= 3.40282347e38f)) atomicMin(bad_scale, static_cast<unsigned long long>(b));
+  if (!(fabsf(bp.scale) <= 3.40282347e38f)) note_failure(bad_scale, b);
   const uint32_t bits = scale_store_bits(bp.scale, p.scale_dtype);
   if (p.scale_dtype == LB_DTYPE_F32) static_cast<uint32_t *>(scales)[b] = bits;
   else static_cast<uint16_t *>(scales)[b] = static_cast<uint16_t>(bits);

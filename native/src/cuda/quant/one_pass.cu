@@ -63,7 +63,7 @@ __device__ __forceinline__ BlockParams params_of(const lb_quant_params &p, const
 // Block `b`'s checks, scale and F16 zero point (U4 zeros packed two a byte are the caller's).
 __device__ __forceinline__ void finish_block(const lb_quant_params &p, const Range &r, const BlockParams &bp, int64_t b, void *scales,
                                              void *zeros, unsigned long long *bad) {
-  if (!r.finite) atomicMin(&bad[0], static_cast<unsigned long long>(b));
+  if (!r.finite) note_failure(&bad[0], b);
   store_block_params(p, bp, b, scales, zeros, &bad[1]);
 }
 

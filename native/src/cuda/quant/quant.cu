@@ -29,10 +29,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ void note_failure(unsigned long long *first, int64_t block) {
-  atomicMin(first, static_cast<unsigned long long>(block));
-}
-
 // Merges one (row, block column) segment's range [l, h] into block b's: neg_lo[b] / hi[b] hold the
 // bits of -lo and hi (both >= 0, so integer max == float max; min/max do not depend on the order).
 __device__ __forceinline__ void merge_range(int64_t b, float l, float h, bool finite, unsigned int *neg_lo, unsigned int *hi,
