@@ -59,6 +59,14 @@ pack_reports() {
       --section MemoryWorkloadAnalysis --csv --log-file "$OUT/ncu.csv" \
       python3 bench/gpu/profile.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)"
     echo "ncu exit: $?"
+    # The sections' CSV gives no stall breakdown (the 2026-11-26 (8) profile said "latency-bound" and
+    # no more): the per-reason stall ratios of the 4-bit decode kernels, appended to the same file.
+    echo "== ncu: warp stall reasons of the 4-bit decode kernels ($(date +%T))"
+    timeout "${LOWBIT_STEP_TIMEOUT:-300}" ncu --target-processes all --clock-control none --kernel-name-base mangled \
+      --kernel-name 'regex:w4(_tc|a16)_kernel' --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
+      --csv --log-file "$OUT/ncu-stalls.csv" python3 bench/gpu/profile.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)"
+    echo "ncu (stalls) exit: $?"
+    { echo '"== stall reasons (second ncu run)"'; cat "$OUT/ncu-stalls.csv"; } >> "$OUT/ncu.csv" && rm -f "$OUT/ncu-stalls.csv"
   fi
   if [ -n "${LOWBIT_SANITIZE:-}" ]; then
     # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
@@ -77,6 +85,13 @@ pack_reports() {
   PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
     ${LOWBIT_GEMM_FULL:---quick} > "$OUT/peer-gemm.json"
   echo "peer_gemm exit: $?"
+  # W4A16 m = 1 on the tensor-core kernel instead of the GEMV (read once per process): appended as the
+  # rows after the marker line, for an A/B against the m = 1 rows above (same card, same run).
+  echo "== W4A16 m = 1 on the tensor-core kernel (LOWBIT_CUDA_W4A16_M1=tc), decode sizes"
+  echo '{"variant": "LOWBIT_CUDA_W4A16_M1=tc: the rows below"}' >> "$OUT/peer-gemm.json"
+  LOWBIT_CUDA_W4A16_M1=tc PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
+    --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --decode >> "$OUT/peer-gemm.json"
+  echo "peer_gemm (m = 1 on tensor cores) exit: $?"
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
   # 2 s iterations: with 1 s the batch-64 intervals were ±50% on an H200 (2026-11-26).
   echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s; batch 64 is issue 8's figure)"

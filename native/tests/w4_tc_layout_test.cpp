@@ -111,7 +111,8 @@ void conversions() {
 // 16 rows of x [16][K] (two tiles), placed by w_byte / x_slot; per mma step the lanes' registers are
 // built as the kernel builds them, the mma is applied with PTX's fragment layouts (registers of
 // kXBytes-wide elements: 2 k of 16-bit x, 4 k of 8-bit x per register), and the accumulators are
-// compared with sum_k u[col][k] x[row][k] through d_col / d_row.
+// compared with sum_k u[col][k] x[row][k] through d_col / d_row; the row-sum mma (A = the B
+// registers reordered by sum_a_reg, B = ones), read back through sum_lane, with sum_k x[row][k].
 template <int kXBytes>
 void emulate_stage() {
   using S = Stage<kXBytes>;
@@ -139,15 +140,16 @@ void emulate_stage() {
       }
     }
   double acc[2][32][4] = {};  // tiles x lanes x registers
+  double sums[32][4] = {};    // the row-sum mma's accumulators (both tiles), lanes x registers
   const auto element = [&](uint32_t reg, int i) {  // element i of a register of kPer elements
     if (kXBytes == 2) return lb::f16_bits_to_f32(static_cast<uint16_t>((reg >> (16 * i)) & 0xffff));
     return lb::e4m3_to_f32(static_cast<uint8_t>((reg >> (8 * i)) & 0xff));
   };
   for (int s = 0; s < 4; ++s) {
-    std::vector<double> A(16 * kStep), B(2 * kStep * 8);
+    std::vector<double> A(16 * kStep), B(2 * kStep * 8), X(16 * kStep);  // X: the row-sum mma's A
     for (int lane = 0; lane < 32; ++lane) {
       const int g = lane / 4, t = lane % 4;
-      uint32_t a[4];
+      uint32_t a[4], b[4];
       if (kXBytes == 2) {
         for (int h = 0; h < 2; ++h) {  // as HalfX::a_fragments, without the magic's subtraction (done below)
           uint16_t v;
@@ -175,7 +177,10 @@ void emulate_stage() {
         std::memcpy(&reg, &xs[16 * x_slot(ldm_row(0, src), ldm_chunk(s, src)) + 4 * t], 4);
         // b register q % 2 of tile q / 2; PTX B: k kPer t + kStep/2 (q % 2) + i, column g.
         for (int i = 0; i < kPer; ++i) B[((q / 2) * kStep + kPer * t + (kStep / 2) * (q % 2) + i) * 8 + g] = element(reg, i);
+        b[q] = reg;
       }
+      for (int e = 0; e < 4; ++e)  // the row-sum mma's A register e is b[sum_a_reg(e)], laid out as PTX's A
+        for (int i = 0; i < kPer; ++i) X[(g + 8 * (e & 1)) * kStep + kPer * t + (kStep / 2) * (e >> 1) + i] = element(b[sum_a_reg(e)], i);
     }
     for (int tile = 0; tile < 2; ++tile)
       for (int lane = 0; lane < 32; ++lane) {
@@ -186,7 +191,20 @@ void emulate_stage() {
           acc[tile][lane][e] += d;
         }
       }
+    for (int lane = 0; lane < 32; ++lane)
+      for (int e = 0; e < 4; ++e)  // D = X . ones: row g + 8 (e >> 1) summed over the step's k
+        for (int k = 0; k < kStep; ++k) sums[lane][e] += X[(lane / 4 + 8 * (e >> 1)) * kStep + k];
   }
+  // The fold's view: accumulator e of tile h in lane (g, t) takes register 2h of lane sum_lane(d_row(t, e)).
+  for (int tile = 0; tile < 2; ++tile)
+    for (int lane = 0; lane < 32; ++lane)
+      for (int e = 0; e < 4; ++e) {
+        const int row = d_row(lane % 4, e);
+        double want = 0;
+        for (int k = 0; k < K; ++k) want += x[(8 * tile + row) * K + k];
+        expect(sums[sum_lane(row)][2 * tile] == want && sums[sum_lane(row)][2 * tile + 1] == want,
+               kXBytes == 2 ? "16-bit x: row sums on the tensor cores" : "8-bit x: row sums on the tensor cores", tile, lane, e);
+      }
   for (int tile = 0; tile < 2; ++tile)
     for (int lane = 0; lane < 32; ++lane)
       for (int e = 0; e < 4; ++e) {

@@ -9,8 +9,9 @@
 
 namespace lb::cuda {
 
-// F16 / BF16 x with 16-byte aligned rows (k % 16 == 0 and an aligned base), 2 <= m <= 65535 * 64,
-// weight groups a multiple of 16 (one per row included when k is).
+// F16 / BF16 x with 16-byte aligned rows (k % 16 == 0 and an aligned base), 2 <= m <= 65535 * 64
+// (m = 1 too with LOWBIT_CUDA_W4A16_M1=tc), weight groups a multiple of 16 (one per row included
+// when k is).
 bool w4a16_tc_applies(const void *x, lb_dtype x_dtype, int64_t m, int64_t k, int64_t group);
 
 // Enqueues y = x . dequant(W)^T (+ bias) on `s` (the packed layout's codes, scales and zeros).

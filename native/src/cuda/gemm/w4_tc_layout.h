@@ -68,6 +68,16 @@ LB_HD int d_row(int t, int e) { return 2 * t + (e & 1); }
 LB_HD int ldm_row(int tile, int lane) { return 8 * (tile + ((lane >> 3) >> 1)) + (lane & 7); }
 LB_HD int ldm_chunk(int s, int lane) { return 2 * s + ((lane >> 3) & 1); }
 
+// Sums of x rows on the tensor cores (what takes the zero points out at each fold). The B registers
+// ldmatrix.x4 gives for a pair of tiles — b[0], b[1]: tile 0's k halves, b[2], b[3]: tile 1's —
+// hold, reordered, the A fragment of the 16 rows (row g = tile 0's row g, row g + 8 = tile 1's):
+// A register e (rows g + 8 (e & 1), k half e >> 1) is b[sum_a_reg(e)]. Times a B of ones, D's row r
+// is the sum of x row r over the step's k in every column, so lane (g, t) holds tile 0's row g in
+// d[0] (and d[1]) and tile 1's row g in d[2] (and d[3]). The lane that folds accumulator e of tile h
+// needs row d_row(t, e) of tile h: register 2h of lane sum_lane(d_row(t, e)).
+LB_HD int sum_a_reg(int e) { return 2 * (e & 1) + (e >> 1); }
+LB_HD int sum_lane(int row) { return 4 * row; }
+
 // The two codes of byte `byte` (0 or 1) of a 16-bit word — low nibble = even k, high = odd k — as
 // the 16-bit float pair {magic + low, magic + high} (low k in the low half), magic = 1024 (f16,
 // whose ulp there is 1) or 128 (bf16, ulp 1 too). The kernel subtracts the magic pair: exact u.

@@ -202,7 +202,8 @@ class GemmCudaTest {
     void w4a8MatchesTheReference() {
         List<QuantFormat> formats = List.of(QuantFormat.int4(Granularity.group(32)), QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.BF16),
                 QuantFormat.uint4(Granularity.group(64)), QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip());
-        int[][] shapes = sized(new int[][] {{1, 16, 128}, {3, 17, 256}, {17, 40, 384}, {130, 300, 1024}, {5, 384, 1536}, {64, 50, 224}});
+        int[][] shapes = sized(new int[][] {{1, 16, 128}, {3, 17, 256}, {17, 40, 384}, {130, 300, 1024}, {5, 384, 1536}, {64, 50, 224},
+            {16, 200, 1024}});
         for (QuantFormat wf : formats)
             for (Fp8Reference f : Fp8Reference.values())
                 for (int[] sh : shapes) {
@@ -273,11 +274,11 @@ class GemmCudaTest {
                 QuantFormat.uint4(Granularity.group(64)),
                 QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip(),
                 QuantFormat.int4(Granularity.group(6)));  // not a multiple of 8: the kernel's one-pair chunks
-        // F16/BF16 x with m >= 2 and groups of 16 k take the tensor-core kernel: 1, 2, 4 and 8 row tiles of 8 (m = 33),
-        // several 64-row blocks (m = 70), split-K (n = 32 x k = 4096: few column blocks); m = 1, F32 x and groups of 6
-        // take the CUDA-core kernel.
+        // F16/BF16 x with m >= 2 and groups of 16 k take the tensor-core kernel: 1, 2 (m = 16, 12), 4 and 8 row tiles of 8
+        // (m = 33), several 64-row blocks (m = 70), split-K (n = 32 x k = 4096: few column blocks; m = 12 beside it, with
+        // n = 200 leaving warps of the last column block idle); m = 1, F32 x and groups of 6 take the CUDA-core kernel.
         int[][] shapes = sized(new int[][] {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768},
-            {1, 4096, 4104}, {33, 48, 512}, {70, 64, 256}, {8, 32, 4096}});
+            {1, 4096, 4104}, {33, 48, 512}, {70, 64, 256}, {8, 32, 4096}, {16, 200, 1024}, {12, 32, 4096}});
         for (QuantFormat f : formats) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
