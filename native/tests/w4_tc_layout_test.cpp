@@ -4,7 +4,9 @@
 // conversions are exact (f16/bf16 pairs for all 65536 code words, E4M3 for all 65536 nibble
 // quadruples), and — emulating one pipeline stage of each kernel with PTX's fragment layouts
 // (m16n8k16 for 16-bit x, m16n8k32 for 8-bit x) — the accumulators, read back through d_col /
-// d_row, equal the direct sums of codes times x.
+// d_row, equal the direct sums of codes times x, and the row-sum mma read back through sum_lane
+// equals the sums of x. Also each thread's copy plan (chunks cover a stage once, slots step
+// linearly) and the fold cursor's groups (against the division it replaces).
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -227,6 +229,51 @@ void fold_units() {
   }
 }
 
+// CopyPlan: each thread's chunks cover every code pair-row and x chunk of a stage once, and chunk
+// c's shared slot is chunk 0's plus c times the plan's step (what StageCopies keeps instead of a
+// slot per chunk).
+template <int kXBytes>
+void copy_plan() {
+  using P = CopyPlan<kXBytes>;
+  std::vector<int> w_seen(kWarps * P::kPairs, 0), x_seen(kRows * kXChunks, 0);
+  for (int tid = 0; tid < kThreads; ++tid) {
+    for (int c = 0; c < P::kW; ++c) {
+      const int w = P::w_block(tid, c), pr = P::w_pair(tid);
+      expect(w < kWarps && pr < P::kPairs, "code chunk inside the stage", tid, c, kXBytes);
+      if (w < kWarps && pr < P::kPairs) ++w_seen[w * P::kPairs + pr];
+      expect(w_byte<kXBytes>(w, pr, 0) == w_byte<kXBytes>(P::w_block(tid, 0), pr, 0) + c * P::kWSlotStep, "code slot step", tid, c,
+             kXBytes);
+    }
+    for (int c = 0; c < kRows * kXChunks / kThreads; ++c) {  // 8 tiles: 64 rows
+      const int r = P::x_row(tid, c), ch = P::x_chunk(tid);
+      expect(r < kRows, "x chunk inside the stage", tid, c, kXBytes);
+      if (r < kRows) ++x_seen[r * kXChunks + ch];
+      expect(x_slot(r, ch) * 16 == x_slot(P::x_row(tid, 0), ch) * 16 + c * P::kXSlotStep, "x slot step", tid, c, kXBytes);
+    }
+  }
+  for (size_t i = 0; i < w_seen.size(); ++i) expect(w_seen[i] == 1, "code chunks cover the stage once", static_cast<long>(i), w_seen[i], kXBytes);
+  for (size_t i = 0; i < x_seen.size(); ++i) expect(x_seen[i] == 1, "x chunks cover the stage once", static_cast<long>(i), x_seen[i], kXBytes);
+  for (int tid = 0; tid < 64; ++tid) expect(P::x_row(tid, 0) < 8, "one tile: the first 64 threads copy its 8 rows", tid, 0, kXBytes);
+}
+
+// FoldCursor against the division it replaces: for splits starting at every unit boundary, the group
+// of each unit, and advance() reporting exactly the units that start a group.
+void fold_cursor() {
+  const long cases[][3] = {{32, 16, 4 * 32}, {128, 16, 4096}, {4096, 16, 4096}, {11008, 16, 11008}, {96, 32, 96 * 5},
+                           {14336, 32, 14336}, {1536, 16, 3 * 1536}, {16, 16, 256}};
+  for (const auto &c : cases) {
+    const int64_t group = c[0], unit = fold_unit(group, static_cast<int>(c[1])), k = c[2];
+    for (int64_t k_begin = 0; k_begin < k; k_begin += unit) {
+      FoldCursor cur(k_begin, unit, group);
+      for (int64_t u = k_begin; u < k; u += unit) {
+        expect(cur.group == u / group, "fold cursor: the unit's group", group, static_cast<long>(k_begin), static_cast<long>(u));
+        const bool starts = cur.advance();
+        expect(starts == ((u + unit) % group == 0), "fold cursor: a new group starts", group, static_cast<long>(k_begin), static_cast<long>(u));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -237,6 +284,9 @@ int main() {
   emulate_stage<2>();
   emulate_stage<1>();
   fold_units();
+  copy_plan<2>();
+  copy_plan<1>();
+  fold_cursor();
   if (failures) {
     std::printf("%d failures\n", failures);
     return 1;

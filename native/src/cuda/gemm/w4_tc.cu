@@ -119,19 +119,16 @@ struct Fp8X {
   }
 };
 
-// One thread's share of every stage's cp.async copies, worked out once. Its chunk c of codes is
-// pair-row pr of column block w0 + c * kWPass, its chunk c of x is 16-byte piece ch of row
-// r0 + c * kXPass (the threads cover whole column blocks and whole rows a pass), so one source
-// pointer, one stride and a validity bit per chunk describe them; stage kt adds kt * 128 bytes to
-// x and kt * kPairs * 16 to the codes. Copies past n, m or the split's end zero-fill (zero codes and
-// zero x add nothing).
+// One thread's share of every stage's cp.async copies, worked out once (w4_tc_layout.h's CopyPlan:
+// one source pointer, one stride and one shared offset a kind, a validity bit a chunk); stage kt
+// adds kt * 128 bytes to x and kt * kPairs * 16 to the codes. Copies past n, m or the split's end
+// zero-fill (zero codes and zero x add nothing).
 template <class Op, int kTiles>
 struct StageCopies {
   using S = typename Op::S;
-  static constexpr int kWPass = kThreads / S::kPairs, kW = kWarps / kWPass;  // code chunks a thread: 1 (16-bit x) or 2 (fp8)
-  static constexpr int kXPass = kThreads / kXChunks, kXAll = kTiles * 8 * kXChunks, kX = (kXAll + kThreads - 1) / kThreads;
+  using Plan = CopyPlan<Op::kXBytes>;
+  static constexpr int kXAll = kTiles * 8 * kXChunks, kX = (kXAll + kThreads - 1) / kThreads;  // x chunks (a thread)
   static constexpr int64_t kWStride = S::kPairs * 16, kXStride = 128;
-  static_assert(kThreads % S::kPairs == 0 && kWarps % kWPass == 0 && kThreads % kXChunks == 0, "whole blocks and rows a pass");
 
   const uint8_t *w_src, *x_src;  // chunk 0 of stage 0
   int64_t w_step, x_step;        // chunk c + 1 minus chunk c, in bytes
@@ -139,36 +136,36 @@ struct StageCopies {
   unsigned w_ok = 0, x_ok = 0;   // bit c: chunk c's column block / x row exists
 
   __device__ StageCopies(const W4TcArgs &p, int64_t jb0, int64_t row0, int64_t k_begin) {
-    const int tid = static_cast<int>(threadIdx.x), w0 = tid / S::kPairs, pr = tid % S::kPairs;
+    const int tid = static_cast<int>(threadIdx.x), w0 = Plan::w_block(tid, 0), pr = Plan::w_pair(tid);
     w_at = w_byte<Op::kXBytes>(w0, pr, 0);
     w_k = 2 * pr;
-    w_step = kWPass * (p.k / 2) * 16;
+    w_step = Plan::kWPass * (p.k / 2) * 16;
     w_src = p.codes + ((jb0 + w0) * (p.k / 2) + k_begin / 2 + pr) * 16;
 #pragma unroll
-    for (int c = 0; c < kW; ++c) w_ok |= (jb0 + w0 + c * kWPass < p.n16 ? 1u : 0u) << c;
+    for (int c = 0; c < Plan::kW; ++c) w_ok |= (jb0 + Plan::w_block(tid, c) < p.n16 ? 1u : 0u) << c;
     constexpr int kPerChunk = 16 / Op::kXBytes;  // elements of x per 16-byte chunk
-    const int r0 = tid / kXChunks, ch = tid % kXChunks;
-    x_at = 16 * x_slot(r0, ch);  // row r0 + c kXPass: + 16 kXPass kXChunks c (kXPass is a multiple of 8: same swizzle)
-    x_k = kPerChunk * ch;
-    x_step = kXPass * p.k * Op::kXBytes;
+    const int r0 = Plan::x_row(tid, 0);
+    x_at = 16 * x_slot(r0, Plan::x_chunk(tid));
+    x_k = kPerChunk * Plan::x_chunk(tid);
+    x_step = Plan::kXPass * p.k * Op::kXBytes;
     x_src = p.x + ((row0 + r0) * p.k + k_begin + x_k) * Op::kXBytes;
 #pragma unroll
-    for (int c = 0; c < kX; ++c) x_ok |= (tid + c * kThreads < kXAll && row0 + r0 + c * kXPass < p.m ? 1u : 0u) << c;
+    for (int c = 0; c < kX; ++c) x_ok |= (tid + c * kThreads < kXAll && row0 + Plan::x_row(tid, c) < p.m ? 1u : 0u) << c;
   }
 
   // Stage kt's copies into ws / xs; `len` is the split's k (every chunk whole: len is a multiple of the mma step).
   __device__ __forceinline__ void issue(int kt, int len, uint8_t *ws, uint8_t *xs, const W4TcArgs &p) const {
     const int kb = kt * S::kK;
 #pragma unroll
-    for (int c = 0; c < kW; ++c) {
+    for (int c = 0; c < Plan::kW; ++c) {
       const bool ok = (w_ok >> c & 1u) && kb + w_k < len;
-      cp_async16(ws + w_at + c * kWPass * S::kPairs * 16, ok ? w_src + c * w_step + kt * kWStride : p.codes, ok);
+      cp_async16(ws + w_at + c * Plan::kWSlotStep, ok ? w_src + c * w_step + kt * kWStride : p.codes, ok);
     }
 #pragma unroll
     for (int c = 0; c < kX; ++c) {
       if (kXAll % kThreads != 0 && static_cast<int>(threadIdx.x) + c * kThreads >= kXAll) break;  // kTiles = 1: half the threads
       const bool ok = (x_ok >> c & 1u) && kb + x_k < len;
-      cp_async16(xs + x_at + 16 * kXPass * kXChunks * c, ok ? x_src + c * x_step + kt * kXStride : p.x, ok);
+      cp_async16(xs + x_at + c * Plan::kXSlotStep, ok ? x_src + c * x_step + kt * kXStride : p.x, ok);
     }
   }
 };
@@ -197,20 +194,18 @@ __device__ __forceinline__ void store_output(const W4TcArgs &p, int64_t i, int64
   store_float(p.y, p.y_dtype, i * p.n + j, v);
 }
 
-// The scale and zero point pairs (columns 2g, 2g + 1) of one warp's column block, group by group:
-// the pair for the next fold unit is loaded right after a fold, so its latency hides behind the
-// unit's mma instead of stalling the fold.
+// The scale and zero point pairs (columns 2g, 2g + 1) of one warp's column block, group by group
+// (w4_tc_layout.h's FoldCursor): the pair for the next fold unit is loaded right after a fold, so
+// its latency hides behind the unit's mma instead of stalling the fold.
 struct FoldParams {
   const float *scales, *zeros;  // this lane's pair in the current group
-  int unit_in_group, units_per_group;
+  FoldCursor cursor;
   float2 sc, zp;
 
-  __device__ FoldParams(const W4TcArgs &p, int64_t jb, int64_t k_begin, int g) {
-    const int64_t at = (jb * p.groups + k_begin / p.group) * 16 + 2 * g;
+  __device__ FoldParams(const W4TcArgs &p, int64_t jb, int64_t k_begin, int g) : cursor(k_begin, p.unit, p.group) {
+    const int64_t at = (jb * p.groups + cursor.group) * 16 + 2 * g;
     scales = p.scales + at;
     zeros = p.zeros + at;
-    units_per_group = static_cast<int>(p.group / p.unit);
-    unit_in_group = static_cast<int>((k_begin / p.unit) % units_per_group);
     load();
   }
   __device__ __forceinline__ void load() {
@@ -219,8 +214,7 @@ struct FoldParams {
   }
   // After a fold; `more`: another unit follows in this split (so its group exists).
   __device__ __forceinline__ void next(bool more) {
-    if (++unit_in_group == units_per_group) {
-      unit_in_group = 0;
+    if (cursor.advance()) {
       scales += 16;
       zeros += 16;
     }

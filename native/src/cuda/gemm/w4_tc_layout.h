@@ -78,6 +78,41 @@ LB_HD int ldm_chunk(int s, int lane) { return 2 * s + ((lane >> 3) & 1); }
 LB_HD int sum_a_reg(int e) { return 2 * (e & 1) + (e >> 1); }
 LB_HD int sum_lane(int row) { return 4 * row; }
 
+// The copies of one stage, as each thread issues them (w4_tc.cu's StageCopies): thread tid's
+// code chunk c is pair-row tid % kPairs of column block tid / kPairs + c kWPass, its x chunk c is
+// 16-byte piece tid % kXChunks of row tid / kXChunks + c kXPass. Chunk c's shared slot is chunk
+// 0's plus c times a constant step (checked on the host: x_slot's swizzle repeats every 8 rows and
+// kXPass is a multiple of 8), so a thread keeps one offset per kind.
+template <int kXBytes>
+struct CopyPlan {
+  static constexpr int kPairs = Stage<kXBytes>::kPairs;
+  static constexpr int kWPass = kThreads / kPairs, kW = kWarps / kWPass;  // code chunks a thread: 1 (16-bit x) or 2 (8-bit)
+  static constexpr int kXPass = kThreads / kXChunks;                       // x rows one pass of the threads covers
+  static constexpr int kWSlotStep = kWPass * kPairs * 16, kXSlotStep = 16 * kXPass * kXChunks;
+  static_assert(kThreads % kPairs == 0 && kWarps % kWPass == 0 && kXPass % 8 == 0, "whole blocks and rows a pass");
+  LB_HD_MEMBER static int w_block(int tid, int c) { return tid / kPairs + c * kWPass; }
+  LB_HD_MEMBER static int w_pair(int tid) { return tid % kPairs; }
+  LB_HD_MEMBER static int x_row(int tid, int c) { return tid / kXChunks + c * kXPass; }
+  LB_HD_MEMBER static int x_chunk(int tid) { return tid % kXChunks; }
+};
+
+// The weight group of each fold unit of a split, followed unit by unit (w4_tc.cu's FoldParams)
+// instead of dividing: a split starts at a unit boundary k_begin, and a unit divides its group.
+struct FoldCursor {
+  int64_t group;  // index along k of the current unit's weight group
+  int unit_in_group, units_per_group;
+  LB_HD_MEMBER FoldCursor(int64_t k_begin, int64_t unit, int64_t group_size)
+      : group(k_begin / group_size), unit_in_group(static_cast<int>((k_begin / unit) % (group_size / unit))),
+        units_per_group(static_cast<int>(group_size / unit)) {}
+  // To the next unit; true when it starts a new group.
+  LB_HD_MEMBER bool advance() {
+    if (++unit_in_group < units_per_group) return false;
+    unit_in_group = 0;
+    ++group;
+    return true;
+  }
+};
+
 // The two codes of byte `byte` (0 or 1) of a 16-bit word — low nibble = even k, high = odd k — as
 // the 16-bit float pair {magic + low, magic + high} (low k in the low half), magic = 1024 (f16,
 // whose ulp there is 1) or 128 (bf16, ulp 1 too). The kernel subtracts the magic pair: exact u.
