@@ -9,6 +9,17 @@
 
 namespace lb::cuda {
 
+// 8 F16 / BF16 elements (the 16-byte word w, low halves first) as f32.
+__device__ __forceinline__ void decode_halves8(uint4 w, lb_dtype t, float v[8]) {
+  const uint32_t u[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const uint16_t lo = static_cast<uint16_t>(u[j] & 0xffffu), hi = static_cast<uint16_t>(u[j] >> 16);
+    v[2 * j] = t == LB_DTYPE_F16 ? f16_bits_to_f32(lo) : bf16_bits_to_f32(lo);
+    v[2 * j + 1] = t == LB_DTYPE_F16 ? f16_bits_to_f32(hi) : bf16_bits_to_f32(hi);
+  }
+}
+
 // 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32.
 __device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, float v[8]) {
   if (t == LB_DTYPE_F32) {
@@ -17,14 +28,36 @@ __device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, flo
     v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
     return;
   }
-  const uint4 w = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);
-  const uint32_t u[4] = {w.x, w.y, w.z, w.w};
-#pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    const uint16_t lo = static_cast<uint16_t>(u[j] & 0xffffu), hi = static_cast<uint16_t>(u[j] >> 16);
-    v[2 * j] = t == LB_DTYPE_F16 ? f16_bits_to_f32(lo) : bf16_bits_to_f32(lo);
-    v[2 * j + 1] = t == LB_DTYPE_F16 ? f16_bits_to_f32(hi) : bf16_bits_to_f32(hi);
+  const uint4 w = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);  // one 16-byte load
+  decode_halves8(w, t, v);
+}
+
+// The same 8 elements' raw bits (F32: both words; F16 / BF16: w[0]), loaded now and decoded at use
+// (decode8): a kernel can then keep loads in flight across work that would wait on their conversion.
+struct Raw8 {
+  uint4 w[2];
+};
+
+__device__ __forceinline__ Raw8 load_raw8(const void *x, lb_dtype t, int64_t i0) {
+  Raw8 r;
+  if (t == LB_DTYPE_F32) {
+    const uint4 *p = reinterpret_cast<const uint4 *>(static_cast<const float *>(x) + i0);
+    r.w[0] = p[0];
+    r.w[1] = p[1];
+  } else {
+    r.w[0] = *reinterpret_cast<const uint4 *>(static_cast<const uint16_t *>(x) + i0);
+    r.w[1] = r.w[0];  // unused
   }
+  return r;
+}
+
+__device__ __forceinline__ void decode8(const Raw8 &r, lb_dtype t, float v[8]) {
+  if (t != LB_DTYPE_F32) {
+    decode_halves8(r.w[0], t, v);
+    return;
+  }
+  v[0] = __uint_as_float(r.w[0].x), v[1] = __uint_as_float(r.w[0].y), v[2] = __uint_as_float(r.w[0].z), v[3] = __uint_as_float(r.w[0].w);
+  v[4] = __uint_as_float(r.w[1].x), v[5] = __uint_as_float(r.w[1].y), v[6] = __uint_as_float(r.w[1].z), v[7] = __uint_as_float(r.w[1].w);
 }
 
 __device__ __forceinline__ void store8(void *y, lb_dtype t, int64_t i0, const float v[8]) {
