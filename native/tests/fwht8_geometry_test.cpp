@@ -5,6 +5,7 @@
 //     plain kernel's fit 1024;
 //   - every thread runs the same number of passes (its groups t + u T), at most the groups it holds,
 //     and the passes cover the row's groups exactly once;
+//   - the radix passes' sets: R slots a constant step apart (radix8_slot_step), each element once;
 //   - a quant block's groups, taken `lanes` at a time, sit on aligned lanes of one warp for every row
 //     of the block (the shuffle reduction's xor offsets stay inside them), and `lanes` divides the
 //     block's group count (no segment straddles two blocks).
@@ -49,6 +50,28 @@ void fused_case(int64_t n, int64_t block_cols) {
   for (int64_t g = 0; g < groups; ++g) expect(seen[static_cast<size_t>(g)] == 1, "each group once", n, block_cols, g);
 }
 
+// The radix passes of the 2^k part c (hadamard.cu's radix_pass): every set's R slots are its first
+// slot plus j radix8_slot_step, the sets of a pass take each element of the row once, and the slots
+// (padded: slot()) of different elements differ.
+void radix_passes(int64_t n, int64_t c) {
+  int log_c = 0;
+  while ((int64_t{1} << log_c) < c) ++log_c;
+  for (int log_s = 3; log_s < log_c; log_s += 3) {
+    const int log_r = log_c - log_s >= 3 ? 3 : log_c - log_s, R = 1 << log_r, s = 1 << log_s, step = radix8_slot_step(log_s);
+    std::vector<int> seen(static_cast<size_t>(n), 0);
+    for (int g = 0; g < n / R; ++g) {
+      const int lo = ((g >> log_s) << (log_s + log_r)) + (g & (s - 1));
+      for (int j = 0; j < R; ++j) {
+        const int i = lo + j * s;
+        expect(i < n && slot(i) == slot(lo) + j * step, "radix pass: slot(lo + j s) = slot(lo) + j step", n, log_s, g);
+        if (i < n) ++seen[static_cast<size_t>(i)];
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) expect(seen[static_cast<size_t>(i)] == 1, "radix pass: each element once", n, log_s, i);
+  }
+  for (int i = 1; i < n; ++i) expect(slot(i) > slot(i - 1), "slot() increasing", n, i, 0);
+}
+
 }  // namespace
 
 int main() {
@@ -58,6 +81,7 @@ int main() {
     int k = 0;
     if (!lb::hadamard_split(n, &m, &k) || (m > 1 && !lb::hadamard_core(m)) || n / m < kGroup) continue;
     ++lengths;
+    radix_passes(n, n / m);
     const int64_t T = threads_per_row(n, kLoads, 1);
     expect(T * rows_per_block(T) <= 1024 && T >= 1, "plain block within 1024 threads", n, T, rows_per_block(T));
     expect((n / kGroup + T - 1) / T * T >= n / kGroup, "plain threads cover the row", n, T, 0);

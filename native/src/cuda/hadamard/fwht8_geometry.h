@@ -14,6 +14,21 @@ constexpr int64_t kLoads = 4;         // groups a thread of the plain kernel has
 constexpr int64_t kQuantGroups = 8;   // groups a thread of the fused kernel holds between range and codes
 constexpr int64_t kQuantThreads = 256;  // the fused kernel's __launch_bounds__
 
+// Shared-memory slot of row element i: 8 floats of padding after every 64, so that the radix-8
+// pass at stride 8 (lanes 8 apart read elements 64 apart) hits 32 different banks. Runs of 8
+// aligned elements stay contiguous and 16-byte aligned.
+LB_HD int slot(int i) { return i + ((i >> 6) << 3); }
+
+// A full radix-8 pass at stride s = 2^log_s reads elements lo + j s (j < 8) of a set starting at lo
+// = ((g >> log_s) << (log_s + 3)) + (g & (s - 1)). Passes start at log_s = 3, 6, 9, 12, so s is 8
+// (the set inside one 64-element chunk: slots 8 apart) or a multiple of 64 (whole chunks apart: s +
+// s / 8 slots): either way slot(lo + j s) = slot(lo) + j radix8_slot_step(log_s), one address
+// computation for eight elements.
+LB_HD int radix8_slot_step(int log_s) {
+  const int s = 1 << log_s;
+  return s < 64 ? s : s + (s >> 3);
+}
+
 // Lanes of one quant block's groups that one shuffle reduction merges: the largest power of two that
 // divides the block's group count, at most a warp.
 LB_HD int64_t quant_block_lanes(int64_t block_cols) {

@@ -124,10 +124,7 @@ __device__ __forceinline__ void butterfly(float &a, float &b) {
   b = d;
 }
 
-// Shared-memory slot of row element i: 8 floats of padding after every 64, so that the radix-8
-// pass at stride 8 (lanes 8 apart read elements 64 apart) hits 32 different banks. Runs of 8
-// aligned elements stay contiguous and 16-byte aligned.
-__device__ __forceinline__ int slot(int i) { return i + ((i >> 6) << 3); }
+using cuda_fwht8::slot;  // the padded shared-memory layout (fwht8_geometry.h)
 
 __device__ __forceinline__ void load_slots8(const float *row, int i0, float v[kGroup]) {
   const float4 *p = reinterpret_cast<const float4 *>(row + slot(i0));
@@ -139,6 +136,32 @@ __device__ __forceinline__ void store_slots8(float *row, int i0, const float v[k
   float4 *p = reinterpret_cast<float4 *>(row + slot(i0));
   p[0] = make_float4(v[0], v[1], v[2], v[3]);
   p[1] = make_float4(v[4], v[5], v[6], v[7]);
+}
+
+// One pass of radix R (8; 4 or 2 for the last when log2 c is not a multiple of 3) at stride s =
+// 2^log_s: strides s, 2s, 4s (those below R s) of every set of R elements s apart, in registers,
+// the butterflies in the CPU's order. The set's slots are one base and a constant step
+// (fwht8_geometry.h's radix8_slot_step; a set of fewer than 8 is a prefix of one of 8). The version
+// before worked out each element's slot and tested the radix per element: the H200 profile
+// (2026-11-26) had the plain kernel issue-bound (85% SM throughput, ~110 instructions an element
+// at n = 4096, most of them these passes' address arithmetic).
+template <int R>
+__device__ __forceinline__ void radix_pass(float *row, int t, int threads_per_row, int n, int log_s) {
+  constexpr int kLogR = R == 8 ? 3 : R == 4 ? 2 : 1;
+  const int s = 1 << log_s, step = cuda_fwht8::radix8_slot_step(log_s), sets = n / R;
+  for (int g = t; g < sets; g += threads_per_row) {
+    float *p = row + slot(((g >> log_s) << (log_s + kLogR)) + (g & (s - 1)));
+    float v[R];
+#pragma unroll
+    for (int j = 0; j < R; ++j) v[j] = p[j * step];
+#pragma unroll
+    for (int h = 1; h < R; h <<= 1)
+#pragma unroll
+      for (int j = 0; j < R; ++j)
+        if (!(j & h)) butterfly(v[j], v[j + h]);
+#pragma unroll
+    for (int j = 0; j < R; ++j) p[j * step] = v[j];
+  }
 }
 
 // Floats of shared memory per row (the padded layout of slot()).
@@ -348,24 +371,11 @@ __global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwh
   //    cross a chunk of c: every stride is below c and 2 * stride divides it.
   for (int log_s = 3; log_s < log_c; log_s += 3) {
     __syncthreads();
-    const int log_radix = log_c - log_s >= 3 ? 3 : log_c - log_s, radix = 1 << log_radix, s = 1 << log_s;
-    const int sets = n >> log_radix;
-    if (active)
-      for (int g = t; g < sets; g += threads_per_row) {
-        const int lo = ((g >> log_s) << (log_s + log_radix)) + (g & (s - 1));
-        float v[kGroup];
-#pragma unroll
-        for (int j = 0; j < kGroup; ++j)
-          if (j < radix) v[j] = row[slot(lo + j * s)];
-#pragma unroll
-        for (int h = 1; h < kGroup; h <<= 1)
-#pragma unroll
-          for (int j = 0; j < kGroup; ++j)
-            if (h < radix && j < radix && !(j & h)) butterfly(v[j], v[j + h]);
-#pragma unroll
-        for (int j = 0; j < kGroup; ++j)
-          if (j < radix) row[slot(lo + j * s)] = v[j];
-      }
+    const int log_radix = log_c - log_s >= 3 ? 3 : log_c - log_s;
+    if (!active) continue;
+    if (log_radix == 3) radix_pass<8>(row, t, threads_per_row, n, log_s);
+    else if (log_radix == 2) radix_pass<4>(row, t, threads_per_row, n, log_s);
+    else radix_pass<2>(row, t, threads_per_row, n, log_s);
   }
   __syncthreads();
   // 3. m-part, scale, inverse signs, store (or quantize). No barrier follows the plain store, so
