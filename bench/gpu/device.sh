@@ -60,10 +60,10 @@ pack_reports() {
       python3 bench/gpu/profile.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)"
     echo "ncu exit: $?"
     # The sections' CSV gives no stall breakdown (the 2026-11-26 (8) profile said "latency-bound" and
-    # no more): the per-reason stall ratios of the 4-bit decode kernels, appended to the same file.
-    echo "== ncu: warp stall reasons of the 4-bit decode kernels ($(date +%T))"
+    # no more): the per-reason stall ratios of the same kernels, appended to the same file.
+    echo "== ncu: warp stall reasons ($(date +%T))"
     timeout "${LOWBIT_STEP_TIMEOUT:-300}" ncu --target-processes all --clock-control none --kernel-name-base mangled \
-      --kernel-name 'regex:w4(_tc|a16)_kernel' --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
+      --kernel-name regex:2lb4cuda --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
       --csv --log-file "$OUT/ncu-stalls.csv" python3 bench/gpu/profile.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)"
     echo "ncu (stalls) exit: $?"
     { echo '"== stall reasons (second ncu run)"'; cat "$OUT/ncu-stalls.csv"; } >> "$OUT/ncu.csv" && rm -f "$OUT/ncu-stalls.csv"
