@@ -13,10 +13,11 @@ namespace lb::cuda {
 __host__ __device__ __forceinline__ bool packed_qtype(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
 
 // Whether runs of 8 fit the call: cols and block_cols multiples of 8, x (or y) 16-byte aligned, the
-// codes aligned for their 4-byte (I4/U4) or 8-byte stores.
+// codes aligned for their 4-byte (I4/U4) or 8-byte stores, and rows under 2^31 columns (the run
+// walks of quant.cu find block columns by 32-bit division).
 inline bool vector_ok(const lb_quant_params &p, int64_t cols, const void *x, const void *q) {
   const uintptr_t qa = packed_qtype(p.qtype) ? 3 : 7;
-  return cols % 8 == 0 && p.block_cols % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0 &&
+  return cols % 8 == 0 && cols < (int64_t{1} << 31) && p.block_cols % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0 &&
          (reinterpret_cast<uintptr_t>(q) & qa) == 0;
 }
 

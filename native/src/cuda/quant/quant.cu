@@ -161,25 +161,62 @@ __global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *
 // stores of x / y and 4- or 8-byte ones of the codes). Needs vector_ok (codes8.cuh); the same
 // per-element helpers, so the same bits.
 
+// A grid-stride walk over the runs of 8 of a [rows, cols] matrix (cols % 8 == 0: runs never straddle
+// rows), keeping each run's row and column and the block column as it advances, so that a step adds
+// instead of dividing: the version that divided e0 by cols, then row and column by the block shape,
+// spent three 64-bit divisions on every run of 8. Block columns use 32-bit division (the host takes
+// these kernels only for cols < 2^31).
+struct RunWalk {
+  int64_t u, runs, step;  // this run, the run count, runs per step
+  int64_t e0, r, c;       // first element, row, column of run u
+  int64_t step_r, step_c; // a step: step_r rows and step_c < cols columns
+  int64_t cols;
+
+  __device__ RunWalk(int64_t rows, int64_t cols_) : cols(cols_) {
+    u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+    runs = rows * cols / 8;
+    e0 = 8 * u;
+    r = e0 / cols;
+    c = e0 - r * cols;
+    step_r = 8 * step / cols;
+    step_c = 8 * step - step_r * cols;
+  }
+  __device__ __forceinline__ bool more() const { return u < runs; }
+  __device__ __forceinline__ void next() {
+    u += step;
+    e0 += 8 * step;
+    r += step_r;
+    c += step_c;
+    if (c >= cols) {
+      c -= cols;
+      ++r;
+    }
+  }
+  // The run's quant block: its grid row and grid column.
+  __device__ __forceinline__ int64_t block_row(const lb_quant_params &p) const { return p.block_rows == 1 ? r : r / p.block_rows; }
+  __device__ __forceinline__ int64_t block_col(const lb_quant_params &p) const {
+    return static_cast<uint32_t>(c) / static_cast<uint32_t>(p.block_cols);
+  }
+};
+
 __global__ void codes8_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols, const BlockParams *params,
                               uint8_t *q) {
-  const int64_t runs = rows * cols / 8, C = cols / p.block_cols;
-  for (int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; u < runs; u += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t e0 = u * 8, r = e0 / cols, c0 = e0 - r * cols;
+  const int64_t C = cols / p.block_cols;
+  for (RunWalk w(rows, cols); w.more(); w.next()) {
     float v[8];
-    load8(x, t, e0, v);
-    quantize8(p, params[(r / p.block_rows) * C + c0 / p.block_cols], v, q, e0);
+    load8(x, t, w.e0, v);
+    quantize8(p, params[w.block_row(p) * C + w.block_col(p)], v, q, w.e0);
   }
 }
 
 __global__ void dequant8_kernel(lb_quant_params p, const uint8_t *q, const void *scales, const void *zeros, int64_t rows,
                                 int64_t cols, void *y, lb_dtype yt) {
-  const int64_t runs = rows * cols / 8, C = cols / p.block_cols;
-  for (int64_t u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; u < runs; u += static_cast<int64_t>(gridDim.x) * blockDim.x) {
-    const int64_t e0 = u * 8, r = e0 / cols, c0 = e0 - r * cols;
+  const int64_t C = cols / p.block_cols;
+  for (RunWalk w(rows, cols); w.more(); w.next()) {
     float v[8];
-    dequantize8(p, stored_params(p, scales, zeros, r / p.block_rows, c0 / p.block_cols, C), q, e0, v);
-    store8(y, yt, e0, v);
+    dequantize8(p, stored_params(p, scales, zeros, w.block_row(p), w.block_col(p), C), q, w.e0, v);
+    store8(y, yt, w.e0, v);
   }
 }
 
