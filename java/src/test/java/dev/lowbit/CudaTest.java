@@ -189,15 +189,23 @@ class CudaTest {
                 assertArrayEquals(Quantizer.dequantize(cpu, DType.F16, arena).toShortArray(),
                         Quantizer.dequantize(gpu, DType.F16, arena).to(Device.CPU, arena).toShortArray(), "dequantized to F16 " + f);
             }
-            // Longer rows over more warps than one thread block holds (the range pass runs a warp per row segment).
-            float[] big = ConvertCases.randomBits(1000 * 4096, 4);
+            // Longer rows over more warps than one thread block holds (the range pass runs a warp per row segment), and
+            // enough of them that the grid-stride kernels take several steps on a 132-SM card: the one-pass block kernel
+            // (1200 rows > one block an SM) and tile kernel (over 2112 blocks' worth of lanes) with their next loads in
+            // flight, and dequantize's run walk (over 540K runs of 8).
+            float[] big = ConvertCases.randomBits(1200 * 4096, 4);
             for (int i = 0; i < big.length; i++) if (!Float.isFinite(big[i]) || Math.abs(big[i]) > 1e30f) big[i] = -(i % 5);
-            Tensor bigHost = Tensor.of(arena, big, 1000, 4096), bigDev = bigHost.to(GPU, arena);
+            Tensor bigHost = Tensor.of(arena, big, 1200, 4096), bigDev = bigHost.to(GPU, arena);
             // F32 scales: big runs to 1e30, whose int4 scales overflow the default F16 (both sides reject that).
-            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(64)).withScaleDtype(DType.F32))) {
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(64)).withScaleDtype(DType.F32),
+                    QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F32), QuantFormat.fp8E4M3(Granularity.PER_ROW))) {
                 Quantized cpu = Quantizer.quantize(bigHost, f, arena), gpu = Quantizer.quantize(bigDev, f, arena);
-                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 1000x4096 " + f);
+                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 1200x4096 " + f);
                 assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()), "scales " + f);
+                if (cpu.zeros() != null)
+                    assertArrayEquals(cpu.zeros().toByteArray(), gpu.zeros().to(Device.CPU, arena).toByteArray(), "zeros 1200x4096 " + f);
+                assertArrayEquals(bits(Quantizer.dequantize(cpu, DType.F32, arena).toFloatArray()),
+                        bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized 1200x4096 " + f);
             }
             float[] bad = x.clone();
             bad[300] = Float.NaN;
