@@ -313,9 +313,17 @@ __device__ __forceinline__ void w4_tc_tile(const W4TcArgs &p) {
     }
 }
 
+// Blocks an SM asked of ptxas (__launch_bounds__' second argument): 8 (64 registers) where that fits
+// without spills — 16-bit x up to 2 tiles, fp8 x with 1 — matching kBlocksPerSm. Left to itself,
+// ptxas put 16-bit x, 2 tiles at 64 registers with an 8-byte spill; 2 tiles of fp8 x spill at 64.
+template <class Op, int kTiles>
+constexpr int w4_tc_min_blocks() {
+  return kTiles <= (Op::kXBytes == 2 ? 2 : 1) ? 8 : 1;
+}
+
 // Below Op::kMinArch (fp8 mma needs sm_89) the kernel is an empty trap; the host never launches it there.
 template <class Op, int kTiles>
-__global__ void __launch_bounds__(kThreads) w4_tc_kernel(W4TcArgs p) {
+__global__ void __launch_bounds__(kThreads, (w4_tc_min_blocks<Op, kTiles>())) w4_tc_kernel(W4TcArgs p) {
 #if defined(__CUDA_ARCH__)
   if constexpr (__CUDA_ARCH__ < Op::kMinArch) {
     __trap();
