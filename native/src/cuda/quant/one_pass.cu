@@ -1,8 +1,10 @@
 // One-pass quantize: each quant block is loaded once, as runs of 8 values held in registers, and its
-// range, parameters and codes come from those registers. Two shapes of work:
+// range, parameters and codes come from those registers. Three shapes of work:
 //   tile:  blocks of one row and <= 256 columns (groups, short rows): G = block_cols / 8 lanes per
 //          block (a power of two), one run each, the range merged by shuffles within the G lanes;
 //          32 / G blocks per warp;
+//   warp:  other blocks of <= 2048 values (rows of 264 .. 2048 columns): a warp per block, up to 8
+//          runs per lane, the range merged by shuffles;
 //   block: any other block of <= 16384 values (long rows, 128 x 128 fp8 blocks): a thread block of 256
 //          threads per quant block, up to 8 runs per thread, the range merged through shared memory.
 // The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
@@ -24,6 +26,7 @@ using namespace lb::cuda_quant1;
 
 constexpr int kThreads = 256;
 constexpr int kMaxRuns = 8;              // runs of 8 per thread in the block kernel: blocks of <= 256 * 8 * 8 values
+constexpr int kWarpRuns = 8;             // runs of 8 per lane in the warp kernel: blocks of <= 32 * 8 * 8 values
 constexpr int64_t kMaxTileCols = 256;    // tile kernel: <= 32 lanes of one run
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
 constexpr unsigned kFull = 0xffffffffu;
@@ -105,6 +108,43 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
     }
     at = next_at;
     raw = next_raw;
+  }
+}
+
+// A warp per quant block, for blocks of <= 32 * kWarpRuns runs that the tile kernel does not take
+// (rows of 264 .. 2048 columns: per-token int8 of MiniLM's 384 and 1536, say): lane L takes runs L,
+// L + 32, ..., the range is merged by shuffles alone, and warps run independently — no shared memory,
+// no barrier. The block kernel gave each such block a thread block of 256 threads, most of them idle
+// (48 runs at 384 columns). Written without a GPU; not yet run.
+__global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+                                                        uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
+  const int lane = threadIdx.x & 31;
+  const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C, warps = static_cast<int64_t>(gridDim.x) * (kThreads / 32);
+  const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
+  for (int64_t b = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32; b < blocks; b += warps) {
+    const int64_t rb = b / C, cb = b - rb * C;
+    Raw8 raw[kWarpRuns];
+#pragma unroll
+    for (int k = 0; k < kWarpRuns; ++k)  // every load of the block issued before the first is used
+      if (lane + 32 * k < runs) raw[k] = load_raw8(x, t, block_run_element(rb, cb, lane + 32 * k, p.block_rows, p.block_cols, cols));
+    Range range;
+#pragma unroll
+    for (int k = 0; k < kWarpRuns; ++k)
+      if (lane + 32 * k < runs) {
+        float v[8];
+        decode8(raw[k], t, v);
+        widen(range, v);
+      }
+    merge_lanes(range, 32);
+    const BlockParams bp = params_of(p, range);
+#pragma unroll
+    for (int k = 0; k < kWarpRuns; ++k)
+      if (lane + 32 * k < runs) {
+        float v[8];
+        decode8(raw[k], t, v);
+        quantize8(p, bp, v, q, block_run_element(rb, cb, lane + 32 * k, p.block_rows, p.block_cols, cols));
+      }
+    if (lane == 0) finish_block(p, range, bp, b, scales, zeros, bad);
   }
 }
 
@@ -226,6 +266,7 @@ OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t col
   const int64_t g = p.block_cols / 8;
   if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
     return OnePassShape::Tile;
+  if (!paired_zeros && p.block_rows * g <= int64_t{32} * kWarpRuns) return OnePassShape::Warp;
   if (!paired_zeros && p.block_rows * g <= int64_t{kThreads} * kMaxRuns) return OnePassShape::Block;
   return OnePassShape::None;
 }
@@ -237,6 +278,12 @@ void quantize_one_pass(OnePassShape shape, const lb_quant_params &p, const void 
   if (shape == OnePassShape::Block) {
     const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), cap = int64_t{multiprocessor_count()} * block_kernel_blocks_per_sm();
     block_kernel<<<static_cast<unsigned>(blocks < cap ? blocks : cap), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
+    return;
+  }
+  if (shape == OnePassShape::Warp) {
+    const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), per = kThreads / 32;
+    const int64_t need = (blocks + per - 1) / per, cap = int64_t{multiprocessor_count()} * 16;
+    warp_kernel<<<static_cast<unsigned>(need < cap ? need : cap), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
     return;
   }
   switch (p.block_cols / 8) {

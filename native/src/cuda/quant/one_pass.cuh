@@ -11,12 +11,13 @@
 namespace lb::cuda {
 
 // Which one-pass kernel takes this call: Tile (blocks of one row and <= 256 columns, a power-of-two
-// number of runs of 8), Block (other blocks of <= 16384 values), or None — with the MSE clip, block
+// number of runs of 8), Warp (other blocks of <= 2048 values), Block (other blocks of <= 16384
+// values), or None — with the MSE clip, block
 // widths or columns that are not multiples of 8, unaligned bases (vector_ok), bigger blocks, or U4
 // zero points packed two blocks a byte with blocks wider than 128 columns (or spanning rows).
 // LOWBIT_CUDA_QUANT_ONE_PASS=0 in the environment (read at every call) says None to all: the
 // four-kernel path of quant.cu then runs.
-enum class OnePassShape { None, Tile, Block };
+enum class OnePassShape { None, Tile, Warp, Block };
 OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t cols, const void *q);
 
 // Queues the one-pass kernel of `shape` (not None: what one_pass_shape gave for this call) on `s`.

@@ -207,6 +207,17 @@ class CudaTest {
                 assertArrayEquals(bits(Quantizer.dequantize(cpu, DType.F32, arena).toFloatArray()),
                         bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized 1200x4096 " + f);
             }
+            // Rows of 1536 (the one-pass warp kernel: a warp per row, 6 runs of 8 per lane), F16 zero points per row.
+            float[] mid = java.util.Arrays.copyOf(big, 300 * 1536);
+            Tensor midHost = Tensor.of(arena, mid, 300, 1536), midDev = midHost.to(GPU, arena);
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.PER_ROW),
+                    QuantFormat.uint4(Granularity.PER_ROW).withScaleDtype(DType.F32).withZeroDtype(DType.F16))) {
+                Quantized cpu = Quantizer.quantize(midHost, f, arena), gpu = Quantizer.quantize(midDev, f, arena);
+                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 300x1536 " + f);
+                assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()), "scales " + f);
+                if (cpu.zeros() != null)
+                    assertArrayEquals(cpu.zeros().toByteArray(), gpu.zeros().to(Device.CPU, arena).toByteArray(), "zeros 300x1536 " + f);
+            }
             float[] bad = x.clone();
             bad[300] = Float.NaN;
             Tensor badDev = Tensor.of(arena, bad, 256, 384).to(GPU, arena);
