@@ -19,11 +19,11 @@ constexpr int64_t kQuantThreads = 256;  // the fused kernel's __launch_bounds__
 // aligned elements stay contiguous and 16-byte aligned.
 LB_HD int slot(int i) { return i + ((i >> 6) << 3); }
 
-// A full radix-8 pass at stride s = 2^log_s reads elements lo + j s (j < 8) of a set starting at lo
-// = ((g >> log_s) << (log_s + 3)) + (g & (s - 1)). Passes start at log_s = 3, 6, 9, 12, so s is 8
-// (the set inside one 64-element chunk: slots 8 apart) or a multiple of 64 (whole chunks apart: s +
-// s / 8 slots): either way slot(lo + j s) = slot(lo) + j radix8_slot_step(log_s), one address
-// computation for eight elements.
+// A pass of radix R (8, or 4 / 2 for the last) at stride s = 2^log_s reads elements lo + j s (j < R)
+// of a set starting at lo = ((g >> log_s) << (log_s + log2 R)) + (g & (s - 1)). Passes start at
+// log_s = 3, 6, 9, 12, so s is 8 (the set inside one 64-element chunk: slots 8 apart) or a multiple
+// of 64 (whole chunks apart: s + s / 8 slots): either way slot(lo + j s) = slot(lo) + j
+// radix8_slot_step(log_s), one address computation for the set (fwht8_geometry_test checks it).
 LB_HD int radix8_slot_step(int log_s) {
   const int s = 1 << log_s;
   return s < 64 ? s : s + (s >> 3);

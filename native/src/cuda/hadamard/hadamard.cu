@@ -147,7 +147,7 @@ __device__ __forceinline__ void store_slots8(float *row, int i0, const float v[k
 // One pass of radix R (8; 4 or 2 for the last when log2 c is not a multiple of 3) at stride s =
 // 2^log_s: strides s, 2s, 4s (those below R s) of every set of R elements s apart, in registers,
 // the butterflies in the CPU's order. The set's slots are one base and a constant step
-// (fwht8_geometry.h's radix8_slot_step; a set of fewer than 8 is a prefix of one of 8). The version
+// (fwht8_geometry.h's radix8_slot_step, which holds for the sets of 4 and 2 as well). The version
 // before worked out each element's slot and tested the radix per element: the H200 profile
 // (2026-11-26) had the plain kernel issue-bound (85% SM throughput, ~110 instructions an element
 // at n = 4096, most of them these passes' address arithmetic).
