@@ -313,17 +313,9 @@ __device__ __forceinline__ void w4_tc_tile(const W4TcArgs &p) {
     }
 }
 
-// Blocks an SM asked of ptxas (__launch_bounds__' second argument): 8 (64 registers) where that fits
-// without spills — 16-bit x up to 2 tiles, fp8 x with 1 — matching kBlocksPerSm. Left to itself,
-// ptxas put 16-bit x, 2 tiles at 64 registers with an 8-byte spill; 2 tiles of fp8 x spill at 64.
-template <class Op, int kTiles>
-constexpr int w4_tc_min_blocks() {
-  return kTiles <= (Op::kXBytes == 2 ? 2 : 1) ? 8 : 1;
-}
-
 // Below Op::kMinArch (fp8 mma needs sm_89) the kernel is an empty trap; the host never launches it there.
 template <class Op, int kTiles>
-__global__ void __launch_bounds__(kThreads, (w4_tc_min_blocks<Op, kTiles>())) w4_tc_kernel(W4TcArgs p) {
+__device__ __forceinline__ void w4_tc_entry(const W4TcArgs &p) {
 #if defined(__CUDA_ARCH__)
   if constexpr (__CUDA_ARCH__ < Op::kMinArch) {
     __trap();
@@ -331,6 +323,26 @@ __global__ void __launch_bounds__(kThreads, (w4_tc_min_blocks<Op, kTiles>())) w4
     w4_tc_tile<Op, kTiles>(p);
   }
 #endif
+}
+
+template <class Op, int kTiles>
+__global__ void __launch_bounds__(kThreads) w4_tc_kernel(W4TcArgs p) {
+  w4_tc_entry<Op, kTiles>(p);
+}
+
+// The same with 8 blocks an SM asked of ptxas (64 registers), for the tile counts where that fits
+// without spills (w4_tc_fits_8): left to itself ptxas put 16-bit x, 2 tiles at 64 registers with an
+// 8-byte spill, and an explicit minimum of 1 for the larger tiles made it take more registers than
+// no minimum (fp8 x, 8 tiles: 206 against 168), hence two kernels rather than one computed bound.
+template <class Op, int kTiles>
+__global__ void __launch_bounds__(kThreads, 8) w4_tc_kernel_8(W4TcArgs p) {
+  w4_tc_entry<Op, kTiles>(p);
+}
+
+// 16-bit x up to 2 tiles, fp8 x with 1 (2 tiles of fp8 x spill at 64 registers): matches kBlocksPerSm.
+template <class Op, int kTiles>
+constexpr bool w4_tc_fits_8() {
+  return kTiles <= (Op::kXBytes == 2 ? 2 : 1);
 }
 
 // store_output, for add_split_sums_kernel.
@@ -358,8 +370,11 @@ int64_t blocks_per_sm() {
 template <class Op>
 cudaError_t launch_tiles(const W4TcArgs &p, dim3 grid, int tiles, cudaStream_t s) {
   switch (tiles) {
-    case 1: w4_tc_kernel<Op, 1><<<grid, kThreads, 0, s>>>(p); break;
-    case 2: w4_tc_kernel<Op, 2><<<grid, kThreads, 0, s>>>(p); break;
+    case 1: w4_tc_kernel_8<Op, 1><<<grid, kThreads, 0, s>>>(p); break;
+    case 2:
+      if constexpr (w4_tc_fits_8<Op, 2>()) w4_tc_kernel_8<Op, 2><<<grid, kThreads, 0, s>>>(p);
+      else w4_tc_kernel<Op, 2><<<grid, kThreads, 0, s>>>(p);
+      break;
     case 4: w4_tc_kernel<Op, 4><<<grid, kThreads, 0, s>>>(p); break;
     default: w4_tc_kernel<Op, 8><<<grid, kThreads, 0, s>>>(p); break;
   }
