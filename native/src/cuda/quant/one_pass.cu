@@ -111,6 +111,44 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
   }
 }
 
+// One thread's runs of a quant block of `runs` runs: runs first, first + kStride, ... (up to kN),
+// held raw — every load issued at once, the values decoded where they are used. The warp kernel's
+// lanes (kStride 32) and the block kernel's threads (kStride 256) both walk their blocks this way.
+template <int kN, int kStride>
+struct HeldRuns {
+  Raw8 raw[kN];
+
+  __device__ __forceinline__ static bool has(int first, int k, int runs) { return first + k * kStride < runs; }
+
+  __device__ __forceinline__ void load(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t rb, int64_t cb,
+                                       int first, int runs) {
+#pragma unroll
+    for (int k = 0; k < kN; ++k)
+      if (has(first, k, runs)) raw[k] = load_raw8(x, t, block_run_element(rb, cb, first + k * kStride, p.block_rows, p.block_cols, cols));
+  }
+
+  __device__ __forceinline__ void widen_range(Range &range, lb_dtype t, int first, int runs) const {
+#pragma unroll
+    for (int k = 0; k < kN; ++k)
+      if (has(first, k, runs)) {
+        float v[8];
+        decode8(raw[k], t, v);
+        widen(range, v);
+      }
+  }
+
+  __device__ __forceinline__ void code(const lb_quant_params &p, const BlockParams &bp, lb_dtype t, int64_t cols, int64_t rb, int64_t cb,
+                                       int first, int runs, uint8_t *q) const {
+#pragma unroll
+    for (int k = 0; k < kN; ++k)
+      if (has(first, k, runs)) {
+        float v[8];
+        decode8(raw[k], t, v);
+        quantize8(p, bp, v, q, block_run_element(rb, cb, first + k * kStride, p.block_rows, p.block_cols, cols));
+      }
+  }
+};
+
 // A warp per quant block, for blocks of <= 32 * kWarpRuns runs that the tile kernel does not take
 // (rows of 264 .. 2048 columns: per-token int8 of MiniLM's 384 and 1536, say): lane L takes runs L,
 // L + 32, ..., the range is merged by shuffles alone, and warps run independently — no shared memory,
@@ -123,45 +161,24 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
   for (int64_t b = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32; b < blocks; b += warps) {
     const int64_t rb = b / C, cb = b - rb * C;
-    Raw8 raw[kWarpRuns];
-#pragma unroll
-    for (int k = 0; k < kWarpRuns; ++k)  // every load of the block issued before the first is used
-      if (lane + 32 * k < runs) raw[k] = load_raw8(x, t, block_run_element(rb, cb, lane + 32 * k, p.block_rows, p.block_cols, cols));
+    HeldRuns<kWarpRuns, 32> held;
+    held.load(p, x, t, cols, rb, cb, lane, runs);
     Range range;
-#pragma unroll
-    for (int k = 0; k < kWarpRuns; ++k)
-      if (lane + 32 * k < runs) {
-        float v[8];
-        decode8(raw[k], t, v);
-        widen(range, v);
-      }
+    held.widen_range(range, t, lane, runs);
     merge_lanes(range, 32);
     const BlockParams bp = params_of(p, range);
-#pragma unroll
-    for (int k = 0; k < kWarpRuns; ++k)
-      if (lane + 32 * k < runs) {
-        float v[8];
-        decode8(raw[k], t, v);
-        quantize8(p, bp, v, q, block_run_element(rb, cb, lane + 32 * k, p.block_rows, p.block_cols, cols));
-      }
+    held.code(p, bp, t, cols, rb, cb, lane, runs, q);
     if (lane == 0) finish_block(p, range, bp, b, scales, zeros, bad);
   }
 }
 
-// The block kernel's runs of quant block b for this thread (run j = threadIdx.x + k kThreads < runs),
-// raw: the loads are issued here and the values decoded where they are used.
-struct BlockRuns {
-  Raw8 raw[kMaxRuns];
-};
+// The block kernel's runs of quant block b for this thread (run j = threadIdx.x + k kThreads < runs).
+using BlockRuns = HeldRuns<kMaxRuns, kThreads>;
 
 __device__ __forceinline__ void load_block(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t C, int runs,
                                            int64_t b, BlockRuns &r) {
-  const int64_t rb = b / C, cb = b - rb * C;
-#pragma unroll
-  for (int k = 0; k < kMaxRuns; ++k) {
-    const int j = static_cast<int>(threadIdx.x) + k * kThreads;
-    if (j < runs) r.raw[k] = load_raw8(x, t, block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols));
-  }
+  const int64_t rb = b / C;
+  r.load(p, x, t, cols, rb, b - rb * C, static_cast<int>(threadIdx.x), runs);
 }
 
 // The warps' partial ranges of one quant block.
@@ -179,13 +196,7 @@ __device__ __forceinline__ void quantize_block(const lb_quant_params &p, lb_dtyp
   const int64_t rb = b / C, cb = b - rb * C;
   const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
   Range range;
-#pragma unroll
-  for (int k = 0; k < kMaxRuns; ++k)
-    if (static_cast<int>(threadIdx.x) + k * kThreads < runs) {
-      float v[8];
-      decode8(r.raw[k], t, v);
-      widen(range, v);
-    }
+  r.widen_range(range, t, static_cast<int>(threadIdx.x), runs);
   merge_lanes(range, 32);
   if (lane == 0) {
     part.lo[warp] = range.lo;
@@ -200,15 +211,7 @@ __device__ __forceinline__ void quantize_block(const lb_quant_params &p, lb_dtyp
     range.finite &= part.finite[w] != 0;
   }
   const BlockParams bp = params_of(p, range);
-#pragma unroll
-  for (int k = 0; k < kMaxRuns; ++k) {
-    const int j = static_cast<int>(threadIdx.x) + k * kThreads;
-    if (j < runs) {
-      float v[8];
-      decode8(r.raw[k], t, v);
-      quantize8(p, bp, v, q, block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols));
-    }
-  }
+  r.code(p, bp, t, cols, rb, cb, static_cast<int>(threadIdx.x), runs, q);
   if (threadIdx.x == 0) finish_block(p, range, bp, b, scales, zeros, bad);
   __syncthreads();
 }
