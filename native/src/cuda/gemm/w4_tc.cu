@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "../../common/float_io.h"
 #include "../../core/error.h"
@@ -369,14 +370,16 @@ int64_t blocks_per_sm() {
 
 template <class Op>
 cudaError_t launch_tiles(const W4TcArgs &p, dim3 grid, int tiles, cudaStream_t s) {
+  const auto launch = [&](auto count) {
+    constexpr int kTiles = decltype(count)::value;
+    if constexpr (w4_tc_fits_8<Op, kTiles>()) w4_tc_kernel_8<Op, kTiles><<<grid, kThreads, 0, s>>>(p);
+    else w4_tc_kernel<Op, kTiles><<<grid, kThreads, 0, s>>>(p);
+  };
   switch (tiles) {
-    case 1: w4_tc_kernel_8<Op, 1><<<grid, kThreads, 0, s>>>(p); break;
-    case 2:
-      if constexpr (w4_tc_fits_8<Op, 2>()) w4_tc_kernel_8<Op, 2><<<grid, kThreads, 0, s>>>(p);
-      else w4_tc_kernel<Op, 2><<<grid, kThreads, 0, s>>>(p);
-      break;
-    case 4: w4_tc_kernel<Op, 4><<<grid, kThreads, 0, s>>>(p); break;
-    default: w4_tc_kernel<Op, 8><<<grid, kThreads, 0, s>>>(p); break;
+    case 1: launch(std::integral_constant<int, 1>{}); break;
+    case 2: launch(std::integral_constant<int, 2>{}); break;
+    case 4: launch(std::integral_constant<int, 4>{}); break;
+    default: launch(std::integral_constant<int, 8>{}); break;
   }
   return cudaGetLastError();
 }
