@@ -20,7 +20,9 @@ __device__ __forceinline__ void decode_halves8(uint4 w, lb_dtype t, float v[8]) 
   }
 }
 
-// 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32.
+// 8 consecutive elements at x[i0] (i0 a multiple of 8, x 16-byte aligned) as f32. Not written as
+// decode8(load_raw8(...)): through the Raw8 the compiler kept extra register moves in the kernels
+// that load and use at once (their PTX differed), so those keep this direct form.
 __device__ __forceinline__ void load8(const void *x, lb_dtype t, int64_t i0, float v[8]) {
   if (t == LB_DTYPE_F32) {
     const float4 *p = reinterpret_cast<const float4 *>(static_cast<const float *>(x) + i0);
