@@ -218,8 +218,27 @@ void tile_order() {
 
 }  // namespace
 
+// The loader's copy plan covers every chunk of a stage once, and each thread's chunks land kSlotStep
+// apart in both weight layouts (so the kernel may step one slot per kind).
+void copy_plan() {
+  using P = WgCopyPlan;
+  std::vector<int> x_seen(kWgM * P::kXChunks, 0), w_seen(kWgN / 16 * P::kWChunks, 0);
+  for (int tid = 0; tid < kWgThreads; ++tid)
+    for (int it = 0; it < P::kCopies; ++it) {
+      const int row = P::x_row(tid, it), c = P::x_chunk(tid), jb = P::w_block(tid, it), wc = P::w_chunk(tid);
+      ++x_seen[row * P::kXChunks + c];
+      ++w_seen[jb * P::kWChunks + wc];
+      expect(x_byte(row, 16 * c) == x_byte(P::x_row(tid, 0), 16 * c) + it * P::kSlotStep, "x slot step", tid, it, 0);
+      expect(w_fp8_chunk_byte(jb, wc) == w_fp8_chunk_byte(P::w_block(tid, 0), wc) + it * P::kSlotStep, "fp8 slot step", tid, it, 0);
+      expect(w_int8_chunk_byte(jb, wc) == w_int8_chunk_byte(P::w_block(tid, 0), wc) + it * P::kSlotStep, "int8 slot step", tid, it, 0);
+    }
+  for (size_t i = 0; i < x_seen.size(); ++i) expect(x_seen[i] == 1, "x chunks copied once", static_cast<int>(i), x_seen[i], 0);
+  for (size_t i = 0; i < w_seen.size(); ++i) expect(w_seen[i] == 1, "w chunks copied once", static_cast<int>(i), w_seen[i], 0);
+}
+
 int main() {
   tile_order();
+  copy_plan();
   descriptor_fields();
   activation_layout();
   std::mt19937 rng(7);

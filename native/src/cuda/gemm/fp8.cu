@@ -65,25 +65,41 @@ struct Fp8Op {
     using Fp8Sums<kAE5M2, kBE5M2>::v;
     using Fp8Sums<kAE5M2, kBE5M2>::total;
 
-    // After every fourth k32 step (one 128-k block) and the last: fold the block into the totals.
+    // After every fourth k32 step (one 128-k block) and the last: fold the block into the totals. The
+    // scaling test stays outside the register loops (see Fp8WgOp::retire).
     __device__ void end_step(const Args &p, const TcTile &tile, int step, int steps) {
       if ((step & 3) != 3 && step + 1 < steps) return;
-      const int kb = step >> 2;
-      const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
-      // The tile's 128 columns are one 128-column block of B's scales (tiles start at multiples of 128).
-      const float sb = block ? p.b_scales[(tile.jb0 / 8) * p.k128 + kb] : 1.0f;
+      if (p.scaling == LB_FP8_SCALE_BLOCK) {
+        fold_block_scaled(p, tile, step >> 2);
+      } else {
+#pragma unroll
+        for (int mi = 0; mi < 4; ++mi)
+#pragma unroll
+          for (int ni = 0; ni < 4; ++ni)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              total[mi][ni][e] = add_rn(total[mi][ni][e], v[mi][ni][e]);
+              v[mi][ni][e] = 0.0f;
+            }
+      }
+    }
+
+    // 128 x 128 block scales of k-block kb: each sum times its row's scale times the column block's
+    // (the tile's 128 columns are one 128-column block of B's scales: tiles start at multiples of 128).
+    __device__ void fold_block_scaled(const Args &p, const TcTile &tile, int64_t kb) {
+      const float sb = p.b_scales[(tile.jb0 / 8) * p.k128 + kb];
 #pragma unroll
       for (int mi = 0; mi < 4; ++mi)
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
           const int64_t i = tile.row(mi, h);
-          const float scale = block ? (i < p.op.m ? mul_rn(p.a_scales[i * p.k128 + kb], sb) : 0.0f) : 1.0f;
+          const float scale = i < p.op.m ? mul_rn(p.a_scales[i * p.k128 + kb], sb) : 0.0f;
 #pragma unroll
           for (int ni = 0; ni < 4; ++ni)
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
               float &x = v[mi][ni][2 * h + e];
-              total[mi][ni][2 * h + e] = add_rn(total[mi][ni][2 * h + e], block ? mul_rn(x, scale) : x);
+              total[mi][ni][2 * h + e] = add_rn(total[mi][ni][2 * h + e], mul_rn(x, scale));
               x = 0.0f;
             }
         }
@@ -117,13 +133,34 @@ struct Fp8Op {
 // stage's wgmmas drain and fold. The price is precision: Hopper's fp8 units accumulate with fewer bits
 // than f32 (DeepSeek-V3 folds every 128 k for that reason), so F > 1 agrees with the CPU less closely.
 // LOWBIT_CUDA_FP8_FOLD_STAGES = 1 | 2 | 4 | 8 chooses F; 1 (the default) until a GPU run has weighed
-// the speed against the error. kFoldMany = false is the F = 1 kernel as it ran on the H100 / H200 (the
-// same PTX); the F > 1 kernel was written without a GPU and has not run yet.
+// the speed against the error.
+//
+// Much of that drain was the fold itself: the SASS of the kernel that ran on the H200 tested the
+// scaling inside the register loop, 64 taken branches and ~870 instructions a stage between the wait
+// and the next issue; now the test is outside (64 FADDs on the row / tensor path) and BLOCK's row
+// scales come from shared memory (kWgStageScales). Neither F = 1 after that change nor F > 1 has run
+// on a GPU yet.
 template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
   static constexpr int kWgInFlight = 0;
   static constexpr bool kWgRetireLate = true;  // the sums are folded before the stage that starts the next fold
+  static constexpr bool kWgStageScales = true;  // BLOCK: the stage's row scales and column block scale
+
+  // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
+  // column block scale (the tile is one 128-column block), copied with the stage so that the fold
+  // reads them from shared memory instead of waiting on 32 global loads after the wgmmas drain.
+  static __device__ void load_stage_scales(const Args &p, int64_t m0, int64_t jb0, int kt, float *words) {
+    if (p.scaling != LB_FP8_SCALE_BLOCK) return;
+    const int tid = static_cast<int>(threadIdx.x);
+    if (tid < lb::cuda_wg::kWgM) {
+      const int64_t i = m0 + tid;
+      const bool valid = i < p.op.m;
+      cp_async4(words + tid, valid ? p.a_scales + i * p.k128 + kt : p.a_scales, valid);
+    } else if (tid == lb::cuda_wg::kWgM) {
+      cp_async4(words + lb::cuda_wg::kWgM, p.b_scales + (jb0 / 8) * p.k128 + kt, true);
+    }
+  }
 
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_fp8_chunk_byte(jb, c); }
 
@@ -160,22 +197,29 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
     }
 
     // The sums up to stage kt (those since the last fold) are complete: fold them into the totals.
-    __device__ void retire(const Args &p, int kt, int64_t m0, int64_t jb0) {
-      using namespace lb::cuda_wg;
+    // The scaling test stays outside the register loops: inside them ptxas kept a branch per register
+    // (64 taken branches a stage on the row / tensor path, while the tensor cores waited for the fold).
+    __device__ void retire(const Args &p, const float *scales) {
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
-      const bool block = p.scaling == LB_FP8_SCALE_BLOCK;
-      const float sb = block ? p.b_scales[(jb0 / 8) * p.k128 + kt] : 1.0f;  // the tile is one 128-column block
+      if (p.scaling == LB_FP8_SCALE_BLOCK) {
+        fold_block_scaled(scales);
+      } else {
+#pragma unroll
+        for (int r = 0; r < 64; ++r) total[r] = add_rn(total[r], v[r]);
+      }
+    }
+
+    // 128 x 128 block scales: each sum times its row's scale (from the stage's words: 0 past m) times
+    // the column block scale, rounded as end_step rounds them.
+    __device__ void fold_block_scaled(const float *scales) {
+      using namespace lb::cuda_wg;
+      const float sb = scales[kWgM];
       const int tid = static_cast<int>(threadIdx.x), lane = tid & 31;
 #pragma unroll
       for (int r = 0; r < 64; ++r) {
-        const int64_t i = m0 + acc_position(tid >> 7, (tid >> 5) & 3, lane, r).row;
-        if (block) {
-          const float scale = i < p.op.m ? mul_rn(p.a_scales[i * p.k128 + kt], sb) : 0.0f;
-          total[r] = add_rn(total[r], mul_rn(v[r], scale));
-        } else {
-          total[r] = add_rn(total[r], v[r]);
-        }
+        const float scale = mul_rn(scales[acc_position(tid >> 7, (tid >> 5) & 3, lane, r).row], sb);
+        total[r] = add_rn(total[r], mul_rn(v[r], scale));
       }
     }
 

@@ -15,6 +15,13 @@ __device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool va
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 16 : 0) : "memory");
 }
 
+// 4 bytes global -> shared through L1 (.ca: the only form for fewer than 16 bytes); both addresses
+// 4-byte aligned. valid == false zero-fills the 4 shared bytes, as cp_async16.
+__device__ __forceinline__ void cp_async4(void *smem, const void *gmem, bool valid) {
+  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 4 : 0) : "memory");
+}
+
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 
 // Waits until at most N committed groups of this thread are still in flight.

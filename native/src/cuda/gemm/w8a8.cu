@@ -79,6 +79,7 @@ struct Int8Op {
 struct Int8WgOp : Int8Op {
   static constexpr int kWgInFlight = 1;  // the next stage's wgmmas queue behind this one's
   static constexpr bool kWgRetireLate = false;
+  static constexpr bool kWgStageScales = false;
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
@@ -102,7 +103,7 @@ struct Int8WgOp : Int8Op {
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
     }
 
-    __device__ void retire(const Args &, int, int64_t, int64_t) {}  // int32 sums over all of k: nothing per stage
+    __device__ void retire(const Args &, const float *) {}  // int32 sums over all of k: nothing per stage
 
     __device__ void settle() {
 #pragma unroll

@@ -25,9 +25,12 @@
 // kWgInFlight (1: a stage's wgmmas may still run while the next stage's are issued), kWgRetireLate
 // (true: the sums are folded just before a stage that starts a fold (WgAccumulators::starts_fold(p, kt))
 // is issued, after waiting for every earlier stage; other stages add to the sums in flight), WgAccumulators
-// (issue: a stage's wgmmas, committed as one group; retire(kt): after the wait for stage kt's group
-// (for kWgInFlight: called with the stage issued last, whose predecessor is complete); settle: after
-// the last wait; raw(r): the sum of register r), Raw and finish (tc_gemm.cuh's epilogue of one output).
+// (issue: a stage's wgmmas, committed as one group; retire(p, words): after the wait for stage kt's
+// group (for kWgInFlight: kt is the stage issued last, whose predecessor is complete), with stage kt's
+// scale words; settle: after the last wait; raw(r): the sum of register r), Raw and finish
+// (tc_gemm.cuh's epilogue of one output), and kWgStageScales (true: load_stage_scales(p, m0, jb0, kt,
+// words) copies kScaleWords words of per-stage scales with the stage's cp.async group into a small
+// area of their own, one per slot; they stay valid until the slot is reused, after retire).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -48,27 +51,63 @@ constexpr int wg_extra_stage() {
   return Op::kWgInFlight || Op::kWgRetireLate ? 1 : 0;
 }
 
-// Stage `kt` (k bytes [128 kt, 128 kt + 128)) of the block's activation rows and weight column
-// blocks. This path requires k % 16 == 0 and 16-byte aligned operands, so every chunk is whole or
-// absent (zero-filled: rows past m, k past the end, column blocks past n).
+// A thread's share of the copies of every stage of its tile (wg_layout.h's WgCopyPlan), worked out
+// once: stage kt's chunks are stage 0's, kt stage lengths further along k. This path requires
+// k % 16 == 0 and 16-byte aligned operands, so every chunk is whole or absent (zero-filled: rows past
+// m, k past the end, column blocks past n).
+struct WgCopies {
+  const uint8_t *x_src, *w_src;  // stage 0's first chunk of each kind (rows / blocks past the end: not read)
+  int64_t x_step, w_step;        // source bytes between a thread's chunks: kXRowStep rows, kWBlockStep column blocks
+  int x_k, w_off;                // the chunks' first k byte / byte of the column block's run in stage 0
+  int x_slot, w_slot;            // stage bytes of the first chunks (the others kSlotStep apart)
+  uint32_t x_rows, w_blocks;     // bit it: chunk it's row is < m / column block < n16
+
+  template <class WChunkByte>
+  __device__ WgCopies(const TcOperands &o, int64_t m0, int64_t jb0, WChunkByte w_chunk_byte) {
+    using namespace lb::cuda_wg;
+    using P = WgCopyPlan;
+    const int tid = static_cast<int>(threadIdx.x);
+    x_k = 16 * P::x_chunk(tid);
+    w_off = 16 * P::w_chunk(tid);
+    x_src = o.a + (m0 + P::x_row(tid, 0)) * o.k + x_k;
+    w_src = o.b + (jb0 + P::w_block(tid, 0)) * o.b_block_bytes + w_off;
+    x_step = P::kXRowStep * o.k;
+    w_step = P::kWBlockStep * o.b_block_bytes;
+    x_slot = x_byte(P::x_row(tid, 0), x_k);
+    w_slot = kXBytes + w_chunk_byte(P::w_block(tid, 0), P::w_chunk(tid));
+    x_rows = w_blocks = 0;
+#pragma unroll
+    for (int it = 0; it < P::kCopies; ++it) {
+      x_rows |= static_cast<uint32_t>(m0 + P::x_row(tid, it) < o.m) << it;
+      w_blocks |= static_cast<uint32_t>(jb0 + P::w_block(tid, it) < o.n16) << it;
+    }
+  }
+
+  // Stage kt (k bytes [128 kt, 128 kt + 128)) into `stage`.
+  __device__ __forceinline__ void load(const TcOperands &o, int kt, uint8_t *stage) const {
+    using namespace lb::cuda_wg;
+    using P = WgCopyPlan;
+    const int64_t x_at = static_cast<int64_t>(kt) * kWgK, w_at = static_cast<int64_t>(kt) * (kWgK * 16);
+    const bool x_in = x_at + x_k < o.k, w_in = w_at + w_off < o.b_block_bytes;
+#pragma unroll
+    for (int it = 0; it < P::kCopies; ++it) {
+      const bool valid = x_in && ((x_rows >> it) & 1u);
+      cp_async16(stage + x_slot + it * P::kSlotStep, valid ? x_src + x_at + it * x_step : o.a, valid);
+    }
+#pragma unroll
+    for (int it = 0; it < P::kCopies; ++it) {
+      const bool valid = w_in && ((w_blocks >> it) & 1u);
+      cp_async16(stage + w_slot + it * P::kSlotStep, valid ? w_src + w_at + it * w_step : o.b, valid);
+    }
+  }
+};
+
+// Stage kt of the tile: the operands' chunks and, for an Op with kWgStageScales, its scale words.
 template <class Op>
-__device__ __forceinline__ void wg_load_stage(const TcOperands &o, int64_t m0, int64_t jb0, int kt, uint8_t *stage) {
-  using namespace lb::cuda_wg;
-  const int tid = static_cast<int>(threadIdx.x);
-#pragma unroll
-  for (int it = 0; it < kXBytes / 16 / kWgThreads; ++it) {  // row q / 8, chunk q % 8 (8 threads read a row's 128 bytes)
-    const int q = tid + it * kWgThreads, row = q >> 3, c = q & 7;
-    const int64_t i = m0 + row, l = static_cast<int64_t>(kt) * kWgK + c * 16;
-    const bool valid = i < o.m && l < o.k;
-    cp_async16(stage + x_byte(row, c * 16), valid ? o.a + i * o.k + l : o.a, valid);
-  }
-#pragma unroll
-  for (int it = 0; it < kWBytes / 16 / kWgThreads; ++it) {  // column block q / 128, chunk q % 128 of its 2 KiB run
-    const int q = tid + it * kWgThreads, jb = q >> 7, c = q & 127;
-    const int64_t gjb = jb0 + jb, off = static_cast<int64_t>(kt) * (kWgK * 16) + c * 16;
-    const bool valid = gjb < o.n16 && off < o.b_block_bytes;
-    cp_async16(stage + kXBytes + Op::w_chunk_byte(jb, c), valid ? o.b + gjb * o.b_block_bytes + off : o.b, valid);
-  }
+__device__ __forceinline__ void wg_load_stage(const typename Op::Args &p, const WgCopies &copies, int64_t m0, int64_t jb0, int kt,
+                                              uint8_t *stage, float *scales) {
+  if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, m0, jb0, kt, scales);
+  copies.load(p.op, kt, stage);
 }
 
 template <class Op>
@@ -87,6 +126,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   const int64_t m0 = o.row0 + static_cast<int64_t>(at_tile.row) * kWgM, jb0 = static_cast<int64_t>(at_tile.col) * (kWgN / 16);
   const int kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
   typename Op::WgAccumulators acc;
+  const WgCopies copies(o, m0, jb0, [](int jb, int c) { return Op::w_chunk_byte(jb, c); });
 
   // kIn = 1: a stage's wgmmas stay in flight while the next stage's are issued (W8A8: nothing to do
   // between stages); kLate: they stay in flight while the next stage is prepared. Either way their slot
@@ -96,11 +136,14 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   constexpr bool kLate = Op::kWgRetireLate;
   constexpr int kIn = Op::kWgInFlight, kBuf = wg_extra_stage<Op>(), kStages = kWgStages + kBuf, kAhead = kWgStages - 1;
   static_assert(!(kLate && kIn), "a late retire waits for every earlier stage");
+  // Stage kt's scale words (kWgStageScales): after the kStages stages, one kScaleWords run per slot.
+  float *const scale_area = reinterpret_cast<float *>(smem + kStages * kStageBytes);
+  auto scales_of = [&](int kt) { return scale_area + (kt % kStages) * kScaleWords; };
   // Prologue: stages 0 .. kAhead - 1 in flight; one commit per stage even past the end, so the wait
   // below always counts the same number of groups.
 #pragma unroll
   for (int s = 0; s < kAhead; ++s) {
-    if (s < kt_count) wg_load_stage<Op>(o, m0, jb0, s, smem + s * kStageBytes);
+    if (s < kt_count) wg_load_stage<Op>(p, copies, m0, jb0, s, smem + s * kStageBytes, scales_of(s));
     cp_async_commit();
   }
   uint32_t a[1 + kBuf][kWgK / 32][4];
@@ -110,7 +153,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
     fence_proxy_async_shared();   // ... are visible to the tensor cores' proxy ...
     __syncthreads();              // ... everyone's too, and every warpgroup's wgmmas of stage j - 1 - kBuf are complete
     const int next = j + kAhead;  // into the slot of stage j - 1 - kBuf
-    if (next < kt_count) wg_load_stage<Op>(o, m0, jb0, next, smem + (next % kStages) * kStageBytes);
+    if (next < kt_count) wg_load_stage<Op>(p, copies, m0, jb0, next, smem + (next % kStages) * kStageBytes, scales_of(next));
     cp_async_commit();
     const int slot = j % kStages;
 #pragma unroll
@@ -120,13 +163,13 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
       folds = acc.starts_fold(p, j);
       if (folds) {
         wgmma_wait<0>();  // stage j - 1's wgmmas are complete
-        if (j > 0) acc.retire(p, j - 1, m0, jb0);
+        if (j > 0) acc.retire(p, scales_of(j - 1));
       }
     }
     acc.issue(p, a[P], smem_addr + slot * kStageBytes, j);
     if constexpr (!kLate) {
       wgmma_wait<kIn>();  // stage j's wgmmas (kIn = 0) or stage j - 1's are complete
-      acc.retire(p, j, m0, jb0);
+      acc.retire(p, scales_of(j));
     } else {
       // Stage j adds to stage j - 1's sums in flight; j - 1's slot and A registers are reused next step.
       if (!folds) wgmma_wait<1>();
@@ -141,7 +184,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   }
   for (; j < kt_count; ++j) step(j, std::integral_constant<int, 0>{});
   wgmma_wait<0>();
-  if constexpr (kLate) acc.retire(p, kt_count - 1, m0, jb0);
+  if constexpr (kLate) acc.retire(p, scales_of(kt_count - 1));
   acc.settle();
   cp_async_wait<0>();
   __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
@@ -176,10 +219,13 @@ __global__ void __launch_bounds__(lb::cuda_wg::kWgThreads, 1) wg_gemm_kernel(typ
 #endif
 }
 
-// The Op's stages (one more when a stage's wgmmas stay in flight) and 1 KiB of alignment slack.
+// The Op's stages (one more when a stage's wgmmas stay in flight), their scale words if it copies
+// any, and 1 KiB of alignment slack.
 template <class Op>
 constexpr size_t wg_smem_bytes() {
-  return static_cast<size_t>(lb::cuda_wg::kWgStages + wg_extra_stage<Op>()) * lb::cuda_wg::kStageBytes + 1024;
+  using namespace lb::cuda_wg;
+  const size_t stages = static_cast<size_t>(kWgStages + wg_extra_stage<Op>());
+  return stages * kStageBytes + (Op::kWgStageScales ? stages * kScaleBytes : 0) + 1024;
 }
 static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 4 <= lb::cuda_wg::kWgStages * lb::cuda_wg::kStageBytes,
               "the epilogue's staging tile fits in the stages");
@@ -199,11 +245,12 @@ inline bool wg_gemm_applies(const TcOperands &o) {
 }
 
 // Launches the Op's wgmma kernel over all of D on `s` (row tiles beyond gridDim.y's 65535 in further
-// launches). The kernel's shared memory (129 KiB) is above the default 48 KiB limit: the attribute
+// launches). The kernel's shared memory (161 KiB; FP8 2.6 more for its scale words) is above the default 48 KiB limit: the attribute
 // is raised once per device.
 template <class Op>
 cudaError_t launch_wg_gemm(typename Op::Args p, cudaStream_t s) {
   using namespace lb::cuda_wg;
+  static_assert(wg_smem_bytes<Op>() <= 227 * 1024, "within sm_90's 227 KiB of shared memory a block");
   static std::atomic<uint64_t> raised{0};  // bit d: done on device d
   int device = 0;
   if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;

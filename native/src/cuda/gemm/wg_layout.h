@@ -29,6 +29,10 @@ constexpr int kWgThreads = 256;  // 2 warpgroups
 constexpr int kXBytes = kWgM * kWgK;
 constexpr int kWBytes = kWgN * kWgK;
 constexpr int kStageBytes = kXBytes + kWBytes;
+// Per-stage scales an Op may copy with the stage (FP8 128 x 128 block scales): one word per activation
+// row and one for the tile's weight column block, rounded up to 16 bytes.
+constexpr int kScaleWords = kWgM + 4;
+constexpr int kScaleBytes = kScaleWords * 4;
 constexpr int kOutPitch = kWgN + 4;  // words per row of the epilogue's staging tile (no bank conflicts)
 
 // Byte of activation row `row` (0..127), k byte `kb` (0..127) in the stage: the row's 16-byte chunk c
@@ -69,6 +73,29 @@ LB_HD int w_int8_word(int jb, int kq, int jj) { return (jb * (kWgK / 4) + kq) * 
 // columns 8 (c % 2) ..; int8: quad c / 4, columns 4 (c % 4) ...
 LB_HD int w_fp8_chunk_byte(int jb, int c) { return w_fp8_byte(jb, c >> 1, (c & 1) * 8); }
 LB_HD int w_int8_chunk_byte(int jb, int c) { return w_int8_word(jb, c >> 2, (c & 3) * 4) * 4; }
+
+// Which 16-byte chunks of a stage thread `tid` copies (wg_gemm.cuh's WgCopies): kCopies activation
+// chunks — row x_row(tid, it), k bytes 16 x_chunk(tid).. — and kCopies weight chunks — chunk
+// w_chunk(tid) of column block w_block(tid, it)'s 2 KiB run — for it = 0 .. kCopies - 1. A thread's
+// chunks differ only in the row / column block, by constant steps, and land kSlotStep bytes apart in
+// the stage (x_byte's swizzle repeats every 8 rows; w_*_chunk_byte puts a column block's run 2 KiB
+// after the previous one's), so the loader keeps one source and one slot per kind and steps them
+// instead of recomputing 64-bit addresses, bounds and swizzles for every chunk of every stage (on the
+// H200 the kernels issued ~300 instructions a warp a stage for that, W8A8 issue-bound). Checked by
+// wg_layout_test.
+struct WgCopyPlan {
+  static constexpr int kXChunks = kWgK / 16;       // chunks of an activation row's stage bytes
+  static constexpr int kWChunks = kWgK * 16 / 16;  // chunks of a column block's stage run
+  static constexpr int kCopies = kXBytes / 16 / kWgThreads;
+  static constexpr int kXRowStep = kWgThreads / kXChunks, kWBlockStep = kWgThreads / kWChunks;
+  static constexpr int kSlotStep = kXRowStep * kWgK;
+  static_assert(kWBytes / 16 / kWgThreads == kCopies && kXRowStep % 8 == 0 && kWBlockStep * kWChunks * 16 == kSlotStep,
+                "a thread's chunks are whole rows / column blocks apart, kSlotStep bytes in the stage");
+  LB_HD_MEMBER static int x_row(int tid, int it) { return tid / kXChunks + it * kXRowStep; }
+  LB_HD_MEMBER static int x_chunk(int tid) { return tid % kXChunks; }
+  LB_HD_MEMBER static int w_block(int tid, int it) { return tid / kWChunks + it * kWBlockStep; }
+  LB_HD_MEMBER static int w_chunk(int tid) { return tid % kWChunks; }
+};
 
 // The FP8 weight fragment of k32 step s for the warp that owns column block jb: lane L gives the
 // address of row L % 8 of ldmatrix matrix q = L / 8 — k-pairs 16 s + 8 (q / 2) + L % 8, columns
