@@ -15,20 +15,21 @@ constexpr uint32_t kF32QuietBit = 0x00400000u;
 // On the GPU the conversions of non-NaN values use the hardware's cvt, which is the same IEEE
 // operation (round to nearest even, overflow to Inf, subnormals kept, no flushing without .ftz)
 // and so gives the same bits in one instruction instead of a dozen; NaN, where PTX leaves the
-// payload unspecified, keeps the integer path.
+// payload unspecified, gets the integer path's bits by a select, not a branch: with a branch per
+// element (the first form) the SASS of a kernel converting 8 loaded f16 values waited for each
+// load before issuing the next (W4A16's GEMV, 8 dependent loads a chunk).
 
 LB_HD uint16_t f32_to_f16_bits(float f) {
   const uint32_t x = float_bits(f);
   const uint32_t sign = (x >> 16) & 0x8000u;
   uint32_t ax = x & kF32AbsMask;
+  const uint16_t nan = static_cast<uint16_t>(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
 #if defined(__CUDA_ARCH__)
-  if (ax <= kF32Inf) {
-    uint16_t h;
-    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
-    return h;
-  }
-#endif
-  if (ax > kF32Inf) return static_cast<uint16_t>(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
+  uint16_t h;
+  asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+  return ax > kF32Inf ? nan : h;
+#else
+  if (ax > kF32Inf) return nan;
   // 65520 = 0x477ff000 is the midpoint between 65504 (max, odd mantissa) and 2^16: ties to
   // even go up, so everything from there on is infinity.
   if (ax >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);
@@ -48,19 +49,18 @@ LB_HD uint16_t f32_to_f16_bits(float f) {
   const uint32_t half = 1u << (shift - 1u);
   if (rem > half || (rem == half && (r & 1u))) ++r;  // may carry into the smallest normal
   return static_cast<uint16_t>(sign | r);
+#endif
 }
 
 LB_HD float f16_bits_to_f32(uint16_t h) {
-#if defined(__CUDA_ARCH__)
-  if ((h & 0x7c00u) != 0x7c00u) {  // finite: exact in f32
-    float f;
-    asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
-    return f;
-  }
-#endif
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t e = (h >> 10) & 0x1fu;
   uint32_t m = h & 0x3ffu;
+#if defined(__CUDA_ARCH__)
+  float f;  // exact for every non-NaN (infinities included)
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
+  return (h & 0x7fffu) > 0x7c00u ? bits_float(sign | kF32Inf | kF32QuietBit | (m << 13)) : f;
+#else
+  const uint32_t e = (h >> 10) & 0x1fu;
   if (e == 0x1fu) return bits_float(m == 0 ? (sign | kF32Inf) : (sign | kF32Inf | kF32QuietBit | (m << 13)));
   if (e != 0) return bits_float(sign | ((e + 112u) << 23) | (m << 13));
   if (m == 0) return bits_float(sign);
@@ -70,19 +70,20 @@ LB_HD float f16_bits_to_f32(uint16_t h) {
     --e32;
   }
   return bits_float(sign | (e32 << 23) | ((m & 0x3ffu) << 13));
+#endif
 }
 
 LB_HD uint16_t f32_to_bf16_bits(float f) {
   const uint32_t x = float_bits(f);
+  const uint16_t nan = static_cast<uint16_t>((x >> 16) | 0x40u);
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  if ((x & kF32AbsMask) <= kF32Inf) {
-    uint16_t b;
-    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(b) : "f"(f));
-    return b;
-  }
-#endif
-  if ((x & kF32AbsMask) > kF32Inf) return static_cast<uint16_t>((x >> 16) | 0x40u);
+  uint16_t b;
+  asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(b) : "f"(f));
+  return (x & kF32AbsMask) > kF32Inf ? nan : b;
+#else
+  if ((x & kF32AbsMask) > kF32Inf) return nan;
   return static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
+#endif
 }
 
 LB_HD float bf16_bits_to_f32(uint16_t b) {

@@ -25,6 +25,7 @@
 
 #include "../../common/float_io.h"
 #include "../../core/error.h"
+#include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
 #include "gemm.cuh"
 #include "w4_tc.cuh"
@@ -44,6 +45,7 @@ struct W4A16Args {
   void *y;
   lb_dtype y_dtype;
   int64_t m, n, k, group;
+  bool x_vec;  // x 16-byte aligned and k % 8 == 0: a chunk's 8 x of a row are one or two 16-byte loads
 };
 
 // Two nibbles (bits 0..3 and 16..19 of w) as two bf16 values 128 + u.
@@ -84,7 +86,7 @@ __device__ __forceinline__ int warp_sum_column_of(int lane) {
 // MT rows of x per block (rows past m read as zero and are not written); P k-pairs per chunk
 // (4 when the group size is a multiple of 8, so a chunk never straddles two groups; else 1).
 template <int MT, int P, int T>
-__global__ void __launch_bounds__(T) w4a16_kernel(W4A16Args p) {
+__device__ __forceinline__ void w4a16_block(const W4A16Args &p) {
   const int64_t jb = blockIdx.x, i0 = static_cast<int64_t>(blockIdx.y) * MT;
   const int64_t pairs = p.k / 2, chunks = pairs / P, groups = p.k / p.group;
   const uint4 *codes = reinterpret_cast<const uint4 *>(p.codes + jb * pairs * 16);  // one uint4 per k-pair
@@ -114,12 +116,16 @@ __global__ void __launch_bounds__(T) w4a16_kernel(W4A16Args p) {
     float xv[MT][2 * P], xs[MT];
 #pragma unroll
     for (int r = 0; r < MT; ++r) {
+      const bool row_in = i0 + r < p.m;
+      if (2 * P == 8 && row_in && p.x_vec) {
+        load8(p.x, p.x_dtype, (i0 + r) * p.k + l0, xv[r]);
+      } else {
+#pragma unroll
+        for (int e = 0; e < 2 * P; ++e) xv[r][e] = row_in ? load_float(p.x, p.x_dtype, (i0 + r) * p.k + l0 + e) : 0.0f;
+      }
       xs[r] = 0.0f;
 #pragma unroll
-      for (int e = 0; e < 2 * P; ++e) {
-        xv[r][e] = i0 + r < p.m ? load_float(p.x, p.x_dtype, (i0 + r) * p.k + l0 + e) : 0.0f;
-        xs[r] += xv[r][e];
-      }
+      for (int e = 0; e < 2 * P; ++e) xs[r] += xv[r][e];
     }
 #pragma unroll
     for (int c4 = 0; c4 < 4; ++c4) {  // columns 4 c4 .. 4 c4 + 3: byte b of each word
@@ -174,18 +180,27 @@ __global__ void __launch_bounds__(T) w4a16_kernel(W4A16Args p) {
   }
 }
 
+// Two declarations: the decode kernel asks for 3 blocks an SM (85 registers: it takes 80, no spills;
+// unasked, ptxas took 108 once x was read with 16-byte loads, 2 blocks an SM), while a minimum of 1
+// made ptxas take more registers for the others (as in w4_tc.cu), so they stay unbounded.
+template <int MT, int P>
+__global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
+  w4a16_block<MT, P, kThreads>(p);
+}
+__global__ void __launch_bounds__(kDecodeThreads, 3) w4a16_decode_kernel(W4A16Args p) { w4a16_block<1, 4, kDecodeThreads>(p); }
+
 template <int MT>
 void launch(const W4A16Args &p, dim3 grid, cudaStream_t s) {
   if (p.group % 8 != 0) {
-    w4a16_kernel<MT, 1, kThreads><<<grid, kThreads, 0, s>>>(p);
+    w4a16_kernel<MT, 1><<<grid, kThreads, 0, s>>>(p);
     return;
   }
   if constexpr (MT == 1)
     if (p.k / 8 >= 2 * kDecodeThreads) {  // two chunks of 8 k per thread at least
-      w4a16_kernel<1, 4, kDecodeThreads><<<grid, kDecodeThreads, 0, s>>>(p);
+      w4a16_decode_kernel<<<grid, kDecodeThreads, 0, s>>>(p);
       return;
     }
-  w4a16_kernel<MT, 4, kThreads><<<grid, kThreads, 0, s>>>(p);
+  w4a16_kernel<MT, 4><<<grid, kThreads, 0, s>>>(p);
 }
 
 }  // namespace
@@ -204,7 +219,7 @@ lb_status w4a16_gemm(const void *x, lb_dtype x_dtype, const void *w_packed, cons
     if (lb_status st = w4a16_tc_gemm(x, x_dtype, codes, scales, zeros, bias, y, y_dtype, m, n, k, group, s)) return st;
     return finish_launch(fn, stream);
   }
-  W4A16Args p{x, x_dtype, codes, scales, zeros, bias, y, y_dtype, 0, n, k, group};
+  W4A16Args p{x, x_dtype, codes, scales, zeros, bias, y, y_dtype, 0, n, k, group, k % 8 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0};
   const int mt = m == 1 ? 1 : m == 2 ? 2 : 4;
   const int64_t rows_per_launch = int64_t{65535} * mt;
   const int64_t x_elem = x_dtype == LB_DTYPE_F32 ? 4 : 2, y_elem = y_dtype == LB_DTYPE_F32 ? 4 : 2;
