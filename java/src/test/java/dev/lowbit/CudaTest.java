@@ -8,12 +8,14 @@ import dev.lowbit.quant.QuantFormat;
 import dev.lowbit.quant.Quantized;
 import dev.lowbit.quant.Quantizer;
 import dev.lowbit.reference.ConvertCases;
+import dev.lowbit.reference.Fp8Reference;
 import dev.lowbit.support.Gpu;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -139,7 +141,13 @@ class CudaTest {
     @Test
     void fp8ConvertEqualsCpuBitForBit() {
         try (Arena arena = Arena.ofConfined()) {
-            float[] values = ConvertCases.randomBits(2_000_003, 21);
+            // Random bit patterns, then every rounding boundary of both formats (the GPU encodes
+            // saturating values with the hardware's cvt on sm_89+, the CPU with integer code).
+            float[] random = ConvertCases.randomBits(2_000_003, 21);
+            float[] e4 = ConvertCases.fp8Boundaries(Fp8Reference.E4M3), e5 = ConvertCases.fp8Boundaries(Fp8Reference.E5M2);
+            float[] values = Arrays.copyOf(random, random.length + e4.length + e5.length);
+            System.arraycopy(e4, 0, values, random.length, e4.length);
+            System.arraycopy(e5, 0, values, random.length + e4.length, e5.length);
             Tensor src = Tensor.of(arena, values, values.length);
             for (DType fp8 : new DType[] {DType.FP8_E4M3, DType.FP8_E5M2}) {
                 Tensor codes = convertOn(Device.CPU, src, fp8, arena);

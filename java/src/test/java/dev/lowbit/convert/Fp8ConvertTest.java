@@ -12,7 +12,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -67,7 +66,7 @@ class Fp8ConvertTest {
     void encodingAtEveryBoundarySaturatingOrNot(Isa isa) {
         Isas.with(isa, () -> {
             for (Fp8Reference f : Fp8Reference.values()) {
-                float[] values = concat(boundaries(f), ConvertCases.specials(), ConvertCases.randomBits(100_003, 17));
+                float[] values = concat(ConvertCases.fp8Boundaries(f), ConvertCases.randomBits(100_003, 17));
                 for (boolean saturate : new boolean[] {false, true}) assertEncoding(f, values, saturate);
             }
         });
@@ -89,24 +88,6 @@ class Fp8ConvertTest {
                 }
             }
         }
-    }
-
-    /** Each finite fp8 value, the midpoints to its neighbours (and past the max) and their float neighbours. */
-    private static float[] boundaries(Fp8Reference f) {
-        List<Float> out = new ArrayList<>();
-        for (int c = 0; c < 0x80; c++) {
-            double v = f.decode(c), next = f.decode(c + 1);
-            if (Double.isNaN(v) || Double.isInfinite(v)) continue;
-            if (Double.isNaN(next) || Double.isInfinite(next)) next = v + (v - f.decode(c - 1));  // one ulp past max
-            float mid = (float) ((v + next) / 2);
-            for (float x : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid)}) {
-                out.add(x);
-                out.add(-x);
-            }
-        }
-        float[] a = new float[out.size()];
-        for (int i = 0; i < a.length; i++) a[i] = out.get(i);
-        return a;
     }
 
     private static float[] concat(float[]... parts) {

@@ -36,6 +36,29 @@ public final class ConvertCases {
         return a;
     }
 
+    /**
+     * For each pair of adjacent finite codes of an FP8 format: the lower value, the midpoint and its two
+     * float neighbours (both signs), up to one ulp past the largest finite value and far beyond it; plus
+     * {@link #specials()}. Every rounding and saturation decision of an encoder.
+     */
+    public static float[] fp8Boundaries(Fp8Reference f) {
+        List<Float> out = new ArrayList<>();
+        int maxCode = f.encode((float) f.max(), false);
+        for (int h = 0; h <= maxCode; h++) {
+            double v = f.decode(h);
+            double next = h < maxCode ? f.decode(h + 1) : v + (v - f.decode(h - 1));
+            float mid = (float) ((v + next) / 2);
+            for (float x : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid), (float) next, (float) (4 * next)}) {
+                out.add(x);
+                out.add(-x);
+            }
+        }
+        for (float x : specials()) out.add(x);
+        float[] a = new float[out.size()];
+        for (int i = 0; i < a.length; i++) a[i] = out.get(i);
+        return a;
+    }
+
     /** Zeros, infinities, NaNs with assorted payloads (quiet and signalling), extremes of float. */
     public static float[] specials() {
         int[] bits = {0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001,
