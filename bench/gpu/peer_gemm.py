@@ -358,19 +358,22 @@ def main():
     ap.add_argument("--jar", help="the lowbit jar (liblowbit.so inside)")
     ap.add_argument("--lib", help="liblowbit.so itself")
     ap.add_argument("--quick", action="store_true",
-                    help="4096x4096, Llama's 14336x4096 and MiniLM's 1536x384 at m in {1, 16, 2048}, plus W8A8 and FP8 at m = n = k = 8192")
+                    help="4096x4096, Llama's 14336x4096 and MiniLM's 1536x384 at m in {1, 16, 2048} (W8A8 and FP8 also 512), plus W8A8 and FP8 at m = n = k = 8192")
     ap.add_argument("--decode", action="store_true",
                     help="only the decode sizes (m in {1, 16}) of FP8 / W4A8 and W4A16 at 4096x4096 and 14336x4096: a quick A/B of their kernels")
     a = ap.parse_args()
     lb = Lowbit(load(a.jar, a.lib))
     # 14336 x 4096 (30 MB of int4 weights) in --quick too: at 4096 x 4096 (9 MB) a decode call's fixed
     # costs are a fair share of its time, so the weight-streaming goals read best on the larger shape.
+    # prefill_ms: W8A8 and FP8 also at m = 512, where the FP8 goal starts (4096 columns: 128 tiles of
+    # 128 x 128, the wgmma path's smallest common case; mma_sync_variant times the mma.sync kernel beside it).
     if a.decode:
         shapes, ms = SHAPES[:2], [1, 16]
     elif a.quick:
         shapes, ms = SHAPES[:2] + SHAPES[4:5], [1, 16, 2048]
     else:
         shapes, ms = SHAPES, MS
+    prefill_ms = sorted(set(ms) | {512}) if not a.decode else ms
     torch.manual_seed(0)
     torch.backends.cuda.matmul.allow_tf32 = False  # the f32 references must be f32, not TF32
     roof = copy_bytes_per_s()
@@ -387,9 +390,9 @@ def main():
     # Each family on its own: one failing check is reported and the others still run. --quick adds the
     # m = n = k = 8192 point of the FP8 goal (and W8A8's) to its three shapes.
     goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
-    fp8 = ("fp8", lambda: fp8_cases(lb, shapes, ms, out))
+    fp8 = ("fp8", lambda: fp8_cases(lb, shapes, prefill_ms, out))
     w4a16 = ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))
-    families = [fp8, w4a16] if a.decode else [("w8a8", lambda: w8a8_cases(lb, shapes, ms, out)), fp8,
+    families = [fp8, w4a16] if a.decode else [("w8a8", lambda: w8a8_cases(lb, shapes, prefill_ms, out)), fp8,
                                               ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)), w4a16]
     for name, run in families:
         try:

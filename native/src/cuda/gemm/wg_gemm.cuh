@@ -231,17 +231,21 @@ static_assert(static_cast<size_t>(lb::cuda_wg::kWgM) * lb::cuda_wg::kOutPitch * 
               "the epilogue's staging tile fits in the stages");
 
 // Whether the wgmma path takes this GEMM: the current device is compute capability 9.0 (the sm_90a
-// cubin), the operands allow whole 16-byte copies, and the 128 x 128 tiles alone give every SM a
-// block (smaller outputs stay on tc_gemm.cuh's kernel, which splits k to fill the GPU).
-// LOWBIT_CUDA_WGMMA=0 in the environment (read at every call) keeps every GEMM on the mma.sync kernel:
-// bench/gpu/peer_gemm.py times both paths side by side with it.
+// cubin), the operands allow whole 16-byte copies, and the 128 x 128 tiles alone give at least 3/4 of
+// the SMs a block (smaller outputs stay on tc_gemm.cuh's kernel, which splits k to fill the GPU). The
+// bar was every SM: m = 512 on a 4096-column layer (128 tiles, 132 SMs) then ran on mma.sync, which
+// reaches a fraction of Hopper's tensor-core rate, to keep 4 SMs busy. LOWBIT_CUDA_WGMMA (read at
+// every call) = 0 keeps every GEMM on the mma.sync kernel, = 1 sends every GEMM the operands allow to
+// wgmma whatever its size: bench/gpu/peer_gemm.py times the paths side by side with it.
 inline bool wg_gemm_applies(const TcOperands &o) {
-  if (const char *v = std::getenv("LOWBIT_CUDA_WGMMA"); v && v[0] == '0') return false;
+  const char *v = std::getenv("LOWBIT_CUDA_WGMMA");
+  if (v && v[0] == '0') return false;
   if (compute_capability() != 90) return false;
   if (o.k <= 0 || o.k % 16 != 0 || !aligned16(o.a) || !aligned16(o.b)) return false;
+  if (v && v[0] == '1') return true;
   using namespace lb::cuda_wg;
   const int64_t tiles = (o.n16 + kWgN / 16 - 1) / (kWgN / 16) * ((o.m + kWgM - 1) / kWgM);
-  return tiles >= multiprocessor_count();
+  return 4 * tiles >= 3 * static_cast<int64_t>(multiprocessor_count());
 }
 
 // Launches the Op's wgmma kernel over all of D on `s` (row tiles beyond gridDim.y's 65535 in further
