@@ -45,6 +45,18 @@ LB_HD float bits_float(uint32_t u) {
 #endif
 }
 
+// (a & b) | c. On the GPU one LOP3 through inline PTX: written in C++ with two constants, ptxas made
+// it an AND and an OR (the SASS of w4_tc.cu and w4a16.cu, 2026-11-26: code-to-float conversions).
+LB_HD uint32_t and_or(uint32_t a, uint32_t b, uint32_t c) {
+#if defined(__CUDA_ARCH__)
+  uint32_t d;
+  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
+  return d;
+#else
+  return (a & b) | c;
+#endif
+}
+
 // Correctly rounded float ops that the compiler may not fuse into an FMA: CPU and GPU must
 // round identically (nvcc contracts a*b+c by default; the CPU build uses -ffp-contract=off).
 LB_HD float mul_rn(float a, float b) {

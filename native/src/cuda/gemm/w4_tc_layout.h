@@ -118,21 +118,9 @@ struct FoldCursor {
 // whose ulp there is 1) or 128 (bf16, ulp 1 too). The kernel subtracts the magic pair: exact u.
 constexpr uint32_t kF16Magic = 0x64006400u;
 constexpr uint32_t kBF16Magic = 0x43004300u;
-// (a & b) | c. On the GPU one LOP3 through inline PTX: written in C++ with two constants, ptxas made it
-// an AND and an OR (SASS of w4_tc.cu, 2026-11-26), 8 instructions more per k step and warp.
-LB_HD uint32_t and_or(uint32_t a, uint32_t b, uint32_t c) {
-#if defined(__CUDA_ARCH__)
-  uint32_t d;
-  asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(d) : "r"(a), "r"(b), "r"(c));
-  return d;
-#else
-  return (a & b) | c;
-#endif
-}
-
 LB_HD uint32_t biased_pair(uint32_t word16, int byte, uint32_t magic) {
   const uint32_t spread = word16 | (word16 << 12);  // bits 16..19 (24..27) = the word's bits 4..7 (12..15)
-  return and_or(spread >> (8 * byte), 0x000F000Fu, magic);
+  return lb::and_or(spread >> (8 * byte), 0x000F000Fu, magic);
 }
 
 // Byte `byte` of two 16-bit words (pair-rows p and p + 1 of one lane): the 4 codes of k 4t .. 4t+3,

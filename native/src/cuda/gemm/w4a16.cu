@@ -49,7 +49,7 @@ struct W4A16Args {
 };
 
 // Two nibbles (bits 0..3 and 16..19 of w) as two bf16 values 128 + u.
-__device__ __forceinline__ uint32_t nibbles_bf16(uint32_t w) { return (w & 0x000F000Fu) | 0x43004300u; }
+__device__ __forceinline__ uint32_t nibbles_bf16(uint32_t w) { return and_or(w, 0x000F000Fu, 0x43004300u); }
 __device__ __forceinline__ float low_f32(uint32_t bf16x2) { return __uint_as_float(bf16x2 << 16); }
 __device__ __forceinline__ float high_f32(uint32_t bf16x2) { return __uint_as_float(bf16x2 & 0xFFFF0000u); }
 
