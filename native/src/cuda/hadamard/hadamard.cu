@@ -353,17 +353,21 @@ __global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwh
     for (int i = t; i < 2 * (n / static_cast<int>(qo.p.block_cols)); i += threads_per_row) range[i] = 0;
   const int64_t base = r * n;
   // 1. Load, signs, strides 1, 2, 4 (all below c >= 8). kLoads groups' loads are issued before
-  //    the first is used: the kernel is bound by the bytes in flight, not by arithmetic.
+  //    the first is used: the kernel is bound by the bytes in flight, not by arithmetic. Raw bits
+  //    first, decoded at use: with load8 (load and decode, a branch on the dtype between them) the
+  //    SASS waited for each group's load before issuing the next one's (2026-11-26).
   if (active)
     for (int g0 = t; g0 < groups; g0 += kLoads * threads_per_row) {
-      float v[kLoads][kGroup];
+      Raw8 raw[kLoads];
 #pragma unroll
       for (int u = 0; u < kLoads; ++u)
-        if (g0 + u * threads_per_row < groups) load8(x, xt, base + (g0 + u * threads_per_row) * kGroup, v[u]);
+        if (g0 + u * threads_per_row < groups) raw[u] = load_raw8(x, xt, base + (g0 + u * threads_per_row) * kGroup);
+      float v[kLoads][kGroup];
 #pragma unroll
       for (int u = 0; u < kLoads; ++u) {
         const int g = g0 + u * threads_per_row;
         if (g >= groups) break;
+        decode8(raw[u], xt, v[u]);
         if (L.signs && !L.inverse) apply_signs8(v[u], L.seed, g * kGroup);
 #pragma unroll
         for (int h = 1; h < kGroup; h <<= 1)
