@@ -66,6 +66,14 @@ LB_HD uint8_t f32_to_e5m2(float x, bool saturate) {
 
 LB_HD float e4m3_to_f32(uint8_t b) {
   const uint32_t sign = static_cast<uint32_t>(b & 0x80u) << 24;
+#ifdef LB_FP8_CVT
+  // The hardware's decode to f16 (exact: every E4M3 value is a binary16), then to f32 (exact).
+  uint32_t h2;
+  asm("cvt.rn.f16x2.e4m3x2 %0, %1;" : "=r"(h2) : "h"(static_cast<uint16_t>(b)));
+  float f;
+  asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(static_cast<uint16_t>(h2 & 0xffffu)));
+  return (b & 0x7fu) == 0x7fu ? bits_float(sign | kF32Inf | kF32QuietBit) : f;
+#endif
   const uint32_t e = (b >> 3) & 0xfu, m = b & 7u;
   if ((b & 0x7fu) == 0x7fu) return bits_float(sign | kF32Inf | kF32QuietBit);
   if (e == 0) return bits_float(sign | float_bits(static_cast<float>(m) * 0.001953125f));  // m * 2^-9
