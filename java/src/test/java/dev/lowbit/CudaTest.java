@@ -159,6 +159,15 @@ class CudaTest {
                 assertArrayEquals(satCpu.toByteArray(), sat.to(Device.CPU, arena).toByteArray(), "saturating F32 -> " + fp8);
                 assertArrayEquals(bits(convertOn(Device.CPU, codes, DType.F32, arena).toFloatArray()),
                         bits(convertOn(GPU, codes, DType.F32, arena).toFloatArray()), fp8 + " -> F32");
+                // Every code, the NaNs of both signs included (encoding makes only 0x7F): the GPU
+                // decodes E4M3 with the hardware's cvt on sm_89+.
+                byte[] all = new byte[256];
+                for (int c = 0; c < 256; c++) all[c] = (byte) c;
+                Tensor every = Tensor.ofBytes(arena, fp8, all, 256);
+                for (DType to : new DType[] {DType.F32, DType.F16, DType.BF16}) {
+                    assertArrayEquals(convertOn(Device.CPU, every, to, arena).toByteArray(), convertOn(GPU, every, to, arena).toByteArray(),
+                            "every " + fp8 + " code -> " + to);
+                }
             }
         }
     }
