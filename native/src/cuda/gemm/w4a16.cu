@@ -12,7 +12,11 @@
 // rows of >= 4096 k: with 128, a 4096 x 4096 matrix had 256 blocks x 128 threads, each walking 4
 // chunks two at a time, and ran at 0.30 of the H100's copy bandwidth (latency-bound: ~4 MB of its
 // 9 MB in flight); with 256 (80 registers: up to three blocks an SM, all 256 blocks in one wave)
-// each thread has its two chunks in flight from the start, the whole matrix at once.
+// each thread has its two chunks in flight from the start, the whole matrix at once. Larger
+// matrices (14336 x 4096: 896 column blocks, ~2.3 such waves, 0.36 of the H200's copy) ran wave by
+// wave, every block loading, then multiplying, then reducing; the decode grid is now the blocks that
+// fit at once, each streaming through column blocks with its next chunk always in flight (written
+// 2026-11-26 without a GPU; not yet run).
 //
 // Arithmetic: a code u becomes the float 128 + u in two integer operations (the nibble OR'ed into
 // the bf16 pattern of 128.0, two nibbles per 32-bit operation, then shifted into f32 position);
@@ -85,97 +89,112 @@ __device__ __forceinline__ int warp_sum_column_of(int lane) {
 
 // MT rows of x per block (rows past m read as zero and are not written); P k-pairs per chunk
 // (4 when the group size is a multiple of 8, so a chunk never straddles two groups; else 1).
-template <int MT, int P, int T>
+// kStream (the decode kernel): block b takes column blocks b, b + gridDim.x, ..., and a thread's
+// next chunk — in this column block or the next one it takes — is always loading while it
+// multiplies the current one, so each SM streams across column blocks instead of stopping at every
+// block's reduction. Otherwise a block takes column block blockIdx.x alone (the MT = 4 kernel spilled
+// when it was written as a loop over column blocks too).
+template <int MT, int P, int T, bool kStream>
 __device__ __forceinline__ void w4a16_block(const W4A16Args &p) {
-  const int64_t jb = blockIdx.x, i0 = static_cast<int64_t>(blockIdx.y) * MT;
+  const int64_t i0 = static_cast<int64_t>(blockIdx.y) * MT, n16 = (p.n + 15) / 16;
   const int64_t pairs = p.k / 2, chunks = pairs / P, groups = p.k / p.group;
-  const uint4 *codes = reinterpret_cast<const uint4 *>(p.codes + jb * pairs * 16);  // one uint4 per k-pair
-  const float4 *scales = reinterpret_cast<const float4 *>(p.scales + jb * groups * 16);
-  const float4 *zeros = reinterpret_cast<const float4 *>(p.zeros + jb * groups * 16);
-
-  float y[MT][16];
-#pragma unroll
-  for (int r = 0; r < MT; ++r)
-#pragma unroll
-    for (int j = 0; j < 16; ++j) y[r][j] = 0.0f;
+  const auto codes_of = [&](int64_t jb) { return reinterpret_cast<const uint4 *>(p.codes + jb * pairs * 16); };  // a uint4 a k-pair
+  __shared__ float partial[2][T / 32][MT][16];  // two: a column block's sums are written while the last one's may be read
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 
   uint4 next[P];
-  int64_t c = threadIdx.x;
-  if (c < chunks)
+  const int64_t step = kStream ? gridDim.x : n16;
+  int64_t jb = blockIdx.x;
+  if (jb < n16 && threadIdx.x < chunks)
 #pragma unroll
-    for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes + c * P + pp);
-  for (; c < chunks; c += T) {
-    uint4 q[P];
+    for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes_of(jb) + threadIdx.x * P + pp);
+  for (int buf = 0; jb < n16; jb += step, buf ^= 1) {
+    const float4 *scales = reinterpret_cast<const float4 *>(p.scales + jb * groups * 16);
+    const float4 *zeros = reinterpret_cast<const float4 *>(p.zeros + jb * groups * 16);
+    float y[MT][16];
 #pragma unroll
-    for (int pp = 0; pp < P; ++pp) q[pp] = next[pp];
-    if (c + T < chunks)
+    for (int r = 0; r < MT; ++r)
 #pragma unroll
-      for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes + (c + T) * P + pp);
+      for (int j = 0; j < 16; ++j) y[r][j] = 0.0f;
 
-    const int64_t l0 = c * 2 * P, grp = l0 / p.group;
-    float xv[MT][2 * P], xs[MT];
+    for (int64_t c = threadIdx.x; c < chunks; c += T) {
+      uint4 q[P];
 #pragma unroll
-    for (int r = 0; r < MT; ++r) {
-      const bool row_in = i0 + r < p.m;
-      if (2 * P == 8 && row_in && p.x_vec) {
-        load8(p.x, p.x_dtype, (i0 + r) * p.k + l0, xv[r]);
-      } else {
+      for (int pp = 0; pp < P; ++pp) q[pp] = next[pp];
+      if (c + T < chunks) {
 #pragma unroll
-        for (int e = 0; e < 2 * P; ++e) xv[r][e] = row_in ? load_float(p.x, p.x_dtype, (i0 + r) * p.k + l0 + e) : 0.0f;
+        for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes_of(jb) + (c + T) * P + pp);
+      } else if (kStream && jb + step < n16) {  // this thread's first chunk of its next column block
+#pragma unroll
+        for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes_of(jb + step) + threadIdx.x * P + pp);
       }
-      xs[r] = 0.0f;
+
+      const int64_t l0 = c * 2 * P, grp = l0 / p.group;
+      float xv[MT][2 * P], xs[MT];
 #pragma unroll
-      for (int e = 0; e < 2 * P; ++e) xs[r] += xv[r][e];
-    }
+      for (int r = 0; r < MT; ++r) {
+        const bool row_in = i0 + r < p.m;
+        if (2 * P == 8 && row_in && p.x_vec) {
+          load8(p.x, p.x_dtype, (i0 + r) * p.k + l0, xv[r]);
+        } else {
 #pragma unroll
-    for (int c4 = 0; c4 < 4; ++c4) {  // columns 4 c4 .. 4 c4 + 3: byte b of each word
-      const float4 s4 = __ldg(scales + grp * 4 + c4), z4 = __ldg(zeros + grp * 4 + c4);
-      const float s[4] = {s4.x, s4.y, s4.z, s4.w}, z[4] = {z4.x, z4.y, z4.z, z4.w};
-      float d[MT][4];
+          for (int e = 0; e < 2 * P; ++e) xv[r][e] = row_in ? load_float(p.x, p.x_dtype, (i0 + r) * p.k + l0 + e) : 0.0f;
+        }
+        xs[r] = 0.0f;
 #pragma unroll
-      for (int r = 0; r < MT; ++r)
+        for (int e = 0; e < 2 * P; ++e) xs[r] += xv[r][e];
+      }
 #pragma unroll
-        for (int b = 0; b < 4; ++b) d[r][b] = 0.0f;
-#pragma unroll
-      for (int pp = 0; pp < P; ++pp) {
-        // Byte b of the word: column 4 c4 + b, low nibble = even k, high nibble = odd k.
-        const uint32_t w = word(q[pp], c4);
-        const uint32_t even02 = nibbles_bf16(w), odd02 = nibbles_bf16(w >> 4);
-        const uint32_t even13 = nibbles_bf16(w >> 8), odd13 = nibbles_bf16(w >> 12);
-        const float we[4] = {low_f32(even02), low_f32(even13), high_f32(even02), high_f32(even13)};
-        const float wo[4] = {low_f32(odd02), low_f32(odd13), high_f32(odd02), high_f32(odd13)};
+      for (int c4 = 0; c4 < 4; ++c4) {  // columns 4 c4 .. 4 c4 + 3: byte b of each word
+        const float4 s4 = __ldg(scales + grp * 4 + c4), z4 = __ldg(zeros + grp * 4 + c4);
+        const float s[4] = {s4.x, s4.y, s4.z, s4.w}, z[4] = {z4.x, z4.y, z4.z, z4.w};
+        float d[MT][4];
 #pragma unroll
         for (int r = 0; r < MT; ++r)
 #pragma unroll
-          for (int b = 0; b < 4; ++b) d[r][b] = fmaf(wo[b], xv[r][2 * pp + 1], fmaf(we[b], xv[r][2 * pp], d[r][b]));
-      }
+          for (int b = 0; b < 4; ++b) d[r][b] = 0.0f;
 #pragma unroll
-      for (int r = 0; r < MT; ++r)
+        for (int pp = 0; pp < P; ++pp) {
+          // Byte b of the word: column 4 c4 + b, low nibble = even k, high nibble = odd k.
+          const uint32_t w = word(q[pp], c4);
+          const uint32_t even02 = nibbles_bf16(w), odd02 = nibbles_bf16(w >> 4);
+          const uint32_t even13 = nibbles_bf16(w >> 8), odd13 = nibbles_bf16(w >> 12);
+          const float we[4] = {low_f32(even02), low_f32(even13), high_f32(even02), high_f32(even13)};
+          const float wo[4] = {low_f32(odd02), low_f32(odd13), high_f32(odd02), high_f32(odd13)};
 #pragma unroll
-        for (int b = 0; b < 4; ++b) {
-          const float v = fmaf(-z[b], xs[r], fmaf(-128.0f, xs[r], d[r][b]));
-          y[r][4 * c4 + b] = fmaf(s[b], v, y[r][4 * c4 + b]);
+          for (int r = 0; r < MT; ++r)
+#pragma unroll
+            for (int b = 0; b < 4; ++b) d[r][b] = fmaf(wo[b], xv[r][2 * pp + 1], fmaf(we[b], xv[r][2 * pp], d[r][b]));
         }
+#pragma unroll
+        for (int r = 0; r < MT; ++r)
+#pragma unroll
+          for (int b = 0; b < 4; ++b) {
+            const float v = fmaf(-z[b], xs[r], fmaf(-128.0f, xs[r], d[r][b]));
+            y[r][4 * c4 + b] = fmaf(s[b], v, y[r][4 * c4 + b]);
+          }
+      }
     }
-  }
 
-  __shared__ float partial[T / 32][MT][16];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    // The column block's sums: across each warp by the transposing butterfly, then the warps' in a
+    // fixed order. One barrier a column block: the next one writes the other half of `partial`, and
+    // the one after that this half only behind the next block's barrier, after these reads.
 #pragma unroll
-  for (int r = 0; r < MT; ++r) {
-    const float total = warp_sum_columns(y[r], lane);
-    if ((lane & 1) == 0) partial[warp][r][warp_sum_column_of(lane)] = total;
-  }
-  __syncthreads();
-  if (threadIdx.x < MT * 16) {
-    const int r = threadIdx.x / 16, col = threadIdx.x % 16;
-    const int64_t i = i0 + r, j = jb * 16 + col;
-    if (i < p.m && j < p.n) {
-      float v = partial[0][r][col];
+    for (int r = 0; r < MT; ++r) {
+      const float total = warp_sum_columns(y[r], lane);
+      if ((lane & 1) == 0) partial[buf][warp][r][warp_sum_column_of(lane)] = total;
+    }
+    __syncthreads();
+    if (threadIdx.x < MT * 16) {
+      const int r = threadIdx.x / 16, col = threadIdx.x % 16;
+      const int64_t i = i0 + r, j = jb * 16 + col;
+      if (i < p.m && j < p.n) {
+        float v = partial[buf][0][r][col];
 #pragma unroll
-      for (int w = 1; w < T / 32; ++w) v += partial[w][r][col];
-      if (p.bias) v += p.bias[j];
-      store_float(p.y, p.y_dtype, i * p.n + j, v);
+        for (int w = 1; w < T / 32; ++w) v += partial[buf][w][r][col];
+        if (p.bias) v += p.bias[j];
+        store_float(p.y, p.y_dtype, i * p.n + j, v);
+      }
     }
   }
 }
@@ -185,9 +204,9 @@ __device__ __forceinline__ void w4a16_block(const W4A16Args &p) {
 // made ptxas take more registers for the others (as in w4_tc.cu), so they stay unbounded.
 template <int MT, int P>
 __global__ void __launch_bounds__(kThreads) w4a16_kernel(W4A16Args p) {
-  w4a16_block<MT, P, kThreads>(p);
+  w4a16_block<MT, P, kThreads, false>(p);
 }
-__global__ void __launch_bounds__(kDecodeThreads, 3) w4a16_decode_kernel(W4A16Args p) { w4a16_block<1, 4, kDecodeThreads>(p); }
+__global__ void __launch_bounds__(kDecodeThreads, 3) w4a16_decode_kernel(W4A16Args p) { w4a16_block<1, 4, kDecodeThreads, true>(p); }
 
 template <int MT>
 void launch(const W4A16Args &p, dim3 grid, cudaStream_t s) {
@@ -197,7 +216,13 @@ void launch(const W4A16Args &p, dim3 grid, cudaStream_t s) {
   }
   if constexpr (MT == 1)
     if (p.k / 8 >= 2 * kDecodeThreads) {  // two chunks of 8 k per thread at least
-      w4a16_decode_kernel<<<grid, kDecodeThreads, 0, s>>>(p);
+      // As many blocks as fit the GPU at once, each streaming across column blocks (w4a16_block).
+      static const int per_sm = [] {
+        int n = 0;
+        return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, w4a16_decode_kernel, kDecodeThreads, 0) == cudaSuccess && n > 0 ? n : 1;
+      }();
+      const dim3 resident(static_cast<unsigned>(std::min<int64_t>(grid.x, int64_t{multiprocessor_count()} * per_sm)), grid.y);
+      w4a16_decode_kernel<<<resident, kDecodeThreads, 0, s>>>(p);
       return;
     }
   w4a16_kernel<MT, 4><<<grid, kThreads, 0, s>>>(p);
