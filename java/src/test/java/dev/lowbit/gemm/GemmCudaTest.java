@@ -278,7 +278,10 @@ class GemmCudaTest {
         // (m = 33), several 64-row blocks (m = 70), split-K (n = 32 x k = 4096: few column blocks; m = 12 beside it, with
         // n = 200 leaving warps of the last column block idle); m = 1, F32 x and groups of 6 take the CUDA-core kernel.
         int[][] shapes = sized(new int[][] {{1, 16, 96}, {2, 17, 192}, {3, 40, 384}, {4, 384, 1536}, {5, 1536, 384}, {17, 100, 768},
-            {1, 4096, 4104}, {33, 48, 512}, {70, 64, 256}, {8, 32, 4096}, {16, 200, 1024}, {12, 32, 4096}});
+            {1, 4096, 4104}, {33, 48, 512}, {70, 64, 256}, {8, 32, 4096}, {16, 200, 1024}, {12, 32, 4096},
+            // m = 1 with more column blocks (513) than an H100 / H200 holds decode blocks at once (132 x 3):
+            // blocks stream through several column blocks each, the last one partial.
+            {1, 8200, 4096}});
         for (QuantFormat f : formats) {
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
