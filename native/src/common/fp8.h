@@ -68,8 +68,8 @@ LB_HD float e4m3_to_f32(uint8_t b) {
   const uint32_t sign = static_cast<uint32_t>(b & 0x80u) << 24;
 #ifdef LB_FP8_CVT
   // The hardware's decode to f16 (exact: every E4M3 value is a binary16), then to f32 (exact).
-  uint32_t h2;
-  asm("cvt.rn.f16x2.e4m3x2 %0, %1;" : "=r"(h2) : "h"(static_cast<uint16_t>(b)));
+  uint32_t h2;  // the code in both bytes, so both halves hold its value whichever byte maps where
+  asm("cvt.rn.f16x2.e4m3x2 %0, %1;" : "=r"(h2) : "h"(static_cast<uint16_t>(b * 0x0101u)));
   float f;
   asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(static_cast<uint16_t>(h2 & 0xffffu)));
   return (b & 0x7fu) == 0x7fu ? bits_float(sign | kF32Inf | kF32QuietBit) : f;
