@@ -258,6 +258,22 @@ def w4a8_case(lb, row, a, a_s, m, n, k):
     row["w4a8_speedup_vs_fp8"] = row["lowbit_bf16_s"] / row["lowbit_w4a8_bf16_s"]
 
 
+def halves_variant(row, run, d32, ref, mag):
+    """FP8's wgmma kernel folds every 128 k on a half-tile pipeline by default (fp8.cu's kHalves);
+    LOWBIT_CUDA_FP8_HALVES=0 runs the whole-stage kernel it replaced: checked and timed beside it."""
+    if row["m"] < 512:
+        return
+    os.environ["LOWBIT_CUDA_FP8_HALVES"] = "0"
+    try:
+        run(0, d32, C["LB_DTYPE_F32"])
+        torch.cuda.synchronize()
+        row["whole_stage_max_err_of_abs_sum"] = rel_err(d32, ref, mag)
+        row["lowbit_whole_stage_bf16_s"] = timed(run, 20)
+    finally:
+        del os.environ["LOWBIT_CUDA_FP8_HALVES"]
+    row["halves_speedup"] = row["lowbit_whole_stage_bf16_s"] / row["lowbit_bf16_s"]
+
+
 def fold_variants(row, run, d32, ref, mag):
     """At prefill sizes the FP8 wgmma kernel folds its tensor-core sums into f32 every 128 k; with
     LOWBIT_CUDA_FP8_FOLD_STAGES = F it folds every F * 128 k (fp8.cu): time F = 2 and 4 beside the default and
@@ -308,6 +324,9 @@ def fp8_cases(lb, shapes, ms, out):
             row["lowbit_tflops"] = 2 * m * n * k / row["lowbit_bf16_s"] / 1e12
             mma_sync_variant(row, "lowbit_bf16_s", lambda: timed(run, 20))
             fold_variants(row, run, d32, ref, mag)
+            halves_variant(row, run, d32, ref, mag)
+            run(0, d32, C["LB_DTYPE_F32"])  # the variants wrote d32: the default kernel's output again, for the peer's diff
+            torch.cuda.synchronize()
             w4a8_case(lb, row, a, a_s, m, n, k)
             try:
                 bt, sa, sb = b.t(), a_s[:, None].contiguous(), bs[None, :].contiguous()
@@ -382,7 +401,7 @@ def main():
 
     def out(row):
         print(json.dumps(row), flush=True)
-        keys = [k for k in ("ratio_vs_int_mm", "wgmma_speedup", "fold2_speedup", "fold4_speedup", "fold4_max_err_of_abs_sum", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
+        keys = [k for k in ("ratio_vs_int_mm", "wgmma_speedup", "halves_speedup", "fold2_speedup", "fold4_speedup", "fold4_max_err_of_abs_sum", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
                             "fraction_of_copy") if k in row]
         print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.2e}" if "err" in k else f"{k}={row[k]:.3f}" for k in keys),
               file=sys.stderr, flush=True)

@@ -140,12 +140,23 @@ struct Fp8Op {
 // and the next issue; now the test is outside (64 FADDs on the row / tensor path) and BLOCK's row
 // scales come from shared memory (kWgStageScales). Neither F = 1 after that change nor F > 1 has run
 // on a GPU yet.
-template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false>
+//
+// kHalves (F = 1; the default, LOWBIT_CUDA_FP8_HALVES=0 for the whole-stage kernel): most of the
+// drain goes too. Each stage's wgmmas are two groups, activation rows 0..63 and 64..127 (m64n64k32,
+// the accumulators' two halves), issued as soon as the stage's fragments are in registers; while they
+// run the warpgroup passes the next stage's barrier, reads its fragments, issues the copies ahead and
+// folds half 0 once it completes (wg_gemm.cuh's half-tile pipeline), so only half 1's fold (32 FADDs)
+// finds the tensor cores idle — with no second set of accumulators (no room: 237 registers). Same
+// sums, folded in the same order. Waiting in the next stage for the last one's groups instead (no idle
+// fold at all) made ptxas serialise every wgmma (C7514). Written without a GPU; not yet run.
+template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false, bool kHalves = false>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
+  static_assert(!(kFoldMany && kHalves), "the half-tile pipeline folds every stage");
   static constexpr int kWgInFlight = 0;
   static constexpr bool kWgRetireLate = true;  // the sums are folded before the stage that starts the next fold
   static constexpr bool kWgStageScales = true;  // BLOCK: the stage's row scales and column block scale
+  static constexpr bool kWgHalves = kHalves;
 
   // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
   // column block scale (the tile is one 128-column block), copied with the stage so that the fold
@@ -196,30 +207,48 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
       for (int r = 0; r < 64; ++r) fence_register(v[r]);  // in flight until retire: nothing may read them before
     }
 
-    // The sums up to stage kt (those since the last fold) are complete: fold them into the totals.
-    // The scaling test stays outside the register loops: inside them ptxas kept a branch per register
-    // (64 taken branches a stage on the row / tensor path, while the tensor cores waited for the fold).
-    __device__ void retire(const Args &p, const float *scales) {
+    // Half h of a stage (activation rows 64 h .. 64 h + 63, accumulators 32 h .. 32 h + 31) as one group.
+    __device__ void issue_half(const Args &, int h, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr) {
+      using namespace lb::cuda_wg;
+      float(&d)[32] = *reinterpret_cast<float(*)[32]>(v + 32 * h);
 #pragma unroll
-      for (int r = 0; r < 64; ++r) fence_register(v[r]);
-      if (p.scaling == LB_FP8_SCALE_BLOCK) {
-        fold_block_scaled(scales);
-      } else {
+      for (int r = 0; r < 32; ++r) fence_register(d[r]);
+      wgmma_fence();
 #pragma unroll
-        for (int r = 0; r < 64; ++r) total[r] = add_rn(total[r], v[r]);
-      }
+      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n64k32_f8<kBE5M2, kAE5M2>(d, a[s], sw128_desc(x_addr + x_byte(64 * h, 32 * s)), s > 0);
+      wgmma_commit();
+#pragma unroll
+      for (int r = 0; r < 32; ++r) fence_register(d[r]);
     }
 
-    // 128 x 128 block scales: each sum times its row's scale (from the stage's words: 0 past m) times
-    // the column block scale, rounded as end_step rounds them.
-    __device__ void fold_block_scaled(const float *scales) {
+    // The sums up to the last stage (those since the last fold) are complete: fold them into the totals.
+    __device__ void retire(const Args &p, const float *scales) { fold<0, 64>(p, scales); }
+    // Half h of the last stage is complete (the other may still run): fold its registers.
+    __device__ void retire_half(const Args &p, int h, const float *scales) {
+      if (h == 0) fold<0, 32>(p, scales);
+      else fold<32, 32>(p, scales);
+    }
+
+    // Registers kR0 .. kR0 + kN - 1 into the totals; with 128 x 128 block scales each sum times its
+    // row's scale (from the stage's words: 0 past m) times the column block scale, rounded as end_step
+    // rounds them. The scaling test stays outside the register loops: inside them ptxas kept a branch
+    // per register (64 taken branches a stage on the row / tensor path, while the tensor cores waited).
+    template <int kR0, int kN>
+    __device__ void fold(const Args &p, const float *scales) {
       using namespace lb::cuda_wg;
-      const float sb = scales[kWgM];
-      const int tid = static_cast<int>(threadIdx.x), lane = tid & 31;
 #pragma unroll
-      for (int r = 0; r < 64; ++r) {
-        const float scale = mul_rn(scales[acc_position(tid >> 7, (tid >> 5) & 3, lane, r).row], sb);
-        total[r] = add_rn(total[r], mul_rn(v[r], scale));
+      for (int r = kR0; r < kR0 + kN; ++r) fence_register(v[r]);
+      if (p.scaling == LB_FP8_SCALE_BLOCK) {
+        const float sb = scales[kWgM];
+        const int tid = static_cast<int>(threadIdx.x), lane = tid & 31;
+#pragma unroll
+        for (int r = kR0; r < kR0 + kN; ++r) {
+          const float scale = mul_rn(scales[acc_position(tid >> 7, (tid >> 5) & 3, lane, r).row], sb);
+          total[r] = add_rn(total[r], mul_rn(v[r], scale));
+        }
+      } else {
+#pragma unroll
+        for (int r = kR0; r < kR0 + kN; ++r) total[r] = add_rn(total[r], v[r]);
       }
     }
 
@@ -237,14 +266,24 @@ int32_t fold_stages_setting() {
   return n == 2 || n == 4 || n == 8 ? static_cast<int32_t>(n) : 1;
 }
 
+// LOWBIT_CUDA_FP8_HALVES=0 (read per call) folds every stage on the whole-stage kernel instead of the
+// half-tile pipeline (Fp8WgOp's kHalves).
+bool halves_setting() {
+  const char *v = std::getenv("LOWBIT_CUDA_FP8_HALVES");
+  return !(v && v[0] == '0');
+}
+
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
   using Op = Fp8Op<kAE5M2, kBE5M2>;
   const int32_t fold = scaling == LB_FP8_SCALE_BLOCK ? 1 : fold_stages_setting();
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
-  if (wg_gemm_applies(o))
-    return fold > 1 ? launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s) : launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false>>(p, s);
+  if (wg_gemm_applies(o)) {
+    if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
+    if (halves_setting()) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
+    return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
+  }
   return launch_tc_gemm<Op>(p, s);
 }
 

@@ -80,6 +80,7 @@ struct Int8WgOp : Int8Op {
   static constexpr int kWgInFlight = 1;  // the next stage's wgmmas queue behind this one's
   static constexpr bool kWgRetireLate = false;
   static constexpr bool kWgStageScales = false;
+  static constexpr bool kWgHalves = false;
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {

@@ -28,9 +28,12 @@
 // (issue: a stage's wgmmas, committed as one group; retire(p, words): after the wait for stage kt's
 // group (for kWgInFlight: kt is the stage issued last, whose predecessor is complete), with stage kt's
 // scale words; settle: after the last wait; raw(r): the sum of register r), Raw and finish
-// (tc_gemm.cuh's epilogue of one output), and kWgStageScales (true: load_stage_scales(p, m0, jb0, kt,
+// (tc_gemm.cuh's epilogue of one output), kWgStageScales (true: load_stage_scales(p, m0, jb0, kt,
 // words) copies kScaleWords words of per-stage scales with the stage's cp.async group into a small
-// area of their own, one per slot; they stay valid until the slot is reused, after retire).
+// area of their own, one per slot; they stay valid until the slot is reused, after retire) and
+// kWgHalves (true: each stage is issued as two groups, activation rows 0..63 and 64..127, by
+// issue_half(p, h, a, x_addr), and folded half by half with retire_half(p, h, words) as each group
+// completes, in the half-tile pipeline below; needs kWgRetireLate's extra stage).
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -147,6 +150,11 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
     cp_async_commit();
   }
   uint32_t a[1 + kBuf][kWgK / 32][4];
+  auto fragments = [&](int kt, uint32_t(&frag)[kWgK / 32][4]) {
+#pragma unroll
+    for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + (kt % kStages) * kStageBytes + kXBytes, 4 * wg + warp, lane, s, frag[s]);
+  };
+  // The whole-stage pipeline (W8A8; FP8 without kWgHalves).
   auto step = [&](int j, auto parity) {
     constexpr int P = decltype(parity)::value;
     cp_async_wait<kAhead - 1>();  // this thread's copies of stage j have landed ...
@@ -156,8 +164,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
     if (next < kt_count) wg_load_stage<Op>(p, copies, m0, jb0, next, smem + (next % kStages) * kStageBytes, scales_of(next));
     cp_async_commit();
     const int slot = j % kStages;
-#pragma unroll
-    for (int s = 0; s < kWgK / 32; ++s) Op::w_fragments(smem + slot * kStageBytes + kXBytes, 4 * wg + warp, lane, s, a[P][s]);
+    fragments(j, a[P]);
     [[maybe_unused]] bool folds = false;
     if constexpr (kLate) {
       folds = acc.starts_fold(p, j);
@@ -175,16 +182,53 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
       if (!folds) wgmma_wait<1>();
     }
   };
+  // The half-tile pipeline (kWgHalves): stage j's fragments are in registers when its step starts; its
+  // two groups are issued at once, and while they run the warpgroup passes the barrier that publishes
+  // stage j + 1, reads stage j + 1's fragments, issues the copies ahead, and folds half 0 as soon as it
+  // is complete; only half 1's fold leaves the tensor cores idle. Every group completes within its
+  // step: ptxas serialises the wgmmas (C7514) when a group issued in one trip of the loop is waited for
+  // in the next and accumulators are read meanwhile.
+  // (The accumulators come in as a parameter so that the Ops without halves never see these calls.)
+  auto half_step = [&](int j, auto parity, auto &acc_h) {
+    constexpr int P = decltype(parity)::value;
+    const int slot = j % kStages;
+    acc_h.issue_half(p, 0, a[P], smem_addr + slot * kStageBytes);
+    acc_h.issue_half(p, 1, a[P], smem_addr + slot * kStageBytes);
+    cp_async_wait<kAhead - 2>();  // stage j + 1 has landed (this thread's copies) ...
+    fence_proxy_async_shared();
+    __syncthreads();  // ... everyone's; every warpgroup finished step j - 1, so stage j - 1's slot is free
+    const int next = j + kAhead;  // slots of stages j and j + 1 are live: next lands two slots past them
+    if (next < kt_count) wg_load_stage<Op>(p, copies, m0, jb0, next, smem + (next % kStages) * kStageBytes, scales_of(next));
+    cp_async_commit();
+    if (j + 1 < kt_count) fragments(j + 1, a[1 - P]);
+    wgmma_wait<1>();  // half 0 of stage j is complete; half 1 runs on
+    acc_h.retire_half(p, 0, scales_of(j));
+    wgmma_wait<0>();
+    acc_h.retire_half(p, 1, scales_of(j));
+  };
   int j = 0;
-  if constexpr (kBuf) {
+  if constexpr (Op::kWgHalves) {
+    static_assert(kAhead >= 2, "stage j + 1 is loaded while stage j runs");
+    cp_async_wait<kAhead - 1>();  // stage 0, everyone's
+    fence_proxy_async_shared();
+    __syncthreads();
+    fragments(0, a[0]);
     for (; j + 1 < kt_count; j += 2) {
-      step(j, std::integral_constant<int, 0>{});
-      step(j + 1, std::integral_constant<int, 1>{});
+      half_step(j, std::integral_constant<int, 0>{}, acc);
+      half_step(j + 1, std::integral_constant<int, 1>{}, acc);
     }
+    if (j < kt_count) half_step(j, std::integral_constant<int, 0>{}, acc);
+  } else {
+    if constexpr (kBuf) {
+      for (; j + 1 < kt_count; j += 2) {
+        step(j, std::integral_constant<int, 0>{});
+        step(j + 1, std::integral_constant<int, 1>{});
+      }
+    }
+    for (; j < kt_count; ++j) step(j, std::integral_constant<int, 0>{});
+    wgmma_wait<0>();
+    if constexpr (kLate) acc.retire(p, scales_of(kt_count - 1));
   }
-  for (; j < kt_count; ++j) step(j, std::integral_constant<int, 0>{});
-  wgmma_wait<0>();
-  if constexpr (kLate) acc.retire(p, scales_of(kt_count - 1));
   acc.settle();
   cp_async_wait<0>();
   __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
@@ -224,6 +268,7 @@ __global__ void __launch_bounds__(lb::cuda_wg::kWgThreads, 1) wg_gemm_kernel(typ
 template <class Op>
 constexpr size_t wg_smem_bytes() {
   using namespace lb::cuda_wg;
+  static_assert(!Op::kWgHalves || wg_extra_stage<Op>() == 1, "the half-tile pipeline double-buffers its fragments");
   const size_t stages = static_cast<size_t>(kWgStages + wg_extra_stage<Op>());
   return stages * kStageBytes + (Op::kWgStageScales ? stages * kScaleBytes : 0) + 1024;
 }

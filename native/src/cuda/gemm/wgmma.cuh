@@ -97,6 +97,34 @@ __device__ __forceinline__ void wgmma_m64n128k32_f8(float (&d)[64], const uint32
 #endif
 }
 
+#define LB_WG_D32(C, d) LB_WG_D8(C, d, 0), LB_WG_D8(C, d, 8), LB_WG_D8(C, d, 16), LB_WG_D8(C, d, 24)
+#define LB_WG_DREGS32                                                                                                        \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, " \
+  "%26, %27, %28, %29, %30, %31}, {%32, %33, %34, %35}, %36, p"
+
+// The same with N = 64 (32 accumulators a thread; their positions are acc_position's for registers
+// 0..31, i.e. activation rows 0..63 of the descriptor's tile): FP8's half-tile pipeline issues the two
+// 64-row halves of a stage as separate groups.
+template <bool kAE5M2, bool kBE5M2>
+__device__ __forceinline__ void wgmma_m64n64k32_f8(float (&d)[32], const uint32_t (&a)[4], uint64_t desc, uint32_t scale_d) {
+#if LB_WGMMA_ENABLED
+#  define LB_WGMMA_F8(TA, TB)                                                                                                  \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\nwgmma.mma_async.sync.aligned.m64n64k32.f32." TA "." TB " " LB_WG_DREGS32 \
+                 ", 1, 1;\n}\n"                                                                                                 \
+                 : LB_WG_D32(LB_WG_F, d)                                                                                        \
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
+  if constexpr (!kAE5M2 && !kBE5M2) LB_WGMMA_F8("e4m3", "e4m3");
+  else if constexpr (!kAE5M2) LB_WGMMA_F8("e4m3", "e5m2");
+  else if constexpr (!kBE5M2) LB_WGMMA_F8("e5m2", "e4m3");
+  else LB_WGMMA_F8("e5m2", "e5m2");
+#  undef LB_WGMMA_F8
+#else
+  __trap();
+#endif
+}
+
+#undef LB_WG_D32
+#undef LB_WG_DREGS32
 #undef LB_WG_D8
 #undef LB_WG_D64
 #undef LB_WG_F
