@@ -77,6 +77,13 @@ __device__ __forceinline__ void wgmma_m64n128k32_s8(int32_t (&d)[64], const uint
 #endif
 }
 
+// MACRO(TA, TB) with the PTX type names kAE5M2 / kBE5M2 choose (the asm text must be a literal).
+#define LB_WG_F8_TYPES(MACRO)                                 \
+  if constexpr (!kAE5M2 && !kBE5M2) MACRO("e4m3", "e4m3");    \
+  else if constexpr (!kAE5M2) MACRO("e4m3", "e5m2");          \
+  else if constexpr (!kBE5M2) MACRO("e5m2", "e4m3");          \
+  else MACRO("e5m2", "e5m2")
+
 // FP8 x FP8 -> f32; kAE5M2 / kBE5M2 pick E5M2 over E4M3 for wgmma's A (the weights) and B (the
 // activations).
 template <bool kAE5M2, bool kBE5M2>
@@ -87,10 +94,7 @@ __device__ __forceinline__ void wgmma_m64n128k32_f8(float (&d)[64], const uint32
                  LB_WG_TAIL ", 1, 1;\n}\n"                                                                                         \
                  : LB_WG_D64(LB_WG_F, d)                                                                                           \
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
-  if constexpr (!kAE5M2 && !kBE5M2) LB_WGMMA_F8("e4m3", "e4m3");
-  else if constexpr (!kAE5M2) LB_WGMMA_F8("e4m3", "e5m2");
-  else if constexpr (!kBE5M2) LB_WGMMA_F8("e5m2", "e4m3");
-  else LB_WGMMA_F8("e5m2", "e5m2");
+  LB_WG_F8_TYPES(LB_WGMMA_F8);
 #  undef LB_WGMMA_F8
 #else
   __trap();
@@ -113,16 +117,14 @@ __device__ __forceinline__ void wgmma_m64n64k32_f8(float (&d)[32], const uint32_
                  ", 1, 1;\n}\n"                                                                                                 \
                  : LB_WG_D32(LB_WG_F, d)                                                                                        \
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(desc), "r"(scale_d))
-  if constexpr (!kAE5M2 && !kBE5M2) LB_WGMMA_F8("e4m3", "e4m3");
-  else if constexpr (!kAE5M2) LB_WGMMA_F8("e4m3", "e5m2");
-  else if constexpr (!kBE5M2) LB_WGMMA_F8("e5m2", "e4m3");
-  else LB_WGMMA_F8("e5m2", "e5m2");
+  LB_WG_F8_TYPES(LB_WGMMA_F8);
 #  undef LB_WGMMA_F8
 #else
   __trap();
 #endif
 }
 
+#undef LB_WG_F8_TYPES
 #undef LB_WG_D32
 #undef LB_WG_DREGS32
 #undef LB_WG_D8
