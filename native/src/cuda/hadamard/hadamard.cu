@@ -313,17 +313,36 @@ __device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool
   }
 }
 
-__device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, const float v[kGroup], const unsigned int *range) {
+__device__ __forceinline__ BlockParams range_params(const lb_quant_params &p, const unsigned int *range, int cb) {
+  return block_params(p, -bits_float(range[2 * cb]), bits_float(range[2 * cb + 1]), 1.0f);
+}
+
+// Block cb's parameters, worked out once for a thread's run of groups in the same block (a per-row
+// block takes all of them): block_params costs two or three correctly rounded divisions, ~35
+// instructions, which the fused kernel's SASS repeated for each of a thread's up to 8 groups.
+struct ParamsCache {
+  int cb = -1;
+  BlockParams bp{};
+  __device__ __forceinline__ const BlockParams &of(const lb_quant_params &p, const unsigned int *range, int block) {
+    if (block != cb) {
+      bp = range_params(p, range, block);
+      cb = block;
+    }
+    return bp;
+  }
+};
+
+__device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, const float v[kGroup], const unsigned int *range,
+                               ParamsCache &cache) {
   const lb_quant_params &p = o.p;
   const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc;
-  const auto params_of = [&](int b) { return block_params(p, -bits_float(range[2 * b]), bits_float(range[2 * b + 1]), 1.0f); };
-  const BlockParams bp = params_of(cb);
+  const BlockParams bp = cache.of(p, range, cb);
   const int64_t b = r * C + cb;
   if (i0 % bc == 0) {
     store_block_params(p, bp, b, o.scales, o.zeros, &o.bad[1]);
     if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 && cb % 2 == 0) {
       uint32_t byte = static_cast<uint32_t>(bp.zero);
-      if (cb + 1 < C) byte |= static_cast<uint32_t>(params_of(cb + 1).zero) << 4;
+      if (cb + 1 < C) byte |= static_cast<uint32_t>(range_params(p, range, cb + 1).zero) << 4;
       static_cast<uint8_t *>(o.zeros)[r * ((C + 1) / 2) + cb / 2] = static_cast<uint8_t>(byte);
     }
   }
@@ -414,10 +433,11 @@ __global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwh
       }
     }
     __syncthreads();  // every block's range is complete
+    ParamsCache params;
 #pragma unroll
     for (int u = 0; u < kQuantGroups; ++u) {
       const int g = t + u * threads_per_row;
-      if (u < passes && active && g < groups) quantize_store(qo, r, n, g * kGroup, v[u], range);
+      if (u < passes && active && g < groups) quantize_store(qo, r, n, g * kGroup, v[u], range, params);
     }
   } else {
     for (int g = t; g < groups; g += threads_per_row) {
