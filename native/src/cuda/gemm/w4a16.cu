@@ -99,7 +99,8 @@ __device__ __forceinline__ void w4a16_block(const W4A16Args &p) {
   const int64_t i0 = static_cast<int64_t>(blockIdx.y) * MT, n16 = (p.n + 15) / 16;
   const int64_t pairs = p.k / 2, chunks = pairs / P, groups = p.k / p.group;
   const auto codes_of = [&](int64_t jb) { return reinterpret_cast<const uint4 *>(p.codes + jb * pairs * 16); };  // a uint4 a k-pair
-  __shared__ float partial[2][T / 32][MT][16];  // two: a column block's sums are written while the last one's may be read
+  // Two for kStream: a column block's sums are written while the last one's may still be read.
+  __shared__ float partial[kStream ? 2 : 1][T / 32][MT][16];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 
   uint4 next[P];
@@ -108,7 +109,7 @@ __device__ __forceinline__ void w4a16_block(const W4A16Args &p) {
   if (jb < n16 && threadIdx.x < chunks)
 #pragma unroll
     for (int pp = 0; pp < P; ++pp) next[pp] = __ldg(codes_of(jb) + threadIdx.x * P + pp);
-  for (int buf = 0; jb < n16; jb += step, buf ^= 1) {
+  for (int buf = 0; jb < n16; jb += step, buf ^= kStream ? 1 : 0) {
     const float4 *scales = reinterpret_cast<const float4 *>(p.scales + jb * groups * 16);
     const float4 *zeros = reinterpret_cast<const float4 *>(p.zeros + jb * groups * 16);
     float y[MT][16];
@@ -217,10 +218,7 @@ void launch(const W4A16Args &p, dim3 grid, cudaStream_t s) {
   if constexpr (MT == 1)
     if (p.k / 8 >= 2 * kDecodeThreads) {  // two chunks of 8 k per thread at least
       // As many blocks as fit the GPU at once, each streaming across column blocks (w4a16_block).
-      static const int per_sm = [] {
-        int n = 0;
-        return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, w4a16_decode_kernel, kDecodeThreads, 0) == cudaSuccess && n > 0 ? n : 1;
-      }();
+      static const int per_sm = resident_blocks_per_sm(reinterpret_cast<const void *>(w4a16_decode_kernel), kDecodeThreads);
       const dim3 resident(static_cast<unsigned>(std::min<int64_t>(grid.x, int64_t{multiprocessor_count()} * per_sm)), grid.y);
       w4a16_decode_kernel<<<resident, kDecodeThreads, 0, s>>>(p);
       return;

@@ -243,10 +243,7 @@ __global__ void __launch_bounds__(kThreads, 1) block_kernel(lb_quant_params p, c
 
 // Resident block kernels an SM (registers decide): the grid, so that every block streams.
 int block_kernel_blocks_per_sm() {
-  static const int value = [] {
-    int n = 0;
-    return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, block_kernel, kThreads, 0) == cudaSuccess && n > 0 ? n : 1;
-  }();
+  static const int value = resident_blocks_per_sm(reinterpret_cast<const void *>(block_kernel), kThreads);
   return value;
 }
 

@@ -76,6 +76,11 @@ int multiprocessor_count() {
   return sms > 0 ? sms : 1;
 }
 
+int resident_blocks_per_sm(const void *kernel, int threads) {
+  int n = 0;
+  return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, 0) == cudaSuccess && n > 0 ? n : 1;
+}
+
 int compute_capability() {
   int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess) return 0;

@@ -39,6 +39,11 @@ lb_status require_capability(const char *fn, int major, int minor, const char *w
 // Streaming multiprocessors of the current device (at least 1): launch sizes scale with it.
 int multiprocessor_count();
 
+// Blocks of `kernel` (a __global__ function) with `threads` threads and no dynamic shared memory that
+// the current device's SMs hold at once, registers and shared memory permitting (at least 1): the grid
+// of a kernel whose blocks stream through their work. Callers cache it per kernel.
+int resident_blocks_per_sm(const void *kernel, int threads);
+
 // The current device's compute capability as 10 * major + minor (90 for Hopper), 0 if unreadable:
 // for choosing a kernel (require_capability is the check that reports).
 int compute_capability();
