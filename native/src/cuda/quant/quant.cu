@@ -168,7 +168,7 @@ __global__ void dequant_kernel(lb_quant_params p, const uint8_t *q, const void *
 // these kernels only for cols < 2^31).
 struct RunWalk {
   int64_t u, runs, step;  // this run, the run count, runs per step
-  int64_t e0, r, c;       // first element, row, column of run u
+  int64_t r, c;           // row and column of run u's first element
   int64_t step_r, step_c; // a step: step_r rows and step_c < cols columns
   int64_t cols;
 
@@ -176,16 +176,15 @@ struct RunWalk {
     u = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     step = static_cast<int64_t>(gridDim.x) * blockDim.x;
     runs = rows * cols / 8;
-    e0 = 8 * u;
-    r = e0 / cols;
-    c = e0 - r * cols;
+    r = e0() / cols;
+    c = e0() - r * cols;
     step_r = 8 * step / cols;
     step_c = 8 * step - step_r * cols;
   }
   __device__ __forceinline__ bool more() const { return u < runs; }
+  __device__ __forceinline__ int64_t e0() const { return 8 * u; }  // run u's first element
   __device__ __forceinline__ void next() {
     u += step;
-    e0 += 8 * step;
     r += step_r;
     c += step_c;
     if (c >= cols) {
@@ -205,8 +204,8 @@ __global__ void codes8_kernel(lb_quant_params p, const void *x, lb_dtype t, int6
   const int64_t C = cols / p.block_cols;
   for (RunWalk w(rows, cols); w.more(); w.next()) {
     float v[8];
-    load8(x, t, w.e0, v);
-    quantize8(p, params[w.block_row(p) * C + w.block_col(p)], v, q, w.e0);
+    load8(x, t, w.e0(), v);
+    quantize8(p, params[w.block_row(p) * C + w.block_col(p)], v, q, w.e0());
   }
 }
 
@@ -215,8 +214,8 @@ __global__ void dequant8_kernel(lb_quant_params p, const uint8_t *q, const void 
   const int64_t C = cols / p.block_cols;
   for (RunWalk w(rows, cols); w.more(); w.next()) {
     float v[8];
-    dequantize8(p, stored_params(p, scales, zeros, w.block_row(p), w.block_col(p), C), q, w.e0, v);
-    store8(y, yt, w.e0, v);
+    dequantize8(p, stored_params(p, scales, zeros, w.block_row(p), w.block_col(p), C), q, w.e0(), v);
+    store8(y, yt, w.e0(), v);
   }
 }
 
