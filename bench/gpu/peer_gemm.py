@@ -258,19 +258,25 @@ def w4a8_case(lb, row, a, a_s, m, n, k):
     row["w4a8_speedup_vs_fp8"] = row["lowbit_bf16_s"] / row["lowbit_w4a8_bf16_s"]
 
 
+def env_variant(row, run, d32, ref, mag, var, value, name):
+    """The same FP8 call with the environment switch var = value (read per call by fp8.cu): its error against the
+    f32 reference (row[name_max_err_of_abs_sum]) and its time (row[lowbit_name_bf16_s]), beside the default's."""
+    os.environ[var] = value
+    try:
+        run(0, d32, C["LB_DTYPE_F32"])
+        torch.cuda.synchronize()
+        row[f"{name}_max_err_of_abs_sum"] = rel_err(d32, ref, mag)
+        row[f"lowbit_{name}_bf16_s"] = timed(run, 20)
+    finally:
+        del os.environ[var]
+
+
 def halves_variant(row, run, d32, ref, mag):
     """FP8's wgmma kernel folds every 128 k on a half-tile pipeline by default (fp8.cu's kHalves);
     LOWBIT_CUDA_FP8_HALVES=0 runs the whole-stage kernel it replaced: checked and timed beside it."""
     if row["m"] < 512:
         return
-    os.environ["LOWBIT_CUDA_FP8_HALVES"] = "0"
-    try:
-        run(0, d32, C["LB_DTYPE_F32"])
-        torch.cuda.synchronize()
-        row["whole_stage_max_err_of_abs_sum"] = rel_err(d32, ref, mag)
-        row["lowbit_whole_stage_bf16_s"] = timed(run, 20)
-    finally:
-        del os.environ["LOWBIT_CUDA_FP8_HALVES"]
+    env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_FP8_HALVES", "0", "whole_stage")
     row["halves_speedup"] = row["lowbit_whole_stage_bf16_s"] / row["lowbit_bf16_s"]
 
 
@@ -281,14 +287,7 @@ def fold_variants(row, run, d32, ref, mag):
     if row["m"] < 512:
         return
     for f in (2, 4):
-        os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"] = str(f)
-        try:
-            run(0, d32, C["LB_DTYPE_F32"])
-            torch.cuda.synchronize()
-            row[f"fold{f}_max_err_of_abs_sum"] = rel_err(d32, ref, mag)
-            row[f"lowbit_fold{f}_bf16_s"] = timed(run, 20)
-        finally:
-            del os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"]
+        env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_FP8_FOLD_STAGES", str(f), f"fold{f}")
         row[f"fold{f}_speedup"] = row["lowbit_bf16_s"] / row[f"lowbit_fold{f}_bf16_s"]
 
 
