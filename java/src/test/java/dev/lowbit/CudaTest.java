@@ -143,11 +143,8 @@ class CudaTest {
         try (Arena arena = Arena.ofConfined()) {
             // Random bit patterns, then every rounding boundary of both formats (the GPU encodes
             // saturating values with the hardware's cvt on sm_89+, the CPU with integer code).
-            float[] random = ConvertCases.randomBits(2_000_003, 21);
-            float[] e4 = ConvertCases.fp8Boundaries(Fp8Reference.E4M3), e5 = ConvertCases.fp8Boundaries(Fp8Reference.E5M2);
-            float[] values = Arrays.copyOf(random, random.length + e4.length + e5.length);
-            System.arraycopy(e4, 0, values, random.length, e4.length);
-            System.arraycopy(e5, 0, values, random.length + e4.length, e5.length);
+            float[] values = ConvertCases.concat(ConvertCases.randomBits(2_000_003, 21), ConvertCases.fp8Boundaries(Fp8Reference.E4M3),
+                    ConvertCases.fp8Boundaries(Fp8Reference.E5M2));
             Tensor src = Tensor.of(arena, values, values.length);
             for (DType fp8 : new DType[] {DType.FP8_E4M3, DType.FP8_E5M2}) {
                 Tensor codes = convertOn(Device.CPU, src, fp8, arena);
@@ -225,7 +222,7 @@ class CudaTest {
                         bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized 1200x4096 " + f);
             }
             // Rows of 1536 (the one-pass warp kernel: a warp per row, 6 runs of 8 per lane), F16 zero points per row.
-            float[] mid = java.util.Arrays.copyOf(big, 300 * 1536);
+            float[] mid = Arrays.copyOf(big, 300 * 1536);
             Tensor midHost = Tensor.of(arena, mid, 300, 1536), midDev = midHost.to(GPU, arena);
             for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.PER_ROW),
                     QuantFormat.uint4(Granularity.PER_ROW).withScaleDtype(DType.F32).withZeroDtype(DType.F16))) {

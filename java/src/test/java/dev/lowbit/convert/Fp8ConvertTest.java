@@ -66,7 +66,7 @@ class Fp8ConvertTest {
     void encodingAtEveryBoundarySaturatingOrNot(Isa isa) {
         Isas.with(isa, () -> {
             for (Fp8Reference f : Fp8Reference.values()) {
-                float[] values = concat(ConvertCases.fp8Boundaries(f), ConvertCases.randomBits(100_003, 17));
+                float[] values = ConvertCases.concat(ConvertCases.fp8Boundaries(f), ConvertCases.randomBits(100_003, 17));
                 for (boolean saturate : new boolean[] {false, true}) assertEncoding(f, values, saturate);
             }
         });
@@ -88,17 +88,5 @@ class Fp8ConvertTest {
                 }
             }
         }
-    }
-
-    private static float[] concat(float[]... parts) {
-        int n = 0;
-        for (float[] p : parts) n += p.length;
-        float[] all = new float[n];
-        int at = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-        }
-        return all;
     }
 }

@@ -69,6 +69,19 @@ public final class ConvertCases {
         return a;
     }
 
+    /** The arrays one after another. */
+    public static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
+    }
+
     /** {@code n} floats with uniformly random bit patterns (every exponent and NaN/Inf appear). */
     public static float[] randomBits(int n, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
