@@ -3,6 +3,7 @@ package dev.lowbit.reference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntToDoubleFunction;
 
 /** Inputs that exercise every rounding decision of f32 -> f16/bf16. */
 public final class ConvertCases {
@@ -19,21 +20,8 @@ public final class ConvertCases {
     }
 
     private static float[] boundaries(FloatFormats.Format f) {
-        List<Float> out = new ArrayList<>();
         int maxFinite = (((1 << f.exponentBits()) - 1) << f.mantissaBits()) - 1;  // largest finite pattern
-        for (int h = 0; h <= maxFinite; h++) {
-            double v = f.decode(h);
-            double next = h < maxFinite ? f.decode(h + 1) : v + (v - f.decode(h - 1)); // past max: one more ulp
-            float mid = (float) ((v + next) / 2);  // exact: needs one more bit than the format has
-            for (float x : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid)}) {
-                out.add(x);
-                out.add(-x);
-            }
-        }
-        for (float x : specials()) out.add(x);
-        float[] a = new float[out.size()];
-        for (int i = 0; i < a.length; i++) a[i] = out.get(i);
-        return a;
+        return boundaries(maxFinite, f::decode, false);
     }
 
     /**
@@ -42,13 +30,23 @@ public final class ConvertCases {
      * {@link #specials()}. Every rounding and saturation decision of an encoder.
      */
     public static float[] fp8Boundaries(Fp8Reference f) {
+        return boundaries(f.encode((float) f.max(), false), f::decode, true);
+    }
+
+    /**
+     * Codes 0 .. maxCode (finite, ascending): each value, the midpoint to the next (past the max: one more
+     * ulp) and the midpoint's float neighbours, both signs; with {@code beyond} also the next value and four
+     * times it; then {@link #specials()}.
+     */
+    private static float[] boundaries(int maxCode, IntToDoubleFunction decode, boolean beyond) {
         List<Float> out = new ArrayList<>();
-        int maxCode = f.encode((float) f.max(), false);
         for (int h = 0; h <= maxCode; h++) {
-            double v = f.decode(h);
-            double next = h < maxCode ? f.decode(h + 1) : v + (v - f.decode(h - 1));
-            float mid = (float) ((v + next) / 2);
-            for (float x : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid), (float) next, (float) (4 * next)}) {
+            double v = decode.applyAsDouble(h);
+            double next = h < maxCode ? decode.applyAsDouble(h + 1) : v + (v - decode.applyAsDouble(h - 1));
+            float mid = (float) ((v + next) / 2);  // exact: needs one more bit than the format has
+            float[] xs = beyond ? new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid), (float) next, (float) (4 * next)}
+                                : new float[] {(float) v, mid, Math.nextUp(mid), Math.nextDown(mid)};
+            for (float x : xs) {
                 out.add(x);
                 out.add(-x);
             }
