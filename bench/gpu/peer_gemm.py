@@ -291,7 +291,8 @@ def fold_variants(row, run, d32, ref, mag):
         row[f"fold{f}_speedup"] = row["lowbit_bf16_s"] / row[f"lowbit_fold{f}_bf16_s"]
 
 
-def fp8_cases(lb, shapes, ms, out):
+def fp8_cases(lb, shapes, ms, out, extras=True):
+    """extras: also the kernel variants (mma.sync, fold interval, half-tile) and W4A8 on the same inputs."""
     so = lb.so
     e4 = torch.float8_e4m3fn
     for n, k in shapes:
@@ -321,12 +322,13 @@ def fp8_cases(lb, shapes, ms, out):
             row = {"kernel": "fp8", "n": n, "k": k, "m": m, "device": torch.cuda.get_device_name(), "max_err_of_abs_sum": err}
             row["lowbit_bf16_s"] = timed(run, 20)
             row["lowbit_tflops"] = 2 * m * n * k / row["lowbit_bf16_s"] / 1e12
-            mma_sync_variant(row, "lowbit_bf16_s", lambda: timed(run, 20))
-            fold_variants(row, run, d32, ref, mag)
-            halves_variant(row, run, d32, ref, mag)
-            run(0, d32, C["LB_DTYPE_F32"])  # the variants wrote d32: the default kernel's output again, for the peer's diff
-            torch.cuda.synchronize()
-            w4a8_case(lb, row, a, a_s, m, n, k)
+            if extras:
+                mma_sync_variant(row, "lowbit_bf16_s", lambda: timed(run, 20))
+                fold_variants(row, run, d32, ref, mag)
+                halves_variant(row, run, d32, ref, mag)
+                run(0, d32, C["LB_DTYPE_F32"])  # the variants wrote d32: the default kernel's output again, for the peer's diff
+                torch.cuda.synchronize()
+                w4a8_case(lb, row, a, a_s, m, n, k)
             try:
                 bt, sa, sb = b.t(), a_s[:, None].contiguous(), bs[None, :].contiguous()
                 peer = torch._scaled_mm(a, bt, scale_a=sa, scale_b=sb, out_dtype=torch.bfloat16)
@@ -379,6 +381,9 @@ def main():
                     help="4096x4096, Llama's 14336x4096 and MiniLM's 1536x384 at m in {1, 16, 2048} (W8A8 and FP8 also 512), plus W8A8 and FP8 at m = n = k = 8192")
     ap.add_argument("--decode", action="store_true",
                     help="only the decode sizes (m in {1, 16}) of FP8 / W4A8 and W4A16 at 4096x4096 and 14336x4096: a quick A/B of their kernels")
+    ap.add_argument("--fp8-prefill", action="store_true",
+                    help="only FP8 at m in {512, 2048} on 4096x4096 and 14336x4096 and at m = n = k = 8192, beside torch._scaled_mm, "
+                         "no variants: for a kernel chosen by the environment (LOWBIT_CUDA_FP8_WS=1) in a process of its own")
     a = ap.parse_args()
     lb = Lowbit(load(a.jar, a.lib))
     # 14336 x 4096 (30 MB of int4 weights) in --quick too: at 4096 x 4096 (9 MB) a decode call's fixed
@@ -410,8 +415,14 @@ def main():
     goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
     fp8 = ("fp8", lambda: fp8_cases(lb, shapes, prefill_ms, out))
     w4a16 = ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))
-    families = [fp8, w4a16] if a.decode else [("w8a8", lambda: w8a8_cases(lb, shapes, prefill_ms, out)), fp8,
-                                              ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)), w4a16]
+    if a.fp8_prefill:
+        families = [("fp8", lambda: fp8_cases(lb, SHAPES[:2], [512, 2048], out, extras=False)),
+                    ("fp8", lambda: fp8_cases(lb, [(8192, 8192)], [8192], out, extras=False))]
+    elif a.decode:
+        families = [fp8, w4a16]
+    else:
+        families = [("w8a8", lambda: w8a8_cases(lb, shapes, prefill_ms, out)), fp8,
+                    ("w8a8", lambda: w8a8_cases(lb, *goal, out)), ("fp8", lambda: fp8_cases(lb, *goal, out)), w4a16]
     for name, run in families:
         try:
             run()

@@ -189,6 +189,23 @@ void emulate_stage(const WeightLayout &l, bool fp8, std::mt19937 &rng) {
 }
 
 // The epilogue's staging writes: each register's store across a warp hits 32 banks.
+// The warp-specialised kernel's TMA boxes (wg_layout.h's model of TMA placement) fill a stage exactly
+// as the cp.async plan does: the activation box with SWIZZLE_128B as x_byte, the FP8 weight box
+// (packed byte kp * 32 + b of column block jb's stage run) with SWIZZLE_32B as w_fp8_chunk_byte.
+void tma_boxes() {
+  for (int row = 0; row < kWgM; ++row)
+    for (int kb = 0; kb < kWgK; ++kb) expect(tma_x_byte(row, kb) == x_byte(row, kb), "TMA activation box = x_byte", row, kb, 0);
+  for (int jb = 0; jb < kTmaWBlocks; ++jb)
+    for (int kp = 0; kp < kTmaWPairs; ++kp)
+      for (int b = 0; b < 32; ++b) {
+        const int run = kp * 32 + b;  // the byte's offset in the column block's packed stage run
+        const int by_copies = w_fp8_chunk_byte(jb, run / 16) + run % 16;
+        expect(tma_w_fp8_byte(jb, kp, b) == by_copies, "TMA fp8 weight box = cp.async plan", jb, kp, b);
+        expect(by_copies == w_fp8_byte(jb, kp, b / 2) + b % 2, "fp8 plan = w_fp8_byte", jb, kp, b);
+      }
+  expect(kTmaWBlocks * kTmaWPairs * 32 == kWBytes, "TMA weight box size", kTmaWBlocks, kTmaWPairs, kWBytes);
+}
+
 void epilogue_banks() {
   for (int wg = 0; wg < 2; ++wg)
     for (int warp = 0; warp < 4; ++warp)
@@ -241,6 +258,7 @@ int main() {
   copy_plan();
   descriptor_fields();
   activation_layout();
+  tma_boxes();
   std::mt19937 rng(7);
   emulate_stage({"int8 stage", w_int8_chunk_byte, int8_global}, false, rng);
   emulate_stage({"fp8 stage", w_fp8_chunk_byte, fp8_global}, true, rng);

@@ -21,6 +21,7 @@
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
 #include "wg_gemm.cuh"
+#include "wg_ws_gemm.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -161,15 +162,17 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
   // column block scale (the tile is one 128-column block), copied with the stage so that the fold
   // reads them from shared memory instead of waiting on 32 global loads after the wgmmas drain.
-  static __device__ void load_stage_scales(const Args &p, int64_t m0, int64_t jb0, int kt, float *words) {
+  // Thread t of `threads` copies words t, t + threads, ... (word kWgM: the column block scale).
+  static __device__ void load_stage_scales(const Args &p, int64_t m0, int64_t jb0, int kt, float *words, int t, int threads) {
     if (p.scaling != LB_FP8_SCALE_BLOCK) return;
-    const int tid = static_cast<int>(threadIdx.x);
-    if (tid < lb::cuda_wg::kWgM) {
-      const int64_t i = m0 + tid;
-      const bool valid = i < p.op.m;
-      cp_async4(words + tid, valid ? p.a_scales + i * p.k128 + kt : p.a_scales, valid);
-    } else if (tid == lb::cuda_wg::kWgM) {
-      cp_async4(words + lb::cuda_wg::kWgM, p.b_scales + (jb0 / 8) * p.k128 + kt, true);
+    for (int w = t; w <= lb::cuda_wg::kWgM; w += threads) {
+      if (w == lb::cuda_wg::kWgM) {
+        cp_async4(words + w, p.b_scales + (jb0 / 8) * p.k128 + kt, true);
+      } else {
+        const int64_t i = m0 + w;
+        const bool valid = i < p.op.m;
+        cp_async4(words + w, valid ? p.a_scales + i * p.k128 + kt : p.a_scales, valid);
+      }
     }
   }
 
@@ -273,6 +276,13 @@ bool halves_setting() {
   return !(v && v[0] == '0');
 }
 
+// LOWBIT_CUDA_FP8_WS=1 (read per call) runs the half-tile kernel warp-specialised, stages loaded by TMA
+// (wg_ws_gemm.cuh); opt-in until a GPU run has checked and timed it against the default.
+bool warp_specialised_setting() {
+  const char *v = std::getenv("LOWBIT_CUDA_FP8_WS");
+  return v && v[0] == '1';
+}
+
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
@@ -281,6 +291,7 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
   if (wg_gemm_applies(o)) {
     if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
+    if (warp_specialised_setting()) return launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     if (halves_setting()) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
   }

@@ -17,8 +17,8 @@
 // barrier, copy and fragment reads (which so overlap stage j - 1's wgmmas), folds, then issues stage j
 // (also one stage more and double-buffered A). On an H100 the version that waited for each stage
 // right after issuing it ran at 0.31x the W8A8 kernel's rate.
-// Producer/consumer warp specialisation with mbarriers, TMA and larger tiles are the known next
-// steps; they were not written before this kernel had run on a GPU.
+// wg_ws_gemm.cuh runs the same tile and Op warp-specialised, its stages loaded by TMA (FP8, opt-in);
+// TMA multicast and larger tiles are the known next steps.
 //
 // An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
 // weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
@@ -29,8 +29,9 @@
 // group (for kWgInFlight: kt is the stage issued last, whose predecessor is complete), with stage kt's
 // scale words; settle: after the last wait; raw(r): the sum of register r), Raw and finish
 // (tc_gemm.cuh's epilogue of one output), kWgStageScales (true: load_stage_scales(p, m0, jb0, kt,
-// words) copies kScaleWords words of per-stage scales with the stage's cp.async group into a small
-// area of their own, one per slot; they stay valid until the slot is reused, after retire) and
+// words, t, threads): thread t of `threads` copies its share of kScaleWords words of per-stage scales
+// with cp.async into a small area of their own, one per slot; they stay valid until the slot is
+// reused, after retire) and
 // kWgHalves (true: each stage is issued as two groups, activation rows 0..63 and 64..127, by
 // issue_half(p, h, a, x_addr), and folded half by half with retire_half(p, h, words) as each group
 // completes, in the half-tile pipeline below; needs kWgRetireLate's extra stage).
@@ -109,8 +110,33 @@ struct WgCopies {
 template <class Op>
 __device__ __forceinline__ void wg_load_stage(const typename Op::Args &p, const WgCopies &copies, int64_t m0, int64_t jb0, int kt,
                                               uint8_t *stage, float *scales) {
-  if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, m0, jb0, kt, scales);
+  if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, m0, jb0, kt, scales, static_cast<int>(threadIdx.x), lb::cuda_wg::kWgThreads);
   copies.load(p.op, kt, stage);
+}
+
+// The tile's epilogue, run by the two warpgroups that hold the sums (threads 0..255; `sync` is a barrier
+// among exactly them): once both are done with the stages, the raw sums go through shared memory (the
+// stages become the staging tile) so that the stores to D run along its rows (the accumulators hold
+// 8-column strips of 4 rows per warp), then Op::finish per output.
+template <class Op, class Sync>
+__device__ __forceinline__ void wg_epilogue(const typename Op::Args &p, const typename Op::WgAccumulators &acc, uint8_t *smem, int64_t m0,
+                                            int64_t jb0, Sync sync) {
+  using namespace lb::cuda_wg;
+  const int tid = static_cast<int>(threadIdx.x), wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
+  sync();
+  using Raw = typename Op::Raw;
+  Raw *tile = reinterpret_cast<Raw *>(smem);
+#pragma unroll
+  for (int r = 0; r < 64; ++r) {
+    const TileIndex at = acc_position(wg, warp, lane, r);
+    tile[at.row * kOutPitch + at.col] = acc.raw(r);
+  }
+  sync();
+  for (int idx = tid; idx < kWgM * kWgN; idx += kWgThreads) {
+    const int row = idx / kWgN, col = idx % kWgN;
+    const int64_t i = m0 + row, jcol = jb0 * 16 + col;
+    if (i < p.op.m && jcol < p.op.n) Op::finish(p, i, jcol, tile[row * kOutPitch + col]);
+  }
 }
 
 template <class Op>
@@ -231,23 +257,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   }
   acc.settle();
   cp_async_wait<0>();
-  __syncthreads();  // every warpgroup is done with the stages: they become the epilogue's staging tile
-
-  // Epilogue: the raw sums go through shared memory so that the stores to D run along its rows
-  // (the accumulators hold 8-column strips of 4 rows per warp), then Op::finish per output.
-  using Raw = typename Op::Raw;
-  Raw *tile = reinterpret_cast<Raw *>(smem);
-#pragma unroll
-  for (int r = 0; r < 64; ++r) {
-    const TileIndex at = acc_position(wg, warp, lane, r);
-    tile[at.row * kOutPitch + at.col] = acc.raw(r);
-  }
-  __syncthreads();
-  for (int idx = tid; idx < kWgM * kWgN; idx += kWgThreads) {
-    const int row = idx / kWgN, col = idx % kWgN;
-    const int64_t i = m0 + row, jcol = jb0 * 16 + col;
-    if (i < o.m && jcol < o.n) Op::finish(p, i, jcol, tile[row * kOutPitch + col]);
-  }
+  wg_epilogue<Op>(p, acc, smem, m0, jb0, [] { __syncthreads(); });
 }
 
 // One thread block per 128 x 128 tile of D; 1 KiB of alignment slack on top of the stages. Anything
@@ -293,35 +303,48 @@ inline bool wg_gemm_applies(const TcOperands &o) {
   return 4 * tiles >= 3 * static_cast<int64_t>(multiprocessor_count());
 }
 
-// Launches the Op's wgmma kernel over all of D on `s` (row tiles beyond gridDim.y's 65535 in further
-// launches). The kernel's shared memory (161 KiB; FP8 2.6 more for its scale words) is above the default 48 KiB limit: the attribute
-// is raised once per device.
-template <class Op>
-cudaError_t launch_wg_gemm(typename Op::Args p, cudaStream_t s) {
-  using namespace lb::cuda_wg;
-  static_assert(wg_smem_bytes<Op>() <= 227 * 1024, "within sm_90's 227 KiB of shared memory a block");
-  static std::atomic<uint64_t> raised{0};  // bit d: done on device d
+// Raises `kernel`'s dynamic shared memory limit to `bytes` (above the default 48 KiB) once per device;
+// `raised` (one per kernel): bit d = done on device d.
+inline cudaError_t raise_smem_limit(const void *kernel, size_t bytes, std::atomic<uint64_t> &raised) {
   int device = 0;
   if (cudaError_t err = cudaGetDevice(&device); err != cudaSuccess) return err;
   const uint64_t bit = uint64_t{1} << (device & 63);
-  if (!(raised.load() & bit)) {
-    if (cudaError_t err = cudaFuncSetAttribute(wg_gemm_kernel<Op>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(wg_smem_bytes<Op>()));
-        err != cudaSuccess)
-      return err;
-    raised.fetch_or(bit);
-  }
+  if (raised.load() & bit) return cudaSuccess;
+  if (cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)); err != cudaSuccess)
+    return err;
+  raised.fetch_or(bit);
+  return cudaSuccess;
+}
+
+// launch(p, grid) once per launch of up to 65535 row tiles (gridDim.y's limit) of 128 x 128 tiles, with
+// p.op.row0 the launch's first row; the wgmma kernels never split k.
+template <class Args, class Launch>
+cudaError_t for_each_wg_launch(Args p, Launch launch) {
+  using namespace lb::cuda_wg;
   const int64_t rows_per_launch = int64_t{65535} * kWgM, m = p.op.m;
   p.op.split_kt = 0;
   p.op.partial = nullptr;
   cudaError_t err = cudaSuccess;
   for (int64_t r0 = 0; r0 < m && err == cudaSuccess; r0 += rows_per_launch) {
     p.op.row0 = r0;
-    const dim3 grid(static_cast<unsigned>((p.op.n16 + kWgN / 16 - 1) / (kWgN / 16)),
-                    static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kWgM - 1) / kWgM));
-    wg_gemm_kernel<Op><<<grid, kWgThreads, wg_smem_bytes<Op>(), s>>>(p);
+    launch(p, dim3(static_cast<unsigned>((p.op.n16 + kWgN / 16 - 1) / (kWgN / 16)),
+                   static_cast<unsigned>((std::min(rows_per_launch, m - r0) + kWgM - 1) / kWgM)));
     err = cudaGetLastError();
   }
   return err;
+}
+
+// Launches the Op's wgmma kernel over all of D on `s`. Its shared memory (161 KiB; FP8 2.6 more for
+// its scale words) is above the default limit.
+template <class Op>
+cudaError_t launch_wg_gemm(const typename Op::Args &p, cudaStream_t s) {
+  static_assert(wg_smem_bytes<Op>() <= 227 * 1024, "within sm_90's 227 KiB of shared memory a block");
+  static std::atomic<uint64_t> raised{0};
+  if (cudaError_t err = raise_smem_limit(reinterpret_cast<const void *>(wg_gemm_kernel<Op>), wg_smem_bytes<Op>(), raised); err != cudaSuccess)
+    return err;
+  return for_each_wg_launch(p, [s](const typename Op::Args &q, dim3 grid) {
+    wg_gemm_kernel<Op><<<grid, lb::cuda_wg::kWgThreads, wg_smem_bytes<Op>(), s>>>(q);
+  });
 }
 
 }  // namespace lb::cuda

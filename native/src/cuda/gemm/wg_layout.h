@@ -74,6 +74,23 @@ LB_HD int w_int8_word(int jb, int kq, int jj) { return (jb * (kWgK / 4) + kq) * 
 LB_HD int w_fp8_chunk_byte(int jb, int c) { return w_fp8_byte(jb, c >> 1, (c & 1) * 8); }
 LB_HD int w_int8_chunk_byte(int jb, int c) { return w_int8_word(jb, c >> 2, (c & 3) * 4) * 4; }
 
+// The warp-specialised kernel (wg_ws_gemm.cuh) fills the same stage layout with two TMA loads instead
+// of the threads' cp.async chunks. TMA writes a box densely (dimension 0 fastest) and then moves each
+// 16-byte chunk by the tensor map's swizzle, a function of the shared-memory address: SWIZZLE_128B
+// XORs address bits 7..9 into bits 4..6, SWIZZLE_32B bit 7 into bit 4 (the box placed at a multiple
+// of 1024 bytes). Activations: box {kWgK bytes, kWgM rows} of the [m][k] matrix, SWIZZLE_128B — x_byte
+// exactly. FP8 weights: lowbit.h's packed matrix seen as [n / 16 column blocks][k / 2 pairs][32 bytes],
+// box {32 bytes, kWgK / 2 pairs, kWgN / 16 blocks}, SWIZZLE_32B — w_fp8_byte exactly (its pair rows
+// of 32 bytes swap halves when pair bit 2, address bit 7, is set). wg_layout_test checks both maps
+// byte for byte. (The int8 quads' swap — bit 5 from bit 7 — is no TMA pattern: W8A8 keeps cp.async.)
+constexpr int kTmaWPairs = kWgK / 2, kTmaWBlocks = kWgN / 16;
+LB_HD int tma_swizzle128(int off) { return off ^ ((off >> 3) & 0x70); }
+LB_HD int tma_swizzle32(int off) { return off ^ ((off >> 3) & 0x10); }
+// Where the activation box puts row `row`, k byte `kb`; where the weight box puts byte `b` (0..31)
+// of k-pair `kp` of column block `jb` (relative to the stage's weight area).
+LB_HD int tma_x_byte(int row, int kb) { return tma_swizzle128(row * kWgK + kb); }
+LB_HD int tma_w_fp8_byte(int jb, int kp, int b) { return tma_swizzle32((jb * kTmaWPairs + kp) * 32 + b); }
+
 // Which 16-byte chunks of a stage thread `tid` copies (wg_gemm.cuh's WgCopies): kCopies activation
 // chunks — row x_row(tid, it), k bytes 16 x_chunk(tid).. — and kCopies weight chunks — chunk
 // w_chunk(tid) of column block w_block(tid, it)'s 2 KiB run — for it = 0 .. kCopies - 1. A thread's

@@ -1,0 +1,50 @@
+// TMA tensor maps for the warp-specialised GEMM (wg_ws_gemm.cuh). cuTensorMapEncodeTiled is a driver
+// API function; lowbit links only the static runtime, so it is looked up once through the runtime's
+// driver entry point (the driver is there whenever a GPU is). The boxes and swizzles are the ones
+// wg_layout.h shows to reproduce the cp.async stage layout.
+#include <cudaTypedefs.h>
+
+#include "wg_ws_gemm.cuh"
+
+namespace lb::cuda {
+namespace {
+
+PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void *f = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &found) != cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+      f = nullptr;
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  }();
+  return fn;
+}
+
+}  // namespace
+
+cudaError_t encode_ws_maps(const TcOperands &o, WsMaps *maps) {
+  using namespace lb::cuda_wg;
+  const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
+  if (!encode) return cudaErrorNotSupported;
+  const cuuint32_t unit[3] = {1, 1, 1};
+  // Activations: k bytes a row, m rows.
+  const cuuint64_t x_dims[2] = {static_cast<cuuint64_t>(o.k), static_cast<cuuint64_t>(o.m)};
+  const cuuint64_t x_strides[1] = {static_cast<cuuint64_t>(o.k)};
+  const cuuint32_t x_box[2] = {kWgK, kWgM};
+  if (encode(&maps->x, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, const_cast<uint8_t *>(o.a), x_dims, x_strides, x_box, unit,
+             CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+    return cudaErrorInvalidValue;
+  // FP8 packed weights: 32 bytes a k-pair row (16 columns), k / 2 rows a column block, n16 blocks.
+  const cuuint64_t w_dims[3] = {32, static_cast<cuuint64_t>(o.b_block_bytes / 32), static_cast<cuuint64_t>(o.n16)};
+  const cuuint64_t w_strides[2] = {32, static_cast<cuuint64_t>(o.b_block_bytes)};
+  const cuuint32_t w_box[3] = {32, kTmaWPairs, kTmaWBlocks};
+  if (encode(&maps->w, CU_TENSOR_MAP_DATA_TYPE_UINT8, 3, const_cast<uint8_t *>(o.b), w_dims, w_strides, w_box, unit,
+             CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_32B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+    return cudaErrorInvalidValue;
+  return cudaSuccess;
+}
+
+}  // namespace lb::cuda
