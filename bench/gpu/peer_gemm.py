@@ -147,7 +147,8 @@ def mma_sync_variant(row, key, time_it):
     row["wgmma_speedup"] = row[mma_sync_key] / row[key]
 
 
-def w8a8_cases(lb, shapes, ms, out):
+def w8a8_cases(lb, shapes, ms, out, extras=True):
+    """extras: also the mma.sync kernel and W4A4 on the same shapes."""
     so = lb.so
     for n, k in shapes:
         b = torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
@@ -181,8 +182,9 @@ def w8a8_cases(lb, shapes, ms, out):
                 except RuntimeError as e:  # a peer's limit is a fact to report, not a reason to stop
                     row["torch_int_mm_error"] = str(e).splitlines()[0]
             row["lowbit_tops"] = 2 * m * n * k / row["lowbit_i32_s"] / 1e12
-            mma_sync_variant(row, "lowbit_i32_s", lambda: timed(run, 20))
-            w4a4_case(lb, row, m, n, k)
+            if extras:
+                mma_sync_variant(row, "lowbit_i32_s", lambda: timed(run, 20))
+                w4a4_case(lb, row, m, n, k)
             out(row)
 
 
@@ -381,9 +383,10 @@ def main():
                     help="4096x4096, Llama's 14336x4096 and MiniLM's 1536x384 at m in {1, 16, 2048} (W8A8 and FP8 also 512), plus W8A8 and FP8 at m = n = k = 8192")
     ap.add_argument("--decode", action="store_true",
                     help="only the decode sizes (m in {1, 16}) of FP8 / W4A8 and W4A16 at 4096x4096 and 14336x4096: a quick A/B of their kernels")
-    ap.add_argument("--fp8-prefill", action="store_true",
-                    help="only FP8 at m in {512, 2048} on 4096x4096 and 14336x4096 and at m = n = k = 8192, beside torch._scaled_mm, "
-                         "no variants: for a kernel chosen by the environment (LOWBIT_CUDA_FP8_WS=1) in a process of its own")
+    ap.add_argument("--prefill", action="store_true",
+                    help="only W8A8 and FP8 at m in {512, 2048} on 4096x4096 and 14336x4096 and at m = n = k = 8192, beside "
+                         "torch._int_mm / torch._scaled_mm, no variants: for a kernel chosen by the environment "
+                         "(LOWBIT_CUDA_WS=1) in a process of its own")
     a = ap.parse_args()
     lb = Lowbit(load(a.jar, a.lib))
     # 14336 x 4096 (30 MB of int4 weights) in --quick too: at 4096 x 4096 (9 MB) a decode call's fixed
@@ -415,9 +418,10 @@ def main():
     goal = ([(8192, 8192)], [8192]) if a.quick else ([], [])
     fp8 = ("fp8", lambda: fp8_cases(lb, shapes, prefill_ms, out))
     w4a16 = ("w4a16", lambda: w4a16_cases(lb, shapes, ms, roof, out))
-    if a.fp8_prefill:
-        families = [("fp8", lambda: fp8_cases(lb, SHAPES[:2], [512, 2048], out, extras=False)),
-                    ("fp8", lambda: fp8_cases(lb, [(8192, 8192)], [8192], out, extras=False))]
+    if a.prefill:
+        families = [(name, lambda cases=cases, shapes=shapes, ms=ms: cases(lb, shapes, ms, out, extras=False))
+                    for shapes, ms in ((SHAPES[:2], [512, 2048]), ([(8192, 8192)], [8192]))
+                    for name, cases in (("w8a8", w8a8_cases), ("fp8", fp8_cases))]
     elif a.decode:
         families = [fp8, w4a16]
     else:

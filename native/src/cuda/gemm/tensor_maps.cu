@@ -23,7 +23,7 @@ PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
 
 }  // namespace
 
-cudaError_t encode_ws_maps(const TcOperands &o, WsMaps *maps) {
+cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, WsMaps *maps) {
   using namespace lb::cuda_wg;
   const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode) return cudaErrorNotSupported;
@@ -36,6 +36,7 @@ cudaError_t encode_ws_maps(const TcOperands &o, WsMaps *maps) {
              CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
              CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
     return cudaErrorInvalidValue;
+  if (!fp8_weights) return cudaSuccess;
   // FP8 packed weights: 32 bytes a k-pair row (16 columns), k / 2 rows a column block, n16 blocks.
   const cuuint64_t w_dims[3] = {32, static_cast<cuuint64_t>(o.b_block_bytes / 32), static_cast<cuuint64_t>(o.n16)};
   const cuuint64_t w_strides[2] = {32, static_cast<cuuint64_t>(o.b_block_bytes)};

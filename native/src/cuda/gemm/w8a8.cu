@@ -19,6 +19,7 @@
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
 #include "wg_gemm.cuh"
+#include "wg_ws_gemm.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -81,6 +82,7 @@ struct Int8WgOp : Int8Op {
   static constexpr bool kWgRetireLate = false;
   static constexpr bool kWgStageScales = false;
   static constexpr bool kWgHalves = false;
+  static constexpr bool kWsTmaWeights = false;  // wg_ws_gemm.cuh: the quads' swizzle is no TMA mode; cp.async
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
@@ -129,7 +131,9 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const int64_t k4 = (k + 3) / 4;
   const Int8Op::Args p{{reinterpret_cast<const uint8_t *>(a), static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 64},
                        a_scales, b_scales, bias, d, d_dtype};
-  const cudaError_t err = wg_gemm_applies(p.op) ? launch_wg_gemm<Int8WgOp>(p, s) : launch_tc_gemm<Int8Op>(p, s);
+  const cudaError_t err = !wg_gemm_applies(p.op) ? launch_tc_gemm<Int8Op>(p, s)
+                          : ws_requested()        ? launch_ws_gemm<Int8WgOp>(p, s)
+                                                  : launch_wg_gemm<Int8WgOp>(p, s);
   if (lb_status st = check(err, fn, "kernel launch")) return st;
   return finish_launch(fn, stream);
 }

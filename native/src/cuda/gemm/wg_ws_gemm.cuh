@@ -1,26 +1,30 @@
 // The warp-specialised Hopper (sm_90a) GEMM: wg_gemm.cuh's tile, stage layout and Op interface, with
-// the stages loaded by TMA and a producer warp instead of every thread's cp.async, and the consumers
-// synchronised by mbarriers instead of a block barrier per stage. FP8 only for now (the one layout a
-// TMA swizzle reproduces: wg_layout.h); opt-in with LOWBIT_CUDA_FP8_WS=1 until a GPU run has timed it.
+// the activations loaded by TMA and the stages filled by a producer warpgroup instead of every
+// thread's cp.async, and the consumers synchronised by mbarriers instead of a block barrier per stage.
+// W8A8 and FP8; opt-in with LOWBIT_CUDA_WS=1 until a GPU run has checked and timed it.
 //
-// Why: in the cp.async kernel each of the 256 threads issues ~190 instructions a stage of address and
-// copy work (W8A8 ran issue-bound on the H200), and the block barrier that publishes a stage makes both
-// warpgroups wait for the slower one and for every thread's copies. Here the copies are two TMA
-// instructions a stage, and each consumer warpgroup runs at its own pace: while one folds its sums
-// (FP8's per-128-k f32 promotion) the other's wgmmas keep the tensor cores busy.
+// Why: in the cp.async kernel each of the 256 threads issues ~170-190 instructions a stage of address
+// and copy work (W8A8 ran issue-bound on the H200), and the block barrier that publishes a stage makes
+// both warpgroups wait for the slower one and for every thread's copies. Here the consumers only read
+// fragments, issue wgmmas and fold, each warpgroup at its own pace: while one folds its sums (FP8's
+// per-128-k f32 promotion) the other's wgmmas keep the tensor cores busy.
 //
 // Roles (384 threads): warpgroups 0 and 1 are the consumers, exactly the two warpgroups of
 // wg_gemm.cuh (same thread indices, so the Op's fragment reads, accumulators and epilogue are
-// shared); warpgroup 2 is the producer, of which one warp works: lane 0 issues each stage's two TMA
-// loads (activations 128 x 128 bytes, weights 8 column blocks x 64 k-pairs), all 32 lanes copy the
-// stage's scale words (BLOCK scaling) with cp.async. The producer gives back registers (setmaxnreg 40)
-// so that the consumers can hold 232 (their 64 sums, 64 totals and two stages of fragments).
+// shared); warpgroup 2 is the producer. Its thread 0 issues each stage's TMA loads: the activation box
+// (128 rows x 128 k bytes) and, for FP8 (Op::kWsTmaWeights), the weight box (8 column blocks x 64
+// k-pairs) — wg_layout.h shows both land exactly where the cp.async plan puts them. W8A8's int8 quads
+// are swizzled in a way no TMA mode reproduces, so its 128 producer threads copy the weights with
+// cp.async (chunk t of each of the 8 column blocks' 2 KiB runs); they also copy FP8's BLOCK scale
+// words. The producer gives back registers (setmaxnreg 40) so the consumers may hold 232.
 //
-// Pipeline: kWsStages slots, each with a `full` barrier (1 arrival with the stage's 32 KiB of TMA
-// transactions + 32 cp.async arrivals) and an `empty` barrier (one arrival per consumer warp, after its
-// last read of the slot). Consumers run wg_gemm.cuh's half-tile step: a stage's two wgmma groups are
-// issued as soon as its fragments are in registers; meanwhile they wait for the next stage's `full`
-// and read its fragments, then fold half 0, then half 1, then release the slot.
+// Pipeline: kWsStages slots, each with a `full` barrier (thread 0's arrival announcing the TMA bytes,
+// plus one cp.async arrival per producer thread, which fires when that thread's copies have landed)
+// and an `empty` barrier (one arrival per consumer warp, after its last read of the slot). The
+// weights are read by ordinary shared loads (ldmatrix / ld.shared) and the activations by the tensor
+// cores from TMA's writes, so no proxy fence is needed. FP8 consumers run wg_gemm.cuh's half-tile
+// step, W8A8's keep one stage's wgmmas in flight behind the next as before. A wait that lasts ~2 s
+// traps (tma.cuh) instead of hanging the GPU.
 #pragma once
 #include <cuda.h>  // CUtensorMap (the type only: maps are encoded through the runtime's driver entry point)
 
@@ -37,8 +41,15 @@ static_assert(128 * kWsProducerRegs + 256 * kWsConsumerRegs <= 65536, "the regis
 // The kernel's TMA descriptors (a __grid_constant__ parameter: TMA reads them from parameter memory).
 struct WsMaps {
   CUtensorMap x;  // activations [m][k] bytes, box {kWgK, kWgM}, SWIZZLE_128B
-  CUtensorMap w;  // FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B
+  CUtensorMap w;  // FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B (kWsTmaWeights)
 };
+
+// LOWBIT_CUDA_WS=1 (read per call, as LOWBIT_CUDA_WGMMA) sends the GEMMs that take the wgmma path to this
+// kernel instead (FP8 with its default fold interval).
+inline bool ws_requested() {
+  const char *v = std::getenv("LOWBIT_CUDA_WS");
+  return v && v[0] == '1';
+}
 
 // Shared memory: the stages (1024-aligned), one run of scale words per slot, then the barriers; and
 // 1 KiB of alignment slack.
@@ -49,10 +60,57 @@ constexpr size_t ws_smem_bytes() {
 static_assert(ws_smem_bytes() <= 227 * 1024, "within sm_90's 227 KiB of shared memory a block");
 static_assert(lb::cuda_wg::kScaleBytes % 8 == 0, "the barriers after the scale words stay 8-byte aligned");
 
+// Where a thread block's tile is, computed by each role after the split (values live across setmaxnreg
+// were spilled).
+struct WsTile {
+  int64_t m0, jb0;  // first activation row, first weight column block
+  int kt_count;     // 128-k stages
+  __device__ explicit WsTile(const TcOperands &o) {
+    using namespace lb::cuda_wg;
+    const WgTile at = tile_of_block(blockIdx.y * gridDim.x + blockIdx.x, gridDim.y, gridDim.x);
+    m0 = o.row0 + static_cast<int64_t>(at.row) * kWgM;
+    jb0 = static_cast<int64_t>(at.col) * (kWgN / 16);
+    kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
+  }
+};
+
+// The producer warpgroup (thread pt of 128): for each stage, once its slot is free, thread 0 announces
+// the TMA bytes and issues the activation box (and, kWsTmaWeights, the weight box); every thread copies
+// its cp.async share — chunk pt of each column block's 2 KiB weight run (without kWsTmaWeights) and
+// scale words (kWgStageScales) — and arrives on `full` when its copies have landed.
+template <class Op>
+__device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsMaps &maps, uint8_t *smem, float *scale_area,
+                                           uint64_t *full, uint64_t *empty, int pt) {
+  using namespace lb::cuda_wg;
+  static_assert(WgCopyPlan::kWChunks == 128, "one weight chunk of every column block per producer thread");
+  const TcOperands &o = p.op;
+  const WsTile t(o);
+  for (int kt = 0; kt < t.kt_count; ++kt) {
+    const int slot = kt % kWsStages, fill = kt / kWsStages;
+    mbar_wait(empty + slot, (fill & 1) ^ 1);  // the consumers are done with the slot's previous stage
+    uint8_t *stage = smem + slot * kStageBytes;
+    if (pt == 0) {
+      mbar_arrive_expect_tx(full + slot, Op::kWsTmaWeights ? kStageBytes : kXBytes);
+      tma_load_2d(stage, &maps.x, kt * kWgK, static_cast<int32_t>(t.m0), full + slot);
+      if constexpr (Op::kWsTmaWeights) tma_load_3d(stage + kXBytes, &maps.w, 0, kt * kTmaWPairs, static_cast<int32_t>(t.jb0), full + slot);
+    }
+    if constexpr (!Op::kWsTmaWeights) {
+      const int64_t at = static_cast<int64_t>(kt) * (kWgK * 16) + 16 * pt;  // the chunk's byte in its column block's run
+      const bool k_in = at < o.b_block_bytes;
+#pragma unroll
+      for (int jb = 0; jb < kWgN / 16; ++jb) {
+        const bool valid = k_in && t.jb0 + jb < o.n16;
+        cp_async16(stage + kXBytes + Op::w_chunk_byte(jb, pt), valid ? o.b + (t.jb0 + jb) * o.b_block_bytes + at : o.b, valid);
+      }
+    }
+    if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, t.m0, t.jb0, kt, scale_area + slot * kScaleWords, pt, 128);
+    cp_async_mbar_arrive(full + slot);  // when this thread's copies (if any) have landed
+  }
+}
+
 template <class Op>
 __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const WsMaps &maps) {
   using namespace lb::cuda_wg;
-  static_assert(Op::kWgHalves, "the consumers run the half-tile step");
   extern __shared__ uint8_t ws_smem_raw[];
   const uint32_t raw_addr = smem_u32(ws_smem_raw);
   uint8_t *smem = ws_smem_raw + ((1024 - (raw_addr & 1023)) & 1023);
@@ -60,45 +118,29 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   float *const scale_area = reinterpret_cast<float *>(smem + kWsStages * kStageBytes);
   uint64_t *const full = reinterpret_cast<uint64_t *>(smem + kWsStages * (kStageBytes + kScaleBytes));
   uint64_t *const empty = full + kWsStages;
-
-  const TcOperands &o = p.op;
   const int tid = static_cast<int>(threadIdx.x), role = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
-  const WgTile at_tile = tile_of_block(blockIdx.y * gridDim.x + blockIdx.x, gridDim.y, gridDim.x);
-  const int64_t m0 = o.row0 + static_cast<int64_t>(at_tile.row) * kWgM, jb0 = static_cast<int64_t>(at_tile.col) * (kWgN / 16);
-  const int kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
 
   if (tid == 0) {
     for (int s = 0; s < kWsStages; ++s) {
-      mbar_init(full + s, 1 + 32);
-      mbar_init(empty + s, 8);
+      mbar_init(full + s, 1 + 128);  // thread 0's expect_tx, and every producer thread's cp.async arrival
+      mbar_init(empty + s, 8);       // one per consumer warp
     }
     fence_mbar_init();
   }
   if (tid == 256) {
     tma_prefetch_map(&maps.x);
-    tma_prefetch_map(&maps.w);
+    if constexpr (Op::kWsTmaWeights) tma_prefetch_map(&maps.w);
   }
-  __syncthreads();  // the last block-wide barrier: the producer's idle warps leave below
+  __syncthreads();  // the only block-wide barrier: the producer leaves the consumers alone after it
 
   if (role == 2) {
     setmaxnreg_dec<kWsProducerRegs>();
-    if (warp != 0) return;
-    for (int kt = 0; kt < kt_count; ++kt) {
-      const int slot = kt % kWsStages, fill = kt / kWsStages;
-      mbar_wait(empty + slot, (fill & 1) ^ 1);  // the consumers are done with the slot's previous stage
-      uint8_t *stage = smem + slot * kStageBytes;
-      if (lane == 0) {
-        mbar_arrive_expect_tx(full + slot, kStageBytes);
-        tma_load_2d(stage, &maps.x, kt * kWgK, static_cast<int32_t>(m0), full + slot);
-        tma_load_3d(stage + kXBytes, &maps.w, 0, kt * kTmaWPairs, static_cast<int32_t>(jb0), full + slot);
-      }
-      if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, m0, jb0, kt, scale_area + slot * kScaleWords, lane, 32);
-      cp_async_mbar_arrive(full + slot);  // when this lane's scale copies (if any) have landed
-    }
+    ws_produce<Op>(p, maps, smem, scale_area, full, empty, tid - 256);
     return;
   }
 
   setmaxnreg_inc<kWsConsumerRegs>();
+  const WsTile t(p.op);
   typename Op::WgAccumulators acc;
   uint32_t a[2][kWgK / 32][4];
   auto fragments = [&](int kt, uint32_t(&frag)[kWgK / 32][4]) {
@@ -107,35 +149,56 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
       Op::w_fragments(smem + (kt % kWsStages) * kStageBytes + kXBytes, 4 * role + warp, lane, s, frag[s]);
   };
   auto wait_full = [&](int kt) { mbar_wait(full + kt % kWsStages, (kt / kWsStages) & 1); };
-  auto step = [&](int j, auto parity) {
+  // Every lane's reads of the slot (fragments, scale words) come before its warp's release.
+  auto release = [&](int kt) {
+    __syncwarp();
+    if (lane == 0) mbar_arrive(empty + kt % kWsStages);
+  };
+  // FP8 (kWgHalves): wg_gemm.cuh's half-tile step — stage j's two groups are issued, stage j + 1's
+  // fragments read under them, then each half folded as it completes; the slot is free after the fold
+  // has read its scale words.
+  auto half_step = [&](int j, auto parity, auto &acc_h) {
     constexpr int P = decltype(parity)::value;
     const int slot = j % kWsStages;
-    const float *scales = scale_area + slot * kScaleWords;
-    acc.issue_half(p, 0, a[P], smem_addr + slot * kStageBytes);
-    acc.issue_half(p, 1, a[P], smem_addr + slot * kStageBytes);
-    if (j + 1 < kt_count) {
+    acc_h.issue_half(p, 0, a[P], smem_addr + slot * kStageBytes);
+    acc_h.issue_half(p, 1, a[P], smem_addr + slot * kStageBytes);
+    if (j + 1 < t.kt_count) {
       wait_full(j + 1);
       fragments(j + 1, a[1 - P]);
     }
     wgmma_wait<1>();
-    acc.retire_half(p, 0, scales);
+    acc_h.retire_half(p, 0, scale_area + slot * kScaleWords);
     wgmma_wait<0>();
-    acc.retire_half(p, 1, scales);
-    __syncwarp();  // every lane's reads of the slot (fragments, scale words) come before the release
-    if (lane == 0) mbar_arrive(empty + slot);
+    acc_h.retire_half(p, 1, scale_area + slot * kScaleWords);
+    release(j);
   };
-  if (kt_count > 0) {
-    wait_full(0);
-    fragments(0, a[0]);
-  }
+  // W8A8 (kWgInFlight, nothing to fold): stage j's wgmmas queue behind stage j - 1's; once those are
+  // complete, stage j - 1's slot and fragment registers are free, and stage j + 1's fragments are read.
+  auto in_flight_step = [&](int j, auto parity) {
+    constexpr int P = decltype(parity)::value;
+    acc.issue(p, a[P], smem_addr + (j % kWsStages) * kStageBytes, j);
+    wgmma_wait<1>();
+    if (j > 0) release(j - 1);
+    if (j + 1 < t.kt_count) {
+      wait_full(j + 1);
+      fragments(j + 1, a[1 - P]);
+    }
+  };
+  auto step = [&](int j, auto parity) {
+    if constexpr (Op::kWgHalves) half_step(j, parity, acc);
+    else in_flight_step(j, parity);
+  };
+  wait_full(0);  // kt_count >= 1: wg_gemm_applies takes k > 0 only
+  fragments(0, a[0]);
   int j = 0;
-  for (; j + 1 < kt_count; j += 2) {
+  for (; j + 1 < t.kt_count; j += 2) {
     step(j, std::integral_constant<int, 0>{});
     step(j + 1, std::integral_constant<int, 1>{});
   }
-  if (j < kt_count) step(j, std::integral_constant<int, 0>{});
+  if (j < t.kt_count) step(j, std::integral_constant<int, 0>{});
+  wgmma_wait<0>();
   acc.settle();
-  wg_epilogue<Op>(p, acc, smem, m0, jb0, [] { named_barrier(1, 256); });
+  wg_epilogue<Op>(p, acc, smem, t.m0, t.jb0, [] { named_barrier(1, 256); });
 }
 
 template <class Op>
@@ -149,8 +212,8 @@ __global__ void __launch_bounds__(kWsThreads, 1) ws_gemm_kernel(typename Op::Arg
 #endif
 }
 
-// Encodes the activation and FP8 weight tensor maps of `o` (host; wg_ws_gemm.cu).
-cudaError_t encode_ws_maps(const TcOperands &o, WsMaps *maps);
+// Encodes the activation tensor map of `o` and, if `fp8_weights`, the FP8 weight map (host; tensor_maps.cu).
+cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, WsMaps *maps);
 
 // Launches the warp-specialised kernel over all of D on `s` (the maps cover all of A and B, so one
 // encoding serves every launch of row tiles).
@@ -159,8 +222,9 @@ cudaError_t launch_ws_gemm(const typename Op::Args &p, cudaStream_t s) {
   static std::atomic<uint64_t> raised{0};
   if (cudaError_t err = raise_smem_limit(reinterpret_cast<const void *>(ws_gemm_kernel<Op>), ws_smem_bytes(), raised); err != cudaSuccess)
     return err;
-  WsMaps maps;
-  if (cudaError_t err = encode_ws_maps(p.op, &maps); err != cudaSuccess) return err;
+  if (p.op.m == 0) return cudaSuccess;  // nothing to do, and a tensor map cannot have an empty dimension
+  WsMaps maps{};
+  if (cudaError_t err = encode_ws_maps(p.op, Op::kWsTmaWeights, &maps); err != cudaSuccess) return err;
   return for_each_wg_launch(p, [s, &maps](const typename Op::Args &q, dim3 grid) {
     ws_gemm_kernel<Op><<<grid, kWsThreads, ws_smem_bytes(), s>>>(q, maps);
   });
