@@ -30,13 +30,15 @@
 
 #include "tma.cuh"
 #include "wg_gemm.cuh"
+#include "ws_pipeline.h"
 
 namespace lb::cuda {
 
-constexpr int kWsStages = 5;
+using lb::cuda_wg::kWsStages;
 constexpr int kWsThreads = 384;
 constexpr int kWsProducerRegs = 40, kWsConsumerRegs = 232;  // 128 x 40 + 256 x 232 <= 64 Ki registers
 static_assert(128 * kWsProducerRegs + 256 * kWsConsumerRegs <= 65536, "the register file holds both roles");
+static_assert(kWsThreads == lb::cuda_wg::kWsProducerThreads + 32 * lb::cuda_wg::kWsConsumerWarps, "the roles fill the block");
 
 // The kernel's TMA descriptors (a __grid_constant__ parameter: TMA reads them from parameter memory).
 struct WsMaps {
@@ -82,12 +84,12 @@ template <class Op>
 __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsMaps &maps, uint8_t *smem, float *scale_area,
                                            uint64_t *full, uint64_t *empty, int pt) {
   using namespace lb::cuda_wg;
-  static_assert(WgCopyPlan::kWChunks == 128, "one weight chunk of every column block per producer thread");
+  static_assert(WgCopyPlan::kWChunks == kWsProducerThreads, "one weight chunk of every column block per producer thread");
   const TcOperands &o = p.op;
   const WsTile t(o);
   for (int kt = 0; kt < t.kt_count; ++kt) {
-    const int slot = kt % kWsStages, fill = kt / kWsStages;
-    mbar_wait(empty + slot, (fill & 1) ^ 1);  // the consumers are done with the slot's previous stage
+    const int slot = ws_slot(kt);
+    mbar_wait(empty + slot, ws_empty_parity(kt));  // the consumers are done with the slot's previous stage
     uint8_t *stage = smem + slot * kStageBytes;
     if (pt == 0) {
       mbar_arrive_expect_tx(full + slot, Op::kWsTmaWeights ? kStageBytes : kXBytes);
@@ -103,7 +105,7 @@ __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsM
         cp_async16(stage + kXBytes + Op::w_chunk_byte(jb, pt), valid ? o.b + (t.jb0 + jb) * o.b_block_bytes + at : o.b, valid);
       }
     }
-    if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, t.m0, t.jb0, kt, scale_area + slot * kScaleWords, pt, 128);
+    if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, t.m0, t.jb0, kt, scale_area + slot * kScaleWords, pt, kWsProducerThreads);
     cp_async_mbar_arrive(full + slot);  // when this thread's copies (if any) have landed
   }
 }
@@ -122,8 +124,8 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
 
   if (tid == 0) {
     for (int s = 0; s < kWsStages; ++s) {
-      mbar_init(full + s, 1 + 128);  // thread 0's expect_tx, and every producer thread's cp.async arrival
-      mbar_init(empty + s, 8);       // one per consumer warp
+      mbar_init(full + s, kWsFullArrivals);  // ws_pipeline.h
+      mbar_init(empty + s, kWsEmptyArrivals);
     }
     fence_mbar_init();
   }
@@ -146,20 +148,21 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   auto fragments = [&](int kt, uint32_t(&frag)[kWgK / 32][4]) {
 #pragma unroll
     for (int s = 0; s < kWgK / 32; ++s)
-      Op::w_fragments(smem + (kt % kWsStages) * kStageBytes + kXBytes, 4 * role + warp, lane, s, frag[s]);
+      Op::w_fragments(smem + ws_slot(kt) * kStageBytes + kXBytes, 4 * role + warp, lane, s, frag[s]);
   };
-  auto wait_full = [&](int kt) { mbar_wait(full + kt % kWsStages, (kt / kWsStages) & 1); };
+  auto wait_full = [&](int kt) { mbar_wait(full + ws_slot(kt), ws_full_parity(kt)); };
   // Every lane's reads of the slot (fragments, scale words) come before its warp's release.
   auto release = [&](int kt) {
+    if (kt < 0) return;
     __syncwarp();
-    if (lane == 0) mbar_arrive(empty + kt % kWsStages);
+    if (lane == 0) mbar_arrive(empty + ws_slot(kt));
   };
   // FP8 (kWgHalves): wg_gemm.cuh's half-tile step — stage j's two groups are issued, stage j + 1's
   // fragments read under them, then each half folded as it completes; the slot is free after the fold
   // has read its scale words.
   auto half_step = [&](int j, auto parity, auto &acc_h) {
     constexpr int P = decltype(parity)::value;
-    const int slot = j % kWsStages;
+    const int slot = ws_slot(j);
     acc_h.issue_half(p, 0, a[P], smem_addr + slot * kStageBytes);
     acc_h.issue_half(p, 1, a[P], smem_addr + slot * kStageBytes);
     if (j + 1 < t.kt_count) {
@@ -170,15 +173,15 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
     acc_h.retire_half(p, 0, scale_area + slot * kScaleWords);
     wgmma_wait<0>();
     acc_h.retire_half(p, 1, scale_area + slot * kScaleWords);
-    release(j);
+    release(ws_release_in_step(j, true));
   };
   // W8A8 (kWgInFlight, nothing to fold): stage j's wgmmas queue behind stage j - 1's; once those are
   // complete, stage j - 1's slot and fragment registers are free, and stage j + 1's fragments are read.
   auto in_flight_step = [&](int j, auto parity) {
     constexpr int P = decltype(parity)::value;
-    acc.issue(p, a[P], smem_addr + (j % kWsStages) * kStageBytes, j);
+    acc.issue(p, a[P], smem_addr + ws_slot(j) * kStageBytes, j);
     wgmma_wait<1>();
-    if (j > 0) release(j - 1);
+    release(ws_release_in_step(j, false));
     if (j + 1 < t.kt_count) {
       wait_full(j + 1);
       fragments(j + 1, a[1 - P]);
