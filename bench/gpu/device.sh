@@ -47,14 +47,18 @@ pack_reports() {
   echo "junit exit: $?"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-gemm" --select-class dev.lowbit.gemm.GemmCudaTest
   echo "junit (GEMM) exit: $?"
-  # The warp-specialised kernel (opt-in, written 2026-11-26 without a GPU): the W8A8 (bit for bit with the
-  # CPU) and FP8 tests on it, every shape the wgmma path can take sent there. A protocol error traps
-  # (wg_ws_gemm.cuh), so this process may end with a CUDA error rather than hang; later steps have their own.
-  echo "== JUnit: W8A8 / FP8 on the warp-specialised kernel (LOWBIT_CUDA_WS=1 LOWBIT_CUDA_WGMMA=1)"
-  LOWBIT_CUDA_WS=1 LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-ws" \
-    --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --select-method dev.lowbit.gemm.GemmCudaTest#wgmmaSizedGemmsMatch \
-    --select-method dev.lowbit.gemm.GemmCudaTest#streamedMatmulsEqualSynchronousOnes --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference
-  echo "junit (warp-specialised) exit: $?"
+  # The warp-specialised kernel (opt-in, written 2026-11-26 without a GPU), alone (LOWBIT_CUDA_WS=1) and in
+  # clusters of two sharing activation rows by TMA multicast (=2): the W8A8 (bit for bit with the CPU) and
+  # FP8 tests on it, every shape the wgmma path can take sent there, small shapes (the full FP8 test
+  # took minutes). A protocol error traps (wg_ws_gemm.cuh), so a process may end with a CUDA error
+  # rather than hang; each step has its own.
+  for ws in 1 2; do
+    echo "== JUnit: W8A8 / FP8 on the warp-specialised kernel (LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1, small shapes)"
+    JAVA_TOOL_OPTIONS=-Dlowbit.cuda.small=true LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-ws$ws" \
+      --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --select-method dev.lowbit.gemm.GemmCudaTest#wgmmaSizedGemmsMatch \
+      --select-method dev.lowbit.gemm.GemmCudaTest#streamedMatmulsEqualSynchronousOnes --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference
+    echo "junit (warp-specialised, LOWBIT_CUDA_WS=$ws) exit: $?"
+  done
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-encoder" --select-class dev.lowbit.model.bert.BertEncoderCudaTest
   echo "junit (encoder) exit: $?"
@@ -100,13 +104,15 @@ pack_reports() {
   LOWBIT_CUDA_W4A16_M1=tc PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
     --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --decode >> "$OUT/peer-gemm.json"
   echo "peer_gemm (m = 1 on tensor cores) exit: $?"
-  # W8A8 / FP8 prefill on the warp-specialised kernel: rows after the marker, against the default
-  # kernel's rows above, the torch peers timed again beside it.
-  echo "== W8A8 / FP8 prefill on the warp-specialised kernel (LOWBIT_CUDA_WS=1)"
-  echo '{"variant": "LOWBIT_CUDA_WS=1: the rows below"}' >> "$OUT/peer-gemm.json"
-  LOWBIT_CUDA_WS=1 PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
-    --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --prefill >> "$OUT/peer-gemm.json"
-  echo "peer_gemm (warp-specialised) exit: $?"
+  # W8A8 / FP8 prefill on the warp-specialised kernel, alone and clustered: rows after each marker, against
+  # the default kernel's rows above, the torch peers timed again beside them.
+  for ws in 1 2; do
+    echo "== W8A8 / FP8 prefill on the warp-specialised kernel (LOWBIT_CUDA_WS=$ws)"
+    echo "{\"variant\": \"LOWBIT_CUDA_WS=$ws: the rows below\"}" >> "$OUT/peer-gemm.json"
+    LOWBIT_CUDA_WS=$ws PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
+      --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --prefill >> "$OUT/peer-gemm.json"
+    echo "peer_gemm (warp-specialised, LOWBIT_CUDA_WS=$ws) exit: $?"
+  done
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
   # 2 s iterations: with 1 s the batch-64 intervals were ±50% on an H200 (2026-11-26).
   echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s; batch 64 is issue 8's figure)"

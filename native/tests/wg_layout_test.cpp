@@ -204,6 +204,14 @@ void tma_boxes() {
         expect(by_copies == w_fp8_byte(jb, kp, b / 2) + b % 2, "fp8 plan = w_fp8_byte", jb, kp, b);
       }
   expect(kTmaWBlocks * kTmaWPairs * 32 == kWBytes, "TMA weight box size", kTmaWBlocks, kTmaWPairs, kWBytes);
+  // The clustered kernel: rank r's half box (kWgM / 2 rows from row kWgM / 2 r) placed kXBytes / 2 r
+  // into the stage lands where the whole box puts those rows.
+  const int half = kWgM / kWsClusterBlocks;
+  for (int r = 0; r < kWsClusterBlocks; ++r)
+    for (int row = 0; row < half; ++row)
+      for (int kb = 0; kb < kWgK; ++kb)
+        expect(tma_swizzle128(r * (kXBytes / kWsClusterBlocks) + row * kWgK + kb) == x_byte(r * half + row, kb), "TMA half activation box", r, row,
+               kb);
 }
 
 void epilogue_banks() {
@@ -233,6 +241,26 @@ void tile_order() {
     }
 }
 
+// Clusters of two along the column tiles: each cluster's blocks share a row tile and take columns
+// 2 pair and 2 pair + 1; every real tile once, padding blocks only past the last column.
+void cluster_tile_order() {
+  for (unsigned rows : {1u, 3u, 9u, 64u})
+    for (unsigned cols : {1u, 2u, 15u, 64u}) {
+      const unsigned pairs = (cols + 1) / 2;
+      std::vector<int> seen(rows * cols, 0);
+      for (unsigned id = 0; id < rows * pairs * 2; ++id) {
+        const WgTile t = tile_of_cluster_block(id, rows, pairs), peer = tile_of_cluster_block(id ^ 1u, rows, pairs);
+        expect(t.row == peer.row && t.col / 2 == peer.col / 2 && t.col != peer.col, "cluster shares a row tile", static_cast<int>(id),
+               static_cast<int>(t.row), static_cast<int>(t.col));
+        expect(t.row < rows && t.col < 2 * pairs, "cluster tile inside the padded grid", static_cast<int>(id), static_cast<int>(t.row),
+               static_cast<int>(t.col));
+        if (t.row < rows && t.col < cols) ++seen[t.row * cols + t.col];
+      }
+      for (unsigned i = 0; i < rows * cols; ++i)
+        expect(seen[i] == 1, "cluster tile order bijective", static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(i));
+    }
+}
+
 }  // namespace
 
 // The loader's copy plan covers every chunk of a stage once, and each thread's chunks land kSlotStep
@@ -255,6 +283,7 @@ void copy_plan() {
 
 int main() {
   tile_order();
+  cluster_tile_order();
   copy_plan();
   descriptor_fields();
   activation_layout();

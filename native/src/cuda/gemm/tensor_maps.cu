@@ -23,15 +23,15 @@ PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
 
 }  // namespace
 
-cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, WsMaps *maps) {
+cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows, WsMaps *maps) {
   using namespace lb::cuda_wg;
   const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode) return cudaErrorNotSupported;
   const cuuint32_t unit[3] = {1, 1, 1};
-  // Activations: k bytes a row, m rows.
+  // Activations: k bytes a row, m rows; boxes of x_box_rows rows.
   const cuuint64_t x_dims[2] = {static_cast<cuuint64_t>(o.k), static_cast<cuuint64_t>(o.m)};
   const cuuint64_t x_strides[1] = {static_cast<cuuint64_t>(o.k)};
-  const cuuint32_t x_box[2] = {kWgK, kWgM};
+  const cuuint32_t x_box[2] = {kWgK, static_cast<cuuint32_t>(x_box_rows)};
   if (encode(&maps->x, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, const_cast<uint8_t *>(o.a), x_dims, x_strides, x_box, unit,
              CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
              CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)

@@ -99,6 +99,48 @@ __device__ __forceinline__ void tma_load_3d(void *dst, const void *map, int32_t 
 #endif
 }
 
+// The same 2D load into the same shared offset of every thread block of the cluster in `mask` (bit r:
+// rank r), completing each one's barrier at `bar`'s offset with the bytes it receives.
+__device__ __forceinline__ void tma_load_2d_multicast(void *dst, const void *map, int32_t c0, int32_t c1, uint64_t *bar, uint16_t mask) {
+#if LB_WGMMA_ENABLED
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.multicast::cluster [%0], [%1, {%2, %3}], [%4], "
+      "%5;\n" ::"r"(smem_u32(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(c0), "r"(c1), "r"(smem_u32(bar)), "h"(mask)
+      : "memory");
+#else
+  __trap();
+#endif
+}
+
+// This thread block's rank in its cluster.
+__device__ __forceinline__ uint32_t cluster_rank() {
+  uint32_t r = 0;
+#if LB_WGMMA_ENABLED
+  asm volatile("mov.u32 %0, %%cluster_ctarank;\n" : "=r"(r));
+#endif
+  return r;
+}
+
+// Every thread of every thread block in the cluster arrives, then waits for all the others (release /
+// acquire at cluster scope: barrier initialisations and shared-memory writes before it are visible to
+// the whole cluster after it).
+__device__ __forceinline__ void cluster_sync() {
+#if LB_WGMMA_ENABLED
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;\n" ::: "memory");
+#endif
+}
+
+// One arrival on the barrier at `bar`'s offset in the shared memory of cluster rank `rank` (release at
+// cluster scope: this thread's earlier reads and writes happen before it).
+__device__ __forceinline__ void mbar_arrive_cluster(uint64_t *bar, uint32_t rank) {
+#if LB_WGMMA_ENABLED
+  uint32_t remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;\n" : "=r"(remote) : "r"(smem_u32(bar)), "r"(rank));
+  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];\n" ::"r"(remote) : "memory");
+#endif
+}
+
 // Fetches a tensor map (a __grid_constant__ kernel parameter) into the TMA unit's cache ahead of use.
 __device__ __forceinline__ void tma_prefetch_map(const void *map) {
 #if LB_WGMMA_ENABLED

@@ -156,4 +156,16 @@ LB_HD WgTile tile_of_block(unsigned id, unsigned rows, unsigned cols) {
   return {first + in_group % height, in_group / height};
 }
 
+// The clustered warp-specialised kernel (LOWBIT_CUDA_WS=2): thread blocks go in clusters of two along
+// the column tiles, the two sharing their activation rows, each loading half of them (kWgM / 2 rows)
+// for both through TMA multicast. Cluster q = id / 2 takes tile_of_block's order over (rows, pairs)
+// column pairs; its block of rank id % 2 takes column 2 * pair + rank — past the last column tile
+// when the column count is odd: a padding block, which loads and multicasts its half of the rows but
+// has no outputs.
+constexpr int kWsClusterBlocks = 2;
+LB_HD WgTile tile_of_cluster_block(unsigned id, unsigned rows, unsigned pairs) {
+  const WgTile t = tile_of_block(id / kWsClusterBlocks, rows, pairs);
+  return {t.row, kWsClusterBlocks * t.col + id % kWsClusterBlocks};
+}
+
 }  // namespace lb::cuda_wg

@@ -46,13 +46,6 @@ struct WsMaps {
   CUtensorMap w;  // FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B (kWsTmaWeights)
 };
 
-// LOWBIT_CUDA_WS=1 (read per call, as LOWBIT_CUDA_WGMMA) sends the GEMMs that take the wgmma path to this
-// kernel instead (FP8 with its default fold interval).
-inline bool ws_requested() {
-  const char *v = std::getenv("LOWBIT_CUDA_WS");
-  return v && v[0] == '1';
-}
-
 // Shared memory: the stages (1024-aligned), one run of scale words per slot, then the barriers; and
 // 1 KiB of alignment slack.
 constexpr size_t ws_smem_bytes() {
@@ -67,9 +60,10 @@ static_assert(lb::cuda_wg::kScaleBytes % 8 == 0, "the barriers after the scale w
 struct WsTile {
   int64_t m0, jb0;  // first activation row, first weight column block
   int kt_count;     // 128-k stages
-  __device__ explicit WsTile(const TcOperands &o) {
+  __device__ WsTile(const TcOperands &o, bool cluster) {
     using namespace lb::cuda_wg;
-    const WgTile at = tile_of_block(blockIdx.y * gridDim.x + blockIdx.x, gridDim.y, gridDim.x);
+    const unsigned id = blockIdx.y * gridDim.x + blockIdx.x;
+    const WgTile at = cluster ? tile_of_cluster_block(id, gridDim.y, gridDim.x / kWsClusterBlocks) : tile_of_block(id, gridDim.y, gridDim.x);
     m0 = o.row0 + static_cast<int64_t>(at.row) * kWgM;
     jb0 = static_cast<int64_t>(at.col) * (kWgN / 16);
     kt_count = static_cast<int>((o.k + kWgK - 1) / kWgK);
@@ -80,20 +74,26 @@ struct WsTile {
 // the TMA bytes and issues the activation box (and, kWsTmaWeights, the weight box); every thread copies
 // its cp.async share — chunk pt of each column block's 2 KiB weight run (without kWsTmaWeights) and
 // scale words (kWgStageScales) — and arrives on `full` when its copies have landed.
-template <class Op>
+// kCluster: the activation box is half the rows (this block's rank's half), multicast to both blocks.
+template <class Op, bool kCluster>
 __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsMaps &maps, uint8_t *smem, float *scale_area,
                                            uint64_t *full, uint64_t *empty, int pt) {
   using namespace lb::cuda_wg;
   static_assert(WgCopyPlan::kWChunks == kWsProducerThreads, "one weight chunk of every column block per producer thread");
   const TcOperands &o = p.op;
-  const WsTile t(o);
+  const WsTile t(o, kCluster);
+  const uint32_t rank = kCluster ? cluster_rank() : 0;
   for (int kt = 0; kt < t.kt_count; ++kt) {
     const int slot = ws_slot(kt);
     mbar_wait(empty + slot, ws_empty_parity(kt));  // the consumers are done with the slot's previous stage
     uint8_t *stage = smem + slot * kStageBytes;
     if (pt == 0) {
       mbar_arrive_expect_tx(full + slot, Op::kWsTmaWeights ? kStageBytes : kXBytes);
-      tma_load_2d(stage, &maps.x, kt * kWgK, static_cast<int32_t>(t.m0), full + slot);
+      if constexpr (kCluster)
+        tma_load_2d_multicast(stage + rank * (kXBytes / kWsClusterBlocks), &maps.x, kt * kWgK,
+                              static_cast<int32_t>(t.m0 + rank * (kWgM / kWsClusterBlocks)), full + slot, (1u << kWsClusterBlocks) - 1);
+      else
+        tma_load_2d(stage, &maps.x, kt * kWgK, static_cast<int32_t>(t.m0), full + slot);
       if constexpr (Op::kWsTmaWeights) tma_load_3d(stage + kXBytes, &maps.w, 0, kt * kTmaWPairs, static_cast<int32_t>(t.jb0), full + slot);
     }
     if constexpr (!Op::kWsTmaWeights) {
@@ -110,7 +110,7 @@ __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsM
   }
 }
 
-template <class Op>
+template <class Op, bool kCluster>
 __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const WsMaps &maps) {
   using namespace lb::cuda_wg;
   extern __shared__ uint8_t ws_smem_raw[];
@@ -125,7 +125,7 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   if (tid == 0) {
     for (int s = 0; s < kWsStages; ++s) {
       mbar_init(full + s, kWsFullArrivals);  // ws_pipeline.h
-      mbar_init(empty + s, kWsEmptyArrivals);
+      mbar_init(empty + s, ws_empty_arrivals(kCluster ? kWsClusterBlocks : 1));
     }
     fence_mbar_init();
   }
@@ -133,16 +133,21 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
     tma_prefetch_map(&maps.x);
     if constexpr (Op::kWsTmaWeights) tma_prefetch_map(&maps.w);
   }
-  __syncthreads();  // the only block-wide barrier: the producer leaves the consumers alone after it
+  // The only block-wide barrier (cluster-wide for kCluster, whose peer's multicasts and arrivals reach
+  // these barriers): the producer leaves the consumers alone after it.
+  if constexpr (kCluster) cluster_sync();
+  else __syncthreads();
 
   if (role == 2) {
     setmaxnreg_dec<kWsProducerRegs>();
-    ws_produce<Op>(p, maps, smem, scale_area, full, empty, tid - 256);
+    ws_produce<Op, kCluster>(p, maps, smem, scale_area, full, empty, tid - 256);
+    if constexpr (kCluster) cluster_sync();  // see the end of the consumers' part
     return;
   }
 
   setmaxnreg_inc<kWsConsumerRegs>();
-  const WsTile t(p.op);
+  const WsTile t(p.op, kCluster);
+  [[maybe_unused]] const uint32_t peer = kCluster ? cluster_rank() ^ 1u : 0;
   typename Op::WgAccumulators acc;
   uint32_t a[2][kWgK / 32][4];
   auto fragments = [&](int kt, uint32_t(&frag)[kWgK / 32][4]) {
@@ -152,10 +157,14 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   };
   auto wait_full = [&](int kt) { mbar_wait(full + ws_slot(kt), ws_full_parity(kt)); };
   // Every lane's reads of the slot (fragments, scale words) come before its warp's release.
+  // kCluster: the peer's producer wrote into this slot too, so the peer's barrier hears it as well.
   auto release = [&](int kt) {
     if (kt < 0) return;
     __syncwarp();
-    if (lane == 0) mbar_arrive(empty + ws_slot(kt));
+    if (lane == 0) {
+      mbar_arrive(empty + ws_slot(kt));
+      if constexpr (kCluster) mbar_arrive_cluster(empty + ws_slot(kt), peer);
+    }
   };
   // FP8 (kWgHalves): wg_gemm.cuh's half-tile step — stage j's two groups are issued, stage j + 1's
   // fragments read under them, then each half folded as it completes; the slot is free after the fold
@@ -202,35 +211,71 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   wgmma_wait<0>();
   acc.settle();
   wg_epilogue<Op>(p, acc, smem, t.m0, t.jb0, [] { named_barrier(1, 256); });
+  // kCluster: no block may leave while its peer can still multicast into it or arrive on its barriers.
+  if constexpr (kCluster) cluster_sync();
 }
 
-template <class Op>
+template <class Op, bool kCluster>
 __global__ void __launch_bounds__(kWsThreads, 1) ws_gemm_kernel(typename Op::Args p, const __grid_constant__ WsMaps maps) {
 #if defined(__CUDA_ARCH__)
 #  if LB_WGMMA_ENABLED
-  ws_gemm_tile<Op>(p, maps);
+  ws_gemm_tile<Op, kCluster>(p, maps);
 #  else
   __trap();
 #  endif
 #endif
 }
 
-// Encodes the activation tensor map of `o` and, if `fp8_weights`, the FP8 weight map (host; tensor_maps.cu).
-cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, WsMaps *maps);
+// Encodes the activation tensor map of `o` (box rows: kWgM, or half of it for the clustered kernel) and,
+// if `fp8_weights`, the FP8 weight map (host; tensor_maps.cu).
+cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows, WsMaps *maps);
+
+// LOWBIT_CUDA_WS: 1 the kernel above, 2 its clustered form (pairs of column tiles sharing their
+// activation rows through TMA multicast: each block reads half of them from L2); 0 (or unset) neither.
+inline int ws_requested() {
+  const char *v = std::getenv("LOWBIT_CUDA_WS");
+  return v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
+}
 
 // Launches the warp-specialised kernel over all of D on `s` (the maps cover all of A and B, so one
-// encoding serves every launch of row tiles).
-template <class Op>
-cudaError_t launch_ws_gemm(const typename Op::Args &p, cudaStream_t s) {
+// encoding serves every launch of row tiles). kCluster: clusters of two blocks along the column tiles,
+// the grid padded to an even number of them.
+template <class Op, bool kCluster>
+cudaError_t launch_ws_gemm_as(const typename Op::Args &p, cudaStream_t s) {
+  using namespace lb::cuda_wg;
   static std::atomic<uint64_t> raised{0};
-  if (cudaError_t err = raise_smem_limit(reinterpret_cast<const void *>(ws_gemm_kernel<Op>), ws_smem_bytes(), raised); err != cudaSuccess)
+  if (cudaError_t err = raise_smem_limit(reinterpret_cast<const void *>(ws_gemm_kernel<Op, kCluster>), ws_smem_bytes(), raised);
+      err != cudaSuccess)
     return err;
   if (p.op.m == 0) return cudaSuccess;  // nothing to do, and a tensor map cannot have an empty dimension
   WsMaps maps{};
-  if (cudaError_t err = encode_ws_maps(p.op, Op::kWsTmaWeights, &maps); err != cudaSuccess) return err;
+  if (cudaError_t err = encode_ws_maps(p.op, Op::kWsTmaWeights, kCluster ? kWgM / kWsClusterBlocks : kWgM, &maps); err != cudaSuccess)
+    return err;
   return for_each_wg_launch(p, [s, &maps](const typename Op::Args &q, dim3 grid) {
-    ws_gemm_kernel<Op><<<grid, kWsThreads, ws_smem_bytes(), s>>>(q, maps);
+    if constexpr (kCluster) {
+      grid.x += grid.x % kWsClusterBlocks;
+      cudaLaunchAttribute cluster{};
+      cluster.id = cudaLaunchAttributeClusterDimension;
+      cluster.val.clusterDim.x = kWsClusterBlocks;
+      cluster.val.clusterDim.y = 1;
+      cluster.val.clusterDim.z = 1;
+      cudaLaunchConfig_t config{};
+      config.gridDim = grid;
+      config.blockDim = dim3(kWsThreads);
+      config.dynamicSmemBytes = ws_smem_bytes();
+      config.stream = s;
+      config.attrs = &cluster;
+      config.numAttrs = 1;
+      cudaLaunchKernelEx(&config, ws_gemm_kernel<Op, true>, q, maps);  // errors: for_each_wg_launch's cudaGetLastError
+    } else {
+      ws_gemm_kernel<Op, false><<<grid, kWsThreads, ws_smem_bytes(), s>>>(q, maps);
+    }
   });
+}
+
+template <class Op>
+cudaError_t launch_ws_gemm(const typename Op::Args &p, cudaStream_t s) {
+  return ws_requested() == 2 ? launch_ws_gemm_as<Op, true>(p, s) : launch_ws_gemm_as<Op, false>(p, s);
 }
 
 }  // namespace lb::cuda

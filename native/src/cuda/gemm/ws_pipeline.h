@@ -8,7 +8,8 @@
 //          cp.async copies for it too (kWsFullArrivals arrivals: thread 0's arrive.expect_tx, then one
 //          cp.async.mbarrier.arrive.noinc per producer thread, thread 0's included);
 //   empty: completes a phase when every consumer warp has finished with the stage in the slot
-//          (kWsEmptyArrivals arrivals).
+//          (ws_empty_arrivals: in a cluster, the consumers of every block, since every block's
+//          producer writes into every block's slot).
 // A phase is waited for by parity: the k-th use of a slot (k = kt / kWsStages) is full's phase k;
 // the producer's k-th load into a slot waits for empty's phase k - 1, which for k = 0 is the phase
 // "before the first" — parity 1 on a fresh barrier, complete at once.
@@ -23,7 +24,10 @@ constexpr int kWsStages = 5;
 constexpr int kWsProducerThreads = 128;
 constexpr int kWsConsumerWarps = 8;
 constexpr int kWsFullArrivals = 1 + kWsProducerThreads;
-constexpr int kWsEmptyArrivals = kWsConsumerWarps;
+// In a cluster of `blocks` (LOWBIT_CUDA_WS=2: two, sharing activation rows through TMA multicast), a
+// slot is written by every block's producer, so every block's consumer warps release it to every
+// block: each empty barrier counts all of them.
+LB_HD constexpr int ws_empty_arrivals(int blocks) { return kWsConsumerWarps * blocks; }
 
 LB_HD int ws_slot(int kt) { return kt % kWsStages; }
 // The parity a consumer waits for on full[ws_slot(kt)] before reading stage kt.
