@@ -108,6 +108,7 @@ __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsM
     if constexpr (Op::kWgStageScales) Op::load_stage_scales(p, t.m0, t.jb0, kt, scale_area + slot * kScaleWords, pt, kWsProducerThreads);
     cp_async_mbar_arrive(full + slot);  // when this thread's copies (if any) have landed
   }
+  cp_async_wait<0>();  // no thread leaves with copies in flight
 }
 
 template <class Op, bool kCluster>
