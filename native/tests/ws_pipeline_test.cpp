@@ -26,9 +26,10 @@ using namespace lb::cuda_wg;
 namespace {
 
 int failures = 0;
+char config[96] = "";  // the run in progress, for the messages
 
 void fail(const char *what, int a, int b, int c) {
-  if (failures++ < 20) std::printf("FAIL %s (%d, %d, %d)\n", what, a, b, c);
+  if (failures++ < 20) std::printf("FAIL %s (%d, %d, %d) in %s\n", what, a, b, c, config);
 }
 
 struct Barrier {
@@ -74,7 +75,7 @@ struct Block {
   Slot slot[kWsStages];
   std::vector<std::vector<bool>> landed = std::vector<std::vector<bool>>(kWsProducerThreads);  // a thread's cp.async chunks, in issue order
   std::vector<int> arrivals_issued = std::vector<int>(kWsProducerThreads, 0), arrivals_done = std::vector<int>(kWsProducerThreads, 0);
-  std::vector<int> wgmma_outstanding = std::vector<int>(kWsConsumerWarps, 0);  // a warp's wgmma groups in flight
+  std::vector<int> wgmma_issued = std::vector<int>(kWsConsumerWarps, 0), wgmma_done = std::vector<int>(kWsConsumerWarps, 0);  // a warp's groups
 };
 
 struct Sim {
@@ -179,18 +180,20 @@ struct Sim {
         return true;
       };
     };
-    // A wgmma group of stage kt: reads the activation pieces at any time before the wait covering it.
+    // A wgmma group of stage kt: reads the activation pieces at any time before the wait covering it;
+    // a warp's groups complete in the order they were committed (wgmma.wait_group N: all but the N
+    // most recent are complete).
     auto issue = [this, &me, w](int kt) {
       return [this, &me, w, kt] {
-        ++me.wgmma_outstanding[w];
-        events.push_back({[] { return true; }, [this, &me, w, kt] {
+        const int group = me.wgmma_issued[w]++;
+        events.push_back({[&me, w, group] { return me.wgmma_done[w] == group; }, [this, &me, w, kt] {
                             check_pieces(me.slot[ws_slot(kt)].x, kt, "wgmma read another stage's activations");
-                            --me.wgmma_outstanding[w];
+                            ++me.wgmma_done[w];
                           }});
         return true;
       };
     };
-    auto wgmma_wait = [&me, w](int n) { return [&me, w, n] { return me.wgmma_outstanding[w] <= n; }; };
+    auto wgmma_wait = [&me, w](int n) { return [&me, w, n] { return me.wgmma_issued[w] - me.wgmma_done[w] <= n; }; };
     // The kernel's release: this block's empty barrier and, in a cluster, the peer's.
     auto release = [this](int kt) {
       return [this, kt] {
@@ -276,7 +279,8 @@ int main() {
   for (int blocks : {1, 2})
     for (const Mode &m : modes)
       for (int kt_count : {1, 2, 4, 5, 6, 9, 11, 16})
-        for (int round = 0; round < 4; ++round) {
+        for (int round = 0; round < 6; ++round) {
+          std::snprintf(config, sizeof config, "%s, %d block(s), %d stages, round %d", m.name, blocks, kt_count, round);
           Sim sim(m.tma_weights, m.halves, m.block_scales, kt_count, blocks, rng);
           if (!sim.run()) fail(m.name, blocks, kt_count, round);
         }
