@@ -5,7 +5,8 @@ wgmma tiles where W8A8 reaches 0.88x torch._int_mm, W4A16 decode 0.25 of copy, H
 0.24 of copy, the fused rotate + int4 3.2x the rotation, quantize 0.29-0.46. Times alone do not say why;
 ncu's speed-of-light, occupancy, warp-stall and memory sections do (that run's profile:
 bench/results/2026-11-26-gpu-h200-ncu.csv.gz). FP8 is profiled twice: folding every stage (the default)
-and every 4 stages (LOWBIT_CUDA_FP8_FOLD_STAGES=4, not yet run). Run on the GPU machine as
+and every 4 stages (LOWBIT_CUDA_FP8_FOLD_STAGES=4, not yet run); W8A8 and FP8 once more, last, on the
+warp-specialised kernel (LOWBIT_CUDA_WS=1, not yet run). Run on the GPU machine as
 
   ncu --target-processes all --csv --section SpeedOfLight --section Occupancy --section WarpStateStats \
       --section LaunchStats --section MemoryWorkloadAnalysis python3 bench/gpu/profile.py --jar <lowbit jar>
@@ -96,6 +97,31 @@ def gemms(so):
                                             y16.data_ptr(), C["LB_DTYPE_BF16"], 16, n, k, 128), "lb_w4a8_gemm"))
 
 
+def warp_specialised(so):
+    """W8A8 and FP8 at 8192^3 on the warp-specialised kernel (LOWBIT_CUDA_WS=1, opt-in, not yet run when this
+    was written): last, since a protocol error there traps and ends the process."""
+    n = k = m = 8192
+    a8, b8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, device="cuda"), torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
+    s_m, s_n = torch.rand(m, device="cuda") * 1e-2, torch.rand(n, device="cuda") * 1e-2
+    out = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
+    packed = torch.empty(so.lb_w8a8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
+    pg.ok(so, so.lb_w8a8_prepack(0, b8.data_ptr(), n, k, packed.data_ptr(), packed.numel()), "lb_w8a8_prepack")
+    af, bf = (torch.randn(m, k, device="cuda") * 0.5).to(torch.float8_e4m3fn), (torch.randn(n, k, device="cuda") * 0.5).to(torch.float8_e4m3fn)
+    fpacked = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
+    pg.ok(so, so.lb_fp8_prepack(0, bf.data_ptr(), n, k, fpacked.data_ptr(), fpacked.numel()), "lb_fp8_prepack")
+    os.environ["LOWBIT_CUDA_WS"] = "1"  # read per call
+    try:
+        twice("w8a8 8192^3 bf16 out, warp-specialised (LOWBIT_CUDA_WS=1)",
+              lambda: pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
+                                                out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm"))
+        twice("fp8 e4m3 8192^3 row x col scales, warp-specialised (LOWBIT_CUDA_WS=1)",
+              lambda: pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
+                                               C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
+                                               C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm"))
+    finally:
+        del os.environ["LOWBIT_CUDA_WS"]
+
+
 def rotations(so, mib):
     for n, dtype, lb_dtype in ((4096, torch.float32, "LB_DTYPE_F32"), (4096, torch.bfloat16, "LB_DTYPE_BF16"),
                                (14336, torch.float32, "LB_DTYPE_F32")):
@@ -138,6 +164,7 @@ def main():
     gemms(so)
     rotations(so, a.mib)
     quantizers(so)
+    warp_specialised(so)
 
 
 if __name__ == "__main__":
