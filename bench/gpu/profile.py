@@ -47,7 +47,8 @@ def twice(name, fn):
     torch.cuda.synchronize()
 
 
-def gemms(so):
+def prefill_calls(so):
+    """W8A8 and FP8 calls at m = n = k = 8192 (row x column scales, bf16 out) on random operands."""
     n = k = m = 8192
     e4 = torch.float8_e4m3fn
     a8, b8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, device="cuda"), torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
@@ -55,17 +56,25 @@ def gemms(so):
     out = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
     packed = torch.empty(so.lb_w8a8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
     pg.ok(so, so.lb_w8a8_prepack(0, b8.data_ptr(), n, k, packed.data_ptr(), packed.numel()), "lb_w8a8_prepack")
-    twice("w8a8 8192^3 bf16 out (the reference tile: 0.88x torch._int_mm)",
-          lambda: pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
-                                            out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm"))
     af, bf = (torch.randn(m, k, device="cuda") * 0.5).to(e4), (torch.randn(n, k, device="cuda") * 0.5).to(e4)
     fpacked = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
     pg.ok(so, so.lb_fp8_prepack(0, bf.data_ptr(), n, k, fpacked.data_ptr(), fpacked.numel()), "lb_fp8_prepack")
-    def fp8_8192():
+
+    def w8a8():
+        pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
+                                  out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm")
+
+    def fp8():
         pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
                                  C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
                                  C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm")
 
+    return w8a8, fp8
+
+
+def gemms(so):
+    w8a8_8192, fp8_8192 = prefill_calls(so)
+    twice("w8a8 8192^3 bf16 out (the reference tile: 0.88x torch._int_mm)", w8a8_8192)
     twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.17x torch._scaled_mm)", fp8_8192)
     os.environ["LOWBIT_CUDA_FP8_FOLD_STAGES"] = "4"  # read per call
     try:
@@ -83,7 +92,9 @@ def gemms(so):
                                                 "lb_w4a16_gemm"))
     # Decode on the fp8 tensor cores (issue 7: W4A8 >= 1.7x FP8 at m <= 16; measured 0.99x here, 1.60x at 14336 x 4096).
     n = k = 4096
+    e4 = torch.float8_e4m3fn
     a16, s16 = (torch.randn(16, k, device="cuda") * 0.5).to(e4), torch.rand(16, device="cuda") * 1e-2 + 1e-3
+    s_n = torch.rand(n, device="cuda") * 1e-2
     y16 = torch.empty((16, n), dtype=torch.bfloat16, device="cuda")
     bf4 = (torch.randn(n, k, device="cuda") * 0.5).to(e4)
     fp4 = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
@@ -100,24 +111,11 @@ def gemms(so):
 def warp_specialised(so):
     """W8A8 and FP8 at 8192^3 on the warp-specialised kernel (LOWBIT_CUDA_WS=1, opt-in, not yet run when this
     was written): last, since a protocol error there traps and ends the process."""
-    n = k = m = 8192
-    a8, b8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, device="cuda"), torch.randint(-128, 128, (n, k), dtype=torch.int8, device="cuda")
-    s_m, s_n = torch.rand(m, device="cuda") * 1e-2, torch.rand(n, device="cuda") * 1e-2
-    out = torch.empty((m, n), dtype=torch.bfloat16, device="cuda")
-    packed = torch.empty(so.lb_w8a8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
-    pg.ok(so, so.lb_w8a8_prepack(0, b8.data_ptr(), n, k, packed.data_ptr(), packed.numel()), "lb_w8a8_prepack")
-    af, bf = (torch.randn(m, k, device="cuda") * 0.5).to(torch.float8_e4m3fn), (torch.randn(n, k, device="cuda") * 0.5).to(torch.float8_e4m3fn)
-    fpacked = torch.empty(so.lb_fp8_packed_bytes(n, k), dtype=torch.uint8, device="cuda")
-    pg.ok(so, so.lb_fp8_prepack(0, bf.data_ptr(), n, k, fpacked.data_ptr(), fpacked.numel()), "lb_fp8_prepack")
+    w8a8_8192, fp8_8192 = prefill_calls(so)
     os.environ["LOWBIT_CUDA_WS"] = "1"  # read per call
     try:
-        twice("w8a8 8192^3 bf16 out, warp-specialised (LOWBIT_CUDA_WS=1)",
-              lambda: pg.ok(so, so.lb_w8a8_gemm(0, None, a8.data_ptr(), s_m.data_ptr(), packed.data_ptr(), s_n.data_ptr(), None,
-                                                out.data_ptr(), C["LB_DTYPE_BF16"], m, n, k), "lb_w8a8_gemm"))
-        twice("fp8 e4m3 8192^3 row x col scales, warp-specialised (LOWBIT_CUDA_WS=1)",
-              lambda: pg.ok(so, so.lb_fp8_gemm(0, None, af.data_ptr(), C["LB_DTYPE_FP8_E4M3"], s_m.data_ptr(), fpacked.data_ptr(),
-                                               C["LB_DTYPE_FP8_E4M3"], s_n.data_ptr(), C["LB_FP8_SCALE_ROW_COL"], None, out.data_ptr(),
-                                               C["LB_DTYPE_BF16"], m, n, k), "lb_fp8_gemm"))
+        twice("w8a8 8192^3 bf16 out, warp-specialised (LOWBIT_CUDA_WS=1)", w8a8_8192)
+        twice("fp8 e4m3 8192^3 row x col scales, warp-specialised (LOWBIT_CUDA_WS=1)", fp8_8192)
     finally:
         del os.environ["LOWBIT_CUDA_WS"]
 
