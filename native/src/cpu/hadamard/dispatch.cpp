@@ -13,6 +13,7 @@
 #include "../../core/hadamard_orders.h"
 #include "../../core/thread_pool.h"
 #include "../quant/quant.h"
+#include "../simd/streaming.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
@@ -56,9 +57,7 @@ HadamardRow row_template(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype
   return r;
 }
 
-// Outputs this large are not read back from cache anyway: stream them (see HadamardRow).
-constexpr int64_t kStreamBytes = int64_t{32} << 20;
-
+// Outputs of kStreamBytes (simd/streaming.h) and more are streamed (see HadamardRow).
 bool can_stream(const void *y, int64_t n, lb_dtype y_dtype, int64_t rows) {
   const int64_t row_bytes = n * elem_size(y_dtype);
   return rows * row_bytes >= kStreamBytes && reinterpret_cast<uintptr_t>(y) % 64 == 0 && row_bytes % 64 == 0;

@@ -42,6 +42,13 @@ void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const
             nullptr, codes);
 }
 
+// quantize_codes16 with streamed lines (blocks spanning rows of large matrices: BlockRowQuantizer).
+void quantize_codes16_streamed(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes) {
+  const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
+  if (__builtin_fabsf(b->inv) <= FLT_MAX) codes_run<true, false, true>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
+  else codes_run<false, false, true>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
+}
+
 void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
   const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
@@ -108,6 +115,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.minmax = minmax16;
   k.block_params_many = block_params16;
   k.quantize_codes = quantize_codes16;
+  k.quantize_codes_streamed = quantize_codes16_streamed;
   k.dequantize_codes = dequantize_codes16;
   k.quantize_packed = quantize_packed32;
   k.dequantize_packed = dequantize_packed16;

@@ -135,15 +135,18 @@ inline __m512i codes64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, 
 // The byte codes of n values of one block (inv and zero broadcast), the masked tail included.
 // kPrefetch: the line of `next` matching each vector coded is prefetched (the grouped kernel
 // overlaps the next blocks' transfer with this pass); a template parameter, so the per-row path
-// pays no test per vector.
-template <bool kFiniteInv, bool kPrefetch>
+// pays no test per vector. kStream: 64-byte-aligned lines of codes go out with non-temporal stores
+// (simd/streaming.h).
+template <bool kFiniteInv, bool kPrefetch, bool kStream = false>
 inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
     if constexpr (kPrefetch)
       for (int k = 0; k < 64; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
-    _mm512_storeu_si512(out + i, codes64<kFiniteInv>(x + i, qtype, inv, zero, range));
+    const __m512i c = codes64<kFiniteInv>(x + i, qtype, inv, zero, range);
+    if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out + i), c);
+    else _mm512_storeu_si512(out + i, c);
   }
   for (; i + 16 <= n; i += 16) {
     if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);

@@ -20,6 +20,9 @@ struct QuantRowKernels {
   void (*block_params_many)(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
   // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
   void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
+  // The same, whole 64-byte-aligned lines of codes written with non-temporal stores (simd/streaming.h;
+  // the caller fences); quantize_codes itself where the ISA has no such path.
+  void (*quantize_codes_streamed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
   void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
   // I4/U4 codes of n (even) values straight into packed bytes.
   void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed);

@@ -251,6 +251,24 @@ class QuantizerTest {
         }
     }
 
+    /**
+     * Blocks spanning rows of a matrix of 32 Mi elements (2048 × 16384): the byte codes are written with
+     * non-temporal stores from that size on (native simd/streaming.h), and still carry the reference's bits.
+     */
+    @Test
+    void streamedCodesMatchTheReference() {
+        int rows = 2048, cols = 16384;
+        float[] x = data(rows * cols, 91);
+        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(128, 128)))) {
+            try (Arena arena = Arena.ofConfined()) {
+                Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+                QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
+                assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
+                assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+            }
+        }
+    }
+
     /** Rows of many small blocks (the AVX-512 kernel takes them 16 at a time): whole sets of 16,
      *  a partial last set, an odd number of U4 zero points per row. */
     @ParameterizedTest
