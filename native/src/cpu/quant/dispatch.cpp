@@ -103,13 +103,12 @@ void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *r
               int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes, bool streamed = false) {
   const int64_t bc = p.block_cols;
   if (!is_packed(p.qtype)) {
-    const auto quantize_codes = streamed ? k.quantize_codes_streamed : k.quantize_codes;
-    for (int64_t cb = 0; cb < C; ++cb) quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc);
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc, streamed);
   } else if (bc % 2 == 0) {
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2);
   } else {
     codes.resize(static_cast<size_t>(C * bc));
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc);
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc, false);
     k.pack_nibbles(codes.data(), C * bc, qrow);
   }
 }
@@ -391,7 +390,7 @@ namespace {
 
 // Rows through dequantize_groups, 16 blocks at a time.
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
-                             const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype) {
+                             const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype, bool stream) {
   const int64_t bc = p.block_cols, C = cols / bc;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
@@ -403,10 +402,11 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
       for (int64_t g = 0; g < C; g += 16) {
         const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
         k.dequantize_groups(in + q_col_offset(p, g * bc), static_cast<int>(std::min<int64_t>(16, C - g)), &p,
-                            scale_entry(p, scales, rb, g, C), z, out + g * bc);
+                            scale_entry(p, scales, rb, g, C), z, out + g * bc, stream);
       }
       if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
+    if (stream) _mm_sfence();
   });
   return LB_OK;
 }
@@ -419,10 +419,14 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   const QuantRowKernels k = quant_row_kernels();
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   const bool packed = is_packed(p.qtype);
+  // F32 outputs of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): four
+  // bytes written per code read, so the read-for-ownership was up to 4 / 9 of the traffic (int8 per
+  // row from 1 GiB, in-process A/B: 1.09-1.27 -> 1.40-1.59 of the copy, which pays it too).
+  const bool stream = y_dtype == LB_DTYPE_F32 && rows * cols * int64_t{4} >= kStreamBytes;
   // Blocks spanning rows share their parameters over many rows, so the table below costs little
   // there (and the grouped kernel was 20% slower in cache on 128 x 128 fp8 blocks).
   if (k.dequantize_groups && grouped_width_ok(p) && p.block_rows == 1)
-    return dequantize_grouped(k, p, q, scales, zeros, rows, cols, y, y_dtype);
+    return dequantize_grouped(k, p, q, scales, zeros, rows, cols, y, y_dtype, stream);
   BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, R * C);
   parallel_for(R * C, 4096, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) params[b] = stored_params(p, scales, zeros, b / C, b % C, C);
@@ -442,11 +446,12 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
       float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
       for (int64_t cb = 0; cb < C; ++cb) {
         const BlockParams *bp = &params[(r / br) * C + cb];
-        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc);
-        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc);
+        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc, stream);
+        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc, stream);
       }
       if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
+    if (stream) _mm_sfence();
   });
   return LB_OK;
 }

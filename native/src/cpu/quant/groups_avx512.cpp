@@ -146,8 +146,10 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
   return ranges.bad ? __builtin_ctz(ranges.bad) : -1;
 }
 
-void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                              float *y) {
+namespace {
+
+template <bool kStream>
+void dequantize_groups(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros, float *y) {
   const int64_t bc = p->block_cols;
   const lb_dtype t = p->qtype;
   const __mmask16 valid = tail_mask(count);
@@ -172,15 +174,23 @@ void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params
     float *out = y + j * bc;
     if (packed) {
       const uint8_t *in = q + j * bc / 2;
-      for (int64_t i = 0; i < bc; i += 16) _mm512_storeu_ps(out + i, _mm512_mul_ps(values16(nibbles16(in + i / 2), t, z), s));
+      for (int64_t i = 0; i < bc; i += 16) store_values<kStream>(out + i, _mm512_mul_ps(values16(nibbles16(in + i / 2), t, z), s));
     } else {
       const uint8_t *in = q + j * bc;
       for (int64_t i = 0; i < bc; i += 16) {
         const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
-        _mm512_storeu_ps(out + i, _mm512_mul_ps(values16(bytes, t, z), s));
+        store_values<kStream>(out + i, _mm512_mul_ps(values16(bytes, t, z), s));
       }
     }
   }
+}
+
+}  // namespace
+
+void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
+                              float *y, bool stream) {
+  if (stream) dequantize_groups<true>(q, count, p, scales, zeros, y);
+  else dequantize_groups<false>(q, count, p, scales, zeros, y);
 }
 
 }  // namespace lb::cpu

@@ -123,6 +123,13 @@ inline __m512i bytes64(__m512i c0, __m512i c1, __m512i c2, __m512i c3, bool is_s
   return _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), b);
 }
 
+// 16 values to y (kStream: a non-temporal store when y is 64-byte aligned; simd/streaming.h).
+template <bool kStream>
+inline void store_values(float *y, __m512 v) {
+  if (kStream && (reinterpret_cast<uintptr_t>(y) & 63) == 0) _mm512_stream_ps(y, v);
+  else _mm512_storeu_ps(y, v);
+}
+
 // 64 values -> their 64 codes in order (codes16, bytes64).
 template <bool kFiniteInv = false>
 inline __m512i codes64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {

@@ -18,16 +18,15 @@ struct QuantRowKernels {
   bool (*minmax)(const float *x, int64_t n, float *lo, float *hi);
   // block_params(p, lo[i], hi[i], 1) for i < count, bit for bit.
   void (*block_params_many)(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
+  // `stream` (here and below): whole 64-byte-aligned lines of the output go out with non-temporal stores
+  // (simd/streaming.h; the caller fences); ignored where the ISA has no such path.
   // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
-  void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
-  // The same, whole 64-byte-aligned lines of codes written with non-temporal stores (simd/streaming.h;
-  // the caller fences); quantize_codes itself where the ISA has no such path.
-  void (*quantize_codes_streamed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes);
-  void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
+  void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream);
+  void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
   // I4/U4 codes of n (even) values straight into packed bytes.
   void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed);
   // Values of n (even) packed I4/U4 codes under one block's parameters.
-  void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y);
+  void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
   void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
   // Up to 16 consecutive blocks of one row (count <= 16, x at the first) in one pass: ranges,
@@ -41,7 +40,7 @@ struct QuantRowKernels {
   // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
   // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
   void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                            float *y);
+                            float *y, bool stream);
   // minmax of up to 16 consecutive blocks of bc values (grouped_width_ok: 16..256 columns) in one
   // pass: lo[j], hi[j] for block j < count (from 0, as minmax); returns the first block with NaN or
   // Inf, or -1. Null where the ISA has none.
@@ -63,7 +62,7 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
                            int *bad_scale, const float *ahead);
 int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                              float *y);
+                              float *y, bool stream);
 
 QuantRowKernels quant_row_kernels_scalar();
 QuantRowKernels quant_row_kernels_avx2();

@@ -252,19 +252,19 @@ class QuantizerTest {
     }
 
     /**
-     * Blocks spanning rows of a matrix of 32 Mi elements (2048 × 16384): the byte codes are written with
-     * non-temporal stores from that size on (native simd/streaming.h), and still carry the reference's bits.
+     * Outputs large enough to be written with non-temporal stores (native simd/streaming.h: 32 MiB): the
+     * byte codes of blocks spanning rows of 32 Mi elements (2048 × 16384), and every F32 dequantization of
+     * 8 Mi elements or more (the table path, the grouped path, packed nibbles) — still the reference's bits.
      */
     @Test
-    void streamedCodesMatchTheReference() {
-        int rows = 2048, cols = 16384;
-        float[] x = data(rows * cols, 91);
-        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(128, 128)))) {
+    void streamedOutputsMatchTheReference() {
+        int cols = 16384;
+        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(128, 128)),
+                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.uint4(Granularity.group(128)))) {
+            int rows = f.granularity().blockRows() > 1 ? 2048 : 512;
+            float[] x = data(rows * cols, 91 + rows);
             try (Arena arena = Arena.ofConfined()) {
-                Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
-                QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
-                assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
-                assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
+                assertMatchesReference(arena, x, rows, cols, f);
             }
         }
     }
