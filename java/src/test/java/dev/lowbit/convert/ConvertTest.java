@@ -12,6 +12,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -72,6 +74,36 @@ class ConvertTest {
         Isas.with(isa, () -> {
             for (int n = 0; n <= 70; n++) assertNarrowing(DType.F16, FloatFormats.F16, ConvertCases.randomBits(n, n));
             assertNarrowing(DType.BF16, FloatFormats.BF16, ConvertCases.randomBits(1_000_003, 7));
+        });
+    }
+
+    /**
+     * Outputs of 32 MiB and more go out with non-temporal stores (native simd/streaming.h), here into a
+     * destination that is not 64-byte aligned (the kernel's head up to the first aligned line): the same
+     * bits as the ordinary stores give when the same values are converted in small pieces.
+     */
+    @ParameterizedTest
+    @MethodSource("isas")
+    void streamedOutputsMatchSmallConversions(Isa isa) {
+        Isas.with(isa, () -> {
+            for (DType to : List.of(DType.BF16, DType.F16, DType.FP8_E4M3)) {
+                int size = (int) to.byteSize(1), n = (32 << 20) / size + 5, piece = 1 << 20;
+                float[] x = ConvertCases.randomBits(n, 17);
+                try (Arena arena = Arena.ofConfined()) {
+                    Tensor src = Tensor.of(arena, x, n);
+                    MemorySegment storage = arena.allocate((long) (n + 3) * size, 64);
+                    Tensor big = Tensor.wrap(storage.asSlice(3L * size), to, n);
+                    Convert.convert(src, big);
+                    for (int i = 0; i < n; i += piece) {
+                        int len = Math.min(piece, n - i);
+                        Tensor small = Tensor.allocate(arena, to, Device.CPU, len);
+                        Convert.convert(Tensor.wrap(src.segment().asSlice(4L * i, 4L * len), DType.F32, len), small);
+                        assertArrayEquals(small.segment().toArray(ValueLayout.JAVA_BYTE),
+                                big.segment().asSlice((long) i * size, (long) len * size).toArray(ValueLayout.JAVA_BYTE),
+                                "f32 -> " + to + ", elements " + i + ".." + (i + len - 1));
+                    }
+                }
+            }
         });
     }
 
