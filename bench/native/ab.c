@@ -1,0 +1,107 @@
+// In-process A/B of two liblowbit.so builds: the same CPU call from each, alternating round by round in
+// one process, each beside lb_cpu_copy of the same bytes, so that the two see the same machine state
+// (the dev VM's memory bandwidth moves by 2x between hours; JMH runs of the two builds minutes apart
+// are not comparable). Memory-bound calls only: 1 GiB of f32 input, the rate counted as bytes read +
+// written (codes, scales) per second, as QuantBench / ConvertBench count them.
+//
+//   cc -O2 -std=gnu11 -Inative/include bench/native/ab.c -o /tmp/ab -ldl
+//   /tmp/ab OLD.so NEW.so quantize   QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
+//   /tmp/ab OLD.so NEW.so dequantize QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
+//   /tmp/ab OLD.so NEW.so convert    DST_DTYPE 1 1 [ROUNDS] [COLS]
+//
+// QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4, 7 fp8 E4M3; 1 f16,
+// 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
+// -DLOWBIT_OUTPUT_DIR=/tmp/base/lib). Prints each round and the mean fraction of the copy per build;
+// run it both ways round (A B, then B A) before believing a difference.
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lowbit.h"
+
+typedef lb_status (*quantize_fn)(int32_t, lb_stream, const lb_quant_params *, const void *, lb_dtype, int64_t, int64_t, void *, void *,
+                                 void *);
+typedef lb_status (*dequantize_fn)(int32_t, lb_stream, const lb_quant_params *, const void *, const void *, const void *, int64_t,
+                                   int64_t, void *, lb_dtype);
+typedef lb_status (*convert_fn)(int32_t, lb_stream, const void *, lb_dtype, void *, lb_dtype, int64_t, int32_t);
+typedef lb_status (*copy_fn)(void *, const void *, int64_t);
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void *sym(void *lib, const char *name) {
+  void *f = dlsym(lib, name);
+  if (!f) {
+    fprintf(stderr, "%s: %s\n", name, dlerror());
+    exit(1);
+  }
+  return f;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 7) {
+    fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
+    return 2;
+  }
+  void *lib[2] = {dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), dlopen(argv[2], RTLD_NOW | RTLD_LOCAL)};
+  if (!lib[0] || !lib[1]) {
+    fprintf(stderr, "dlopen: %s\n", dlerror());
+    return 1;
+  }
+  const char *mode = argv[3];
+  const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
+  const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
+  const int64_t cols = argc > 8 ? atoll(argv[8]) : 16384, rows = ((int64_t)1 << 28) / cols, n = rows * cols;
+  const int packed = type == LB_DTYPE_I4 || type == LB_DTYPE_U4;
+  const int out_size = type == LB_DTYPE_F16 || type == LB_DTYPE_BF16 ? 2 : 1;
+  copy_fn copy = (copy_fn)sym(lib[0], "lb_cpu_copy");
+
+  float *x = aligned_alloc(64, n * 4);
+  char *y = aligned_alloc(64, n * 4), *scratch = aligned_alloc(64, n * 4);
+  uint8_t *q = aligned_alloc(64, n);
+  float *scales = aligned_alloc(64, (n / p.block_rows / p.block_cols + 16) * 4);
+  for (int64_t i = 0; i < n; ++i) x[i] = (float)((i * 2654435761u) % 2001) * 1e-3f - 1.0f;
+  memset(y, 0, n * 4);  // first touch outside the timing
+  memset(scratch, 0, n * 4);
+  memset(q, 0, n);
+
+  int64_t bytes;
+  if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
+  else bytes = n * 4 + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
+  if (!strcmp(mode, "dequantize")) {
+    quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
+    if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)) return 1;
+  }
+  double sum[2] = {0, 0};
+  for (int r = 0; r < rounds; ++r) {
+    double t0 = now();
+    copy(scratch, x, n * 4);
+    const double roof = 2.0 * n * 4 / (now() - t0);
+    for (int v = 0; v < 2; ++v) {
+      lb_status st;
+      t0 = now();
+      if (!strcmp(mode, "quantize")) {
+        st = ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL);
+      } else if (!strcmp(mode, "dequantize")) {
+        st = ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, LB_DTYPE_F32);
+      } else {
+        st = ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0);
+      }
+      const double t = now() - t0;
+      if (st) {
+        fprintf(stderr, "%s failed: status %d\n", mode, st);
+        return 1;
+      }
+      if (r > 0) sum[v] += bytes / t / roof;  // round 0 warms up
+      printf("round %d %s: %.1f GB/s = %.2f of the copy (%.1f GB/s)\n", r, v ? "NEW" : "OLD", bytes / t / 1e9, bytes / t / roof, roof / 1e9);
+    }
+  }
+  if (rounds > 1) printf("mean of rounds 1..%d: OLD %.3f, NEW %.3f of the copy\n", rounds - 1, sum[0] / (rounds - 1), sum[1] / (rounds - 1));
+  return 0;
+}
