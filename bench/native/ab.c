@@ -6,7 +6,7 @@
 //
 //   cc -O2 -std=gnu11 -Inative/include bench/native/ab.c -o /tmp/ab -ldl
 //   /tmp/ab OLD.so NEW.so quantize   QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
-//   /tmp/ab OLD.so NEW.so dequantize QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
+//   /tmp/ab OLD.so NEW.so dequantize QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS] [OUT_DTYPE]
 //   /tmp/ab OLD.so NEW.so convert    DST_DTYPE 1 1 [ROUNDS] [COLS]
 //
 // QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4, 7 fp8 E4M3; 1 f16,
@@ -58,6 +58,7 @@ int main(int argc, char **argv) {
   const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
   const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
   const int64_t cols = argc > 8 ? atoll(argv[8]) : 16384, rows = ((int64_t)1 << 28) / cols, n = rows * cols;
+  const lb_dtype out_dtype = argc > 9 ? atoi(argv[9]) : LB_DTYPE_F32;  // dequantize's output
   const int packed = type == LB_DTYPE_I4 || type == LB_DTYPE_U4;
   const int out_size = type == LB_DTYPE_F16 || type == LB_DTYPE_BF16 ? 2 : 1;
   copy_fn copy = (copy_fn)sym(lib[0], "lb_cpu_copy");
@@ -73,7 +74,7 @@ int main(int argc, char **argv) {
 
   int64_t bytes;
   if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
-  else bytes = n * 4 + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
+  else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   if (!strcmp(mode, "dequantize")) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
     if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)) return 1;
@@ -89,7 +90,7 @@ int main(int argc, char **argv) {
       if (!strcmp(mode, "quantize")) {
         st = ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL);
       } else if (!strcmp(mode, "dequantize")) {
-        st = ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, LB_DTYPE_F32);
+        st = ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype);
       } else {
         st = ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0);
       }

@@ -392,19 +392,20 @@ namespace {
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
                              const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype, bool stream) {
   const int64_t bc = p.block_cols, C = cols / bc;
-  const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
+  const bool f32 = y_dtype == LB_DTYPE_F32;
+  const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
+    std::vector<float> buf(f32 ? 0 : static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t rb = r / p.block_rows;
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
-      float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
+      float *out = f32 ? static_cast<float *>(y) + r * cols : buf.data();
       for (int64_t g = 0; g < C; g += 16) {
         const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
         k.dequantize_groups(in + q_col_offset(p, g * bc), static_cast<int>(std::min<int64_t>(16, C - g)), &p,
-                            scale_entry(p, scales, rb, g, C), z, out + g * bc, stream);
+                            scale_entry(p, scales, rb, g, C), z, out + g * bc, stream && f32);
       }
-      if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
+      if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
     if (stream) _mm_sfence();
   });
@@ -417,12 +418,13 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
                      int64_t cols, void *y, lb_dtype y_dtype) {
   const int64_t br = p.block_rows, bc = p.block_cols, R = rows / br, C = cols / bc;
   const QuantRowKernels k = quant_row_kernels();
-  const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype);
   const bool packed = is_packed(p.qtype);
-  // F32 outputs of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): four
-  // bytes written per code read, so the read-for-ownership was up to 4 / 9 of the traffic (int8 per
-  // row from 1 GiB, in-process A/B: 1.09-1.27 -> 1.40-1.59 of the copy, which pays it too).
-  const bool stream = y_dtype == LB_DTYPE_F32 && rows * cols * int64_t{4} >= kStreamBytes;
+  // Outputs of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): to F32 four
+  // bytes written per code read, so the read-for-ownership was up to 4 / 9 of the traffic (int8 per row
+  // from 1 GiB, in-process A/B: 0.97-1.15 -> 1.10-1.24 of the copy, which pays it too). F16 / BF16 rows
+  // are made in an f32 buffer in cache and streamed by the narrowing convert kernel.
+  const bool f32 = y_dtype == LB_DTYPE_F32, stream = rows * cols * elem_size(y_dtype) >= kStreamBytes;
+  const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
   // Blocks spanning rows share their parameters over many rows, so the table below costs little
   // there (and the grouped kernel was 20% slower in cache on 128 x 128 fp8 blocks).
   if (k.dequantize_groups && grouped_width_ok(p) && p.block_rows == 1)
@@ -435,7 +437,7 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   // Packed codes are read in place when blocks hold whole bytes (even width); else unpacked first.
   const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf(y_dtype == LB_DTYPE_F32 ? 0 : static_cast<size_t>(cols));
+    std::vector<float> buf(f32 ? 0 : static_cast<size_t>(cols));
     std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     for (int64_t r = r0; r < r1; ++r) {
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
@@ -443,13 +445,13 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
         k.unpack_nibbles(in, cols, codes.data());
         in = codes.data();
       }
-      float *out = y_dtype == LB_DTYPE_F32 ? static_cast<float *>(y) + r * cols : buf.data();
+      float *out = f32 ? static_cast<float *>(y) + r * cols : buf.data();
       for (int64_t cb = 0; cb < C; ++cb) {
         const BlockParams *bp = &params[(r / br) * C + cb];
-        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc, stream);
-        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc, stream);
+        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc, stream && f32);
+        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc, stream && f32);
       }
-      if (y_dtype != LB_DTYPE_F32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
+      if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
     if (stream) _mm_sfence();
   });

@@ -253,8 +253,9 @@ class QuantizerTest {
 
     /**
      * Outputs large enough to be written with non-temporal stores (native simd/streaming.h: 32 MiB): the
-     * byte codes of blocks spanning rows of 32 Mi elements (2048 × 16384), and every F32 dequantization of
-     * 8 Mi elements or more (the table path, the grouped path, packed nibbles) — still the reference's bits.
+     * byte codes of blocks spanning rows of 32 Mi elements (2048 × 16384), and every dequantization of
+     * 32 MiB or more (F32 and BF16 outputs; the table path, the grouped path, packed nibbles) — still the
+     * reference's bits, and BF16 still the F32 result rounded once.
      */
     @Test
     void streamedOutputsMatchTheReference() {
@@ -265,6 +266,12 @@ class QuantizerTest {
             float[] x = data(rows * cols, 91 + rows);
             try (Arena arena = Arena.ofConfined()) {
                 assertMatchesReference(arena, x, rows, cols, f);
+                if (rows == 512) {  // BF16 output (16 MiB at 512 rows: streamed from 1024 rows on)
+                    Quantized twice = Quantizer.quantize(Tensor.of(arena, java.util.Arrays.copyOf(x, 2 * x.length), 2 * rows, cols), f, arena);
+                    float[] expected = Quantizer.dequantize(twice, DType.F32, arena).toFloatArray();
+                    short[] asBf16 = Quantizer.dequantize(twice, DType.BF16, arena).toShortArray();
+                    for (int i = 0; i < expected.length; i += 61) assertEquals((short) FloatFormats.BF16.encode(expected[i]), asBf16[i], "bf16 " + f + " " + i);
+                }
             }
         }
     }
