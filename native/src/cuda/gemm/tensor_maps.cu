@@ -27,24 +27,24 @@ cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows
   using namespace lb::cuda_wg;
   const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode) return cudaErrorNotSupported;
-  const cuuint32_t unit[3] = {1, 1, 1};
+  // A byte tensor of `rank` dimensions (dimension 0 contiguous), boxes of `box`, `swizzle` in shared memory.
+  const auto encode_bytes = [encode](CUtensorMap *map, cuuint32_t rank, const uint8_t *base, const cuuint64_t *dims, const cuuint64_t *strides,
+                                     const cuuint32_t *box, CUtensorMapSwizzle swizzle) {
+    const cuuint32_t unit[3] = {1, 1, 1};
+    return encode(map, CU_TENSOR_MAP_DATA_TYPE_UINT8, rank, const_cast<uint8_t *>(base), dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                  swizzle, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+  };
   // Activations: k bytes a row, m rows; boxes of x_box_rows rows.
   const cuuint64_t x_dims[2] = {static_cast<cuuint64_t>(o.k), static_cast<cuuint64_t>(o.m)};
   const cuuint64_t x_strides[1] = {static_cast<cuuint64_t>(o.k)};
   const cuuint32_t x_box[2] = {kWgK, static_cast<cuuint32_t>(x_box_rows)};
-  if (encode(&maps->x, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, const_cast<uint8_t *>(o.a), x_dims, x_strides, x_box, unit,
-             CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
-    return cudaErrorInvalidValue;
+  if (!encode_bytes(&maps->x, 2, o.a, x_dims, x_strides, x_box, CU_TENSOR_MAP_SWIZZLE_128B)) return cudaErrorInvalidValue;
   if (!fp8_weights) return cudaSuccess;
   // FP8 packed weights: 32 bytes a k-pair row (16 columns), k / 2 rows a column block, n16 blocks.
   const cuuint64_t w_dims[3] = {32, static_cast<cuuint64_t>(o.b_block_bytes / 32), static_cast<cuuint64_t>(o.n16)};
   const cuuint64_t w_strides[2] = {32, static_cast<cuuint64_t>(o.b_block_bytes)};
   const cuuint32_t w_box[3] = {32, kTmaWPairs, kTmaWBlocks};
-  if (encode(&maps->w, CU_TENSOR_MAP_DATA_TYPE_UINT8, 3, const_cast<uint8_t *>(o.b), w_dims, w_strides, w_box, unit,
-             CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_32B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
-    return cudaErrorInvalidValue;
+  if (!encode_bytes(&maps->w, 3, o.b, w_dims, w_strides, w_box, CU_TENSOR_MAP_SWIZZLE_32B)) return cudaErrorInvalidValue;
   return cudaSuccess;
 }
 

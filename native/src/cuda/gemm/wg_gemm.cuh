@@ -114,6 +114,13 @@ __device__ __forceinline__ void wg_load_stage(const typename Op::Args &p, const 
   copies.load(p.op, kt, stage);
 }
 
+// The dynamic shared memory from its first 1024-byte boundary: the 128-byte swizzle is a function of
+// address bits 4..9, so stages start 1024-aligned (the launches ask for 1 KiB more than they use).
+__device__ __forceinline__ uint8_t *wg_aligned_smem(uint8_t *raw) {
+  const uint32_t addr = static_cast<uint32_t>(__cvta_generic_to_shared(raw));
+  return raw + ((1024 - (addr & 1023)) & 1023);
+}
+
 // The tile's epilogue, run by the two warpgroups that hold the sums (threads 0..255; `sync` is a barrier
 // among exactly them): once both are done with the stages, the raw sums go through shared memory (the
 // stages become the staging tile) so that the stores to D run along its rows (the accumulators hold
@@ -143,10 +150,7 @@ template <class Op>
 __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   using namespace lb::cuda_wg;
   extern __shared__ uint8_t wg_smem_raw[];
-  // The 128-byte swizzle is a function of address bits 4..9: stages start 1024-aligned (the launch
-  // asks for 1 KiB more than the stages need).
-  const uint32_t raw_addr = static_cast<uint32_t>(__cvta_generic_to_shared(wg_smem_raw));
-  uint8_t *smem = wg_smem_raw + ((1024 - (raw_addr & 1023)) & 1023);
+  uint8_t *smem = wg_aligned_smem(wg_smem_raw);
   const uint32_t smem_addr = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
 
   const TcOperands &o = p.op;

@@ -115,8 +115,7 @@ template <class Op, bool kCluster>
 __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const WsMaps &maps) {
   using namespace lb::cuda_wg;
   extern __shared__ uint8_t ws_smem_raw[];
-  const uint32_t raw_addr = smem_u32(ws_smem_raw);
-  uint8_t *smem = ws_smem_raw + ((1024 - (raw_addr & 1023)) & 1023);
+  uint8_t *smem = wg_aligned_smem(ws_smem_raw);
   const uint32_t smem_addr = smem_u32(smem);
   float *const scale_area = reinterpret_cast<float *>(smem + kWsStages * kStageBytes);
   uint64_t *const full = reinterpret_cast<uint64_t *>(smem + kWsStages * (kStageBytes + kScaleBytes));
