@@ -2,8 +2,6 @@
 // transformed by the row kernel of the active ISA (kernels.inc) in per-thread buffers. The fused
 // rotate+quantize lets the row kernel write f32 into a buffer and hands that to the quant family's
 // row quantizer while it is still in cache.
-#include <immintrin.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -130,7 +128,7 @@ lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtyp
       r.y = static_cast<char *>(y) + i * p.n * elem_size(y_dtype);
       kernel(r);
     }
-    if (r.stream_out) _mm_sfence();  // order the streamed stores before the pool's hand-back
+    fence_streamed(r.stream_out);
   });
   return LB_OK;
 }

@@ -37,19 +37,19 @@ void block_params16(const lb_quant_params *p, const float *lo_in, const float *h
   block_params_many(p, lo_in + i, hi_in + i, count - i, out + i);
 }
 
-void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream) {
+template <bool kStream>
+void quantize_codes_as(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes) {
   const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
-  const bool finite_inv = __builtin_fabsf(b->inv) <= FLT_MAX;
-  if (stream) {
-    if (finite_inv) codes_run<true, false, true>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
-    else codes_run<false, false, true>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
-    return;
-  }
-  codes_run(finite_inv, x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
+  if (__builtin_fabsf(b->inv) <= FLT_MAX) codes_run<true, false, kStream>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
+  else codes_run<false, false, kStream>(x, n, p->qtype, inv, zero, CodeRange(*p), nullptr, codes);
+}
+void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream) {
+  if (stream) quantize_codes_as<true>(x, n, p, b, codes);
+  else quantize_codes_as<false>(x, n, p, b, codes);
 }
 
 template <bool kStream>
-void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
+void dequantize_codes_as(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
   const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -62,8 +62,8 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
   }
 }
 void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
-  if (stream) dequantize_codes16<true>(codes, n, qtype, b, y);
-  else dequantize_codes16<false>(codes, n, qtype, b, y);
+  if (stream) dequantize_codes_as<true>(codes, n, qtype, b, y);
+  else dequantize_codes_as<false>(codes, n, qtype, b, y);
 }
 
 // 64 (then 32) values -> 32 (16) packed bytes per step, codes never leave registers; the tail goes through
@@ -80,15 +80,15 @@ void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, cons
 // 16 values from 8 packed bytes per step (nibbles16), then the same value path as
 // dequantize_codes16.
 template <bool kStream>
-void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
+void dequantize_packed_as(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
   const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) store_values<kStream>(y + i, _mm512_mul_ps(values16(nibbles16(packed + i / 2), qtype, zero), scale));
   if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i, false);
 }
 void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
-  if (stream) dequantize_packed16<true>(packed, n, qtype, b, y);
-  else dequantize_packed16<false>(packed, n, qtype, b, y);
+  if (stream) dequantize_packed_as<true>(packed, n, qtype, b, y);
+  else dequantize_packed_as<false>(packed, n, qtype, b, y);
 }
 
 // 64 codes -> 32 bytes: as 16-bit lanes a pair is lo | hi << 8; fold hi down to bits 4..7, narrow.
@@ -122,9 +122,9 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.minmax = minmax16;
   k.block_params_many = block_params16;
   k.quantize_codes = quantize_codes16;
-  k.dequantize_codes = static_cast<void (*)(const uint8_t *, int64_t, lb_dtype, const BlockParams *, float *, bool)>(dequantize_codes16);
+  k.dequantize_codes = dequantize_codes16;
   k.quantize_packed = quantize_packed32;
-  k.dequantize_packed = static_cast<void (*)(const uint8_t *, int64_t, lb_dtype, const BlockParams *, float *, bool)>(dequantize_packed16);
+  k.dequantize_packed = dequantize_packed16;
   k.pack_nibbles = pack_nibbles64;
   k.unpack_nibbles = unpack_nibbles64;
   k.quantize_groups = quantize_groups_avx512;

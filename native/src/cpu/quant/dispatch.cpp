@@ -1,8 +1,6 @@
 // lb_quantize / lb_dequantize on the CPU: block statistics, block parameters (with the optional
 // MSE clip search), then the rows, each step spread over the pool. Rows of F16/BF16 are widened
 // to f32 (and narrowed back) with the convert family's kernels.
-#include <immintrin.h>
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -240,9 +238,7 @@ class BlockRowQuantizer {
         scales_(scales), zeros_(zeros), stream_(stream) {}
 
   int64_t C() const { return C_; }
-  void fence_streams() const {
-    if (stream_) _mm_sfence();
-  }
+  void fence_streams() const { fence_streamed(stream_); }
 
   // 1. The ranges of the strip's rows [i0, i1).
   void ranges(int64_t rb0, int64_t i0, int64_t i1, float *lo, float *hi) {
@@ -378,7 +374,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
   if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros);
   // Streamed codes (simd/streaming.h): the byte formats of large matrices, where they were measured to
-  // pay (fp8 128 x 128 from 1 GiB, in-process A/B: 0.69-0.71 -> 0.76-0.77 of the copy beside it);
+  // pay (fp8 128 x 128 from 1 GiB, in-process A/B: 0.66-0.69 -> 0.76-0.77 of the copy beside it);
   // rows of per-row blocks gained nothing.
   const bool stream = !is_packed(p.qtype) && rows * cols >= kStreamBytes;
   BlockRowQuantizer bq(p, in, cols, q, scales, zeros, stream);
@@ -407,7 +403,7 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
       }
       if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
-    if (stream) _mm_sfence();
+    fence_streamed(stream);
   });
   return LB_OK;
 }
@@ -453,7 +449,7 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
       }
       if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
     }
-    if (stream) _mm_sfence();
+    fence_streamed(stream);
   });
   return LB_OK;
 }
