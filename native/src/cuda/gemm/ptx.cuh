@@ -7,18 +7,22 @@
 
 namespace lb::cuda {
 
+// The 32-bit shared-state-space address PTX's shared-memory operands take, of a generic pointer into
+// shared memory.
+__device__ __forceinline__ uint32_t smem_u32(const void *p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
 // 16 bytes global -> shared, bypassing L1 (.cg). valid == false copies nothing and zero-fills
 // the 16 shared bytes (src-size 0), so tiles past the matrix edge read as zeros; `gmem` must
 // still be a mapped address then (callers pass the matrix base).
 __device__ __forceinline__ void cp_async16(void *smem, const void *gmem, bool valid) {
-  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  const uint32_t dst = smem_u32(smem);
   asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 16 : 0) : "memory");
 }
 
 // 4 bytes global -> shared through L1 (.ca: the only form for fewer than 16 bytes); both addresses
 // 4-byte aligned. valid == false zero-fills the 4 shared bytes, as cp_async16.
 __device__ __forceinline__ void cp_async4(void *smem, const void *gmem, bool valid) {
-  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  const uint32_t dst = smem_u32(smem);
   asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 4 : 0) : "memory");
 }
 
@@ -47,7 +51,7 @@ __device__ __forceinline__ void mma_s8_16832(int32_t (&d)[4], const uint32_t (&a
 // of row L % 8 of matrix L / 8 (16 contiguous bytes); r[q] receives, in lane (g, t), elements
 // [2t][g] (low half) and [2t + 1][g] (high half) of matrix q.
 __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void *row) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  const uint32_t addr = smem_u32(row);
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
@@ -77,7 +81,7 @@ __device__ __forceinline__ void mma_fp8_16832(float (&d)[4], const uint32_t (&a)
 // As ldmatrix_x4_trans without .trans: lane (g, t) receives elements [g][2t] (low half) and
 // [g][2t + 1] (high half) of each matrix q in r[q].
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void *row) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  const uint32_t addr = smem_u32(row);
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(addr));
@@ -85,7 +89,7 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void *row) {
 
 // Two matrices: lanes 0..15 give the row addresses (the others' are ignored).
 __device__ __forceinline__ void ldmatrix_x2(uint32_t (&r)[2], const void *row) {
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  const uint32_t addr = smem_u32(row);
   asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];\n" : "=r"(r[0]), "=r"(r[1]) : "r"(addr));
 }
 

@@ -12,11 +12,10 @@
 #pragma once
 #include <cstdint>
 
+#include "ptx.cuh"    // smem_u32
 #include "wgmma.cuh"  // LB_WGMMA_ENABLED
 
 namespace lb::cuda {
-
-__device__ __forceinline__ uint32_t smem_u32(const void *p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
 
 __device__ __forceinline__ void mbar_init(uint64_t *bar, uint32_t count) {
 #if LB_WGMMA_ENABLED

@@ -117,8 +117,7 @@ __device__ __forceinline__ void wg_load_stage(const typename Op::Args &p, const 
 // The dynamic shared memory from its first 1024-byte boundary: the 128-byte swizzle is a function of
 // address bits 4..9, so stages start 1024-aligned (the launches ask for 1 KiB more than they use).
 __device__ __forceinline__ uint8_t *wg_aligned_smem(uint8_t *raw) {
-  const uint32_t addr = static_cast<uint32_t>(__cvta_generic_to_shared(raw));
-  return raw + ((1024 - (addr & 1023)) & 1023);
+  return raw + ((1024 - (smem_u32(raw) & 1023)) & 1023);
 }
 
 // The tile's epilogue, run by the two warpgroups that hold the sums (threads 0..255; `sync` is a barrier
@@ -151,7 +150,7 @@ __device__ __forceinline__ void wg_gemm_tile(const typename Op::Args &p) {
   using namespace lb::cuda_wg;
   extern __shared__ uint8_t wg_smem_raw[];
   uint8_t *smem = wg_aligned_smem(wg_smem_raw);
-  const uint32_t smem_addr = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+  const uint32_t smem_addr = smem_u32(smem);
 
   const TcOperands &o = p.op;
   const int tid = static_cast<int>(threadIdx.x), wg = tid >> 7, warp = (tid >> 5) & 3, lane = tid & 31;
