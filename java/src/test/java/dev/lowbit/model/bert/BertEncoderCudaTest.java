@@ -36,28 +36,53 @@ class BertEncoderCudaTest {
         BertWeights w = RandomBert.weights(2, 2048, 1);
         int[][] ids = sequences(40, 2);
         StringBuilder failures = new StringBuilder();
-        for (Quant q : List.of(Quant.W8A8, Quant.W8A8.withRotation(), Quant.W4A4.withRotation(), Quant.FP8, Quant.W4A16,
-                Quant.W4A16.withRotation().withGroup(128), Quant.W4FP8.withRotation())) {
-            // Both backends quantize the activations between layers, so a float difference of one ulp that flips one
-            // code is carried on. An E4M3 code step is 1/16 to 1/8 of the value itself (int8: 1/127 of the row's
-            // largest), so the FP8-activation modes get a wider bar; the kernels' own tests hold the exact bars.
-            double bar = q.scheme() == Quant.Scheme.FP8 || q.scheme() == Quant.Scheme.W4FP8 ? 1e-3 : 1e-5;
-            double worst = 1;
-            try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined()) {
+            float[][] exact = new BertEncoder(w, Quant.F32, Device.CPU, arena).embed(ids);
+            for (Quant q : List.of(Quant.W8A8, Quant.W8A8.withRotation(), Quant.W4A4.withRotation(), Quant.FP8, Quant.W4A16,
+                    Quant.W4A16.withRotation().withGroup(128), Quant.W4FP8.withRotation())) {
+                // Both backends quantize the activations between layers, so a float difference of one ulp that flips
+                // one code is carried on. An E4M3 code step is 1/16 to 1/8 of the value itself (int8: 1/127 of the
+                // row's largest), and the FP8 wgmma GEMM sums at the tensor cores' precision (about 2^-13 of sum |a b|
+                // a 128-deep stage, measured by peer_gemm.py, where the CPU and mma.sync sum in f32), so the
+                // FP8-activation modes flip more codes and get a wider bar; the kernels' own tests hold the exact bars.
+                boolean fp8 = q.scheme() == Quant.Scheme.FP8 || q.scheme() == Quant.Scheme.W4FP8;
+                double bar = fp8 ? 2e-3 : 1e-5;
                 float[][] cpu = new BertEncoder(w, q, Device.CPU, arena).embed(ids);
                 BertEncoder gpu = new BertEncoder(w, q, Device.cuda(0), arena);
                 float[][] got = gpu.embed(ids), again = gpu.embed(ids);
-                for (int s = 0; s < ids.length; s++) {
-                    double dot = 0;
-                    for (int j = 0; j < cpu[s].length; j++) dot += (double) cpu[s][j] * got[s][j];
-                    worst = Math.min(worst, dot);
+                for (int s = 0; s < ids.length; s++)
                     for (int j = 0; j < got[s].length; j++) assertEquals(got[s][j], again[s][j], q.cliName() + ": a second call differs");
-                }
+                double worst = lowestCosine(cpu, got);
+                // What a user sees: each backend's distance from the unquantized encoder. The CUDA one may not be
+                // worse than twice the CPU's (mean over the sequences), whatever the bars above allow.
+                double cpuLoss = meanCosineLoss(exact, cpu), cudaLoss = meanCosineLoss(exact, got);
+                System.out.printf("cosine(cpu, cuda) %-14s lowest %.7f (bar %.7f); 1 - cosine to f32, mean: cpu %.2e, cuda %.2e%n",
+                        q.cliName(), worst, 1 - bar, cpuLoss, cudaLoss);
+                if (worst <= 1 - bar) failures.append(q.cliName()).append(": lowest cosine(cpu, cuda) = ").append(worst).append("; ");
+                if (cudaLoss > 2 * cpuLoss + 1e-5)
+                    failures.append(q.cliName()).append(": cuda is further from f32 (").append(cudaLoss).append(") than cpu (").append(cpuLoss).append("); ");
             }
-            System.out.printf("cosine(cpu, cuda) %-12s lowest %.7f (bar %.7f)%n", q.cliName(), worst, 1 - bar);
-            if (worst <= 1 - bar) failures.append(q.cliName()).append(": lowest cosine(cpu, cuda) = ").append(worst).append("; ");
         }
         assertTrue(failures.isEmpty(), failures.toString());
+    }
+
+    // Embeddings are L2-normalised: the dot product is the cosine.
+    private static double lowestCosine(float[][] a, float[][] b) {
+        double worst = 1;
+        for (int s = 0; s < a.length; s++) worst = Math.min(worst, dot(a[s], b[s]));
+        return worst;
+    }
+
+    private static double meanCosineLoss(float[][] a, float[][] b) {
+        double loss = 0;
+        for (int s = 0; s < a.length; s++) loss += 1 - dot(a[s], b[s]);
+        return loss / a.length;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double dot = 0;
+        for (int j = 0; j < a.length; j++) dot += (double) a[j] * b[j];
+        return dot;
     }
 
     @Test
