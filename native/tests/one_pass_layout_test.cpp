@@ -1,6 +1,6 @@
 // Checks the one-pass quantize kernels' work maps (src/cuda/quant/one_pass_layout.h) on the host,
 // walking the same loops as one_pass.cu's kernels: the tile kernel's warps over their batches of slots
-// and the block kernel's threads over their runs. Every element of the matrix must be taken exactly
+// and the warp kernel's lanes over their block's runs. Every element of the matrix must be taken exactly
 // once, by a lane or run of the block it belongs to; every block must have one leader; for packed U4
 // zero points the block after an even one must sit G lanes further in the same warp (where the kernel
 // takes its zero point with __shfl_down_sync), and distinct byte indices must stay within the zero
@@ -78,10 +78,10 @@ int main() {
           if (paired && G > 16) continue;  // one_pass.cu takes packed U4 zeros up to 128 columns a block
           tile_case(rows, C * 8 * G, G, paired);
         }
-  block_case(3, 384, 1, 384);      // per row, a run count that is not a multiple of 256 threads
-  block_case(2, 16384, 1, 16384);  // per row at the limit: 2048 runs
-  block_case(256, 384, 128, 128);  // 128 x 128 blocks, three to a row
-  block_case(16, 48, 16, 48);      // one block for the tensor
+  block_case(3, 384, 1, 384);     // per row, a run count that is not a multiple of 32 lanes
+  block_case(2, 2048, 1, 2048);   // per row at the warp kernel's limit: 256 runs
+  block_case(32, 384, 16, 128);   // 16 x 128 blocks (256 runs, spanning rows), three to a row
+  block_case(16, 48, 16, 48);     // one block for the tensor
   std::printf(failures ? "one_pass_layout: %d failures\n" : "one_pass_layout: all maps hold\n", failures);
   return failures ? 1 : 0;
 }

@@ -1,12 +1,13 @@
 // One-pass quantize: each quant block is loaded once, as runs of 8 values held in registers, and its
-// range, parameters and codes come from those registers. Three shapes of work:
+// range, parameters and codes come from those registers. Two shapes of work:
 //   tile:  blocks of one row and <= 256 columns (groups, short rows): G = block_cols / 8 lanes per
 //          block (a power of two), one run each, the range merged by shuffles within the G lanes;
 //          32 / G blocks per warp;
 //   warp:  other blocks of <= 2048 values (rows of 264 .. 2048 columns): a warp per block, up to 8
-//          runs per lane, the range merged by shuffles;
-//   block: any other block of <= 16384 values (long rows, 128 x 128 fp8 blocks): a thread block of 256
-//          threads per quant block, up to 8 runs per thread, the range merged through shared memory.
+//          runs per lane, the range merged by shuffles.
+// Bigger blocks (long rows, 128 x 128 fp8 blocks) take the four-kernel path of quant.cu: a thread block
+// per quant block held in registers measured 0.39 (one block at a time) and 0.17 (two blocks in flight,
+// one thread block an SM) of an H200's copy, where the four kernels reach 0.46 (docs/formats.md).
 // The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
 // depend on the order) and the parameters and codes come from the same common/quant.h helpers, so
 // the bits are the CPU's. Errors as there: the first NaN/Inf block and the first overflowing scale.
@@ -25,7 +26,6 @@ namespace {
 using namespace lb::cuda_quant1;
 
 constexpr int kThreads = 256;
-constexpr int kMaxRuns = 8;              // runs of 8 per thread in the block kernel: blocks of <= 256 * 8 * 8 values
 constexpr int kWarpRuns = 8;             // runs of 8 per lane in the warp kernel: blocks of <= 32 * 8 * 8 values
 constexpr int64_t kMaxTileCols = 256;    // tile kernel: <= 32 lanes of one run
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
@@ -112,8 +112,8 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
 }
 
 // One thread's runs of a quant block of `runs` runs: runs first, first + kStride, ... (up to kN),
-// held raw — every load issued at once, the values decoded where they are used. The warp kernel's
-// lanes (kStride 32) and the block kernel's threads (kStride 256) both walk their blocks this way.
+// held raw — every load issued at once, the values decoded where they are used (the warp kernel's
+// lanes, kStride 32).
 template <int kN, int kStride>
 struct HeldRuns {
   Raw8 raw[kN];
@@ -152,8 +152,8 @@ struct HeldRuns {
 // A warp per quant block, for blocks of <= 32 * kWarpRuns runs that the tile kernel does not take
 // (rows of 264 .. 2048 columns: per-token int8 of MiniLM's 384 and 1536, say): lane L takes runs L,
 // L + 32, ..., the range is merged by shuffles alone, and warps run independently — no shared memory,
-// no barrier. The block kernel gave each such block a thread block of 256 threads, most of them idle
-// (48 runs at 384 columns). Written without a GPU; not yet run.
+// no barrier. The thread block per quant block it replaced left most of 256 threads idle (48 runs at
+// 384 columns). Ran first on an H200 on 2026-11-26 (CudaTest: the CPU's bits).
 __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
                                                         uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
   const int lane = threadIdx.x & 31;
@@ -170,81 +170,6 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
     held.code(p, bp, t, cols, rb, cb, lane, runs, q);
     if (lane == 0) finish_block(p, range, bp, b, scales, zeros, bad);
   }
-}
-
-// The block kernel's runs of quant block b for this thread (run j = threadIdx.x + k kThreads < runs).
-using BlockRuns = HeldRuns<kMaxRuns, kThreads>;
-
-__device__ __forceinline__ void load_block(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t C, int runs,
-                                           int64_t b, BlockRuns &r) {
-  const int64_t rb = b / C;
-  r.load(p, x, t, cols, rb, b - rb * C, static_cast<int>(threadIdx.x), runs);
-}
-
-// The warps' partial ranges of one quant block.
-struct WarpRanges {
-  float lo[kThreads / 32], hi[kThreads / 32];
-  int finite[kThreads / 32];
-};
-
-// Quant block b from its runs: the range (lanes by shuffles, warps through shared memory), the
-// parameters, the codes, the scale; one barrier before the warps' ranges are read and one after, so
-// that the next block may rewrite them.
-__device__ __forceinline__ void quantize_block(const lb_quant_params &p, lb_dtype t, int64_t cols, int64_t C, int runs, int64_t b,
-                                               const BlockRuns &r, WarpRanges &part, uint8_t *q, void *scales, void *zeros,
-                                               unsigned long long *bad) {
-  const int64_t rb = b / C, cb = b - rb * C;
-  const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-  Range range;
-  r.widen_range(range, t, static_cast<int>(threadIdx.x), runs);
-  merge_lanes(range, 32);
-  if (lane == 0) {
-    part.lo[warp] = range.lo;
-    part.hi[warp] = range.hi;
-    part.finite[warp] = range.finite;
-  }
-  __syncthreads();
-#pragma unroll
-  for (int w = 0; w < kThreads / 32; ++w) {
-    range.lo = part.lo[w] < range.lo ? part.lo[w] : range.lo;
-    range.hi = part.hi[w] > range.hi ? part.hi[w] : range.hi;
-    range.finite &= part.finite[w] != 0;
-  }
-  const BlockParams bp = params_of(p, range);
-  r.code(p, bp, t, cols, rb, cb, static_cast<int>(threadIdx.x), runs, q);
-  if (threadIdx.x == 0) finish_block(p, range, bp, b, scales, zeros, bad);
-  __syncthreads();
-}
-
-// A thread block per quant block at a time (block_rows x block_cols <= 256 * kMaxRuns * 8 values),
-// striding over the quant blocks with the next one's loads in flight while the current one is
-// ranged and coded: the version that loaded, ranged and coded one block after another moved 1.6 TB/s
-// on an H200 (ncu, 2026-11-26: int8 per row over 16384 columns, 111 registers, two blocks an SM;
-// 0.39 of the copy), memory idle while each block computed. Two blocks' runs in registers (raw, up to
-// 2 x 64) leave one thread block an SM, which then always has a block's loads outstanding. Written
-// without a GPU; not yet run.
-__global__ void __launch_bounds__(kThreads, 1) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
-                                                            uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
-  __shared__ WarpRanges part;
-  const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C, stride = gridDim.x;
-  const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
-  BlockRuns cur, next;
-  int64_t b = blockIdx.x;
-  if (b < blocks) load_block(p, x, t, cols, C, runs, b, cur);
-  for (; b < blocks; b += 2 * stride) {  // two blocks a trip, so that the buffers need no copying
-    const int64_t b1 = b + stride;
-    if (b1 < blocks) load_block(p, x, t, cols, C, runs, b1, next);
-    quantize_block(p, t, cols, C, runs, b, cur, part, q, scales, zeros, bad);
-    if (b1 >= blocks) break;
-    if (b1 + stride < blocks) load_block(p, x, t, cols, C, runs, b1 + stride, cur);
-    quantize_block(p, t, cols, C, runs, b1, next, part, q, scales, zeros, bad);
-  }
-}
-
-// Resident block kernels an SM (registers decide): the grid, so that every block streams.
-int block_kernel_blocks_per_sm() {
-  static const int value = resident_blocks_per_sm(reinterpret_cast<const void *>(block_kernel), kThreads);
-  return value;
 }
 
 template <int G>
@@ -267,7 +192,6 @@ OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t col
   if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
     return OnePassShape::Tile;
   if (!paired_zeros && p.block_rows * g <= int64_t{32} * kWarpRuns) return OnePassShape::Warp;
-  if (!paired_zeros && p.block_rows * g <= int64_t{kThreads} * kMaxRuns) return OnePassShape::Block;
   return OnePassShape::None;
 }
 
@@ -275,11 +199,6 @@ void quantize_one_pass(OnePassShape shape, const lb_quant_params &p, const void 
                        void *scales, void *zeros, unsigned long long *bad, cudaStream_t s) {
   if (rows == 0 || cols == 0) return;
   auto *codes = static_cast<uint8_t *>(q);
-  if (shape == OnePassShape::Block) {
-    const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), cap = int64_t{multiprocessor_count()} * block_kernel_blocks_per_sm();
-    block_kernel<<<static_cast<unsigned>(blocks < cap ? blocks : cap), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
-    return;
-  }
   if (shape == OnePassShape::Warp) {
     const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), per = kThreads / 32;
     const int64_t need = (blocks + per - 1) / per, cap = int64_t{multiprocessor_count()} * 16;

@@ -34,7 +34,7 @@ LB_HD TileLane tile_lane(int64_t base, int lane, int G, int64_t Cp, int64_t C, i
 // The byte of packed U4 zero points that holds block (r, cb): the low nibble for even cb.
 LB_HD int64_t zero_byte(int64_t r, int64_t cb, int64_t C) { return r * ((C + 1) / 2) + cb / 2; }
 
-// Block kernel: the first element of run j (8 values) of block (rb, cb), runs row-major over the
+// Warp kernel: the first element of run j (8 values) of block (rb, cb), runs row-major over the
 // block's block_rows x block_cols / 8 runs.
 LB_HD int64_t block_run_element(int64_t rb, int64_t cb, int j, int64_t block_rows, int64_t block_cols, int64_t cols) {
   const int run_cols = static_cast<int>(block_cols / 8);

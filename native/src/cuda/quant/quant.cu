@@ -1,5 +1,5 @@
 // Quantize / dequantize on CUDA. The common shapes take the one-pass kernels of one_pass.cu; the rest
-// (MSE clip, blocks off multiples of 8 or spanning more than 16384 values, unaligned views) run four
+// (MSE clip, blocks off multiples of 8 or of more than 2048 values, unaligned views) run four
 // simple kernels:
 //   1. range:  one warp (blocks of >= 32 columns) or one thread per (row, block column) scans its
 //              block_cols values and merges the range into the block's with integer atomics
