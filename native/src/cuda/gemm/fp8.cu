@@ -164,14 +164,17 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   static constexpr bool kWsTmaWeights = true;  // wg_ws_gemm.cuh: the weight box's SWIZZLE_32B is w_fp8_byte
 
   // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
-  // column block scale (the tile is one 128-column block), copied with the stage so that the fold
+  // column block scale (the tile is one 128-column block; 0 past n), copied with the stage so that the fold
   // reads them from shared memory instead of waiting on 32 global loads after the wgmmas drain.
   // Thread t of `threads` copies words t, t + threads, ... (word kWgM: the column block scale).
   static __device__ void load_stage_scales(const Args &p, int64_t m0, int64_t jb0, int kt, float *words, int t, int threads) {
     if (p.scaling != LB_FP8_SCALE_BLOCK) return;
     for (int w = t; w <= lb::cuda_wg::kWgM; w += threads) {
       if (w == lb::cuda_wg::kWgM) {
-        cp_async4(words + w, p.b_scales + (jb0 / 8) * p.k128 + kt, true);
+        // A cluster pair's second block may lie past the last column tile (an odd count of tiles): it
+        // takes part in the multicasts and stores nothing, and reads no scale past the array.
+        const bool valid = jb0 < p.op.n16;
+        cp_async4(words + w, valid ? p.b_scales + (jb0 / 8) * p.k128 + kt : p.b_scales, valid);
       } else {
         const int64_t i = m0 + w;
         const bool valid = i < p.op.m;
@@ -290,7 +293,7 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
   if (wg_gemm_applies(o)) {
     if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
-    if (ws_requested()) return launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
+    if (const int ws = ws_form(0)) return launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s, ws);
     if (halves_setting()) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
   }
