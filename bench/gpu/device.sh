@@ -47,17 +47,18 @@ pack_reports() {
   echo "junit exit: $?"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-gemm" --select-class dev.lowbit.gemm.GemmCudaTest
   echo "junit (GEMM) exit: $?"
-  # The warp-specialised kernel (opt-in, written 2026-11-26 without a GPU), alone (LOWBIT_CUDA_WS=1) and in
-  # clusters of two sharing activation rows by TMA multicast (=2): the W8A8 (bit for bit with the CPU) and
-  # FP8 tests on it, every shape the wgmma path can take sent there, small shapes (the full FP8 test
-  # took minutes). A protocol error traps (wg_ws_gemm.cuh), so a process may end with a CUDA error
-  # rather than hang; each step has its own.
-  for ws in 1 2; do
-    echo "== JUnit: W8A8 / FP8 on the warp-specialised kernel (LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1, small shapes)"
-    JAVA_TOOL_OPTIONS=-Dlowbit.cuda.small=true LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-ws$ws" \
+  # The wgmma GEMMs' other kernel forms (LOWBIT_CUDA_WS, wg_ws_gemm.cuh's ws_form; the defaults are W8A8 on
+  # the warp-specialised kernel, FP8 on the cp.async one): 0 the cp.async kernel, 1 the warp-specialised
+  # one, 2 its clusters of two sharing activation rows by TMA multicast — so each GEMM also runs the forms it
+  # does not take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path
+  # can take sent there, small shapes. A protocol error traps (wg_ws_gemm.cuh), so a process may end with
+  # a CUDA error rather than hang; each step has its own.
+  for ws in 0 1 2; do
+    echo "== JUnit: W8A8 / FP8 with LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1, small shapes"
+    JAVA_TOOL_OPTIONS=-Dlowbit.cuda.small=true LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_WS_STEP_TIMEOUT:-90}" "$OUT/junit-ws$ws" \
       --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --select-method dev.lowbit.gemm.GemmCudaTest#wgmmaSizedGemmsMatch \
       --select-method dev.lowbit.gemm.GemmCudaTest#streamedMatmulsEqualSynchronousOnes --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference
-    echo "junit (warp-specialised, LOWBIT_CUDA_WS=$ws) exit: $?"
+    echo "junit (LOWBIT_CUDA_WS=$ws) exit: $?"
   done
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-encoder" --select-class dev.lowbit.model.bert.BertEncoderCudaTest
@@ -92,6 +93,13 @@ pack_reports() {
       --select-class dev.lowbit.embedding.EmbeddingsCudaTest \
       --reports-dir "$OUT/junit-sanitizer"
     echo "sanitizer exit: $?"
+    # The clustered kernel (not a default): its FP8 BLOCK-scale read past n in a pair's idle second block was
+    # found here (2026-11-26) while the tests passed without the tool.
+    LOWBIT_CUDA_WS=2 LOWBIT_CUDA_WGMMA=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" compute-sanitizer --tool memcheck --leak-check no \
+      --print-limit 20 java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute \
+      --disable-banner --details=summary -cp "$CP" --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference \
+      --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --reports-dir "$OUT/junit-sanitizer-ws2"
+    echo "sanitizer (LOWBIT_CUDA_WS=2) exit: $?"
   fi
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
   PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" \
@@ -104,14 +112,15 @@ pack_reports() {
   LOWBIT_CUDA_W4A16_M1=tc PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
     --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --decode >> "$OUT/peer-gemm.json"
   echo "peer_gemm (m = 1 on tensor cores) exit: $?"
-  # W8A8 / FP8 prefill on the warp-specialised kernel, alone and clustered: rows after each marker, against
-  # the default kernel's rows above, the torch peers timed again beside them.
-  for ws in 1 2; do
-    echo "== W8A8 / FP8 prefill on the warp-specialised kernel (LOWBIT_CUDA_WS=$ws)"
+  # W8A8 / FP8 prefill on the kernel forms each does not take by default (LOWBIT_WS_FORMS, default "0 1":
+  # W8A8 on the cp.async kernel, FP8 on the warp-specialised one; 2, the clustered form, measured slower for
+  # both on an H200): rows after each marker, against the default rows above, the torch peers timed again.
+  for ws in ${LOWBIT_WS_FORMS:-0 1}; do
+    echo "== W8A8 / FP8 prefill with LOWBIT_CUDA_WS=$ws"
     echo "{\"variant\": \"LOWBIT_CUDA_WS=$ws: the rows below\"}" >> "$OUT/peer-gemm.json"
     LOWBIT_CUDA_WS=$ws PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
       --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --prefill >> "$OUT/peer-gemm.json"
-    echo "peer_gemm (warp-specialised, LOWBIT_CUDA_WS=$ws) exit: $?"
+    echo "peer_gemm (LOWBIT_CUDA_WS=$ws) exit: $?"
   done
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
   # 2 s iterations: with 1 s the batch-64 intervals were ±50% on an H200 (2026-11-26).

@@ -131,9 +131,10 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const int64_t k4 = (k + 3) / 4;
   const Int8Op::Args p{{reinterpret_cast<const uint8_t *>(a), static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 64},
                        a_scales, b_scales, bias, d, d_dtype};
+  const int ws = ws_form(1);
   const cudaError_t err = !wg_gemm_applies(p.op) ? launch_tc_gemm<Int8Op>(p, s)
-                          : ws_requested()        ? launch_ws_gemm<Int8WgOp>(p, s)
-                                                  : launch_wg_gemm<Int8WgOp>(p, s);
+                          : ws != 0              ? launch_ws_gemm<Int8WgOp>(p, s, ws)
+                                                 : launch_wg_gemm<Int8WgOp>(p, s);
   if (lb_status st = check(err, fn, "kernel launch")) return st;
   return finish_launch(fn, stream);
 }

@@ -1,7 +1,7 @@
 // The warp-specialised Hopper (sm_90a) GEMM: wg_gemm.cuh's tile, stage layout and Op interface, with
 // the activations loaded by TMA and the stages filled by a producer warpgroup instead of every
 // thread's cp.async, and the consumers synchronised by mbarriers instead of a block barrier per stage.
-// W8A8 and FP8; opt-in with LOWBIT_CUDA_WS=1 until a GPU run has checked and timed it.
+// W8A8 (its default since an H200 run checked and timed it) and FP8 (opt-in: LOWBIT_CUDA_WS=1); see ws_form.
 //
 // Why: in the cp.async kernel each of the 256 threads issues ~170-190 instructions a stage of address
 // and copy work (W8A8 ran issue-bound on the H200), and the block barrier that publishes a stage makes
@@ -230,11 +230,16 @@ __global__ void __launch_bounds__(kWsThreads, 1) ws_gemm_kernel(typename Op::Arg
 // if `fp8_weights`, the FP8 weight map (host; tensor_maps.cu).
 cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows, WsMaps *maps);
 
-// LOWBIT_CUDA_WS: 1 the kernel above, 2 its clustered form (pairs of column tiles sharing their
-// activation rows through TMA multicast: each block reads half of them from L2); 0 (or unset) neither.
-inline int ws_requested() {
+// Which kernel a wgmma-sized GEMM takes: 0 the cp.async kernel (wg_gemm.cuh), 1 the kernel above, 2 its
+// clustered form (pairs of column tiles sharing their activation rows through TMA multicast: each block
+// reads half of them from L2). LOWBIT_CUDA_WS=0/1/2 in the environment (read per call) chooses; unset,
+// `measured_best`: what the GEMM measured fastest on an H200 (2026-11-26, docs/gemm.md) — W8A8 1 (0.99-1.26x
+// torch._int_mm, against 0.84-1.09x on the cp.async kernel), FP8 0 (1 was faster only at 8192^3); the
+// clustered form was slower for both (0.63-0.86x, 0.24-0.28x).
+inline int ws_form(int measured_best) {
   const char *v = std::getenv("LOWBIT_CUDA_WS");
-  return v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
+  if (!v || !v[0]) return measured_best;
+  return v[0] == '1' || v[0] == '2' ? v[0] - '0' : 0;
 }
 
 // Launches the warp-specialised kernel over all of D on `s` (the maps cover all of A and B, so one
@@ -273,9 +278,12 @@ cudaError_t launch_ws_gemm_as(const typename Op::Args &p, cudaStream_t s) {
   });
 }
 
+// `form` as ws_form gives it (1 or 2).
 template <class Op>
-cudaError_t launch_ws_gemm(const typename Op::Args &p, cudaStream_t s) {
-  return ws_requested() == 2 ? launch_ws_gemm_as<Op, true>(p, s) : launch_ws_gemm_as<Op, false>(p, s);
+cudaError_t launch_ws_gemm(const typename Op::Args &p, cudaStream_t s, int form) {
+  const cudaError_t err = form == 2 ? launch_ws_gemm_as<Op, true>(p, s) : launch_ws_gemm_as<Op, false>(p, s);
+  // A driver without cuTensorMapEncodeTiled (tensor_maps.cu): the cp.async kernel does the same work.
+  return err == cudaErrorNotSupported ? launch_wg_gemm<Op>(p, s) : err;
 }
 
 }  // namespace lb::cuda
