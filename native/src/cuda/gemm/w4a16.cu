@@ -15,8 +15,8 @@
 // each thread has its two chunks in flight from the start, the whole matrix at once. Larger
 // matrices (14336 x 4096: 896 column blocks, ~2.3 such waves, 0.36 of the H200's copy) ran wave by
 // wave, every block loading, then multiplying, then reducing; the decode grid is now the blocks that
-// fit at once, each streaming through column blocks with its next chunk always in flight (written
-// 2026-11-26 without a GPU; not yet run).
+// fit at once, each streaming through column blocks with its next chunk always in flight (H200,
+// 2026-11-26 (12): 0.25 / 0.44 of copy at 4096 x 4096 / 14336 x 4096).
 //
 // Arithmetic: a code u becomes the float 128 + u in two integer operations (the nibble OR'ed into
 // the bf16 pattern of 128.0, two nibbles per 32-bit operation, then shifted into f32 position);

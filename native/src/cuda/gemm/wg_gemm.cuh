@@ -17,8 +17,9 @@
 // barrier, copy and fragment reads (which so overlap stage j - 1's wgmmas), folds, then issues stage j
 // (also one stage more and double-buffered A). On an H100 the version that waited for each stage
 // right after issuing it ran at 0.31x the W8A8 kernel's rate.
-// wg_ws_gemm.cuh runs the same tile and Ops warp-specialised, TMA loading the stages (opt-in);
-// TMA multicast and larger tiles are the known next steps.
+// wg_ws_gemm.cuh runs the same tile and Ops warp-specialised, TMA loading the stages (W8A8's default on
+// Hopper; FP8 stays here, ws_form); larger tiles (weights read by the tensor cores from shared memory)
+// are the known next step.
 //
 // An Op supplies: Args (with a TcOperands `op`, as tc_gemm.cuh's), w_chunk_byte (where 16 bytes of a
 // weight column block's 2 KiB stage run go), w_fragments (a warp's A registers for one k32 step),
