@@ -1,6 +1,6 @@
 // Checks the one-pass quantize kernels' work maps (src/cuda/quant/one_pass_layout.h) on the host,
 // walking the same loops as one_pass.cu's kernels: the tile kernel's warps over their batches of slots
-// and the warp kernel's lanes over their block's runs. Every element of the matrix must be taken exactly
+// and the warp and block kernels' lanes and threads over their block's runs. Every element of the matrix must be taken exactly
 // once, by a lane or run of the block it belongs to; every block must have one leader; for packed U4
 // zero points the block after an even one must sit G lanes further in the same warp (where the kernel
 // takes its zero point with __shfl_down_sync), and distinct byte indices must stay within the zero
@@ -82,6 +82,9 @@ int main() {
   block_case(2, 2048, 1, 2048);   // per row at the warp kernel's limit: 256 runs
   block_case(32, 384, 16, 128);   // 16 x 128 blocks (256 runs, spanning rows), three to a row
   block_case(16, 48, 16, 48);     // one block for the tensor
+  block_case(2, 16384, 1, 16384);  // block kernel: a long row (2048 runs, 8 a thread)
+  block_case(256, 384, 128, 128);  // block kernel: 128 x 128 blocks, three to a row
+  block_case(1, 65536, 1, 65536);  // block kernel at its limit: 8192 runs
   std::printf(failures ? "one_pass_layout: %d failures\n" : "one_pass_layout: all maps hold\n", failures);
   return failures ? 1 : 0;
 }

@@ -1,13 +1,15 @@
-// One-pass quantize: each quant block is loaded once, as runs of 8 values held in registers, and its
-// range, parameters and codes come from those registers. Two shapes of work:
+// One-pass quantize: x crosses DRAM once. Three shapes of work:
 //   tile:  blocks of one row and <= 256 columns (groups, short rows): G = block_cols / 8 lanes per
-//          block (a power of two), one run each, the range merged by shuffles within the G lanes;
-//          32 / G blocks per warp;
+//          block (a power of two), one run of 8 values each, held in registers, the range merged by
+//          shuffles within the G lanes; 32 / G blocks per warp;
 //   warp:  other blocks of <= 2048 values (rows of 264 .. 2048 columns): a warp per block, up to 8
-//          runs per lane, the range merged by shuffles.
-// Bigger blocks (long rows, 128 x 128 fp8 blocks) take the four-kernel path of quant.cu: a thread block
-// per quant block held in registers measured 0.39 (one block at a time) and 0.17 (two blocks in flight,
-// one thread block an SM) of an H200's copy, where the four kernels reach 0.46 (docs/formats.md).
+//          runs per lane held in registers, the range merged by shuffles;
+//   block: other blocks of <= 65536 values (long rows, 128 x 128 fp8 blocks): a thread block per quant
+//          block ranges it, then codes it reading it again — from L2, where the first read just brought
+//          it; the grid keeps the quant blocks in flight within half the L2.
+// Holding such long blocks in registers instead measured 0.39 (one block at a time) and 0.17 (two
+// blocks in flight, one thread block an SM) of an H200's copy, below the four-kernel path's 0.46
+// (docs/formats.md): too few bytes in flight.
 // The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
 // depend on the order) and the parameters and codes come from the same common/quant.h helpers, so
 // the bits are the CPU's. Errors as there: the first NaN/Inf block and the first overflowing scale.
@@ -28,6 +30,8 @@ using namespace lb::cuda_quant1;
 constexpr int kThreads = 256;
 constexpr int kWarpRuns = 8;             // runs of 8 per lane in the warp kernel: blocks of <= 32 * 8 * 8 values
 constexpr int64_t kMaxTileCols = 256;    // tile kernel: <= 32 lanes of one run
+constexpr int64_t kMaxBlockValues = 65536;  // block kernel: one thread block ranges a quant block, so not the whole tensor
+constexpr int kBlockUnroll = 4;          // block kernel: runs a thread has loading at once in its range pass (from DRAM)
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
 constexpr unsigned kFull = 0xffffffffu;
 
@@ -172,6 +176,87 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
   }
 }
 
+// The range of the runs j = threadIdx.x + k kThreads of quant block (rb, cb), kBlockUnroll runs'
+// loads issued before any is used.
+__device__ __forceinline__ void range_of_runs(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t rb,
+                                              int64_t cb, int runs, Range &range) {
+  for (int j0 = static_cast<int>(threadIdx.x); j0 < runs; j0 += kThreads * kBlockUnroll) {
+    Raw8 raw[kBlockUnroll];
+#pragma unroll
+    for (int u = 0; u < kBlockUnroll; ++u)
+      if (j0 + u * kThreads < runs) raw[u] = load_raw8(x, t, block_run_element(rb, cb, j0 + u * kThreads, p.block_rows, p.block_cols, cols));
+#pragma unroll
+    for (int u = 0; u < kBlockUnroll; ++u)
+      if (j0 + u * kThreads < runs) {
+        float v[8];
+        decode8(raw[u], t, v);
+        widen(range, v);
+      }
+  }
+}
+
+// The thread block's ranges merged (lanes by shuffles, warps through `part`); every thread gets the
+// result. Two barriers: before the warps' ranges are read, and after, so that the next quant block may
+// write them again.
+struct WarpRanges {
+  float lo[kThreads / 32], hi[kThreads / 32];
+  int finite[kThreads / 32];
+};
+
+__device__ __forceinline__ void merge_block(Range &range, WarpRanges &part) {
+  merge_lanes(range, 32);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+  if (lane == 0) {
+    part.lo[warp] = range.lo;
+    part.hi[warp] = range.hi;
+    part.finite[warp] = range.finite;
+  }
+  __syncthreads();
+#pragma unroll
+  for (int w = 0; w < kThreads / 32; ++w) {
+    range.lo = part.lo[w] < range.lo ? part.lo[w] : range.lo;
+    range.hi = part.hi[w] > range.hi ? part.hi[w] : range.hi;
+    range.finite &= part.finite[w] != 0;
+  }
+  __syncthreads();
+}
+
+// A thread block per quant block at a time, striding over them: the range from a first read of the
+// block, then its codes from a second read that finds it in L2 (block_kernel_grid keeps the blocks in
+// flight there), so DRAM sees x once and the codes once. Few registers, so several thread blocks an
+// SM keep loads in flight while others range or code.
+__global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+                                                         uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
+  __shared__ WarpRanges part;
+  const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C;
+  const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
+  for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
+    const int64_t rb = b / C, cb = b - rb * C;
+    Range range;
+    range_of_runs(p, x, t, cols, rb, cb, runs, range);
+    merge_block(range, part);
+    const BlockParams bp = params_of(p, range);
+    // The code pass reads from L2, a run at a time: unrolled like the range pass it took 115 registers
+    // (ptxas, sm_90a) against 64, and fewer thread blocks an SM than the grid counts on.
+    for (int j = static_cast<int>(threadIdx.x); j < runs; j += kThreads) {
+      const int64_t e0 = block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols);
+      float v[8];
+      load8(x, t, e0, v);
+      quantize8(p, bp, v, q, e0);
+    }
+    if (threadIdx.x == 0) finish_block(p, range, bp, b, scales, zeros, bad);
+  }
+}
+
+// Quant blocks in flight (one a thread block) within half the L2, so that the code pass finds its
+// block there; at least one thread block an SM, at most 8 (2048 threads).
+unsigned block_kernel_grid(int64_t blocks, int64_t block_bytes) {
+  const int64_t sms = multiprocessor_count();
+  int64_t grid = l2_cache_bytes() / 2 / block_bytes;
+  grid = grid < sms ? sms : (grid > 8 * sms ? 8 * sms : grid);
+  return static_cast<unsigned>(blocks < grid ? blocks : grid);
+}
+
 template <int G>
 void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t rows, int64_t cols, uint8_t *q, void *scales,
                  void *zeros, unsigned long long *bad, cudaStream_t s) {
@@ -184,7 +269,7 @@ void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t ro
 
 }  // namespace
 
-OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t cols, const void *q) {
+OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t rows, int64_t cols, const void *q) {
   if (const char *v = std::getenv("LOWBIT_CUDA_QUANT_ONE_PASS"); v && v[0] == '0') return OnePassShape::None;
   if ((p.flags & LB_QUANT_MSE_CLIP) || !vector_ok(p, cols, x, q)) return OnePassShape::None;
   const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
@@ -192,6 +277,10 @@ OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t col
   if (p.block_rows == 1 && p.block_cols <= kMaxTileCols && (g & (g - 1)) == 0 && !(paired_zeros && p.block_cols > kMaxPairedCols))
     return OnePassShape::Tile;
   if (!paired_zeros && p.block_rows * g <= int64_t{32} * kWarpRuns) return OnePassShape::Warp;
+  // A quant block a thread block: the tensor must have enough of them to fill the GPU (a per-tensor
+  // scale's range is the four-kernel path's, merged by atomics across the grid).
+  const int64_t blocks = rows / p.block_rows * (cols / p.block_cols);
+  if (!paired_zeros && p.block_rows * p.block_cols <= kMaxBlockValues && blocks >= multiprocessor_count()) return OnePassShape::Block;
   return OnePassShape::None;
 }
 
@@ -199,6 +288,12 @@ void quantize_one_pass(OnePassShape shape, const lb_quant_params &p, const void 
                        void *scales, void *zeros, unsigned long long *bad, cudaStream_t s) {
   if (rows == 0 || cols == 0) return;
   auto *codes = static_cast<uint8_t *>(q);
+  if (shape == OnePassShape::Block) {
+    const int64_t blocks = rows / p.block_rows * (cols / p.block_cols);
+    const int64_t block_bytes = p.block_rows * p.block_cols * (t == LB_DTYPE_F32 ? 4 : 2);
+    block_kernel<<<block_kernel_grid(blocks, block_bytes), kThreads, 0, s>>>(p, x, t, rows, cols, codes, scales, zeros, bad);
+    return;
+  }
   if (shape == OnePassShape::Warp) {
     const int64_t blocks = rows / p.block_rows * (cols / p.block_cols), per = kThreads / 32;
     const int64_t need = (blocks + per - 1) / per, cap = int64_t{multiprocessor_count()} * 16;

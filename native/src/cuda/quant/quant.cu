@@ -1,5 +1,5 @@
 // Quantize / dequantize on CUDA. The common shapes take the one-pass kernels of one_pass.cu; the rest
-// (MSE clip, blocks off multiples of 8 or of more than 2048 values, unaligned views) run four
+// (MSE clip, blocks off multiples of 8, of more than 65536 values or fewer than the SMs, unaligned views) run four
 // simple kernels:
 //   1. range:  one warp (blocks of >= 32 columns) or one thread per (row, block column) scans its
 //              block_cols values and merges the range into the block's with integer atomics
@@ -233,7 +233,7 @@ unsigned int grid_for_runs(int64_t runs) {
 lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, int64_t rows, int64_t cols, void *q,
                    void *scales, void *zeros, lb_stream stream, cudaStream_t s, const char *fn) {
   const int64_t R = rows / p.block_rows, C = cols / p.block_cols, blocks = R * C;
-  const OnePassShape shape = one_pass_shape(p, x, cols, q);
+  const OnePassShape shape = one_pass_shape(p, x, rows, cols, q);
   const bool one_pass = shape != OnePassShape::None;
   // Scratch: the two failure indices first (8-byte aligned for their atomics: after 12-byte block
   // parameters they were not, for an odd block count), then for the four-kernel path the ranges

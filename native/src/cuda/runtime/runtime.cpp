@@ -76,6 +76,13 @@ int multiprocessor_count() {
   return sms > 0 ? sms : 1;
 }
 
+int64_t l2_cache_bytes() {
+  int device = 0, bytes = 0;
+  cudaGetDevice(&device);
+  cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device);
+  return bytes > (1 << 20) ? bytes : int64_t{1} << 20;
+}
+
 int resident_blocks_per_sm(const void *kernel, int threads) {
   int n = 0;
   return cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, kernel, threads, 0) == cudaSuccess && n > 0 ? n : 1;

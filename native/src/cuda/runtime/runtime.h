@@ -39,6 +39,10 @@ lb_status require_capability(const char *fn, int major, int minor, const char *w
 // Streaming multiprocessors of the current device (at least 1): launch sizes scale with it.
 int multiprocessor_count();
 
+// The current device's L2 cache in bytes (at least 1 MiB): kernels that read their data twice size
+// their grid so that what is in flight stays there between the reads.
+int64_t l2_cache_bytes();
+
 // Blocks of `kernel` (a __global__ function) with `threads` threads and no dynamic shared memory that
 // the current device's SMs hold at once, registers and shared memory permitting (at least 1): the grid
 // of a kernel whose blocks stream through their work. Callers cache it per kernel.

@@ -205,8 +205,8 @@ class CudaTest {
             }
             // Longer rows over more warps than one thread block holds (the range pass runs a warp per row segment), and
             // enough of them that the grid-stride kernels take several steps on a 132-SM card: the one-pass block kernel
-            // (1200 rows > one block an SM) and tile kernel (over 2112 blocks' worth of lanes) with their next loads in
-            // flight, and dequantize's run walk (over 540K runs of 8).
+            // (a thread block per row of 4096: ranged, then coded from a second read) and tile kernel (over 2112 blocks'
+            // worth of lanes) with their next loads in flight, and dequantize's run walk (over 540K runs of 8).
             float[] big = ConvertCases.randomBits(1200 * 4096, 4);
             for (int i = 0; i < big.length; i++) if (!Float.isFinite(big[i]) || Math.abs(big[i]) > 1e30f) big[i] = -(i % 5);
             Tensor bigHost = Tensor.of(arena, big, 1200, 4096), bigDev = bigHost.to(GPU, arena);
@@ -221,6 +221,25 @@ class CudaTest {
                 assertArrayEquals(bits(Quantizer.dequantize(cpu, DType.F32, arena).toFloatArray()),
                         bits(Quantizer.dequantize(gpu, DType.F32, arena).to(Device.CPU, arena).toFloatArray()), "dequantized 1200x4096 " + f);
             }
+            // 128 x 128 blocks (the block kernel again: 16 rows of a block a pass of its 256 threads; 320 blocks) with
+            // F32 and F16 input, then a NaN in block (3, 7) of them.
+            float[] tall = Arrays.copyOf(big, 1280 * 4096);
+            Tensor tallHost = Tensor.of(arena, tall, 1280, 4096), tallDev = tallHost.to(GPU, arena);
+            Tensor tallHalf = Tensor.allocate(arena, DType.F16, Device.CPU, 1280, 4096);
+            float[] tallSmall = tall.clone();
+            for (int i = 0; i < tallSmall.length; i++) if (Math.abs(tallSmall[i]) > 6e4f) tallSmall[i] = -(i % 7);
+            Convert.convert(Tensor.of(arena, tallSmall, 1280, 4096), tallHalf);
+            QuantFormat blocks = QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32);
+            for (Tensor in : List.of(tallHost, tallHalf)) {
+                Quantized cpu = Quantizer.quantize(in, blocks, arena), gpu = Quantizer.quantize(in.to(GPU, arena), blocks, arena);
+                assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 1280x4096 " + in.dtype() + " " + blocks);
+                assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()),
+                        "scales 1280x4096 " + in.dtype() + " " + blocks);
+            }
+            tall[(3 * 128 + 5) * 4096 + 7 * 128 + 9] = Float.NaN;
+            Tensor tallBad = Tensor.of(arena, tall, 1280, 4096).to(GPU, arena);
+            var blockNan = assertThrows(LowbitException.class, () -> Quantizer.quantize(tallBad, blocks, arena));
+            assertTrue(blockNan.getMessage().startsWith("lb_quantize: x has NaN or Inf in block (3, 7)"), blockNan.getMessage());
             // Rows of 1536 (the one-pass warp kernel: a warp per row, 6 runs of 8 per lane), F16 zero points per row.
             float[] mid = Arrays.copyOf(big, 300 * 1536);
             Tensor midHost = Tensor.of(arena, mid, 300, 1536), midDev = midHost.to(GPU, arena);
