@@ -1,10 +1,9 @@
 // Checks the CUDA Hadamard fast kernel's launch geometry (src/cuda/hadamard/fwht8_geometry.h) on the
 // host for every row length n = m * 2^k <= 32768 the kernel takes (n % 8 == 0, 2^k >= 8) and, for the
-// fused rotate + quantize (n <= 16384), every quant block width that divides n into runs of 8:
-//   - the fused kernel's threads per row times rows per block fit its 256-thread launch bound, and the
-//     plain kernel's fit 1024;
-//   - every thread runs the same number of passes (its groups t + u T), at most the groups it holds,
-//     and the passes cover the row's groups exactly once;
+// fused rotate + quantize, every quant block width that divides n into runs of 8:
+//   - threads per row times rows per block fit the 1024-thread launch bound, plain and fused;
+//   - every thread runs the same number of passes (its groups t + u T), and the passes cover the
+//     row's groups exactly once;
 //   - the radix passes' sets: R slots a constant step apart (radix8_slot_step), each element once;
 //   - a quant block's groups, taken `lanes` at a time, sit on aligned lanes of one warp for every row
 //     of the block (the shuffle reduction's xor offsets stay inside them), and `lanes` divides the
@@ -28,12 +27,11 @@ void expect(bool ok, const char *what, long a, long b, long c) {
 
 void fused_case(int64_t n, int64_t block_cols) {
   const int64_t groups = n / kGroup, per = block_cols / kGroup, lanes = quant_block_lanes(block_cols);
-  const int64_t T = threads_per_row(n, kQuantGroups, lanes), rows = rows_per_block(T);
-  expect(T * rows <= kQuantThreads, "fused block within its launch bound", n, block_cols, T * rows);
+  const int64_t T = threads_per_row(n, kLoads, lanes), rows = rows_per_block(T);
+  expect(T * rows <= kMaxThreads, "fused block within its launch bound", n, block_cols, T * rows);
   expect(per % lanes == 0 && lanes >= 1 && lanes <= 32 && (lanes & (lanes - 1)) == 0, "lanes divide the block", n, block_cols, lanes);
   expect(T % lanes == 0, "threads per row a multiple of the lanes", n, block_cols, T);
   const int64_t passes = (groups + T - 1) / T;
-  expect(passes <= kQuantGroups, "passes within the groups held", n, block_cols, passes);
   std::vector<int> seen(static_cast<size_t>(groups), 0);
   for (int64_t local = 0; local < rows; ++local)
     for (int64_t t = 0; t < T; ++t)
@@ -83,11 +81,10 @@ int main() {
     ++lengths;
     radix_passes(n, n / m);
     const int64_t T = threads_per_row(n, kLoads, 1);
-    expect(T * rows_per_block(T) <= 1024 && T >= 1, "plain block within 1024 threads", n, T, rows_per_block(T));
+    expect(T * rows_per_block(T) <= kMaxThreads && T >= 1, "plain block within 1024 threads", n, T, rows_per_block(T));
     expect((n / kGroup + T - 1) / T * T >= n / kGroup, "plain threads cover the row", n, T, 0);
-    if (n <= kQuantThreads * kQuantGroups * kGroup)
-      for (int64_t bc = kGroup; bc <= n; bc += kGroup)
-        if (n % bc == 0) fused_case(n, bc);
+    for (int64_t bc = kGroup; bc <= n; bc += kGroup)
+      if (n % bc == 0) fused_case(n, bc);
   }
   std::printf(failures ? "fwht8_geometry: %d failures\n" : "fwht8_geometry: %d row lengths hold\n", failures ? failures : lengths);
   return failures ? 1 : 0;

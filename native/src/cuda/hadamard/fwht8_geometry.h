@@ -10,9 +10,8 @@
 namespace lb::cuda_fwht8 {
 
 constexpr int64_t kGroup = 8;         // values a thread loads and rotates as one run
-constexpr int64_t kLoads = 4;         // groups a thread of the plain kernel has in flight
-constexpr int64_t kQuantGroups = 8;   // groups a thread of the fused kernel holds between range and codes
-constexpr int64_t kQuantThreads = 256;  // the fused kernel's __launch_bounds__
+constexpr int64_t kLoads = 4;         // groups a thread has in flight
+constexpr int64_t kMaxThreads = 1024;  // the kernel's __launch_bounds__, plain and fused
 
 // Shared-memory slot of row element i: 8 floats of padding after every 64, so that the radix-8
 // pass at stride 8 (lanes 8 apart read elements 64 apart) hits 32 different banks. Runs of 8
@@ -37,7 +36,7 @@ LB_HD int64_t quant_block_lanes(int64_t block_cols) {
 }
 
 // Threads per row: enough for `held` groups each, rounded up to a multiple of `lanes` (1 for the plain
-// kernel), at most 1024.
+// kernel), at most 1024 (longer rows take several passes).
 LB_HD int64_t threads_per_row(int64_t n, int64_t held, int64_t lanes) {
   const int64_t groups = n / kGroup, wanted = ((groups + held - 1) / held + lanes - 1) / lanes * lanes;
   return wanted < 1024 ? wanted : 1024;

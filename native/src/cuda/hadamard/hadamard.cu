@@ -114,8 +114,6 @@ constexpr int kGroup = static_cast<int>(cuda_fwht8::kGroup);
 // Groups each thread loads at once in fwht8_kernel (rows of more than kLoads groups per thread
 // loop): 128 bytes of f32 or 64 of bf16 in flight per thread.
 constexpr int kLoads = static_cast<int>(cuda_fwht8::kLoads);
-// Groups the fused kernel's threads hold between its range and code steps (n <= 8 * 256 * 8).
-constexpr int kQuantGroups = static_cast<int>(cuda_fwht8::kQuantGroups);
 
 // Signs of elements i0 .. i0+7 (i0 a multiple of 8): one sign word covers all eight.
 __device__ __forceinline__ void apply_signs8(float v[kGroup], uint64_t seed, int64_t i0) {
@@ -281,8 +279,8 @@ struct QuantOut {
 __device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a; }
 __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a; }
 
-// Quantizes the rotated row in place of the store, in two steps around one barrier. Each thread holds
-// up to kQuantGroups groups of 8 consecutive values, each inside one block (block_cols % 8 == 0).
+// Quantizes the rotated row in place of the store, in two steps around one barrier. Each thread takes
+// groups of 8 consecutive values (t, t + threads_per_row, ...), each inside one block (block_cols % 8 == 0).
 // quantize_range: a group's range, a shuffle reduction over the lanes of its block (threads_per_row
 // is a multiple of the lane count, so a block's groups sit on aligned lanes), then shared-memory
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
@@ -352,12 +350,11 @@ __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, cons
 // threads_per_row threads per row, rows_per_block rows per block (blockDim.x rounded up to whole
 // warps; the extra threads idle). In-row indices are 32-bit and strides are shifts: 64-bit
 // division is a long software sequence on the GPU. kQuant: quantize (quantize_range, a barrier,
-// quantize_store) instead of storing y, up to kQuantGroups groups per thread (n <= 16384). The plain
-// kernel is launched with up to 1024 threads per block: __launch_bounds__ keeps it within 64
-// registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread launch would then fail);
-// the quantizing one with up to 256, so that its kQuantGroups groups of values stay in registers.
+// quantize_store) instead of storing y. Launched with up to 1024 threads per block: __launch_bounds__
+// keeps both forms within 64 registers (finish_columns' m = 28 wanted 72 unbounded, and a 1024-thread
+// launch would then fail).
 template <bool kQuant>
-__global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
+__global__ void __launch_bounds__(cuda_fwht8::kMaxThreads) fwht8_kernel(Launch L, int threads_per_row, int rows_per_block, int64_t rows,
                                                      const void *x, lb_dtype xt, void *y, lb_dtype yt, QuantOut qo) {
   extern __shared__ float smem[];
   const int n = static_cast<int>(L.n), c = static_cast<int>(L.c), groups = n / kGroup;
@@ -420,25 +417,28 @@ __global__ void __launch_bounds__(kQuant ? cuda_fwht8::kQuantThreads : 1024) fwh
       if (active) mix_fixed_in_place(L, row, t, threads_per_row);
       __syncthreads();
     }
-    // The same number of passes for every thread of the block (the shuffles and the barrier):
-    // threads_per_row >= groups / kQuantGroups.
+    // Each group is finished twice from the row in shared memory (which nothing writes any more):
+    // once for its block's range, and after the barrier that completes every range, for its codes.
+    // Holding up to 8 finished groups a thread in registers in between (122 registers, a quarter of
+    // the SM's warps) left the fused kernel at 3x the plain rotation's time (H200, 2026-11-26 (12));
+    // finishing costs a shared-memory read of the group (m-part rows: m / 4 + 1 reads) and two or
+    // three operations a value. The same number of passes for every thread of the block (the shuffles).
     const int passes = (groups + threads_per_row - 1) / threads_per_row;
-    float v[kQuantGroups][kGroup];
-#pragma unroll
-    for (int u = 0; u < kQuantGroups; ++u) {
+    for (int u = 0; u < passes; ++u) {
       const int g = t + u * threads_per_row;
-      if (u < passes) {
-        if (active && g < groups) finish_group(L, row, g * kGroup, log_c, v[u], mixed);
-        quantize_range(qo, r, n, g * kGroup, active && g < groups, v[u], range);
-      }
+      const bool mine = active && g < groups;
+      float v[kGroup];
+      if (mine) finish_group(L, row, g * kGroup, log_c, v, mixed);
+      quantize_range(qo, r, n, g * kGroup, mine, v, range);
     }
     __syncthreads();  // every block's range is complete
     ParamsCache params;
-#pragma unroll
-    for (int u = 0; u < kQuantGroups; ++u) {
-      const int g = t + u * threads_per_row;
-      if (u < passes && active && g < groups) quantize_store(qo, r, n, g * kGroup, v[u], range, params);
-    }
+    if (active)
+      for (int g = t; g < groups; g += threads_per_row) {
+        float v[kGroup];
+        finish_group(L, row, g * kGroup, log_c, v, mixed);
+        quantize_store(qo, r, n, g * kGroup, v, range, params);
+      }
   } else {
     for (int g = t; g < groups; g += threads_per_row) {
       float v[kGroup];
@@ -513,11 +513,10 @@ bool fast_path(const Launch &L) { return L.n % kGroup == 0 && L.c >= kGroup; }
 template <bool kQuant>
 lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
                       const QuantOut &qo, cudaStream_t s) {
-  // kLoads groups per thread, up to 1024 threads per row; kQuant: kQuantGroups, and a multiple of the
-  // lanes a quant block's groups span in quantize_range (at most 32), so that they sit on aligned
-  // lanes of one warp (at most 256 threads for n <= 16384).
+  // kLoads groups per thread, up to 1024 threads per row; kQuant: a multiple of the lanes a quant
+  // block's groups span in quantize_range (at most 32), so that they sit on aligned lanes of one warp.
   const int per_row = static_cast<int>(
-      cuda_fwht8::threads_per_row(L.n, kQuant ? kQuantGroups : kLoads, kQuant ? cuda_fwht8::quant_block_lanes(qo.p.block_cols) : 1));
+      cuda_fwht8::threads_per_row(L.n, kLoads, kQuant ? cuda_fwht8::quant_block_lanes(qo.p.block_cols) : 1));
   const int rows_per_block = static_cast<int>(cuda_fwht8::rows_per_block(per_row));
   const int threads = (per_row * rows_per_block + 31) / 32 * 32;
   const int64_t range_words = kQuant ? 2 * (L.n / qo.p.block_cols) : 0;
@@ -563,13 +562,13 @@ lb_status launch(const char *fn, const Launch &L, const void *x, lb_dtype xt, vo
   return LB_OK;
 }
 
-// The fused kernel's preconditions: at most kQuantGroups groups of 8 on each of <= 256 threads,
-// groups inside quantization blocks, no clip search (the MSE search re-reads the block per
-// candidate: the two-pass path does it), and q aligned for its 4- or 8-byte code stores.
+// The fused kernel's preconditions: the plain fast path's, groups inside quantization blocks, no clip
+// search (the MSE search re-reads the block per candidate: the two-pass path does it), and q aligned
+// for its 4- or 8-byte code stores.
 bool fused_path(const Launch &L, const lb_quant_params &quant, const void *x, const void *q) {
   const bool packed = quant.qtype == LB_DTYPE_I4 || quant.qtype == LB_DTYPE_U4;
   const uintptr_t q_align = packed ? 4 : 8;
-  return fast_path(L) && L.n <= cuda_fwht8::kQuantThreads * kQuantGroups * kGroup && quant.block_cols % kGroup == 0 &&
+  return fast_path(L) && quant.block_cols % kGroup == 0 &&
          !(quant.flags & LB_QUANT_MSE_CLIP) && aligned16(x, nullptr) && reinterpret_cast<uintptr_t>(q) % q_align == 0;
 }
 

@@ -74,11 +74,12 @@ class HadamardCudaTest {
     void fusedQuantizeEqualsCpu() {
         // Row lengths that exercise the fused kernel's shapes: several rows per block (128), blocks
         // not a multiple of 32 threads (384), per-row ranges over many warps (4096, 8192, 16384), the
-        // in-place m-part of the fixed cores (384 and 3072 = 12 * 2^k, 14336 = 28 * 512), and the
-        // two-pass path beyond 16384 (20480 = 20 * 1024).
+        // in-place m-part of the fixed cores (384 and 3072 = 12 * 2^k, 14336 = 28 * 512, 20480 = 20 * 1024),
+        // the general m-part read from the core matrix twice (4608 = 36 * 128), and 1024 threads a row
+        // taking several passes (32768).
         List<QuantFormat> formats = new ArrayList<>(HadamardTest.fusedFormats());
         formats.add(QuantFormat.uint4(Granularity.group(128)));  // odd block count at n = 384: a lone U4 zero
-        for (long n : new long[] {3072, 128, 384, 4096, 8192, 16384, 14336, 20480}) {
+        for (long n : new long[] {3072, 128, 384, 4096, 8192, 16384, 14336, 20480, 4608, 32768}) {
             for (QuantFormat f : formats) {
                 for (DType in : new DType[] {DType.F32, DType.BF16}) {
                     try (Arena arena = Arena.ofConfined()) {
