@@ -41,6 +41,10 @@ pack_reports() {
   # result and duration as it ends; a step that runs out of time gets SIGQUIT first (a thread dump
   # shows where it stood), then SIGKILL.
   GPU_TESTS='.*(Cuda.*Test|ConvertValidationTest|NativeErrorsTest)'
+  # LOWBIT_BENCH_ONLY=1 skips to the benchmarks after LOWBIT_GEMM_ONLY's stop: the whole script overruns
+  # one device call (10 minutes) once LOWBIT_PROFILE or LOWBIT_SANITIZE is set, so it runs as two calls —
+  # LOWBIT_GEMM_ONLY=1 (tests, profile, sanitizer, GEMM peers), then LOWBIT_BENCH_ONLY=1.
+  if [ -z "${LOWBIT_BENCH_ONLY:-}" ]; then
   echo "== JUnit: the tests that use the GPU, GEMM last ($(date +%T))"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit" --select-package dev.lowbit --include-classname "$GPU_TESTS" \
     --exclude-package dev.lowbit.model --exclude-package dev.lowbit.embed --exclude-classname '.*GemmCudaTest'
@@ -123,6 +127,7 @@ pack_reports() {
     echo "peer_gemm (LOWBIT_CUDA_WS=$ws) exit: $?"
   done
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
+  fi  # LOWBIT_BENCH_ONLY
   # 2 s iterations: with 1 s the batch-64 intervals were ±50% on an H200 (2026-11-26).
   echo "== JMH: the MiniLM-shaped encoder on the GPU (random weights; sentences/s; batch 64 is issue 8's figure)"
   timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar EncoderBench -p device=cuda -p batch=1,64 -f 1 -wi 2 -w 2 -i 4 -r 2 \
@@ -132,7 +137,7 @@ pack_reports() {
   # All eight row lengths x two dtypes x three benchmarks overran two minutes on an H100: by default
   # the two that matter most (a power of two, Llama's 14336), LOWBIT_HADAMARD_N to change.
   timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "Roof.deviceCopy|HadamardBench|QuantBench|EncoderOpsBench" -p device=cuda -p mib=256 \
-    -p n="${LOWBIT_HADAMARD_N:-4096,14336}" -f 1 -wi 1 -w 1 -i 3 -r 1 -rf json -rff "$OUT/jmh-gpu.json" > "$OUT/jmh-gpu.txt"
+    -p n="${LOWBIT_HADAMARD_N:-4096,14336}" -f 1 -wi 1 -w 1 -i 2 -r 1 -rf json -rff "$OUT/jmh-gpu.json" > "$OUT/jmh-gpu.txt"
   echo "hadamard/quant bench exit: $?"; tail -40 "$OUT/jmh-gpu.txt"; rm -f "$OUT/jmh-gpu.txt"
   # The one-pass quantize (quant/one_pass.cu) against the four-kernel path it replaced, same card, same
   # run: the switch is read per call and JMH's fork inherits it.
