@@ -53,16 +53,18 @@ pack_reports() {
   echo "junit (GEMM) exit: $?"
   # The wgmma GEMMs' other kernel forms (LOWBIT_CUDA_WS, wg_ws_gemm.cuh's ws_form; the defaults are W8A8 on
   # the warp-specialised kernel, FP8 on the cp.async one): 0 the cp.async kernel, 1 the warp-specialised
-  # one, 2 its clusters of two sharing activation rows by TMA multicast — so each GEMM also runs the forms it
-  # does not take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path
-  # can take sent there, small shapes. A protocol error traps (wg_ws_gemm.cuh), so a process may end with
-  # a CUDA error rather than hang; each step has its own.
-  for ws in 0 1 2; do
-    echo "== JUnit: W8A8 / FP8 with LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1, small shapes"
-    JAVA_TOOL_OPTIONS=-Dlowbit.cuda.small=true LOWBIT_CUDA_WS=$ws LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_WS_STEP_TIMEOUT:-90}" "$OUT/junit-ws$ws" \
+  # one, 2 its clusters of two sharing activation rows by TMA multicast; and the warp-specialised FP8 with
+  # its weights by cp.async (LOWBIT_CUDA_FP8_TMA_WEIGHTS=0) — so each GEMM also runs the forms it does not
+  # take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path can take
+  # sent there, small shapes. A protocol error traps (wg_ws_gemm.cuh), so a process may end with a CUDA
+  # error rather than hang; each step has its own.
+  for form in "LOWBIT_CUDA_WS=0" "LOWBIT_CUDA_WS=1" "LOWBIT_CUDA_WS=2" "LOWBIT_CUDA_WS=1 LOWBIT_CUDA_FP8_TMA_WEIGHTS=0"; do
+    echo "== JUnit: W8A8 / FP8 with $form LOWBIT_CUDA_WGMMA=1, small shapes"
+    reports="$OUT/junit-$(echo "$form" | tr -c 'A-Za-z0-9\n' '-')"
+    (export $form; JAVA_TOOL_OPTIONS=-Dlowbit.cuda.small=true LOWBIT_CUDA_WGMMA=1 junit_step "${LOWBIT_WS_STEP_TIMEOUT:-90}" "$reports" \
       --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --select-method dev.lowbit.gemm.GemmCudaTest#wgmmaSizedGemmsMatch \
-      --select-method dev.lowbit.gemm.GemmCudaTest#streamedMatmulsEqualSynchronousOnes --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference
-    echo "junit (LOWBIT_CUDA_WS=$ws) exit: $?"
+      --select-method dev.lowbit.gemm.GemmCudaTest#streamedMatmulsEqualSynchronousOnes --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference)
+    echo "junit ($form) exit: $?"
   done
   echo "== JUnit: the encoder on CUDA vs the CPU (random MiniLM-shaped weights; the model itself does not travel)"
   junit_step "${LOWBIT_STEP_TIMEOUT:-300}" "$OUT/junit-encoder" --select-class dev.lowbit.model.bert.BertEncoderCudaTest
@@ -116,15 +118,18 @@ pack_reports() {
   LOWBIT_CUDA_W4A16_M1=tc PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
     --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --decode >> "$OUT/peer-gemm.json"
   echo "peer_gemm (m = 1 on tensor cores) exit: $?"
-  # W8A8 / FP8 prefill on the kernel forms each does not take by default (LOWBIT_WS_FORMS, default "0 1":
-  # W8A8 on the cp.async kernel, FP8 on the warp-specialised one; 2, the clustered form, measured slower for
-  # both on an H200): rows after each marker, against the default rows above, the torch peers timed again.
-  for ws in ${LOWBIT_WS_FORMS:-0 1}; do
-    echo "== W8A8 / FP8 prefill with LOWBIT_CUDA_WS=$ws"
-    echo "{\"variant\": \"LOWBIT_CUDA_WS=$ws: the rows below\"}" >> "$OUT/peer-gemm.json"
-    LOWBIT_CUDA_WS=$ws PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
-      --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --prefill >> "$OUT/peer-gemm.json"
-    echo "peer_gemm (LOWBIT_CUDA_WS=$ws) exit: $?"
+  # W8A8 / FP8 prefill on the kernel forms each does not take by default (LOWBIT_WS_FORMS, default: W8A8 on
+  # the cp.async kernel, FP8 on the warp-specialised one with TMA and with cp.async weights; the clustered
+  # form, LOWBIT_CUDA_WS=2, measured slower for both on an H200): rows after each marker, against the
+  # default rows above, the torch peers timed again.
+  forms=${LOWBIT_WS_FORMS:-"LOWBIT_CUDA_WS=0;LOWBIT_CUDA_WS=1;LOWBIT_CUDA_WS=1 LOWBIT_CUDA_FP8_TMA_WEIGHTS=0"}
+  IFS=';' read -ra form_list <<< "$forms"
+  for form in "${form_list[@]}"; do
+    echo "== W8A8 / FP8 prefill with $form"
+    echo "{\"variant\": \"$form: the rows below\"}" >> "$OUT/peer-gemm.json"
+    (export $form; PYTHONUNBUFFERED=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" python3 bench/gpu/peer_gemm.py \
+      --jar "$(ls .gpu/lib/lowbit-*.jar | head -1)" --prefill >> "$OUT/peer-gemm.json")
+    echo "peer_gemm ($form) exit: $?"
   done
   [ -n "${LOWBIT_GEMM_ONLY:-}" ] && { pack_reports; exit 0; }
   fi  # LOWBIT_BENCH_ONLY

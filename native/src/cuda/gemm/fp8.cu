@@ -153,7 +153,10 @@ struct Fp8Op {
 // (kWsTmaWeights is read by the warp-specialised kernel only, which takes the half-tile instances: the
 // others would report it as unreferenced.)
 #pragma nv_diag_suppress 177
-template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false, bool kHalves = false>
+// kTmaWeights (warp-specialised kernel): the weights by TMA (box 32 x 64 x 8, SWIZZLE_32B) or, false, by
+// the producer threads' cp.async as W8A8's — TMA boxes 32 bytes wide are the suspect for FP8 gaining
+// nothing from that kernel where W8A8 gained 15-20% (H200, 2026-11-26 (12); LOWBIT_CUDA_FP8_TMA_WEIGHTS=0).
+template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false, bool kHalves = false, bool kTmaWeights = true>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
   static_assert(!(kFoldMany && kHalves), "the half-tile pipeline folds every stage");
@@ -161,7 +164,7 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   static constexpr bool kWgRetireLate = true;  // the sums are folded before the stage that starts the next fold
   static constexpr bool kWgStageScales = true;  // BLOCK: the stage's row scales and column block scale
   static constexpr bool kWgHalves = kHalves;
-  static constexpr bool kWsTmaWeights = true;  // wg_ws_gemm.cuh: the weight box's SWIZZLE_32B is w_fp8_byte
+  static constexpr bool kWsTmaWeights = kTmaWeights;  // wg_ws_gemm.cuh: the weight box's SWIZZLE_32B is w_fp8_byte
 
   // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
   // column block scale (the tile is one 128-column block; 0 past n), copied with the stage so that the fold
@@ -285,6 +288,13 @@ bool halves_setting() {
   return !(v && v[0] == '0');
 }
 
+// LOWBIT_CUDA_FP8_TMA_WEIGHTS=0 (read per call): the warp-specialised kernel copies FP8's weights with
+// cp.async instead of TMA (Fp8WgOp's kTmaWeights).
+bool tma_weights_setting() {
+  const char *v = std::getenv("LOWBIT_CUDA_FP8_TMA_WEIGHTS");
+  return !(v && v[0] == '0');
+}
+
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
@@ -293,7 +303,9 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
   if (wg_gemm_applies(o)) {
     if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
-    if (const int ws = ws_form(0)) return launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s, ws);
+    if (const int ws = ws_form(0))
+      return tma_weights_setting() ? launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, true>>(p, s, ws)
+                                   : launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, false>>(p, s, ws);
     if (halves_setting()) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
   }
