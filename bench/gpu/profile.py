@@ -111,13 +111,19 @@ def gemms(so):
 
 def warp_specialised(so):
     """FP8 at 8192^3 on the warp-specialised kernel (LOWBIT_CUDA_WS=1; 0.52x torch._scaled_mm against the cp.async
-    kernel's 0.48x): last, since a protocol error there traps and ends the process."""
-    _, fp8_8192 = prefill_calls(so)
+    kernel's 0.48x), with TMA and with cp.async weights, and W8A8 on it for reference: last, since a protocol
+    error there traps and ends the process."""
+    w8a8_8192, fp8_8192 = prefill_calls(so)
     os.environ["LOWBIT_CUDA_WS"] = "1"  # read per call
     try:
         twice("fp8 e4m3 8192^3 row x col scales, warp-specialised (LOWBIT_CUDA_WS=1)", fp8_8192)
+        os.environ["LOWBIT_CUDA_FP8_TMA_WEIGHTS"] = "0"
+        twice("fp8 e4m3 8192^3, warp-specialised, weights by cp.async (LOWBIT_CUDA_FP8_TMA_WEIGHTS=0)", fp8_8192)
+        # The reference for both: W8A8 on the same kernel and tile at 1.01x torch._int_mm.
+        twice("w8a8 8192^3 bf16 out, warp-specialised (the default; 1.01x torch._int_mm)", w8a8_8192)
     finally:
         del os.environ["LOWBIT_CUDA_WS"]
+        os.environ.pop("LOWBIT_CUDA_FP8_TMA_WEIGHTS", None)
 
 
 def rotations(so, mib):
@@ -142,11 +148,14 @@ def rotations(so, mib):
 def quantizers(so):
     rows = cols = 8192  # 256 MiB of f32
     x = torch.randn(rows, cols, device="cuda")
-    for name, qtype, block in (("int8 per row", "LB_DTYPE_I8", cols), ("int4 g128", "LB_DTYPE_I4", 128)):
-        qp = pg.QuantParams(C[qtype], C["LB_DTYPE_F32"], C["LB_DTYPE_U4"], 0, 1, block)
+    # int8 per row and fp8 128 x 128: the block kernel that re-reads a quant block from L2 (written after the
+    # (12) run; the four kernels gave 0.48 / 0.28 there); int4 g128: the tile kernel (0.43).
+    for name, qtype, block_rows, block in (("int8 per row", "LB_DTYPE_I8", 1, cols), ("int4 g128", "LB_DTYPE_I4", 1, 128),
+                                           ("fp8 e4m3 128x128", "LB_DTYPE_FP8_E4M3", 128, 128)):
+        qp = pg.QuantParams(C[qtype], C["LB_DTYPE_F32"], C["LB_DTYPE_U4"], 0, block_rows, block)
         q = torch.empty(rows * cols, dtype=torch.uint8, device="cuda")
-        sc = torch.empty(rows * cols // block, dtype=torch.float32, device="cuda")
-        twice(f"quantize {name} {rows}x{cols} f32 (0.48 four-kernel / 0.43 one-pass of copy)",
+        sc = torch.empty(rows * cols // (block_rows * block), dtype=torch.float32, device="cuda")
+        twice(f"quantize {name} {rows}x{cols} f32",
               lambda qp=qp, q=q, sc=sc: pg.ok(so, so.lb_quantize(0, None, ctypes.byref(qp), x.data_ptr(), C["LB_DTYPE_F32"], rows, cols,
                                                                  q.data_ptr(), sc.data_ptr(), None), "lb_quantize"))
 
