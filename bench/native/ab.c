@@ -8,6 +8,7 @@
 //   /tmp/ab OLD.so NEW.so quantize   QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
 //   /tmp/ab OLD.so NEW.so dequantize QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS] [OUT_DTYPE]
 //   /tmp/ab OLD.so NEW.so convert    DST_DTYPE 1 1 [ROUNDS] [COLS]
+//   /tmp/ab OLD.so NEW.so hadamard   N 1 1 [ROUNDS]      (f32 rows of N, randomised and normalised, x -> y)
 //
 // QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4, 7 fp8 E4M3; 1 f16,
 // 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
@@ -28,6 +29,7 @@ typedef lb_status (*dequantize_fn)(int32_t, lb_stream, const lb_quant_params *, 
                                    int64_t, void *, lb_dtype);
 typedef lb_status (*convert_fn)(int32_t, lb_stream, const void *, lb_dtype, void *, lb_dtype, int64_t, int32_t);
 typedef lb_status (*copy_fn)(void *, const void *, int64_t);
+typedef lb_status (*hadamard_fn)(int32_t, lb_stream, const lb_hadamard_params *, const void *, lb_dtype, void *, lb_dtype, int64_t);
 
 static double now(void) {
   struct timespec t;
@@ -46,7 +48,7 @@ static void *sym(void *lib, const char *name) {
 
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
+    fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert|hadamard TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
     return 2;
   }
   void *lib[2] = {dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), dlopen(argv[2], RTLD_NOW | RTLD_LOCAL)};
@@ -57,7 +59,9 @@ int main(int argc, char **argv) {
   const char *mode = argv[3];
   const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
   const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
-  const int64_t cols = argc > 8 ? atoll(argv[8]) : 16384, rows = ((int64_t)1 << 28) / cols, n = rows * cols;
+  const int hadamard = !strcmp(mode, "hadamard");  // TYPE is the row length
+  const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = ((int64_t)1 << 28) / cols, n = rows * cols;
+  const lb_hadamard_params hp = {cols, 7, LB_HADAMARD_NORMALIZE | LB_HADAMARD_RANDOM_SIGNS};
   const lb_dtype out_dtype = argc > 9 ? atoi(argv[9]) : LB_DTYPE_F32;  // dequantize's output
   const int packed = type == LB_DTYPE_I4 || type == LB_DTYPE_U4;
   const int out_size = type == LB_DTYPE_F16 || type == LB_DTYPE_BF16 ? 2 : 1;
@@ -73,7 +77,8 @@ int main(int argc, char **argv) {
   memset(q, 0, n);
 
   int64_t bytes;
-  if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
+  if (hadamard) bytes = 2 * n * 4;
+  else if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
   else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   if (!strcmp(mode, "dequantize")) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
@@ -89,6 +94,8 @@ int main(int argc, char **argv) {
       t0 = now();
       if (!strcmp(mode, "quantize")) {
         st = ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL);
+      } else if (hadamard) {
+        st = ((hadamard_fn)sym(lib[v], "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &hp, x, LB_DTYPE_F32, y, LB_DTYPE_F32, rows);
       } else if (!strcmp(mode, "dequantize")) {
         st = ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype);
       } else {
