@@ -117,7 +117,7 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
 
 // One thread's runs of a quant block of `runs` runs: runs first, first + kStride, ... (up to kN),
 // held raw — every load issued at once, the values decoded where they are used (the warp kernel's
-// lanes, kStride 32).
+// lanes, kStride 32; the block kernel's range pass, kStride kThreads).
 template <int kN, int kStride>
 struct HeldRuns {
   Raw8 raw[kN];
@@ -177,21 +177,13 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
 }
 
 // The range of the runs j = threadIdx.x + k kThreads of quant block (rb, cb), kBlockUnroll runs'
-// loads issued before any is used.
+// loads issued before any is used (HeldRuns, as the warp kernel's lanes hold theirs).
 __device__ __forceinline__ void range_of_runs(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t rb,
                                               int64_t cb, int runs, Range &range) {
   for (int j0 = static_cast<int>(threadIdx.x); j0 < runs; j0 += kThreads * kBlockUnroll) {
-    Raw8 raw[kBlockUnroll];
-#pragma unroll
-    for (int u = 0; u < kBlockUnroll; ++u)
-      if (j0 + u * kThreads < runs) raw[u] = load_raw8(x, t, block_run_element(rb, cb, j0 + u * kThreads, p.block_rows, p.block_cols, cols));
-#pragma unroll
-    for (int u = 0; u < kBlockUnroll; ++u)
-      if (j0 + u * kThreads < runs) {
-        float v[8];
-        decode8(raw[u], t, v);
-        widen(range, v);
-      }
+    HeldRuns<kBlockUnroll, kThreads> held;
+    held.load(p, x, t, cols, rb, cb, j0, runs);
+    held.widen_range(range, t, j0, runs);
   }
 }
 
