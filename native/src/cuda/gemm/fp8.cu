@@ -281,20 +281,6 @@ int32_t fold_stages_setting() {
   return n == 2 || n == 4 || n == 8 ? static_cast<int32_t>(n) : 1;
 }
 
-// LOWBIT_CUDA_FP8_HALVES=0 (read per call) folds every stage on the whole-stage kernel instead of the
-// half-tile pipeline (Fp8WgOp's kHalves).
-bool halves_setting() {
-  const char *v = std::getenv("LOWBIT_CUDA_FP8_HALVES");
-  return !(v && v[0] == '0');
-}
-
-// LOWBIT_CUDA_FP8_TMA_WEIGHTS=0 (read per call): the warp-specialised kernel copies FP8's weights with
-// cp.async instead of TMA (Fp8WgOp's kTmaWeights).
-bool tma_weights_setting() {
-  const char *v = std::getenv("LOWBIT_CUDA_FP8_TMA_WEIGHTS");
-  return !(v && v[0] == '0');
-}
-
 template <bool kAE5M2, bool kBE5M2>
 cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_scales, int32_t scaling, const float *bias, void *d,
                    lb_dtype d_dtype, cudaStream_t s) {
@@ -303,10 +289,13 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
   const typename Op::Args p{o, a_scales, b_scales, bias, scaling, (o.k + 127) / 128, d, d_dtype, fold};
   if (wg_gemm_applies(o)) {
     if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
+    // LOWBIT_CUDA_FP8_TMA_WEIGHTS=0: the warp-specialised kernel copies the weights with cp.async instead
+    // of TMA (Fp8WgOp's kTmaWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
+    // kernel instead of the half-tile pipeline (kHalves).
     if (const int ws = ws_form(0))
-      return tma_weights_setting() ? launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, true>>(p, s, ws)
-                                   : launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, false>>(p, s, ws);
-    if (halves_setting()) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
+      return !env_switched_off("LOWBIT_CUDA_FP8_TMA_WEIGHTS") ? launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, true>>(p, s, ws)
+                                                              : launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, false>>(p, s, ws);
+    if (!env_switched_off("LOWBIT_CUDA_FP8_HALVES")) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
   }
   return launch_tc_gemm<Op>(p, s);

@@ -13,8 +13,6 @@
 // The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
 // depend on the order) and the parameters and codes come from the same common/quant.h helpers, so
 // the bits are the CPU's. Errors as there: the first NaN/Inf block and the first overflowing scale.
-#include <cstdlib>
-
 #include "../../common/quant.h"
 #include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
@@ -262,7 +260,7 @@ void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t ro
 }  // namespace
 
 OnePassShape one_pass_shape(const lb_quant_params &p, const void *x, int64_t rows, int64_t cols, const void *q) {
-  if (const char *v = std::getenv("LOWBIT_CUDA_QUANT_ONE_PASS"); v && v[0] == '0') return OnePassShape::None;
+  if (env_switched_off("LOWBIT_CUDA_QUANT_ONE_PASS")) return OnePassShape::None;
   if ((p.flags & LB_QUANT_MSE_CLIP) || !vector_ok(p, cols, x, q)) return OnePassShape::None;
   const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
   const int64_t g = p.block_cols / 8;

@@ -5,6 +5,7 @@
 #include "build_config.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -74,6 +75,11 @@ int multiprocessor_count() {
   cudaGetDevice(&device);
   cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
   return sms > 0 ? sms : 1;
+}
+
+bool env_switched_off(const char *name) {
+  const char *v = std::getenv(name);
+  return v && v[0] == '0';
 }
 
 int64_t l2_cache_bytes() {

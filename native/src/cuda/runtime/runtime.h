@@ -39,6 +39,10 @@ lb_status require_capability(const char *fn, int major, int minor, const char *w
 // Streaming multiprocessors of the current device (at least 1): launch sizes scale with it.
 int multiprocessor_count();
 
+// Whether the environment variable `name` is set to 0 (read at every call, so one process can time a
+// kernel path and its alternative side by side): the switches that turn a default path off for an A/B.
+bool env_switched_off(const char *name);
+
 // The current device's L2 cache in bytes (at least 1 MiB): kernels that read their data twice size
 // their grid so that what is in flight stays there between the reads.
 int64_t l2_cache_bytes();
