@@ -18,6 +18,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.lowbit.support.Gpu.hostBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -162,7 +163,7 @@ class CudaTest {
                 for (int c = 0; c < 256; c++) all[c] = (byte) c;
                 Tensor every = Tensor.ofBytes(arena, fp8, all, 256);
                 for (DType to : new DType[] {DType.F32, DType.F16, DType.BF16}) {
-                    assertArrayEquals(rawBytes(convertOn(Device.CPU, every, to, arena)), rawBytes(convertOn(GPU, every, to, arena)),
+                    assertArrayEquals(hostBytes(convertOn(Device.CPU, every, to, arena), arena), hostBytes(convertOn(GPU, every, to, arena), arena),
                             "every " + fp8 + " code -> " + to);
                 }
             }
@@ -249,7 +250,7 @@ class CudaTest {
                 assertArrayEquals(cpu.q().toByteArray(), gpu.q().to(Device.CPU, arena).toByteArray(), "codes 300x1536 " + f);
                 assertArrayEquals(bits(cpu.scales().toFloatArray()), bits(gpu.scales().to(Device.CPU, arena).toFloatArray()), "scales " + f);
                 if (cpu.zeros() != null)
-                    assertArrayEquals(rawBytes(cpu.zeros()), rawBytes(gpu.zeros().to(Device.CPU, arena)), "zeros 300x1536 " + f);
+                    assertArrayEquals(hostBytes(cpu.zeros(), arena), hostBytes(gpu.zeros(), arena), "zeros 300x1536 " + f);
             }
             float[] bad = x.clone();
             bad[300] = Float.NaN;
@@ -295,11 +296,6 @@ class CudaTest {
         Tensor dst = Tensor.allocate(arena, to, device, hostSrc.shape());
         Convert.convert(src, dst);
         return dst.to(Device.CPU, arena);
-    }
-
-    /** The bytes of a CPU tensor of any dtype (zero points may be F16, decoded codes F32/F16/BF16). */
-    private static byte[] rawBytes(Tensor t) {
-        return t.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     }
 
     private static int[] bits(float[] v) {

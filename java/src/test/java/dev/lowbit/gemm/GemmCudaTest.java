@@ -17,9 +17,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
+import static dev.lowbit.support.Gpu.hostBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,9 +42,6 @@ class GemmCudaTest {
         return new Quantized(q.format(), q.q().to(GPU, arena), q.scales().to(GPU, arena), q.zeros() == null ? null : q.zeros().to(GPU, arena));
     }
 
-    private static byte[] bytes(Tensor t, Arena arena) {
-        return t.to(Device.CPU, arena).segment().toArray(ValueLayout.JAVA_BYTE);
-    }
 
     /**
      * -Dlowbit.cuda.small=true keeps only shapes a few tiles large: for runs under compute-sanitizer (bench/gpu/device.sh with
@@ -95,12 +92,12 @@ class GemmCudaTest {
             Tensor tas = Tensor.of(arena, as, m, 1), tws = Tensor.of(arena, ws, n, 1), tb = Tensor.of(arena, bias, n);
             W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
             W8A8.Weights gpuW = W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena);
-            assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+            assertArrayEquals(hostBytes(cpuW.packed(), arena), hostBytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
 
             Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
             W8A8.matmulInt32(ta, cpuW, cpuAcc);
             W8A8.matmulInt32(ta.to(GPU, arena), gpuW, gpuAcc);
-            assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena), "I32 " + m + "x" + n + "x" + k);
+            assertArrayEquals(hostBytes(cpuAcc, arena), hostBytes(gpuAcc, arena), "I32 " + m + "x" + n + "x" + k);
 
             QuantFormat f = QuantFormat.int8(Granularity.PER_ROW);
             Quantized qa = new Quantized(f, ta, tas, null), gqa = new Quantized(f, ta.to(GPU, arena), tas.to(GPU, arena), null);
@@ -108,7 +105,7 @@ class GemmCudaTest {
                 Tensor cpu = W8A8.matmul(qa, cpuW, tb, out, arena);
                 Tensor gpu = W8A8.matmul(gqa, gpuW, tb.to(GPU, arena), out, arena);
                 assertEquals(GPU, gpu.device());
-                assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
+                assertArrayEquals(hostBytes(cpu, arena), hostBytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
             }
         }
     }
@@ -126,7 +123,7 @@ class GemmCudaTest {
             Tensor sync = W8A8.matmul(a, w8, null, DType.F32, arena), async = Tensor.allocate(arena, DType.F32, GPU, m, n);
             W8A8.matmul(a, w8, null, async, stream);
             stream.synchronize();
-            assertArrayEquals(bytes(sync, arena), bytes(async, arena), "W8A8 on a stream");
+            assertArrayEquals(hostBytes(sync, arena), hostBytes(async, arena), "W8A8 on a stream");
 
             Quantized w4 = Quantizer.quantize(Tensor.of(arena, W4A16Test.gaussian(11, n * k, 0.05), n, k), QuantFormat.uint4(Granularity.group(64)), arena);
             W4A16.Weights gw = W4A16.prepack(w4, arena).to(GPU, arena);
@@ -135,7 +132,7 @@ class GemmCudaTest {
             Tensor gx = x.to(GPU, arena), y = Tensor.allocate(arena, DType.F32, GPU, m, n);
             W4A16.matmul(gx, gw, null, y, W4A16.Activations.EXACT, stream);
             stream.synchronize();
-            assertArrayEquals(bytes(W4A16.matmul(gx, gw, null, DType.F32, arena), arena), bytes(y, arena), "W4A16 on a stream");
+            assertArrayEquals(hostBytes(W4A16.matmul(gx, gw, null, DType.F32, arena), arena), hostBytes(y, arena), "W4A16 on a stream");
 
             // A stream with CPU operands, and a closed stream, are refused before anything runs.
             W8A8.Weights cpuW = W8A8.prepack(tw, tws, arena);
@@ -166,7 +163,7 @@ class GemmCudaTest {
             Tensor cpuAcc = Tensor.allocate(arena, DType.I32, Device.CPU, m, n), gpuAcc = Tensor.allocate(arena, DType.I32, GPU, m, n);
             W8A8.matmulInt32(cpuA, W8A8.prepack(tw, tws, arena), cpuAcc);
             W8A8.matmulInt32(gpuA, W8A8.prepack(tw.to(GPU, arena), tws.to(GPU, arena), arena), gpuAcc);
-            assertArrayEquals(bytes(cpuAcc, arena), bytes(gpuAcc, arena));
+            assertArrayEquals(hostBytes(cpuAcc, arena), hostBytes(gpuAcc, arena));
         }
     }
 
@@ -182,7 +179,7 @@ class GemmCudaTest {
             try (Arena arena = Arena.ofConfined()) {
                 Quantized qa = W4A4Test.quantized(arena, a, as, m, k), qw = W4A4Test.quantized(arena, w, ws, n, k);
                 W4A4.Weights cpuW = W4A4.prepack(qw, arena), gpuW = W4A4.prepack(toGpu(qw, arena), arena);
-                assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
+                assertArrayEquals(hostBytes(cpuW.packed(), arena), hostBytes(gpuW.packed(), arena), "packed bytes " + m + "x" + n + "x" + k);
                 Tensor acc = Tensor.allocate(arena, DType.I32, GPU, m, n);
                 W4A4.matmulInt32(qa.q().to(GPU, arena), gpuW, acc);
                 long[] want = W4A4Test.reference(a, w, m, n, k);
@@ -191,7 +188,7 @@ class GemmCudaTest {
                 for (DType out : new DType[] {DType.F32, DType.BF16}) {
                     Tensor cpu = W4A4.matmul(qa, cpuW, Tensor.of(arena, bias, n), out, arena);
                     Tensor gpu = W4A4.matmul(toGpu(qa, arena), gpuW, Tensor.of(arena, bias, n).to(GPU, arena), out, arena);
-                    assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
+                    assertArrayEquals(hostBytes(cpu, arena), hostBytes(gpu, arena), out + " " + m + "x" + n + "x" + k);
                 }
             }
         }
@@ -291,7 +288,7 @@ class GemmCudaTest {
                 try (Arena arena = Arena.ofConfined()) {
                     Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), f, arena);
                     W4A16.Weights cpuW = W4A16.prepack(w, arena), gpuW = W4A16.prepack(toGpu(w, arena), arena);
-                    assertArrayEquals(bytes(cpuW.packed(), arena), bytes(gpuW.packed(), arena), "packed bytes " + f);
+                    assertArrayEquals(hostBytes(cpuW.packed(), arena), hostBytes(gpuW.packed(), arena), "packed bytes " + f);
                     float[] bound = bounds(w, x, m);
                     for (DType xt : new DType[] {DType.F32, DType.BF16, DType.F16}) {
                         Tensor tx = Tensor.allocate(arena, xt, Device.CPU, m, k);
@@ -310,7 +307,7 @@ class GemmCudaTest {
                     Tensor gf = W4A16.matmul(Tensor.of(arena, x, m, k).to(GPU, arena), gpuW, null, DType.F32, arena);
                     Tensor narrowed = Tensor.allocate(arena, DType.BF16, Device.CPU, m, n);
                     Convert.convert(gf.to(Device.CPU, arena), narrowed);
-                    assertArrayEquals(bytes(narrowed, arena), bytes(gb, arena), "bf16 output " + f);
+                    assertArrayEquals(hostBytes(narrowed, arena), hostBytes(gb, arena), "bf16 output " + f);
                 }
             }
         }

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.lowbit.support.Gpu.hostBytes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,9 +30,6 @@ class HadamardCudaTest {
         Gpu.assumeCudaDevice();
     }
 
-    private static byte[] bytes(Tensor t, Arena arena) {
-        return t.to(Device.CPU, arena).segment().toArray(ValueLayout.JAVA_BYTE);
-    }
 
     @Test
     void transformEqualsCpuBitForBit() {
@@ -47,7 +44,7 @@ class HadamardCudaTest {
                         Convert.convert(Tensor.of(arena, HadamardTest.random(n, (int) (rows * n)), rows, n), x);
                         Tensor cpu = Hadamard.rotate(x, o, arena);
                         Tensor gpu = Hadamard.rotate(x.to(GPU, arena), o, arena);
-                        assertArrayEquals(bytes(cpu, arena), bytes(gpu, arena), "n=" + n + " " + in + " " + o);
+                        assertArrayEquals(hostBytes(cpu, arena), hostBytes(gpu, arena), "n=" + n + " " + in + " " + o);
                     }
                 }
             }
@@ -63,10 +60,10 @@ class HadamardCudaTest {
             Hadamard.rotate(x, cpu, HadamardOptions.randomized(2));
             Tensor gx = x.to(GPU, arena), gy = Tensor.allocate(arena, DType.BF16, GPU, rows, n);
             Hadamard.rotate(gx, gy, HadamardOptions.randomized(2));
-            assertArrayEquals(bytes(cpu, arena), bytes(gy, arena));
+            assertArrayEquals(hostBytes(cpu, arena), hostBytes(gy, arena));
             Hadamard.rotate(x, x, HadamardOptions.orthonormal());
             Hadamard.rotate(gx, gx, HadamardOptions.orthonormal());
-            assertArrayEquals(bytes(x, arena), bytes(gx, arena));
+            assertArrayEquals(hostBytes(x, arena), hostBytes(gx, arena));
         }
     }
 
@@ -90,9 +87,9 @@ class HadamardCudaTest {
                         Quantized cpu = Hadamard.rotateQuantize(x, o, f, arena);
                         Quantized gpu = Hadamard.rotateQuantize(x.to(GPU, arena), o, f, arena);
                         String what = "n=" + n + " " + in + " " + f;
-                        assertArrayEquals(bytes(cpu.q(), arena), bytes(gpu.q(), arena), what + " codes");
-                        assertArrayEquals(bytes(cpu.scales(), arena), bytes(gpu.scales(), arena), what + " scales");
-                        if (f.zeroDtype() != null) assertArrayEquals(bytes(cpu.zeros(), arena), bytes(gpu.zeros(), arena), what + " zeros");
+                        assertArrayEquals(hostBytes(cpu.q(), arena), hostBytes(gpu.q(), arena), what + " codes");
+                        assertArrayEquals(hostBytes(cpu.scales(), arena), hostBytes(gpu.scales(), arena), what + " scales");
+                        if (f.zeroDtype() != null) assertArrayEquals(hostBytes(cpu.zeros(), arena), hostBytes(gpu.zeros(), arena), what + " zeros");
                     }
                 }
             }
