@@ -8,7 +8,12 @@
 //   /tmp/ab OLD.so NEW.so quantize   QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]
 //   /tmp/ab OLD.so NEW.so dequantize QTYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS] [OUT_DTYPE]
 //   /tmp/ab OLD.so NEW.so convert    DST_DTYPE 1 1 [ROUNDS] [COLS]
-//   /tmp/ab OLD.so NEW.so hadamard   N 1 1 [ROUNDS]      (f32 rows of N, randomised and normalised, x -> y)
+//   /tmp/ab OLD.so NEW.so hadamard   N DTYPE 1 [ROUNDS]  (rows of N, randomised and normalised, x -> y, both
+//                                                        DTYPE: 0 f32, 1 f16, 2 bf16)
+//
+// AB_MIB (environment) sets the f32 input's size (default 1024); a few MiB with LOWBIT_NUM_THREADS=1
+// measures a kernel's in-cache (arithmetic) rate instead of the memory-bound one; there AB_REPS=K
+// times K calls after an untimed one, so that neither build inherits the other's cache state.
 //
 // QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4, 7 fp8 E4M3; 1 f16,
 // 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
@@ -60,7 +65,11 @@ int main(int argc, char **argv) {
   const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
   const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
   const int hadamard = !strcmp(mode, "hadamard");  // TYPE is the row length
-  const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = ((int64_t)1 << 28) / cols, n = rows * cols;
+  const int64_t mib = getenv("AB_MIB") ? atoll(getenv("AB_MIB")) : 1024;
+  const int reps = getenv("AB_REPS") ? atoi(getenv("AB_REPS")) : 0;
+  const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = (mib << 18) / cols, n = rows * cols;
+  const lb_dtype hdtype = hadamard ? atoi(argv[5]) : LB_DTYPE_F32;  // the rotation's x and y
+  const int hsize = hdtype == LB_DTYPE_F32 ? 4 : 2;
   const lb_hadamard_params hp = {cols, 7, LB_HADAMARD_NORMALIZE | LB_HADAMARD_RANDOM_SIGNS};
   const lb_dtype out_dtype = argc > 9 ? atoi(argv[9]) : LB_DTYPE_F32;  // dequantize's output
   const int packed = type == LB_DTYPE_I4 || type == LB_DTYPE_U4;
@@ -70,14 +79,18 @@ int main(int argc, char **argv) {
   float *x = aligned_alloc(64, n * 4);
   char *y = aligned_alloc(64, n * 4), *scratch = aligned_alloc(64, n * 4);
   uint8_t *q = aligned_alloc(64, n);
-  float *scales = aligned_alloc(64, (n / p.block_rows / p.block_cols + 16) * 4);
+  float *scales = aligned_alloc(64, ((hadamard ? 0 : n / p.block_rows / p.block_cols) + 16) * 4);
   for (int64_t i = 0; i < n; ++i) x[i] = (float)((i * 2654435761u) % 2001) * 1e-3f - 1.0f;
   memset(y, 0, n * 4);  // first touch outside the timing
   memset(scratch, 0, n * 4);
   memset(q, 0, n);
+  if (hadamard && hsize == 2) {  // x as 16-bit values of ±1 (0x3f80 bf16, 0x3c00 f16, sign from the hash)
+    uint16_t *h = (uint16_t *)x;
+    for (int64_t i = 0; i < n; ++i) h[i] = (uint16_t)(((i * 2654435761u) >> 7 & 1 ? 0x8000 : 0) | (hdtype == LB_DTYPE_BF16 ? 0x3f80 : 0x3c00));
+  }
 
   int64_t bytes;
-  if (hadamard) bytes = 2 * n * 4;
+  if (hadamard) bytes = 2 * n * hsize;
   else if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
   else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   if (!strcmp(mode, "dequantize")) {
@@ -90,18 +103,18 @@ int main(int argc, char **argv) {
     copy(scratch, x, n * 4);
     const double roof = 2.0 * n * 4 / (now() - t0);
     for (int v = 0; v < 2; ++v) {
-      lb_status st;
+      // The mode's call on build v.
+#define AB_CALL(v)                                                                                                           \
+  (!strcmp(mode, "quantize")                                                                                                 \
+       ? ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)   \
+   : hadamard ? ((hadamard_fn)sym(lib[v], "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows)   \
+   : !strcmp(mode, "dequantize")                                                                                             \
+       ? ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype) \
+       : ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0))
+      lb_status st = reps > 0 ? AB_CALL(v) : 0;  // untimed: the build's own cache state
       t0 = now();
-      if (!strcmp(mode, "quantize")) {
-        st = ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL);
-      } else if (hadamard) {
-        st = ((hadamard_fn)sym(lib[v], "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &hp, x, LB_DTYPE_F32, y, LB_DTYPE_F32, rows);
-      } else if (!strcmp(mode, "dequantize")) {
-        st = ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype);
-      } else {
-        st = ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0);
-      }
-      const double t = now() - t0;
+      for (int k = 0; k < (reps > 0 ? reps : 1) && !st; ++k) st = AB_CALL(v);
+      const double t = (now() - t0) / (reps > 0 ? reps : 1);
       if (st) {
         fprintf(stderr, "%s failed: status %d\n", mode, st);
         return 1;

@@ -19,6 +19,11 @@ struct V {
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T min(T a, T b) { return _mm256_min_ps(a, b); }
   static T max(T a, T b) { return _mm256_max_ps(a, b); }
+  // Non-temporal copy of `bytes` (a multiple of 64; dst 64-byte aligned) from the staging row.
+  static void stream_lines(char *dst, const char *src, int64_t bytes) {
+    for (int64_t b = 0; b < bytes; b += 32)
+      _mm256_stream_si256(reinterpret_cast<__m256i *>(dst + b), _mm256_loadu_si256(reinterpret_cast<const __m256i *>(src + b)));
+  }
   // The 8 sign bits of elements i .. i + 7 are one byte of the (little-endian) sign words.
   static T flip(T x, const uint64_t *signs, int64_t i) {
     const int bits = reinterpret_cast<const unsigned char *>(signs)[i >> 3];

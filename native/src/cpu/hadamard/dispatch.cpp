@@ -100,13 +100,15 @@ Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
 // table m-part's group sums (8 per group of four, kMixBlock vectors of up to 16 lanes; none for the
 // cores with a compile-time table, whose sums stay in registers).
 struct RowBuffers {
-  std::vector<float> a, b, combos;
-  RowBuffers(int64_t n, int64_t m)
-      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0), combos(has_fixed_core(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)) {}
+  std::vector<float> a, b, combos, stage;
+  RowBuffers(int64_t n, int64_t m, bool stream_out = false)
+      : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0),
+        combos(has_fixed_core(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n) : 0) {}
   void attach(HadamardRow &r) {
     r.buf = a.data();
     r.buf2 = b.data();
     r.combos = combos.data();
+    r.stage = stage.data();
   }
 };
 
@@ -120,7 +122,7 @@ lb_status hadamard_transform(const lb_hadamard_params &p, const void *x, lb_dtyp
   // Not in place: the first pass reads x while y of the same row is written.
   tmpl.stream_out = x != y && can_stream(y, p.n, y_dtype, rows);
   parallel_for(rows, grain(p.n), [&](int64_t r0, int64_t r1) {
-    RowBuffers buf(p.n, tmpl.m);
+    RowBuffers buf(p.n, tmpl.m, tmpl.stream_out);
     HadamardRow r = tmpl;
     buf.attach(r);
     for (int64_t i = r0; i < r1; ++i) {

@@ -53,6 +53,9 @@ struct HadamardRow {
   // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;
+  // Streamed outputs narrower per vector than a cache line: the row's narrowed values between the
+  // final pass and the streaming copy to y (kernels.inc, ToY::kStage); n elements of y's dtype.
+  void *stage;
 };
 
 using HadamardRowFn = void (*)(const HadamardRow &row);

@@ -1,4 +1,6 @@
 // Hadamard row kernel for the scalar variant (see kernels.inc): one lane, no in-lane stages.
+#include <cstring>
+
 #include "../../common/float_io.h"
 #include "hadamard.h"
 
@@ -17,6 +19,8 @@ struct V {
   static T fma(T a, T b, T c) { return c + a * b; }  // b = +-1: a * b is exact, one rounding
   static T min(T a, T b) { return b < a ? b : a; }  // as MINPS: the second operand unless a < b
   static T max(T a, T b) { return b > a ? b : a; }
+  // Never called (one lane never stages, see kernels.inc's ToY), but kernels.inc names it.
+  static void stream_lines(char *dst, const char *src, int64_t bytes) { std::memcpy(dst, src, static_cast<size_t>(bytes)); }
   static T flip(T x, const uint64_t *signs, int64_t i) { return ((signs[i >> 6] >> (i & 63)) & 1) ? -x : x; }
   static constexpr int kLaneStages = 0;  // one lane: no in-register stages
   static T lane_stage(T x, int) { return x; }

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -281,6 +282,39 @@ class HadamardTest {
             Hadamard.rotate(b, b2, o);
             Hadamard.rotate(b, b, o);
             assertArrayEquals(b2.toShortArray(), b.toShortArray());
+        }
+    }
+
+    /** Outputs of 32 MiB and more are written with non-temporal stores: 16-bit ones staged through a copy of the
+     *  row when the last pass writes many places at once (n = 4096: 16 registers; 1536: the m-part's 12
+     *  outputs), directly otherwise (1024: 4 places, and every f32 output on AVX-512). Rotated in one call,
+     *  they must equal the same rows rotated in calls small enough for ordinary stores, bit for bit. */
+    @Test
+    void streamedOutputsEqualOrdinaryStores() {
+        HadamardOptions o = HadamardOptions.randomized(9);
+        for (int n : new int[] {4096, 1536, 1024}) {
+            int rows = (32 << 20) / (2 * n) + 3, batch = 256;
+            try (Arena arena = Arena.ofConfined()) {
+                Tensor x = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
+                MemorySegment xs = x.segment();
+                for (long i = 0; i < (long) rows * n; ++i) {
+                    xs.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) ((i * 2654435761L % 2001) - 1000) * 1e-3f);
+                }
+                for (Isa isa : Isas.available()) {
+                    Isas.with(isa, () -> {
+                        for (DType out : new DType[] {DType.BF16, DType.F16, DType.F32}) {
+                            int r = out == DType.F32 ? rows / 2 + 3 : rows;
+                            Tensor whole = Tensor.allocate(arena, out, Device.CPU, r, n), parts = Tensor.allocate(arena, out, Device.CPU, r, n);
+                            Hadamard.rotate(x.slice(0, 0, r), whole, o);
+                            for (int r0 = 0; r0 < r; r0 += batch) {
+                                int r1 = Math.min(r, r0 + batch);
+                                Hadamard.rotate(x.slice(0, r0, r1), parts.slice(0, r0, r1), o);
+                            }
+                            assertEquals(-1, whole.segment().mismatch(parts.segment()), isa + " n=" + n + " -> " + out + ": first differing byte");
+                        }
+                    });
+                }
+            }
         }
     }
 
