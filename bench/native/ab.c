@@ -10,6 +10,8 @@
 //   /tmp/ab OLD.so NEW.so convert    DST_DTYPE 1 1 [ROUNDS] [COLS]
 //   /tmp/ab OLD.so NEW.so hadamard   N DTYPE 1 [ROUNDS]  (rows of N, randomised and normalised, x -> y, both
 //                                                        DTYPE: 0 f32, 1 f16, 2 bf16)
+//   /tmp/ab OLD.so NEW.so fused      N DTYPE QTYPE [ROUNDS]  (lb_hadamard_quantize per row, each build's time also
+//                                                        as a multiple of its own lb_hadamard_transform's)
 //
 // AB_MIB (environment) sets the f32 input's size (default 1024); a few MiB with LOWBIT_NUM_THREADS=1
 // measures a kernel's in-cache (arithmetic) rate instead of the memory-bound one; there AB_REPS=K
@@ -34,6 +36,8 @@ typedef lb_status (*dequantize_fn)(int32_t, lb_stream, const lb_quant_params *, 
                                    int64_t, void *, lb_dtype);
 typedef lb_status (*convert_fn)(int32_t, lb_stream, const void *, lb_dtype, void *, lb_dtype, int64_t, int32_t);
 typedef lb_status (*copy_fn)(void *, const void *, int64_t);
+typedef lb_status (*fused_fn)(int32_t, lb_stream, const lb_hadamard_params *, const lb_quant_params *, const void *, lb_dtype, int64_t,
+                              void *, void *, void *);
 typedef lb_status (*hadamard_fn)(int32_t, lb_stream, const lb_hadamard_params *, const void *, lb_dtype, void *, lb_dtype, int64_t);
 
 static double now(void) {
@@ -64,7 +68,9 @@ int main(int argc, char **argv) {
   const char *mode = argv[3];
   const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
   const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
-  const int hadamard = !strcmp(mode, "hadamard");  // TYPE is the row length
+  const int64_t row_n = atoll(argv[4]);  // fused: one block per row of N
+  const lb_quant_params fq = {atoi(argv[6]), LB_DTYPE_F32, LB_DTYPE_U4, 0, 1, row_n};
+  const int fused = !strcmp(mode, "fused"), hadamard = fused || !strcmp(mode, "hadamard");  // TYPE is the row length
   const int64_t mib = getenv("AB_MIB") ? atoll(getenv("AB_MIB")) : 1024;
   const int reps = getenv("AB_REPS") ? atoi(getenv("AB_REPS")) : 0;
   const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = (mib << 18) / cols, n = rows * cols;
@@ -79,7 +85,7 @@ int main(int argc, char **argv) {
   float *x = aligned_alloc(64, n * 4);
   char *y = aligned_alloc(64, n * 4), *scratch = aligned_alloc(64, n * 4);
   uint8_t *q = aligned_alloc(64, n);
-  float *scales = aligned_alloc(64, ((hadamard ? 0 : n / p.block_rows / p.block_cols) + 16) * 4);
+  float *scales = aligned_alloc(64, ((hadamard ? rows : n / p.block_rows / p.block_cols) + 16) * 4);
   for (int64_t i = 0; i < n; ++i) x[i] = (float)((i * 2654435761u) % 2001) * 1e-3f - 1.0f;
   memset(y, 0, n * 4);  // first touch outside the timing
   memset(scratch, 0, n * 4);
@@ -90,14 +96,15 @@ int main(int argc, char **argv) {
   }
 
   int64_t bytes;
-  if (hadamard) bytes = 2 * n * hsize;
+  if (fused) bytes = n * hsize + n + rows * 4;  // codes counted as bytes (int8 / fp8); int4 reads high
+  else if (hadamard) bytes = 2 * n * hsize;
   else if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
   else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   if (!strcmp(mode, "dequantize")) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
     if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)) return 1;
   }
-  double sum[2] = {0, 0};
+  double sum[2] = {0, 0}, rel[2] = {0, 0};
   for (int r = 0; r < rounds; ++r) {
     double t0 = now();
     copy(scratch, x, n * 4);
@@ -107,6 +114,7 @@ int main(int argc, char **argv) {
 #define AB_CALL(v)                                                                                                           \
   (!strcmp(mode, "quantize")                                                                                                 \
        ? ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)   \
+   : fused    ? ((fused_fn)sym(lib[v], "lb_hadamard_quantize"))(LB_DEVICE_CPU, NULL, &hp, &fq, x, hdtype, rows, q, scales, NULL) \
    : hadamard ? ((hadamard_fn)sym(lib[v], "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows)   \
    : !strcmp(mode, "dequantize")                                                                                             \
        ? ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype) \
@@ -120,9 +128,20 @@ int main(int argc, char **argv) {
         return 1;
       }
       if (r > 0) sum[v] += bytes / t / roof;  // round 0 warms up
-      printf("round %d %s: %.1f GB/s = %.2f of the copy (%.1f GB/s)\n", r, v ? "NEW" : "OLD", bytes / t / 1e9, bytes / t / roof, roof / 1e9);
+      printf("round %d %s: %.1f GB/s = %.2f of the copy (%.1f GB/s)", r, v ? "NEW" : "OLD", bytes / t / 1e9, bytes / t / roof, roof / 1e9);
+      if (fused) {  // the same build's plain rotation of the same rows, right after
+        hadamard_fn plain = (hadamard_fn)sym(lib[v], "lb_hadamard_transform");
+        if (reps > 0) plain(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows);
+        t0 = now();
+        for (int k = 0; k < (reps > 0 ? reps : 1); ++k) plain(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows);
+        const double tp = (now() - t0) / (reps > 0 ? reps : 1);
+        if (r > 0) rel[v] += t / tp;
+        printf(", %.2f x its rotation", t / tp);
+      }
+      printf("\n");
     }
   }
   if (rounds > 1) printf("mean of rounds 1..%d: OLD %.3f, NEW %.3f of the copy\n", rounds - 1, sum[0] / (rounds - 1), sum[1] / (rounds - 1));
+  if (rounds > 1 && fused) printf("fused / rotation: OLD %.3f, NEW %.3f\n", rel[0] / (rounds - 1), rel[1] / (rounds - 1));
   return 0;
 }
