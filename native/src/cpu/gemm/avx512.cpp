@@ -113,32 +113,33 @@ void tile_with_f32_epilogue(const uint8_t *a8, int64_t lda, const int8_t *bpack,
 W8A8Tile w8a8_tile_avx512() { return tile; }
 W8A8TileF32 w8a8_tile_f32_avx512() { return tile_with_f32_epilogue; }
 
-// Eight independent VPDPBUSD chains: enough in flight to cover the instruction's latency.
+// Twelve independent VPDPBUSD chains: enough in flight to cover the instruction's latency at up to
+// two a cycle. Each starts from a different value: started alike (all zero, as until 2026-11-27),
+// GCC saw eight identical computations, kept one chain and multiplied its result by 8, so the
+// "peak" was one chain's latency-bound rate times 8 (on a Zen 4 host 900 GMAC/s for 2 cores whose
+// VPDPBUSD zmm issues once a cycle, ~460). The inline-asm dpbusd (tied accumulator) keeps the
+// chains apart too.
 double int8_peak_thread_avx512(int32_t millis) {
-  __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+  constexpr int kChains = 12;
+  __m512i c[kChains];
+  for (int i = 0; i < kChains; ++i) c[i] = _mm512_set1_epi32(i + 1);
   const __m512i a = _mm512_set1_epi32(0x01010101), b = _mm512_set1_epi32(0x01fe01fe);
   const auto start = std::chrono::steady_clock::now();
   const auto until = start + std::chrono::milliseconds(millis);
   int64_t rounds = 0;
   do {
-    for (int r = 0; r < 1024; ++r) {
-      c0 = _mm512_dpbusd_epi32(c0, a, b);
-      c1 = _mm512_dpbusd_epi32(c1, a, b);
-      c2 = _mm512_dpbusd_epi32(c2, a, b);
-      c3 = _mm512_dpbusd_epi32(c3, a, b);
-      c4 = _mm512_dpbusd_epi32(c4, a, b);
-      c5 = _mm512_dpbusd_epi32(c5, a, b);
-      c6 = _mm512_dpbusd_epi32(c6, a, b);
-      c7 = _mm512_dpbusd_epi32(c7, a, b);
-    }
+#pragma GCC unroll 1
+    for (int r = 0; r < 1024; ++r)
+#pragma GCC unroll 16
+      for (int i = 0; i < kChains; ++i) c[i] = dpbusd(c[i], a, b);
     rounds += 1024;
   } while (std::chrono::steady_clock::now() < until);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // Keep the chains live: their sum is used (it is never zero).
-  const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(_mm512_add_epi32(c0, c1), _mm512_add_epi32(c2, c3)),
-                                       _mm512_add_epi32(_mm512_add_epi32(c4, c5), _mm512_add_epi32(c6, c7)));
+  __m512i sum = c[0];
+  for (int i = 1; i < kChains; ++i) sum = _mm512_add_epi32(sum, c[i]);
   const int keep = _mm512_reduce_add_epi32(sum);
-  return (keep == 0 ? 0.0 : 1.0) * static_cast<double>(rounds) * 8 * 64 / secs;
+  return (keep == 0 ? 0.0 : 1.0) * static_cast<double>(rounds) * kChains * 64 / secs;
 }
 
 }  // namespace lb::cpu

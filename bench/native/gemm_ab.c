@@ -1,0 +1,81 @@
+// In-process A/B of lb_w8a8_gemm from two liblowbit.so builds (see ab.c for the idea): the same
+// call from each, alternating, each as a fraction of lb_cpu_int8_peak measured in the same round, so
+// both see the same machine state. Operands stay in cache-sized working sets (a compute-bound call).
+//
+//   cc -O2 -std=gnu11 -Inative/include bench/native/gemm_ab.c -o /tmp/gemm_ab -ldl
+//   /tmp/gemm_ab OLD.so NEW.so M N K [ROUNDS] [CALLS]     (F32 output, best call of each round)
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lowbit.h"
+
+typedef int64_t (*packed_bytes_fn)(int64_t, int64_t);
+typedef lb_status (*prepack_fn)(int32_t, const int8_t *, int64_t, int64_t, void *, int64_t);
+typedef lb_status (*gemm_fn)(int32_t, lb_stream, const int8_t *, const float *, const void *, const float *, const float *, void *,
+                             lb_dtype, int64_t, int64_t, int64_t);
+typedef lb_status (*peak_fn)(int32_t, double *);
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void *sym(void *lib, const char *name) {
+  void *f = dlsym(lib, name);
+  if (!f) {
+    fprintf(stderr, "%s: %s\n", name, dlerror());
+    exit(1);
+  }
+  return f;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 6) {
+    fprintf(stderr, "usage: gemm_ab OLD.so NEW.so M N K [ROUNDS] [CALLS]\n");
+    return 2;
+  }
+  void *lib[2] = {dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), dlopen(argv[2], RTLD_NOW | RTLD_LOCAL)};
+  if (!lib[0] || !lib[1]) {
+    fprintf(stderr, "dlopen: %s\n", dlerror());
+    return 1;
+  }
+  const int64_t m = atoll(argv[3]), n = atoll(argv[4]), k = atoll(argv[5]);
+  const int rounds = argc > 6 ? atoi(argv[6]) : 5, calls = argc > 7 ? atoi(argv[7]) : 10;
+  int8_t *a = malloc(m * k), *b = malloc(n * k);
+  float *as = malloc(m * 4), *bs = malloc(n * 4), *d = malloc(m * n * 4);
+  for (int64_t i = 0; i < m * k; ++i) a[i] = (int8_t)(i * 2654435761u >> 13);
+  for (int64_t i = 0; i < n * k; ++i) b[i] = (int8_t)(i * 40503u >> 5);
+  for (int64_t i = 0; i < m; ++i) as[i] = 0.01f;
+  for (int64_t i = 0; i < n; ++i) bs[i] = 0.02f;
+  void *packed[2];
+  for (int v = 0; v < 2; ++v) {
+    const int64_t bytes = ((packed_bytes_fn)sym(lib[v], "lb_w8a8_packed_bytes"))(n, k);
+    packed[v] = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (((prepack_fn)sym(lib[v], "lb_w8a8_prepack"))(LB_DEVICE_CPU, b, n, k, packed[v], bytes)) return 1;
+  }
+  double sum[2] = {0, 0};
+  for (int r = 0; r < rounds; ++r) {
+    double peak = 0;
+    ((peak_fn)sym(lib[0], "lb_cpu_int8_peak"))(200, &peak);
+    for (int v = 0; v < 2; ++v) {
+      gemm_fn gemm = (gemm_fn)sym(lib[v], "lb_w8a8_gemm");
+      double best = 1e30;
+      for (int c = 0; c < calls; ++c) {
+        const double t0 = now();
+        if (gemm(LB_DEVICE_CPU, NULL, a, as, packed[v], bs, NULL, d, LB_DTYPE_F32, m, n, k)) return 1;
+        const double t = now() - t0;
+        best = t < best ? t : best;
+      }
+      const double macs = (double)m * n * k / best;
+      if (r > 0) sum[v] += macs / peak;
+      printf("round %d %s: %.1f GMAC/s = %.2f of the VPDPBUSD peak (%.1f)\n", r, v ? "NEW" : "OLD", macs / 1e9, macs / peak, peak / 1e9);
+    }
+  }
+  if (rounds > 1) printf("mean of rounds 1..%d: OLD %.3f, NEW %.3f of the peak\n", rounds - 1, sum[0] / (rounds - 1), sum[1] / (rounds - 1));
+  return 0;
+}
