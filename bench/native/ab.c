@@ -21,13 +21,12 @@
 // 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
 // -DLOWBIT_OUTPUT_DIR=/tmp/base/lib). Prints each round and the mean fraction of the copy per build;
 // run it both ways round (A B, then B A) before believing a difference.
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ab_common.h"
 #include "lowbit.h"
 
 typedef lb_status (*quantize_fn)(int32_t, lb_stream, const lb_quant_params *, const void *, lb_dtype, int64_t, int64_t, void *, void *,
@@ -40,31 +39,13 @@ typedef lb_status (*fused_fn)(int32_t, lb_stream, const lb_hadamard_params *, co
                               void *, void *, void *);
 typedef lb_status (*hadamard_fn)(int32_t, lb_stream, const lb_hadamard_params *, const void *, lb_dtype, void *, lb_dtype, int64_t);
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *sym(void *lib, const char *name) {
-  void *f = dlsym(lib, name);
-  if (!f) {
-    fprintf(stderr, "%s: %s\n", name, dlerror());
-    exit(1);
-  }
-  return f;
-}
-
 int main(int argc, char **argv) {
   if (argc < 7) {
     fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert|hadamard TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
     return 2;
   }
-  void *lib[2] = {dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), dlopen(argv[2], RTLD_NOW | RTLD_LOCAL)};
-  if (!lib[0] || !lib[1]) {
-    fprintf(stderr, "dlopen: %s\n", dlerror());
-    return 1;
-  }
+  void *lib[2];
+  open_pair(argv[1], argv[2], lib);
   const char *mode = argv[3];
   const int type = atoi(argv[4]), rounds = argc > 7 ? atoi(argv[7]) : 5;
   const lb_quant_params p = {type, LB_DTYPE_F32, LB_DTYPE_U4, 0, atoll(argv[5]), atoll(argv[6])};
@@ -119,6 +100,7 @@ int main(int argc, char **argv) {
    : !strcmp(mode, "dequantize")                                                                                             \
        ? ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype) \
        : ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0))
+      settle();
       lb_status st = reps > 0 ? AB_CALL(v) : 0;  // untimed: the build's own cache state
       t0 = now();
       for (int k = 0; k < (reps > 0 ? reps : 1) && !st; ++k) st = AB_CALL(v);

@@ -4,13 +4,12 @@
 //
 //   cc -O2 -std=gnu11 -Inative/include bench/native/gemm_ab.c -o /tmp/gemm_ab -ldl
 //   /tmp/gemm_ab OLD.so NEW.so M N K [ROUNDS] [CALLS]     (F32 output, best call of each round)
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "ab_common.h"
 #include "lowbit.h"
 
 typedef int64_t (*packed_bytes_fn)(int64_t, int64_t);
@@ -19,31 +18,13 @@ typedef lb_status (*gemm_fn)(int32_t, lb_stream, const int8_t *, const float *, 
                              lb_dtype, int64_t, int64_t, int64_t);
 typedef lb_status (*peak_fn)(int32_t, double *);
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void *sym(void *lib, const char *name) {
-  void *f = dlsym(lib, name);
-  if (!f) {
-    fprintf(stderr, "%s: %s\n", name, dlerror());
-    exit(1);
-  }
-  return f;
-}
-
 int main(int argc, char **argv) {
   if (argc < 6) {
     fprintf(stderr, "usage: gemm_ab OLD.so NEW.so M N K [ROUNDS] [CALLS]\n");
     return 2;
   }
-  void *lib[2] = {dlopen(argv[1], RTLD_NOW | RTLD_LOCAL), dlopen(argv[2], RTLD_NOW | RTLD_LOCAL)};
-  if (!lib[0] || !lib[1]) {
-    fprintf(stderr, "dlopen: %s\n", dlerror());
-    return 1;
-  }
+  void *lib[2];
+  open_pair(argv[1], argv[2], lib);
   const int64_t m = atoll(argv[3]), n = atoll(argv[4]), k = atoll(argv[5]);
   const int rounds = argc > 6 ? atoi(argv[6]) : 5, calls = argc > 7 ? atoi(argv[7]) : 10;
   int8_t *a = malloc(m * k), *b = malloc(n * k);
@@ -64,6 +45,7 @@ int main(int argc, char **argv) {
     ((peak_fn)sym(lib[0], "lb_cpu_int8_peak"))(200, &peak);
     for (int v = 0; v < 2; ++v) {
       gemm_fn gemm = (gemm_fn)sym(lib[v], "lb_w8a8_gemm");
+      settle();
       double best = 1e30;
       for (int c = 0; c < calls; ++c) {
         const double t0 = now();
