@@ -30,9 +30,9 @@ void tile(const uint16_t *a, int64_t lda, const uint16_t *b, int64_t bstride, in
 
 Bf16Tile bf16_tile_avx512() { return tile; }
 
-// Eight independent VDPBF16PS chains cover the instruction's latency.
-// Twelve chains, each from a different value: started alike (as until 2026-11-27), GCC merged them
-// into one and the figure was that chain's latency-bound rate times 8 (see int8_peak_thread_avx512).
+// Twelve independent VDPBF16PS chains cover the instruction's latency, each started from a
+// different value: started alike (as until 2026-11-27), GCC merged them into one and the figure was
+// that chain's latency-bound rate times 8 (see int8_peak_thread_avx512).
 double bf16_peak_thread_avx512(int32_t millis) {
   constexpr int kChains = 12;
   __m512 c[kChains];

@@ -17,7 +17,7 @@ struct V {
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   // Not on the FMA pipes: a * 1 - b (FMSUB) gives the same bits, NaNs included, and spreads the
   // butterflies and m-part terms over all four FP pipes of Zen 4 — +4-13% on one thread with the
-  // rows in cache, nothing on the two SMT threads a call runs on (2026-11-27). (FNMADD, -(b * 1) + a,
+  // rows in cache, nothing measurable on the two threads a call runs on (2026-11-27). (FNMADD, -(b * 1) + a,
   // also flips the sign of a NaN b: NaN bits must match the scalar variant's, HadamardTest.)
   static T sub(T a, T b) { return _mm512_sub_ps(a, b); }
   static T set1(float s) { return _mm512_set1_ps(s); }

@@ -54,7 +54,7 @@ struct HadamardRow {
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;
   // Streamed outputs narrower per vector than a cache line: the row's narrowed values between the
-  // final pass and the streaming copy to y (kernels.inc, ToY::kStage); n elements of y's dtype.
+  // final pass and the streaming copy to y (kernels.inc, Write::kStaged); n elements of y's dtype.
   void *stage;
 };
 
