@@ -1,4 +1,4 @@
-// In-process A/B of lb_w8a8_gemm from two liblowbit.so builds (see ab.c for the idea): the same
+// In-process A/B of lb_w8a8_gemm (AB_GEMM=w4a4: lb_w4a4_gemm, packed int4 operands) from two liblowbit.so builds (see ab.c for the idea): the same
 // call from each, alternating, each as a fraction of lb_cpu_int8_peak measured in the same round, so
 // both see the same machine state. Operands stay in cache-sized working sets (a compute-bound call).
 //
@@ -27,6 +27,10 @@ int main(int argc, char **argv) {
   open_pair(argv[1], argv[2], lib);
   const int64_t m = atoll(argv[3]), n = atoll(argv[4]), k = atoll(argv[5]);
   const int rounds = argc > 6 ? atoi(argv[6]) : 5, calls = argc > 7 ? atoi(argv[7]) : 10;
+  // The two families share their signatures (int8 or packed int4 bytes behind the same pointers).
+  const int w4a4 = getenv("AB_GEMM") && !strcmp(getenv("AB_GEMM"), "w4a4");
+  const char *packed_bytes_name = w4a4 ? "lb_w4a4_packed_bytes" : "lb_w8a8_packed_bytes";
+  const char *prepack_name = w4a4 ? "lb_w4a4_prepack" : "lb_w8a8_prepack", *gemm_name = w4a4 ? "lb_w4a4_gemm" : "lb_w8a8_gemm";
   int8_t *a = malloc(m * k), *b = malloc(n * k);
   float *as = malloc(m * 4), *bs = malloc(n * 4), *d = malloc(m * n * 4);
   for (int64_t i = 0; i < m * k; ++i) a[i] = (int8_t)(i * 2654435761u >> 13);
@@ -35,16 +39,16 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; i < n; ++i) bs[i] = 0.02f;
   void *packed[2];
   for (int v = 0; v < 2; ++v) {
-    const int64_t bytes = ((packed_bytes_fn)sym(lib[v], "lb_w8a8_packed_bytes"))(n, k);
+    const int64_t bytes = ((packed_bytes_fn)sym(lib[v], packed_bytes_name))(n, k);
     packed[v] = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (((prepack_fn)sym(lib[v], "lb_w8a8_prepack"))(LB_DEVICE_CPU, b, n, k, packed[v], bytes)) return 1;
+    if (((prepack_fn)sym(lib[v], prepack_name))(LB_DEVICE_CPU, b, n, k, packed[v], bytes)) return 1;
   }
   double sum[2] = {0, 0};
   for (int r = 0; r < rounds; ++r) {
     double peak = 0;
     ((peak_fn)sym(lib[0], "lb_cpu_int8_peak"))(200, &peak);
     for (int v = 0; v < 2; ++v) {
-      gemm_fn gemm = (gemm_fn)sym(lib[v], "lb_w8a8_gemm");
+      gemm_fn gemm = (gemm_fn)sym(lib[v], gemm_name);
       settle();
       double best = 1e30;
       for (int c = 0; c < calls; ++c) {
