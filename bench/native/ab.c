@@ -39,9 +39,50 @@ typedef lb_status (*fused_fn)(int32_t, lb_stream, const lb_hadamard_params *, co
                               void *, void *, void *);
 typedef lb_status (*hadamard_fn)(int32_t, lb_stream, const lb_hadamard_params *, const void *, lb_dtype, void *, lb_dtype, int64_t);
 
+// One run's call and its operands.
+typedef struct {
+  const char *mode;
+  int fused, hadamard, type, reps;
+  lb_quant_params p, fq;
+  lb_hadamard_params hp;
+  lb_dtype hdtype, out_dtype;
+  int64_t rows, cols, n;
+  float *x, *scales;
+  char *y;
+  uint8_t *q;
+} Run;
+
+// The mode's call on `lib`; plain_rotation: lb_hadamard_transform of the same rows instead (fused mode's
+// reference).
+static lb_status call(const Run *c, void *lib, int plain_rotation) {
+  if (plain_rotation || (c->hadamard && !c->fused))
+    return ((hadamard_fn)sym(lib, "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &c->hp, c->x, c->hdtype, c->y, c->hdtype, c->rows);
+  if (c->fused)
+    return ((fused_fn)sym(lib, "lb_hadamard_quantize"))(LB_DEVICE_CPU, NULL, &c->hp, &c->fq, c->x, c->hdtype, c->rows, c->q, c->scales, NULL);
+  if (!strcmp(c->mode, "quantize"))
+    return ((quantize_fn)sym(lib, "lb_quantize"))(LB_DEVICE_CPU, NULL, &c->p, c->x, LB_DTYPE_F32, c->rows, c->cols, c->q, c->scales, NULL);
+  if (!strcmp(c->mode, "dequantize"))
+    return ((dequantize_fn)sym(lib, "lb_dequantize"))(LB_DEVICE_CPU, NULL, &c->p, c->q, c->scales, NULL, c->rows, c->cols, c->y, c->out_dtype);
+  return ((convert_fn)sym(lib, "lb_convert"))(LB_DEVICE_CPU, NULL, c->x, LB_DTYPE_F32, c->y, c->type, c->n, 0);
+}
+
+// Seconds per call on `lib`: one call, or (AB_REPS = K > 0) the mean of K calls after an untimed one.
+// Exits if a call fails.
+static double timed(const Run *c, void *lib, int plain_rotation) {
+  lb_status st = c->reps > 0 ? call(c, lib, plain_rotation) : 0;  // untimed: the build's own cache state
+  const int calls = c->reps > 0 ? c->reps : 1;
+  const double t0 = now();
+  for (int k = 0; k < calls && !st; ++k) st = call(c, lib, plain_rotation);
+  if (st) {
+    fprintf(stderr, "%s failed: status %d\n", c->mode, st);
+    exit(1);
+  }
+  return (now() - t0) / calls;
+}
+
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert|hadamard TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
+    fprintf(stderr, "usage: ab OLD.so NEW.so quantize|dequantize|convert|hadamard|fused TYPE BLOCK_ROWS BLOCK_COLS [ROUNDS] [COLS]\n");
     return 2;
   }
   void *lib[2];
@@ -85,38 +126,19 @@ int main(int argc, char **argv) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
     if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)) return 1;
   }
+  const Run run = {mode, fused, hadamard, type, reps, p, fq, hp, hdtype, out_dtype, rows, cols, n, x, scales, y, q};
   double sum[2] = {0, 0}, rel[2] = {0, 0};
   for (int r = 0; r < rounds; ++r) {
-    double t0 = now();
+    const double t0 = now();
     copy(scratch, x, n * 4);
     const double roof = 2.0 * n * 4 / (now() - t0);
     for (int v = 0; v < 2; ++v) {
-      // The mode's call on build v.
-#define AB_CALL(v)                                                                                                           \
-  (!strcmp(mode, "quantize")                                                                                                 \
-       ? ((quantize_fn)sym(lib[v], "lb_quantize"))(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)   \
-   : fused    ? ((fused_fn)sym(lib[v], "lb_hadamard_quantize"))(LB_DEVICE_CPU, NULL, &hp, &fq, x, hdtype, rows, q, scales, NULL) \
-   : hadamard ? ((hadamard_fn)sym(lib[v], "lb_hadamard_transform"))(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows)   \
-   : !strcmp(mode, "dequantize")                                                                                             \
-       ? ((dequantize_fn)sym(lib[v], "lb_dequantize"))(LB_DEVICE_CPU, NULL, &p, q, scales, NULL, rows, cols, y, out_dtype) \
-       : ((convert_fn)sym(lib[v], "lb_convert"))(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, y, type, n, 0))
       settle();
-      lb_status st = reps > 0 ? AB_CALL(v) : 0;  // untimed: the build's own cache state
-      t0 = now();
-      for (int k = 0; k < (reps > 0 ? reps : 1) && !st; ++k) st = AB_CALL(v);
-      const double t = (now() - t0) / (reps > 0 ? reps : 1);
-      if (st) {
-        fprintf(stderr, "%s failed: status %d\n", mode, st);
-        return 1;
-      }
+      const double t = timed(&run, lib[v], 0);
       if (r > 0) sum[v] += bytes / t / roof;  // round 0 warms up
       printf("round %d %s: %.1f GB/s = %.2f of the copy (%.1f GB/s)", r, v ? "NEW" : "OLD", bytes / t / 1e9, bytes / t / roof, roof / 1e9);
       if (fused) {  // the same build's plain rotation of the same rows, right after
-        hadamard_fn plain = (hadamard_fn)sym(lib[v], "lb_hadamard_transform");
-        if (reps > 0) plain(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows);
-        t0 = now();
-        for (int k = 0; k < (reps > 0 ? reps : 1); ++k) plain(LB_DEVICE_CPU, NULL, &hp, x, hdtype, y, hdtype, rows);
-        const double tp = (now() - t0) / (reps > 0 ? reps : 1);
+        const double tp = timed(&run, lib[v], 1);
         if (r > 0) rel[v] += t / tp;
         printf(", %.2f x its rotation", t / tp);
       }
