@@ -26,6 +26,14 @@ junit_step() {
     grep --line-buffered -E '─ [a-zA-Z0-9]+\(|duration:|status:|caught:|at dev\.lowbit\.|^cosine|"main"|tests (successful|failed|aborted)|Full thread dump'
   return "${PIPESTATUS[0]}"
 }
+# sanitize_step REPORTS-DIR SELECTORS...: one JUnit console run, small shapes, under compute-sanitizer memcheck.
+sanitize_step() {
+  local reports=$1
+  shift
+  timeout "${LOWBIT_STEP_TIMEOUT:-300}" compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
+    java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute --disable-banner \
+    --details=summary -cp "$CP" --reports-dir "$reports" "$@"
+}
 # What comes back from $OUT is at most 8 files: the JUnit report folders go into one archive.
 pack_reports() {
   (cd "$OUT" && tar -czf junit-reports.tar.gz junit* 2>/dev/null && rm -rf junit junit-*/)
@@ -90,21 +98,16 @@ pack_reports() {
   if [ -n "${LOWBIT_SANITIZE:-}" ]; then
     # Out-of-bounds and misaligned accesses of the CUDA kernels (small shapes: the tool is slow).
     echo "== compute-sanitizer memcheck: GEMM, quantize, Hadamard, layer norm, GELU, attention tests"
-    timeout "${LOWBIT_STEP_TIMEOUT:-300}" compute-sanitizer --tool memcheck --leak-check no --print-limit 20 \
-      java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute --disable-banner \
-      --details=summary -cp "$CP" \
+    sanitize_step "$OUT/junit-sanitizer" \
       --select-class dev.lowbit.gemm.GemmCudaTest --select-class dev.lowbit.CudaTest \
       --select-class dev.lowbit.hadamard.HadamardCudaTest --select-class dev.lowbit.norm.LayerNormCudaTest \
       --select-class dev.lowbit.activation.GeluCudaTest --select-class dev.lowbit.attention.AttentionCudaTest \
-      --select-class dev.lowbit.embedding.EmbeddingsCudaTest \
-      --reports-dir "$OUT/junit-sanitizer"
+      --select-class dev.lowbit.embedding.EmbeddingsCudaTest
     echo "sanitizer exit: $?"
     # The clustered kernel (not a default): its FP8 BLOCK-scale read past n in a pair's idle second block was
     # found here (2026-11-26) while the tests passed without the tool.
-    LOWBIT_CUDA_WS=2 LOWBIT_CUDA_WGMMA=1 timeout "${LOWBIT_STEP_TIMEOUT:-300}" compute-sanitizer --tool memcheck --leak-check no \
-      --print-limit 20 java --enable-native-access=ALL-UNNAMED -Dlowbit.cuda.small=true -jar .gpu/junit-console.jar execute \
-      --disable-banner --details=summary -cp "$CP" --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference \
-      --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit --reports-dir "$OUT/junit-sanitizer-ws2"
+    LOWBIT_CUDA_WS=2 LOWBIT_CUDA_WGMMA=1 sanitize_step "$OUT/junit-sanitizer-ws2" \
+      --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit
     echo "sanitizer (LOWBIT_CUDA_WS=2) exit: $?"
   fi
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
