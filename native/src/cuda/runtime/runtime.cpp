@@ -70,10 +70,20 @@ lb_status use_device(const char *fn, int32_t device, lb_stream stream, cudaStrea
   return LB_OK;
 }
 
-int multiprocessor_count() {
-  int device = 0, sms = 0;
+namespace {
+
+// An attribute of the current device (0 when it cannot be read).
+int current_device_attribute(cudaDeviceAttr attribute) {
+  int device = 0, value = 0;
   cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+  cudaDeviceGetAttribute(&value, attribute, device);
+  return value;
+}
+
+}  // namespace
+
+int multiprocessor_count() {
+  const int sms = current_device_attribute(cudaDevAttrMultiProcessorCount);
   return sms > 0 ? sms : 1;
 }
 
@@ -83,9 +93,7 @@ bool env_switched_off(const char *name) {
 }
 
 int64_t l2_cache_bytes() {
-  int device = 0, bytes = 0;
-  cudaGetDevice(&device);
-  cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device);
+  const int bytes = current_device_attribute(cudaDevAttrL2CacheSize);
   return bytes > (1 << 20) ? bytes : int64_t{1} << 20;
 }
 
