@@ -42,7 +42,6 @@ class GemmCudaTest {
         return new Quantized(q.format(), q.q().to(GPU, arena), q.scales().to(GPU, arena), q.zeros() == null ? null : q.zeros().to(GPU, arena));
     }
 
-
     /**
      * -Dlowbit.cuda.small=true keeps only shapes a few tiles large: for runs under compute-sanitizer (bench/gpu/device.sh with
      * LOWBIT_SANITIZE=1), which slow every kernel down by orders of magnitude.

@@ -30,7 +30,6 @@ class HadamardCudaTest {
         Gpu.assumeCudaDevice();
     }
 
-
     @Test
     void transformEqualsCpuBitForBit() {
         long[] sizes = {1, 2, 4, 8, 64, 1024, 4096, 16384, 32768, 12, 48, 384, 1536, 14336, 20 * 1024, 140 * 64};
