@@ -162,6 +162,22 @@ class TensorTest {
     }
 
     @Test
+    void largeCopiesStreamEveryByteAtAnyOffset() {
+        // 32 MiB and more go through lb_cpu_copy's non-temporal path: a head up to a 16-byte boundary,
+        // 64-byte blocks split over the pool, a tail; source and destination misaligned differently.
+        long bytes = (32L << 20) + 77;
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor raw = Tensor.allocate(arena, DType.U8, Device.CPU, bytes + 16);
+            MemorySegment s = raw.segment();
+            for (long i = 0; i < s.byteSize(); i++) s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (i * 131 + (i >> 13)));
+            Tensor src = raw.slice(0, 3, bytes + 3);
+            Tensor dst = Tensor.allocate(arena, DType.U8, Device.CPU, bytes + 16).slice(0, 9, bytes + 9);
+            dst.copyFrom(src);
+            assertEquals(-1L, dst.segment().mismatch(src.segment()));
+        }
+    }
+
+    @Test
     void arraysRoundTripAndCheckDtype() {
         try (Arena arena = Arena.ofConfined()) {
             assertArrayEquals(new int[] {1, -2, 3}, Tensor.of(arena, new int[] {1, -2, 3}, 3).toIntArray());
