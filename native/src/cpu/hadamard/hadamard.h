@@ -27,6 +27,14 @@ struct HadamardRange {
   bool finite;
 };
 
+// The next row of x, prefetched into L2 a little with every vector a pass stores (kernels.inc,
+// Ahead), so that memory reads go on while the row's in-cache passes compute.
+struct HadamardAhead {
+  const char *next;    // the next row's x
+  int64_t per_store;   // bytes of it due per vector stored: the row's bytes / (its passes * vectors)
+  int64_t issued, due;
+};
+
 // One row's transform: y = epilogue(H (prologue(x))) with n = m * c, c = 2^k.
 struct HadamardRow {
   const void *x;
@@ -53,6 +61,8 @@ struct HadamardRow {
   // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;
+  // Not null: the next row's prefetch cursor (row() sets it up; shared by the row's passes).
+  HadamardAhead *ahead;
   // Streamed outputs narrower per vector than a cache line: the row's narrowed values between the
   // final pass and the streaming copy to y (kernels.inc, Write::kStaged); n elements of y's dtype.
   void *stage;
