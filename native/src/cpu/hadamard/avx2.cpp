@@ -50,6 +50,7 @@ struct V {
 template <class C>
 struct Io {
   static constexpr int kBytes = C::kSize;
+  static constexpr bool kFastNarrow = false;  // narrowing always exact (kernels.inc, ToY)
   static __m256 load(const void *p, int64_t i) { return C::load_raw(static_cast<const char *>(p) + i * C::kSize); }
   static void store(void *p, int64_t i, __m256 v) { C::store(static_cast<char *>(p) + i * C::kSize, v); }
   static void stream(void *p, int64_t i, __m256 v) { C::stream(static_cast<char *>(p) + i * C::kSize, v); }

@@ -58,13 +58,21 @@ struct V {
 template <class C>
 struct Io {
   static constexpr int kBytes = C::kSize;
+  static constexpr bool kFastNarrow = false;  // see IoBF16
   static __m512 load(const void *p, int64_t i) { return C::load_raw(p, i); }
   static void store(void *p, int64_t i, __m512 v) { C::store(p, i, v, 0xffff); }
   static void stream(void *p, int64_t i, __m512 v) { C::stream(p, i, v); }
 };
 using IoF32 = Io<F32>;
 using IoF16 = Io<F16>;
-using IoBF16 = Io<BF16>;
+// bf16 narrows with VCVTNEPS2BF16 alone and tests a pass's vectors all at once (kernels.inc, ToY).
+struct IoBF16 : Io<BF16> {
+  static constexpr bool kFastNarrow = true;
+  static __mmask16 needs_exact(__m512 v) { return BF16::needs_exact(v); }
+  static void store_fast(void *p, int64_t i, __m512 v) { BF16::store_fast(p, i, v); }
+  static void stream_fast(void *p, int64_t i, __m512 v) { BF16::stream_fast(p, i, v); }
+  static void fence() { _mm_sfence(); }
+};
 
 #include "kernels.inc"
 

@@ -101,6 +101,7 @@ Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
 // cores with a compile-time table, whose sums stay in registers).
 struct RowBuffers {
   std::vector<float> a, b, combos, stage;
+  bool redo = false;
   RowBuffers(int64_t n, int64_t m, bool stream_out = false)
       : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0),
         combos(has_fixed_core(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n) : 0) {}
@@ -109,6 +110,7 @@ struct RowBuffers {
     r.buf2 = b.data();
     r.combos = combos.data();
     r.stage = stage.data();
+    r.redo = &redo;
   }
 };
 

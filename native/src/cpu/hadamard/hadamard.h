@@ -61,6 +61,8 @@ struct HadamardRow {
   // Write y with non-temporal stores (y rows 64-byte aligned; the caller fences). For outputs far
   // larger than the caches: no read-for-ownership of y, so the traffic is that of a copy.
   bool stream_out;
+  // Set by a final pass whose fast narrowing was inexact (kernels.inc, run_pass); per-thread.
+  bool *redo;
   // Not null: the next row's prefetch cursor (row() sets it up; shared by the row's passes).
   HadamardAhead *ahead;
   // Streamed outputs narrower per vector than a cache line: the row's narrowed values between the

@@ -28,18 +28,21 @@ struct V {
 
 struct IoF32 {
   static constexpr int kBytes = 4;
+  static constexpr bool kFastNarrow = false;  // narrowing always exact (kernels.inc, ToY)
   static float load(const void *p, int64_t i) { return static_cast<const float *>(p)[i]; }
   static void store(void *p, int64_t i, float v) { static_cast<float *>(p)[i] = v; }
   static void stream(void *p, int64_t i, float v) { store(p, i, v); }
 };
 struct IoF16 {
   static constexpr int kBytes = 2;
+  static constexpr bool kFastNarrow = false;
   static float load(const void *p, int64_t i) { return f16_bits_to_f32(static_cast<const uint16_t *>(p)[i]); }
   static void store(void *p, int64_t i, float v) { static_cast<uint16_t *>(p)[i] = f32_to_f16_bits(v); }
   static void stream(void *p, int64_t i, float v) { store(p, i, v); }
 };
 struct IoBF16 {
   static constexpr int kBytes = 2;
+  static constexpr bool kFastNarrow = false;
   static float load(const void *p, int64_t i) { return bf16_bits_to_f32(static_cast<const uint16_t *>(p)[i]); }
   static void store(void *p, int64_t i, float v) { static_cast<uint16_t *>(p)[i] = f32_to_bf16_bits(v); }
   static void stream(void *p, int64_t i, float v) { store(p, i, v); }
