@@ -96,7 +96,9 @@ struct CodeRange {
 // so v * inv holds no NaN for finite v (NaN/Inf inputs fail the call, whose outputs are then
 // unspecified) and fp8 skips its NaN select; an infinite inverse (a nonzero scale below 2^-128)
 // makes 0 * inv NaN, encoded as NaN like the scalar path.
-template <bool kFiniteInv = false>
+// kRawNibbles: I4 codes as their signed values (-8 .. 7), not masked to nibbles: for callers whose
+// packing keeps only the low four bits anyway (packed64).
+template <bool kFiniteInv = false, bool kRawNibbles = false>
 inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   switch (qtype) {
     case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
@@ -108,7 +110,7 @@ inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const 
       if (qtype == LB_DTYPE_U4) t = _mm512_add_ps(t, zero);
       t = _mm512_min_ps(_mm512_max_ps(t, range.low), range.high);
       const __m512i q = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-      return qtype == LB_DTYPE_I8 ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
+      return qtype == LB_DTYPE_I8 || kRawNibbles ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
     }
   }
 }
@@ -130,13 +132,14 @@ inline void store_values(float *y, __m512 v) {
   else _mm512_storeu_ps(y, v);
 }
 
-// 64 values -> their 64 codes in order (codes16, bytes64).
-template <bool kFiniteInv = false>
+// 64 values -> their 64 codes in order (codes16, bytes64); kRawNibbles: I4 as signed bytes -8 .. 7.
+template <bool kFiniteInv = false, bool kRawNibbles = false>
 inline __m512i codes64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
-  return bytes64(codes16<kFiniteInv>(_mm512_loadu_ps(x), qtype, inv, zero, range),
-                 codes16<kFiniteInv>(_mm512_loadu_ps(x + 16), qtype, inv, zero, range),
-                 codes16<kFiniteInv>(_mm512_loadu_ps(x + 32), qtype, inv, zero, range),
-                 codes16<kFiniteInv>(_mm512_loadu_ps(x + 48), qtype, inv, zero, range), qtype == LB_DTYPE_I8);
+  return bytes64(codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 16), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 32), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 48), qtype, inv, zero, range),
+                 qtype == LB_DTYPE_I8 || kRawNibbles);
 }
 
 // The byte codes of n values of one block (inv and zero broadcast), the masked tail included.
@@ -182,7 +185,7 @@ inline void codes_run(bool finite_inv, const float *x, int64_t n, lb_dtype qtype
 // 64 values -> 32 packed I4/U4 bytes (low nibble = even element): the codes in order (codes64),
 // then per 16-bit pair lo | hi << 4 as one bitwise select of the pair and the pair >> 4, narrowed.
 inline void packed64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
-  const __m512i b = codes64(x, qtype, inv, zero, range);
+  const __m512i b = codes64<false, true>(x, qtype, inv, zero, range);  // the select below keeps each low nibble
   const __m512i r = _mm512_ternarylogic_epi32(_mm512_set1_epi16(0x000f), b, _mm512_srli_epi16(b, 4), 0xCA);  // A ? B : C
   _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), _mm512_cvtepi16_epi8(r));
 }
