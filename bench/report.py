@@ -12,9 +12,23 @@ def params(b):
     return ", ".join(f"{k}={v}" for k, v in sorted(p.items()))
 
 
+def roofs(runs):
+    """The best GB/s of each roof benchmark in the run (Roof.hostCopy, Roof.hostRead, Roof.deviceCopy)."""
+    best = {}
+    for b in runs:
+        name = b["benchmark"].replace("dev.lowbit.bench.", "")
+        sec = b.get("secondaryMetrics", {}).get("bytes")
+        if sec and name.startswith("Roof."):
+            best[name] = max(best.get(name, 0), sec["score"] / 1e9)
+    return best
+
+
 def macs_table(runs):
     """Compute-bound benchmarks with a `macs` counter, as GMAC/s and a fraction of the roof of their
-    instruction measured in the same run: GemmBench.bf16Peak for fp8*, GemmBench.int8Peak otherwise."""
+    instruction measured in the same run: GemmBench.bf16Peak for fp8*, GemmBench.int8Peak otherwise.
+    Their weight GB/s (the decode GEMVs stream them) also as fractions of the host copy and read-only
+    roofs of the run, where it has them: a weight stream only reads, and some hosts read at well under
+    their copy rate."""
     rows, peaks = [], {"int8": 0.0, "bf16": 0.0}
     for b in runs:
         sec = b.get("secondaryMetrics", {})
@@ -32,11 +46,16 @@ def macs_table(runs):
         return
     print(f"int8 VPDPBUSD peak (GemmBench.int8Peak, best of the run): {peaks['int8']:.1f} GMAC/s; "
           f"bf16 VDPBF16PS peak (GemmBench.bf16Peak): {peaks['bf16']:.1f} GMAC/s = {2 * peaks['bf16']:.1f} GFLOP/s\n")
-    print("| benchmark | params | GMAC/s | ± (99.9%) | fraction of its peak | weight GB/s |\n|---|---|---:|---:|---:|---:|")
+    r = roofs(runs)
+    copy, read = r.get("Roof.hostCopy"), r.get("Roof.hostRead")
+    print("| benchmark | params | GMAC/s | ± (99.9%) | fraction of its peak | weight GB/s | of copy | of read |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|")
     for n, p, g, e, wb in rows:
         peak = peaks["bf16" if n.split(".")[-1].startswith("fp8") else "int8"]
         frac = f"{g / peak:.2f}" if peak else "-"
-        print(f"| {n} | {p} | {g:.1f} | {e:.1f} | {frac} | {wb:.1f} |")
+        of_copy = f"{wb / copy:.2f}" if copy and wb else "-"
+        of_read = f"{wb / read:.2f}" if read and wb else "-"
+        print(f"| {n} | {p} | {g:.1f} | {e:.1f} | {frac} | {wb:.1f} | {of_copy} | {of_read} |")
     print()
 
 
@@ -44,7 +63,7 @@ def main(path):
     runs = json.load(open(path))
     macs_table(runs)
     rates, times = [], []
-    roof = {}
+    roof = roofs(runs)
     ops = {}  # (benchmark, params) -> ops/s, for the fused-versus-plain cost ratios
     for b in runs:
         ops[(b["benchmark"].replace("dev.lowbit.bench.", ""), params(b))] = b["primaryMetric"]["score"]
@@ -55,8 +74,6 @@ def main(path):
             err = float(sec["scoreError"]) / 1e9  # JMH writes "NaN" (a string) with fewer than 3 iterations
             err = err if err == err else 0.0
             rates.append((name, params(b), gbs, err))
-            if name in ("Roof.hostCopy", "Roof.deviceCopy"):
-                roof[name] = max(roof.get(name, 0), gbs)
         elif "macs" in b.get("secondaryMetrics", {}):
             continue
         elif b["primaryMetric"]["scoreUnit"].startswith("ns/"):
