@@ -122,7 +122,8 @@ LB_API lb_status lb_set_num_threads(int32_t n);
 LB_API int32_t lb_num_threads(void);
 
 /* Copy `bytes` host bytes from src to dst (no overlap) on all worker threads: the memory
- * roof that benchmarks of memory-bound kernels compare against. */
+ * roof that benchmarks of memory-bound kernels compare against. Copies of 32 MiB and more use
+ * non-temporal stores, as the kernels' outputs that large do (dst is then not left in cache). */
 LB_API lb_status lb_cpu_copy(void *dst, const void *src, int64_t bytes);
 
 /* ---------------------------------------------------------------------------------------
