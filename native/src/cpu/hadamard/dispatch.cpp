@@ -155,7 +155,9 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
   const HadamardRow &tmpl = job.row;
   const HadamardRowFn kernel = job.kernel;
   const int64_t batch = batch_rows(p, quant) ? kBatch : 1, batches = rows / batch;
-  RowQuantizer rq(quant, batch * p.n, q, scales, zeros), rq_tail(quant, p.n, q, scales, zeros);
+  // Large outputs stream their codes, as lb_quantize's (quant/dispatch.cpp).
+  const bool stream = code_bytes(quant, rows * p.n) >= kStreamBytes;
+  RowQuantizer rq(quant, batch * p.n, q, scales, zeros, stream), rq_tail(quant, p.n, q, scales, zeros, stream);
   const auto rotate_and_quantize = [&](RowQuantizer &quantizer, int64_t per, int64_t u0, int64_t u1, int64_t row0) {
     RowBuffers buf(p.n, tmpl.m);
     RowQuantizer::Scratch s;
@@ -177,6 +179,7 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
       if (r.range) quantizer.row_with_range(rotated, row0 / per + u, range.lo, range.hi, range.finite, s);
       else quantizer.row(rotated, row0 / per + u, s);
     }
+    fence_streamed(stream);
   };
   parallel_for(batches, std::max<int64_t>(1, grain(p.n) / batch),
                [&](int64_t b0, int64_t b1) { rotate_and_quantize(rq, batch, b0, b1, 0); });

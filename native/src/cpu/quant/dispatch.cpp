@@ -152,9 +152,9 @@ QuantRowKernels quant_row_kernels() {
   }
 }
 
-RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros)
+RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros, bool stream)
     : p_(p), k_(quant_row_kernels()), cols_(cols), C_(cols / p.block_cols), q_(static_cast<uint8_t *>(q)),
-      scales_(scales), zeros_(zeros) {}
+      scales_(scales), zeros_(zeros), stream_(stream) {}
 
 void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, int64_t next_bytes) {
   const int64_t bc = p_.block_cols, C = C_;
@@ -187,7 +187,7 @@ void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
-  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes);
+  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes, stream_);
 }
 
 // Sixteen blocks at a time through quantize_groups (one pass over them, in L1). `next`: the
@@ -201,7 +201,7 @@ void RowQuantizer::row_grouped(const float *x, int64_t r, const void *next) {
     int bad_scale = -1;
     const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, scale_entry(p_, scales_, r, g, C), zeros,
                                              qrow + q_col_offset(p_, g * bc), &bad_scale,
-                                             g + 16 < C ? x + (g + 16) * bc : static_cast<const float *>(next));
+                                             g + 16 < C ? x + (g + 16) * bc : static_cast<const float *>(next), stream_);
     if (bad_input >= 0) note_failure(bad_input_, r * C + g + bad_input);
     if (bad_scale >= 0) note_failure(bad_scale_, r * C + g + bad_scale);
   }
@@ -213,13 +213,14 @@ namespace {
 
 // Blocks within one row (per row, per group, 1 x 128): each row is read once, while in cache.
 lb_status quantize_rowwise(const lb_quant_params &p, const FloatRows &in, int64_t rows, int64_t cols, void *q,
-                           void *scales, void *zeros) {
-  RowQuantizer rq(p, cols, q, scales, zeros);
+                           void *scales, void *zeros, bool stream) {
+  RowQuantizer rq(p, cols, q, scales, zeros, stream);
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     std::vector<float> buf;
     RowQuantizer::Scratch s;
     const int64_t row_bytes = cols * elem_size(in.dtype);
     for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s, r + 1 < r1 ? in.base + (r + 1) * row_bytes : nullptr, row_bytes);
+    fence_streamed(stream);
   });
   return rq.status("lb_quantize");
 }
@@ -372,11 +373,12 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
                    void *scales, void *zeros) {
   const int64_t br = p.block_rows, R = rows / br;
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
-  if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros);
-  // Streamed codes (simd/streaming.h): the byte formats of large matrices, where they were measured to
-  // pay (fp8 128 x 128 from 1 GiB, in-process A/B: 0.66-0.69 -> 0.76-0.77 of the copy beside it);
-  // rows of per-row blocks gained nothing.
-  const bool stream = !is_packed(p.qtype) && rows * cols >= kStreamBytes;
+  // Codes of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): quantize reads
+  // four bytes per code byte, so the read-for-ownership of the codes is a fifth of the reads (in-process
+  // A/Bs from 1 GiB against the streamed copy beside them: fp8 128 x 128 0.66-0.69 -> 0.76-0.77 (Zen 5
+  // host, session 11); per row and per group on the Zen 4 host: bench/RESULTS.md, 2026-11-27 (15)).
+  const bool stream = code_bytes(p, rows * cols) >= kStreamBytes;
+  if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros, stream);
   BlockRowQuantizer bq(p, in, cols, q, scales, zeros, stream);
   if (R >= 2 * num_threads()) return quantize_grid_rows(bq, R, br);
   return quantize_strips(bq, p, R, cols, cols * elem_size(x_dtype));

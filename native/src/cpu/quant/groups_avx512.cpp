@@ -104,8 +104,11 @@ int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float
   return r.bad ? __builtin_ctz(r.bad) : -1;
 }
 
-int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
-                           int *bad_scale, const float *ahead) {
+namespace {
+
+template <bool kStream>
+int quantize_groups(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q, int *bad_scale,
+                    const float *ahead) {
   const int64_t bc = p->block_cols;
   const lb_dtype t = p->qtype;
   const __m512 big = _mm512_set1_ps(FLT_MAX);
@@ -131,19 +134,28 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
     const float *next = ahead ? ahead + j * bc : nullptr;
     if (packed) {
       uint8_t *out = q + j * bc / 2;
-      for (int64_t i = 0; i < bc;) {  // bc is a multiple of 32: 64 values per step, a last 32
-        const int64_t step = i + 64 <= bc ? 64 : 32;
+      for (int64_t i = 0; i < bc;) {  // bc is a multiple of 32: 128 values per step (a line), then 64, 32
+        const int64_t step = i + 128 <= bc ? 128 : i + 64 <= bc ? 64 : 32;
         if (next)
           for (int64_t k = 0; k < step; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
-        if (step == 64) packed64(g + i, t, inv, zero_point, range, out + i / 2);
+        if (step == 128) packed128<kStream>(g + i, t, inv, zero_point, range, out + i / 2);
+        else if (step == 64) packed64(g + i, t, inv, zero_point, range, out + i / 2);
         else packed32(g + i, t, inv, zero_point, range, out + i / 2);
         i += step;
       }
     } else {
-      codes_run(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
+      codes_run<kStream>(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
     }
   }
   return ranges.bad ? __builtin_ctz(ranges.bad) : -1;
+}
+
+}  // namespace
+
+int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+                           int *bad_scale, const float *ahead, bool stream) {
+  return stream ? quantize_groups<true>(x, count, p, scales, zeros, q, bad_scale, ahead)
+                : quantize_groups<false>(x, count, p, scales, zeros, q, bad_scale, ahead);
 }
 
 namespace {

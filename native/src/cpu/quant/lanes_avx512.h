@@ -171,23 +171,35 @@ inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m
 
 // codes_run with its template arguments from the block: finite_inv (|inv| <= FLT_MAX) and next
 // (null: no prefetch).
+template <bool kStream = false>
 inline void codes_run(bool finite_inv, const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
   if (finite_inv) {
-    if (next) codes_run<true, true>(x, n, qtype, inv, zero, range, next, out);
-    else codes_run<true, false>(x, n, qtype, inv, zero, range, next, out);
+    if (next) codes_run<true, true, kStream>(x, n, qtype, inv, zero, range, next, out);
+    else codes_run<true, false, kStream>(x, n, qtype, inv, zero, range, next, out);
   } else {
-    if (next) codes_run<false, true>(x, n, qtype, inv, zero, range, next, out);
-    else codes_run<false, false>(x, n, qtype, inv, zero, range, next, out);
+    if (next) codes_run<false, true, kStream>(x, n, qtype, inv, zero, range, next, out);
+    else codes_run<false, false, kStream>(x, n, qtype, inv, zero, range, next, out);
   }
 }
 
 // 64 values -> 32 packed I4/U4 bytes (low nibble = even element): the codes in order (codes64),
 // then per 16-bit pair lo | hi << 4 as one bitwise select of the pair and the pair >> 4, narrowed.
-inline void packed64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+inline __m256i packed64_bytes(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   const __m512i b = codes64<false, true>(x, qtype, inv, zero, range);  // the select below keeps each low nibble
   const __m512i r = _mm512_ternarylogic_epi32(_mm512_set1_epi16(0x000f), b, _mm512_srli_epi16(b, 4), 0xCA);  // A ? B : C
-  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), _mm512_cvtepi16_epi8(r));
+  return _mm512_cvtepi16_epi8(r);
+}
+inline void packed64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes(x, qtype, inv, zero, range));
+}
+// 128 values -> 64 packed bytes, one store (kStream: non-temporal when out is 64-byte aligned).
+template <bool kStream>
+inline void packed128(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+  const __m512i line = _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
+                                          packed64_bytes(x + 64, qtype, inv, zero, range), 1);
+  if (kStream && (reinterpret_cast<uintptr_t>(out) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out), line);
+  else _mm512_storeu_si512(out, line);
 }
 
 // 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.

@@ -34,9 +34,10 @@ struct QuantRowKernels {
   // (U4 packed zeros: its byte; the first block is even). Only for what grouped_ok() accepts; null
   // where the ISA has none. Returns the first block with NaN or Inf (or -1); *bad_scale: the first
   // block whose scale overflows the scale dtype (or -1). `ahead`: the next 16 blocks' values
-  // (prefetched while this call makes its codes), or null.
+  // (prefetched while this call makes its codes), or null. `stream`: as above (packed codes: whole
+  // 32-byte-aligned halves of lines).
   int (*quantize_groups)(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
-                         int *bad_scale, const float *ahead);
+                         int *bad_scale, const float *ahead, bool stream);
   // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
   // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
   void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
@@ -46,6 +47,11 @@ struct QuantRowKernels {
   // Inf, or -1. Null where the ISA has none.
   int (*ranges_groups)(const float *x, int count, int64_t bc, float *lo, float *hi);
 };
+
+// Bytes of the codes of `elements` values (two I4/U4 codes a byte).
+inline int64_t code_bytes(const lb_quant_params &p, int64_t elements) {
+  return p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4 ? elements / 2 : elements;
+}
 
 // Block shapes the grouped kernels handle: 16..256 columns (whole 32-column pairs of vectors for
 // I4/U4); quantize_groups also needs blocks within a row and no MSE clip search or power-of-two
@@ -59,7 +65,7 @@ inline bool grouped_ok(const lb_quant_params &p) {
 }
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
-                           int *bad_scale, const float *ahead);
+                           int *bad_scale, const float *ahead, bool stream);
 int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
@@ -82,7 +88,9 @@ class RowQuantizer {
     std::vector<BlockParams> params;
     std::vector<uint8_t> codes;
   };
-  RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros);
+  // stream: the codes go out with non-temporal stores where the kernels have them (simd/streaming.h);
+  // each thread that called row() then fences (fence_streamed) before handing its work back.
+  RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void *scales, void *zeros, bool stream = false);
   // Row r of the matrix, as cols f32 values. `next`, if not null, is the memory the caller reads
   // for the following row (next_bytes of it): the grouped path prefetches its first blocks (when
   // they are the f32 values themselves) while it codes this row's last ones.
@@ -108,6 +116,7 @@ class RowQuantizer {
   const int64_t cols_, C_;
   uint8_t *q_;
   void *scales_, *zeros_;
+  const bool stream_;
   std::atomic<int64_t> bad_input_{kNoBadBlock}, bad_scale_{kNoBadBlock};
 };
 

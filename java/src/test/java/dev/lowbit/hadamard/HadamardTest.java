@@ -362,6 +362,29 @@ class HadamardTest {
         }
     }
 
+    /** Fused rotate + quantize with 32 MiB of codes and more streams them (as lb_quantize): equal, bit for bit, to the
+     *  same rows quantized in calls small enough for ordinary stores. Byte codes through the per-row path (the range
+     *  from the rotation's last pass) and through the grouped kernel. */
+    @Test
+    void streamedFusedCodesEqualOrdinaryStores() {
+        int n = 4096, rows = (32 << 20) / n + 5, batch = 1024;
+        HadamardOptions o = HadamardOptions.randomized(4);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
+            MemorySegment xs = x.segment();
+            for (long i = 0; i < (long) rows * n; ++i) xs.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) ((i * 2654435761L % 2001) - 1000) * 1e-3f);
+            for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.group(128)))) {
+                Quantized whole = Hadamard.rotateQuantize(x, o, f, arena);
+                for (int r0 = 0; r0 < rows; r0 += batch) {
+                    int r1 = Math.min(rows, r0 + batch);
+                    Quantized part = Hadamard.rotateQuantize(x.slice(0, r0, r1), o, f, arena);
+                    assertEquals(-1, whole.q().slice(0, r0, r1).segment().mismatch(part.q().segment()), f + " rows " + r0 + ": first differing code byte");
+                    assertEquals(-1, whole.scales().slice(0, r0, r1).segment().mismatch(part.scales().segment()), f + " rows " + r0 + ": scales");
+                }
+            }
+        }
+    }
+
     static List<QuantFormat> fusedFormats() {
         return List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(32)),
                 QuantFormat.int4(Granularity.PER_ROW).withMseClip(), QuantFormat.uint4(Granularity.group(64)),

@@ -253,7 +253,8 @@ class QuantizerTest {
 
     /**
      * Outputs large enough to be written with non-temporal stores (native simd/streaming.h: 32 MiB): the
-     * byte codes of blocks spanning rows of 32 Mi elements (2048 × 16384), and every dequantization of
+     * codes of 32 MiB and more of every quantize path (blocks spanning rows; one block a row; the grouped
+     * kernel's byte codes and its packed nibbles, whole lines of 128 values), and every dequantization of
      * 32 MiB or more (F32 and BF16 outputs; the table path, the grouped path, packed nibbles) — still the
      * reference's bits, and BF16 still the F32 result rounded once.
      */
@@ -261,15 +262,16 @@ class QuantizerTest {
     void streamedOutputsMatchTheReference() {
         int cols = 16384;
         for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(128, 128)),
-                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.uint4(Granularity.group(128)))) {
-            int rows = f.granularity().blockRows() > 1 ? 2048 : 512;
+                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.group(128)), QuantFormat.uint4(Granularity.group(128)))) {
+            boolean packed = f.qtype() == DType.U4;
+            int rows = packed ? 4096 : 2048;  // 32 MiB of codes
             float[] x = data(rows * cols, 91 + rows);
             try (Arena arena = Arena.ofConfined()) {
                 assertMatchesReference(arena, x, rows, cols, f);
-                if (rows == 512) {  // BF16 output (16 MiB at 512 rows: streamed from 1024 rows on)
-                    Quantized twice = Quantizer.quantize(Tensor.of(arena, java.util.Arrays.copyOf(x, 2 * x.length), 2 * rows, cols), f, arena);
-                    float[] expected = Quantizer.dequantize(twice, DType.F32, arena).toFloatArray();
-                    short[] asBf16 = Quantizer.dequantize(twice, DType.BF16, arena).toShortArray();
+                if (f.granularity().blockRows() == 1) {  // BF16 output: 32 MiB at 1024 rows
+                    Quantized q = Quantizer.quantize(Tensor.of(arena, java.util.Arrays.copyOf(x, 1024 * cols), 1024, cols), f, arena);
+                    float[] expected = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                    short[] asBf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
                     for (int i = 0; i < expected.length; i += 61) assertEquals((short) FloatFormats.BF16.encode(expected[i]), asBf16[i], "bf16 " + f + " " + i);
                 }
             }
