@@ -17,8 +17,8 @@
 // measures a kernel's in-cache (arithmetic) rate instead of the memory-bound one; there AB_REPS=K
 // times K calls after an untimed one, so that neither build inherits the other's cache state.
 //
-// QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4, 7 fp8 E4M3; 1 f16,
-// 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
+// QTYPE / DST_DTYPE are lowbit.h's LB_DTYPE_* numbers (3 int8, 5 int4, 6 uint4 (packed U4 zero points),
+// 7 fp8 E4M3; 1 f16, 2 bf16). Build OLD.so from the base commit (e.g. cmake -S native -B /tmp/base -DLOWBIT_CUDA=OFF
 // -DLOWBIT_OUTPUT_DIR=/tmp/base/lib). Prints each round and the mean fraction of the copy per build;
 // run it both ways round (A B, then B A) before believing a difference.
 #include <stdint.h>
@@ -49,7 +49,7 @@ typedef struct {
   int64_t rows, cols, n;
   float *x, *scales;
   char *y;
-  uint8_t *q;
+  uint8_t *q, *zeros;  // zeros: U4's packed zero points
 } Run;
 
 // The mode's call on `lib`; plain_rotation: lb_hadamard_transform of the same rows instead (fused mode's
@@ -60,9 +60,9 @@ static lb_status call(const Run *c, void *lib, int plain_rotation) {
   if (c->fused)
     return ((fused_fn)sym(lib, "lb_hadamard_quantize"))(LB_DEVICE_CPU, NULL, &c->hp, &c->fq, c->x, c->hdtype, c->rows, c->q, c->scales, NULL);
   if (!strcmp(c->mode, "quantize"))
-    return ((quantize_fn)sym(lib, "lb_quantize"))(LB_DEVICE_CPU, NULL, &c->p, c->x, LB_DTYPE_F32, c->rows, c->cols, c->q, c->scales, NULL);
+    return ((quantize_fn)sym(lib, "lb_quantize"))(LB_DEVICE_CPU, NULL, &c->p, c->x, LB_DTYPE_F32, c->rows, c->cols, c->q, c->scales, c->zeros);
   if (!strcmp(c->mode, "dequantize"))
-    return ((dequantize_fn)sym(lib, "lb_dequantize"))(LB_DEVICE_CPU, NULL, &c->p, c->q, c->scales, NULL, c->rows, c->cols, c->y, c->out_dtype);
+    return ((dequantize_fn)sym(lib, "lb_dequantize"))(LB_DEVICE_CPU, NULL, &c->p, c->q, c->scales, c->zeros, c->rows, c->cols, c->y, c->out_dtype);
   return ((convert_fn)sym(lib, "lb_convert"))(LB_DEVICE_CPU, NULL, c->x, LB_DTYPE_F32, c->y, c->type, c->n, 0);
 }
 
@@ -108,6 +108,7 @@ int main(int argc, char **argv) {
   char *y = aligned_alloc(64, n * 4), *scratch = aligned_alloc(64, n * 4);
   uint8_t *q = aligned_alloc(64, n);
   float *scales = aligned_alloc(64, ((hadamard ? rows : n / p.block_rows / p.block_cols) + 16) * 4);
+  uint8_t *zeros = aligned_alloc(64, (hadamard ? rows : n / p.block_rows / p.block_cols) + 64);
   for (int64_t i = 0; i < n; ++i) x[i] = (float)((i * 2654435761u) % 2001) * 1e-3f - 1.0f;
   memset(y, 0, n * 4);  // first touch outside the timing
   memset(scratch, 0, n * 4);
@@ -124,9 +125,9 @@ int main(int argc, char **argv) {
   else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   if (!strcmp(mode, "dequantize")) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
-    if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, NULL)) return 1;
+    if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, zeros)) return 1;
   }
-  const Run run = {mode, fused, hadamard, type, reps, p, fq, hp, hdtype, out_dtype, rows, cols, n, x, scales, y, q};
+  const Run run = {mode, fused, hadamard, type, reps, p, fq, hp, hdtype, out_dtype, rows, cols, n, x, scales, y, q, zeros};
   double sum[2] = {0, 0}, rel[2] = {0, 0};
   for (int r = 0; r < rounds; ++r) {
     const double t0 = now();
