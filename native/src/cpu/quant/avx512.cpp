@@ -68,13 +68,19 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
 
 // 64 (then 32) values -> 32 (16) packed bytes per step, codes never leave registers; the tail goes through
 // the generic path (kernels.inc).
-void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed) {
+template <bool kStream>
+void quantize_packed_as(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed) {
   const CodeRange range(*p);
   const __m512 inv = _mm512_set1_ps(b->inv), zero = _mm512_set1_ps(b->zero);
   int64_t i = 0;
+  for (; i + 128 <= n; i += 128) packed128<kStream>(x + i, p->qtype, inv, zero, range, packed + i / 2);
   for (; i + 64 <= n; i += 64) packed64(x + i, p->qtype, inv, zero, range, packed + i / 2);
   for (; i + 32 <= n; i += 32) packed32(x + i, p->qtype, inv, zero, range, packed + i / 2);
-  if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2);
+  if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2, false);
+}
+void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream) {
+  if (stream) quantize_packed_as<true>(x, n, p, b, packed);
+  else quantize_packed_as<false>(x, n, p, b, packed);
 }
 
 // 16 values from 8 packed bytes per step (nibbles16), then the same value path as

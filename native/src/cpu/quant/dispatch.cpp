@@ -103,7 +103,7 @@ void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *r
   if (!is_packed(p.qtype)) {
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc, streamed);
   } else if (bc % 2 == 0) {
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2);
+    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2, streamed);
   } else {
     codes.resize(static_cast<size_t>(C * bc));
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc, false);

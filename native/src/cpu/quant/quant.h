@@ -24,7 +24,7 @@ struct QuantRowKernels {
   void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream);
   void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
   // I4/U4 codes of n (even) values straight into packed bytes.
-  void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed);
+  void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream);
   // Values of n (even) packed I4/U4 codes under one block's parameters.
   void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even

@@ -29,15 +29,18 @@ import java.util.stream.IntStream;
 /**
  * The memory roofs later benchmarks divide by, measured in the same run:
  * <ul>
- *   <li>{@code hostCopy}: {@code lb_cpu_copy} (memcpy over all lowbit threads) between two buffers
- *       of {@code mib} MiB each; the default 1 GiB working set is far past this machine's caches.</li>
+ *   <li>{@code hostCopy}: {@code lb_cpu_copy} between two buffers of {@code mib} MiB each, over all lowbit
+ *       threads, with non-temporal stores from 32 MiB (as the kernels' own large outputs); the working set
+ *       is far past this machine's caches.</li>
  *   <li>{@code hostRead}: both buffers read to the end (no writes), on as many threads: the read-only roof.</li>
  *   <li>{@code hostCopyJava}: {@link MemorySegment#copy} on one thread, for reference.</li>
  *   <li>{@code deviceCopy}: CUDA device-to-device copy of the same size (skipped without a GPU).</li>
  * </ul>
  * Each reports ops/s and, as the secondary metric {@code bytes}, (bytes read + bytes written) per
  * second: the convention of every memory-bound kernel benchmark, so {@code bench/report.py} can
- * divide a kernel's rate by the roof of the same run.
+ * divide a kernel's rate by the roof of the same run. {@code bench/native/mix_roof.c} measures what other
+ * mixes (quantize's four bytes read per one written, dequantize's one per four, writes alone) reach beside
+ * the same copy.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

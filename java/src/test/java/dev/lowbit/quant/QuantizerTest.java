@@ -253,8 +253,8 @@ class QuantizerTest {
 
     /**
      * Outputs large enough to be written with non-temporal stores (native simd/streaming.h: 32 MiB): the
-     * codes of 32 MiB and more of every quantize path (blocks spanning rows; one block a row; the grouped
-     * kernel's byte codes and its packed nibbles, whole lines of 128 values), and every dequantization of
+     * codes of 32 MiB and more of every quantize path (blocks spanning rows; one block a row, bytes and packed
+     * nibbles; the grouped kernel's byte codes and its packed nibbles, whole lines of 128 values), and every dequantization of
      * 32 MiB or more (F32 and BF16 outputs; the table path, the grouped path, packed nibbles) — still the
      * reference's bits, and BF16 still the F32 result rounded once.
      */
@@ -262,8 +262,9 @@ class QuantizerTest {
     void streamedOutputsMatchTheReference() {
         int cols = 16384;
         for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)), QuantFormat.int8(Granularity.block(128, 128)),
-                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.group(128)), QuantFormat.uint4(Granularity.group(128)))) {
-            boolean packed = f.qtype() == DType.U4;
+                QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.group(128)), QuantFormat.uint4(Granularity.group(128)),
+                QuantFormat.int4(Granularity.PER_ROW))) {
+            boolean packed = f.qtype() == DType.U4 || f.qtype() == DType.I4;
             int rows = packed ? 4096 : 2048;  // 32 MiB of codes
             float[] x = data(rows * cols, 91 + rows);
             try (Arena arena = Arena.ofConfined()) {
