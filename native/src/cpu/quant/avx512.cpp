@@ -66,8 +66,8 @@ void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const B
   else dequantize_codes_as<false>(codes, n, qtype, b, y);
 }
 
-// 64 (then 32) values -> 32 (16) packed bytes per step, codes never leave registers; the tail goes through
-// the generic path (kernels.inc).
+// 128 (then 64, 32) values -> 64 (32, 16) packed bytes per step, codes never leave registers; the tail goes
+// through the generic path (kernels.inc). kStream: each 128 values' line non-temporal (packed128).
 template <bool kStream>
 void quantize_packed_as(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed) {
   const CodeRange range(*p);

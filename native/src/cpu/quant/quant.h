@@ -34,8 +34,8 @@ struct QuantRowKernels {
   // (U4 packed zeros: its byte; the first block is even). Only for what grouped_ok() accepts; null
   // where the ISA has none. Returns the first block with NaN or Inf (or -1); *bad_scale: the first
   // block whose scale overflows the scale dtype (or -1). `ahead`: the next 16 blocks' values
-  // (prefetched while this call makes its codes), or null. `stream`: as above (packed codes: whole
-  // 32-byte-aligned halves of lines).
+  // (prefetched while this call makes its codes), or null. `stream`: as above (packed codes: the
+  // 64-byte lines of each block's whole 128-value runs).
   int (*quantize_groups)(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                          int *bad_scale, const float *ahead, bool stream);
   // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
