@@ -1,53 +1,23 @@
-// FP8 <-> f32 for 16 lanes with AVX-512, bit-identical to common/fp8.h (the tests compare every
-// ISA with the scalar path). Include only from files compiled with the AVX-512 flags, inside an
-// anonymous namespace.
+// FP8 <-> f32 for 16 lanes with AVX-512, bit-identical to common/fp8.h (the Java tests compare every
+// ISA with the scalar path at the rounding boundaries; the ctest fp8_simd compares the encoders over
+// every float whose rounding is not trivial). Include only from files compiled with the AVX-512 flags,
+// inside an anonymous namespace.
 #pragma once
 #include <immintrin.h>
 
 inline __m512i fp8_i32(int v) { return _mm512_set1_epi32(v); }
 
-// NaN codes: 0x7f, sign dropped (as common/fp8.h).
-inline __m512i fp8_nan_codes(__m512i code, __m512i abs_bits) {
-  return _mm512_mask_mov_epi32(code, _mm512_cmpgt_epi32_mask(abs_bits, fp8_i32(0x7f800000)), fp8_i32(0x7f));
-}
-
-// Saturating encoders (quantize, saturating converts): |x| clamps to the largest finite value
-// (everything above it rounds or saturates to it), then one float add rounds it to the fp8 grid,
-// normals and subnormals alike: with e the exponent of |x| raised to the smallest normal's (e_min),
-// magic = 2^(e + kShift) has an ulp of one fp8 step at |x|'s binade, so |x| + magic rounds |x| to
-// a whole number k of steps, ties to even k (the fp8 mantissa's last bit), and bits(|x| + magic) -
-// bits(magic) = k. The code is k + ((e - e_min) << mantissa bits): a normal's k carries its hidden
-// bit into the exponent field, a subnormal's (e = e_min) is the code itself. 12 operations where
-// the rounding by integer adds with a separate subnormal path (still used when not saturating) took
-// 13 and a compare: ~18% faster in a loop that only encodes; the quantizers, bound by more than the
-// encoder, measured the same (within 3%) in cache and from memory on a Zen 4. Equal to common/fp8.h for
-// every non-NaN float (checked once over all 2^32; ctest fp8_simd covers every non-trivial one).
-template <int kShift, int kMinNormal, int kMaxFinite>
-inline __m512i fp8_encode_saturating(__m512 x, bool nan_free) {
-  const __m512i u = _mm512_castps_si512(x);
-  const __m512i a = _mm512_and_si512(u, fp8_i32(0x7fffffff));
-  const __m512i m = _mm512_min_epu32(a, fp8_i32(kMaxFinite));
-  // (e - e_min) << 23, from 0 for subnormals (the signed max takes smaller exponents up to e_min)
-  const __m512i e = _mm512_max_epi32(_mm512_sub_epi32(_mm512_and_si512(m, fp8_i32(0x7f800000)), fp8_i32(kMinNormal)),
-                                     _mm512_setzero_si512());
-  const __m512i magic = _mm512_add_epi32(e, fp8_i32(kMinNormal + (kShift << 23)));
-  const __m512 sum = _mm512_add_ps(_mm512_castsi512_ps(m), _mm512_castsi512_ps(magic));
-  __m512i code = _mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(sum), magic), _mm512_srli_epi32(e, kShift));
-  code = _mm512_ternarylogic_epi32(code, _mm512_srli_epi32(u, 24), fp8_i32(0x80), 0xF8);  // code | sign bit
-  return nan_free ? code : fp8_nan_codes(code, a);
-}
-
-// Shared shape of both encoders: saturating, fp8_encode_saturating; otherwise normal values round
-// their dropped mantissa bits to even and re-bias the exponent in one pair of integer adds,
-// subnormals are a multiple of the smallest step, rounded in the float -> int conversion, and
-// magnitudes past the overflow threshold become the overflow code.
+// Shared shape of both encoders: normal values round their dropped mantissa bits to even and
+// re-bias the exponent in one pair of integer adds; subnormals are a multiple of the smallest
+// step, rounded in the float -> int conversion. Saturating, magnitudes clamp to the largest finite
+// value first (everything above it rounds or saturates to it), which spares the overflow test.
 // nan_free: the caller knows x holds no NaN (the quantizers: finite inputs times a finite inverse
 // scale), which spares the NaN select (~10% of a quantizer's time in cache).
 template <int kShift, int kMinNormal, int kRebias, int kOverflowAt, int kMaxFinite, int kOverflowCode>
 inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool overflow_inclusive, bool nan_free) {
-  if (saturate) return fp8_encode_saturating<kShift, kMinNormal, kMaxFinite>(x, nan_free);
   const __m512i u = _mm512_castps_si512(x);
-  const __m512i m = _mm512_and_si512(u, fp8_i32(0x7fffffff));
+  const __m512i a = _mm512_and_si512(u, fp8_i32(0x7fffffff));
+  const __m512i m = saturate ? _mm512_min_epu32(a, fp8_i32(kMaxFinite)) : a;
   const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(m, kShift), fp8_i32(1));
   // (m + half - 1 + lsb) >> kShift, minus the re-bias: subtracting kRebias << kShift first is the
   // same for every normal m (>= kMinNormal > kRebias << kShift, so nothing borrows).
@@ -56,10 +26,13 @@ inline __m512i fp8_encode(__m512 x, bool saturate, float subnormal_scale, bool o
   const __m512 scaled = _mm512_mul_ps(_mm512_castsi512_ps(m), _mm512_set1_ps(subnormal_scale));
   const __m512i sub = _mm512_cvt_roundps_epi32(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512i code = _mm512_mask_blend_epi32(_mm512_cmpge_epi32_mask(m, fp8_i32(kMinNormal)), sub, normal);
-  const __mmask16 over = overflow_inclusive ? _mm512_cmpge_epi32_mask(m, fp8_i32(kOverflowAt)) : _mm512_cmpgt_epi32_mask(m, fp8_i32(kOverflowAt));
-  code = _mm512_mask_mov_epi32(code, over, fp8_i32(kOverflowCode));
+  if (!saturate) {
+    const __mmask16 over = overflow_inclusive ? _mm512_cmpge_epi32_mask(a, fp8_i32(kOverflowAt)) : _mm512_cmpgt_epi32_mask(a, fp8_i32(kOverflowAt));
+    code = _mm512_mask_mov_epi32(code, over, fp8_i32(kOverflowCode));
+  }
   code = _mm512_ternarylogic_epi32(code, _mm512_srli_epi32(u, 24), fp8_i32(0x80), 0xF8);  // code | sign bit
-  return nan_free ? code : fp8_nan_codes(code, m);
+  if (nan_free) return code;
+  return _mm512_mask_mov_epi32(code, _mm512_cmpgt_epi32_mask(a, fp8_i32(0x7f800000)), fp8_i32(0x7f));  // NaN
 }
 
 // E4M3: > 464 overflows (a tie at 464 rounds to 448), normal from 2^-6, subnormal step 2^-9.
