@@ -155,8 +155,7 @@ lb_status hadamard_quantize(const lb_hadamard_params &p, const lb_quant_params &
   const HadamardRow &tmpl = job.row;
   const HadamardRowFn kernel = job.kernel;
   const int64_t batch = batch_rows(p, quant) ? kBatch : 1, batches = rows / batch;
-  // Large outputs stream their codes, as lb_quantize's (quant/dispatch.cpp).
-  const bool stream = code_bytes(quant, rows * p.n) >= kStreamBytes;
+  const bool stream = streams_codes(quant, rows * p.n);
   RowQuantizer rq(quant, batch * p.n, q, scales, zeros, stream), rq_tail(quant, p.n, q, scales, zeros, stream);
   const auto rotate_and_quantize = [&](RowQuantizer &quantizer, int64_t per, int64_t u0, int64_t u1, int64_t row0) {
     RowBuffers buf(p.n, tmpl.m);

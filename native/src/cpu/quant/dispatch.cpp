@@ -373,11 +373,7 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
                    void *scales, void *zeros) {
   const int64_t br = p.block_rows, R = rows / br;
   const FloatRows in{static_cast<const char *>(x), x_dtype, cols, convert_kernel(x_dtype, LB_DTYPE_F32)};
-  // Codes of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): quantize reads
-  // four bytes per code byte, so the read-for-ownership of the codes is a fifth of the reads (in-process
-  // A/Bs from 1 GiB against the streamed copy beside them: fp8 128 x 128 0.66-0.69 -> 0.76-0.77 (Zen 5
-  // host, session 11); per row and per group on the Zen 4 host: bench/RESULTS.md, 2026-11-27 (15)).
-  const bool stream = code_bytes(p, rows * cols) >= kStreamBytes;
+  const bool stream = streams_codes(p, rows * cols);
   if (br == 1) return quantize_rowwise(p, in, rows, cols, q, scales, zeros, stream);
   BlockRowQuantizer bq(p, in, cols, q, scales, zeros, stream);
   if (R >= 2 * num_threads()) return quantize_grid_rows(bq, R, br);

@@ -10,6 +10,7 @@
 
 #include "../../common/quant.h"
 #include "../../core/quant_report.h"
+#include "../simd/streaming.h"
 
 namespace lb::cpu {
 
@@ -48,9 +49,15 @@ struct QuantRowKernels {
   int (*ranges_groups)(const float *x, int count, int64_t bc, float *lo, float *hi);
 };
 
-// Bytes of the codes of `elements` values (two I4/U4 codes a byte).
-inline int64_t code_bytes(const lb_quant_params &p, int64_t elements) {
-  return p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4 ? elements / 2 : elements;
+// Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
+// from kStreamBytes (simd/streaming.h), for lb_quantize and the fused rotate + quantize alike.
+// Quantize reads four bytes per code byte, so the read-for-ownership of the codes is a fifth of the
+// reads (in-process A/Bs from 1 GiB against the streamed copy beside them: fp8 128 x 128 0.66-0.69 ->
+// 0.76-0.77 (Zen 5 host, session 11); per row and per group on the Zen 4 host: bench/RESULTS.md,
+// 2026-11-27 (15)).
+inline bool streams_codes(const lb_quant_params &p, int64_t elements) {
+  const int64_t bytes = p.qtype == LB_DTYPE_I4 || p.qtype == LB_DTYPE_U4 ? elements / 2 : elements;
+  return bytes >= kStreamBytes;
 }
 
 // Block shapes the grouped kernels handle: 16..256 columns (whole 32-column pairs of vectors for
