@@ -3,7 +3,8 @@
 // float of either sign with a biased exponent in [100, 145] (every float whose rounding is not
 // trivial, as fp8_oracle), plus every top-16-bit pattern with the low 16 bits in the runs of 16
 // around 0, 0x7fff, 0x8000 and 0xffff (NaN, Inf, the trivial ranges); E4M3 and E5M2, saturating and not, with
-// the NaN select and (for non-NaN inputs) without it. Exit code 0 = all equal; 77 (ctest: skipped)
+// the NaN select and (for non-NaN inputs) without it; and the quantizers' fp8_codes64 (saturating, non-NaN
+// inputs). Exit code 0 = all equal; 77 (ctest: skipped)
 // on a CPU without AVX-512.
 #include <cstdint>
 #include <cstdio>
@@ -46,6 +47,25 @@ void check16(uint32_t first) {
   }
 }
 
+// The 64 floats bits[0 .. 63] through the quantizers' 16-bit-lane encoder (fp8_codes64: saturating,
+// no NaN input, E4M3 of the value times 2^-8), against the scalar one.
+void check64(const uint32_t *bits) {
+  alignas(64) float v[64];
+  for (int i = 0; i < 64; ++i) v[i] = lb::bits_float(bits[i]);
+  const auto in = [&](int j, float s) { return _mm512_mul_ps(_mm512_load_ps(v + 16 * j), _mm512_set1_ps(s)); };
+  alignas(64) uint8_t e4[64], e5[64];
+  _mm512_store_si512(e4, fp8_codes64<true>(in(0, kE4M3HalfScale), in(1, kE4M3HalfScale), in(2, kE4M3HalfScale), in(3, kE4M3HalfScale)));
+  _mm512_store_si512(e5, fp8_codes64<false>(in(0, 1.0f), in(1, 1.0f), in(2, 1.0f), in(3, 1.0f)));
+  for (int i = 0; i < 64; ++i) {
+    if (v[i] != v[i]) continue;
+    const unsigned want4 = lb::f32_to_e4m3(v[i], true), want5 = lb::f32_to_e5m2(v[i], true);
+    if (e4[i] != want4 || e5[i] != want5) {
+      if (++failures <= 20)
+        std::printf("0x%08x (%g) codes64: e4m3 0x%02x e5m2 0x%02x, scalar 0x%02x 0x%02x\n", bits[i], v[i], e4[i], e5[i], want4, want5);
+    }
+  }
+}
+
 }  // namespace
 #pragma GCC pop_options
 
@@ -57,17 +77,25 @@ int main() {
   long checked = 0;
   // The runs of 16 that hold fp8_oracle's low halves 0, 1, 0x7fff, 0x8000, 0x8001 and 0xffff.
   const uint32_t lows[] = {0x0000u, 0x7ff0u, 0x8000u, 0xfff0u};
+  uint32_t run[64];
   for (uint32_t hi = 0; hi < 0x10000u; ++hi) {
-    for (uint32_t lo : lows) {
-      check16((hi << 16) | lo);
-      checked += 16;
+    for (int r = 0; r < 4; ++r) {
+      check16((hi << 16) | lows[r]);
+      for (uint32_t i = 0; i < 16; ++i) run[16 * r + i] = (hi << 16) | (lows[r] + i);
     }
+    check64(run);
+    checked += 64;
   }
   for (uint32_t sign = 0; sign < 2; ++sign) {
     for (uint32_t e = 100; e <= 145; ++e) {
-      for (uint32_t m = 0; m < (1u << 23); m += 16, checked += 16) check16((sign << 31) | (e << 23) | m);
+      for (uint32_t m = 0; m < (1u << 23); m += 64, checked += 64) {
+        for (uint32_t i = 0; i < 64; ++i) run[i] = (sign << 31) | (e << 23) | (m + i);
+        for (int r = 0; r < 4; ++r) check16(run[16 * r]);
+        check64(run);
+      }
     }
   }
-  std::printf("fp8 simd: %ld floats x 2 formats x 2 modes x 2 NaN paths encoded, %d mismatches\n", checked, failures);
+  std::printf("fp8 simd: %ld floats x 2 formats through the encoders (2 modes x 2 NaN paths, and the quantizers' 64-lane one), %d mismatches\n",
+              checked, failures);
   return failures == 0 ? 0 : 1;
 }

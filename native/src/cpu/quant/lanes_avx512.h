@@ -147,14 +147,34 @@ template <bool kFiniteInv = false, bool kRawNibbles = false>
 // overlaps the next blocks' transfer with this pass); a template parameter, so the per-row path
 // pays no test per vector. kStream: 64-byte-aligned lines of codes go out with non-temporal stores
 // (simd/streaming.h).
-template <bool kFiniteInv, bool kPrefetch, bool kStream = false>
+// kFp8 (with kFiniteInv; codes_run picks it): 1 E4M3, 2 E5M2 — whole lines of 64 through fp8_codes64
+// (simd/fp8_avx512.h), in a loop of their own so that its constants stay in registers (inside codes64's
+// qtype switch GCC rebuilt them every 64 values, and it was no faster than fp8_encode), with E4M3's
+// 2^-8 folded into the inverse scale where that is exact (a scale below 2^118; larger ones take the
+// generic path). In cache, one thread, 4096-column rows: per-row fp8 quantize +5-8% (2026-11-27).
+template <bool kFiniteInv, bool kPrefetch, bool kStream = false, int kFp8 = 0>
 inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
+  // What the lines of 64 multiply by.
+  const __m512 inv64 = kFp8 == 1 ? _mm512_mul_ps(inv, _mm512_set1_ps(kE4M3HalfScale)) : inv;
+  if constexpr (kFiniteInv && kFp8 == 0) {
+    if (qtype == LB_DTYPE_FP8_E5M2) return codes_run<true, kPrefetch, kStream, 2>(x, n, qtype, inv, zero, range, next, out);
+    const __m512 folded = _mm512_mul_ps(inv, _mm512_set1_ps(kE4M3HalfScale));
+    if (qtype == LB_DTYPE_FP8_E4M3 && _mm512_cmp_ps_mask(_mm512_mul_ps(folded, _mm512_set1_ps(256.0f)), inv, _CMP_EQ_OQ) == 0xffff)
+      return codes_run<true, kPrefetch, kStream, 1>(x, n, qtype, inv, zero, range, next, out);
+  }
   int64_t i = 0;
   for (; i + 64 <= n; i += 64) {
     if constexpr (kPrefetch)
       for (int k = 0; k < 64; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
-    const __m512i c = codes64<kFiniteInv>(x + i, qtype, inv, zero, range);
+    __m512i c;
+    if constexpr (kFp8 != 0) {
+      const float *v = x + i;
+      c = fp8_codes64<kFp8 == 1>(_mm512_mul_ps(_mm512_loadu_ps(v), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 16), inv64),
+                                 _mm512_mul_ps(_mm512_loadu_ps(v + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 48), inv64));
+    } else {
+      c = codes64<kFiniteInv>(x + i, qtype, inv, zero, range);
+    }
     if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out + i), c);
     else _mm512_storeu_si512(out + i, c);
   }
