@@ -413,7 +413,8 @@ LB_API lb_status lb_cpu_bf16_peak(int32_t millis, double *flops_per_second);
  *   then per block b of 32 (ascending; g its weight group): d = sum u_l * x8_l and S = sum x8_l
  *   exactly in int32, v = fma(-zero, (float)S, (float)d), y = fma(scale * sx_b, v, y) from y = 0;
  *   then y + bias[j]. The integer products run on VPDPBUSD (AVX-512 with VBMI, whose VPERMB
- *   turns the packed codes into VPDPBUSD operands in one instruction); other CPUs compute the same.
+ *   turns the packed codes into VPDPBUSD operands in one instruction), on VPMADDUBSW on other
+ *   AVX2 CPUs; the scalar variant computes the same.
  *   NaN or Inf in X -> LB_ERR_INVALID_ARGUMENT naming the first such block (as lb_quantize).
  * CPU: AVX-512 / AVX2 / scalar. CUDA: F16/BF16 X with m >= 2, group % 16 == 0 and 16-byte aligned
  * rows run on f16/bf16 tensor cores (the codes enter exactly; per group, or per piece of a long

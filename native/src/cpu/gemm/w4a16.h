@@ -56,9 +56,11 @@ struct W4A16Q8Row {
 using W4A16Q8Kernel = void (*)(const W4A16Block &b, const W4A16Q8Row *x, int mr, float *out);
 
 W4A16Q8Kernel w4a16_q8_kernel_scalar();
+W4A16Q8Kernel w4a16_q8_kernel_avx2();
 W4A16Q8Kernel w4a16_q8_kernel_avx512_vbmi();  // needs AVX512_VBMI as well (LB_CPU_AVX512VBMI)
 // One row of two column blocks at once (decode: two weight streams per thread); out is 2 x 16 f32.
 using W4A16Q8PairKernel = void (*)(const W4A16Block (&b)[2], const W4A16Q8Row &x, float *out);
+W4A16Q8PairKernel w4a16_q8_pair_kernel_avx2();
 W4A16Q8PairKernel w4a16_q8_pair_kernel_avx512_vbmi();
 
 void w4a16_prepack(const lb_quant_params &p, const void *w, const void *scales, const void *zeros, int64_t n, int64_t k,

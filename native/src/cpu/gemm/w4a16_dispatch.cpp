@@ -102,15 +102,17 @@ lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bi
     }
   });
   if (lb_status st = rq.status("lb_w4a16_gemm")) return st;
-  // AVX-512 without VBMI (Cooper Lake) takes the scalar kernel: correct, slow, and rare.
+  // AVX-512 with VBMI takes its kernel; without VBMI (Cooper Lake) and on AVX2 CPUs, the AVX2 one (the
+  // same bits); the scalar variant the scalar one.
   const bool vbmi = current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512VBMI);
-  const W4A16Q8Kernel kernel = vbmi ? w4a16_q8_kernel_avx512_vbmi() : w4a16_q8_kernel_scalar();
+  const bool avx2 = !vbmi && current_isa() != LB_ISA_SCALAR;
+  const W4A16Q8Kernel kernel = vbmi ? w4a16_q8_kernel_avx512_vbmi() : avx2 ? w4a16_q8_kernel_avx2() : w4a16_q8_kernel_scalar();
   const int64_t row_blocks = (m + kRows - 1) / kRows;
   auto block = [&](int64_t jb) { return W4A16Block{pk.codes + jb * (k / 2) * 16, pk.scales + jb * G * 16, pk.zeros + jb * G * 16, k, group}; };
-  if (m == 1 && vbmi) {
+  if (m == 1 && (vbmi || avx2)) {
     // Decode: each chunk of column blocks is walked as two halves side by side, so a thread streams
-    // its weights as two sequences (w4a16_q8_pair_kernel_avx512_vbmi).
-    const W4A16Q8PairKernel pair = w4a16_q8_pair_kernel_avx512_vbmi();
+    // its weights as two sequences (the pair kernels).
+    const W4A16Q8PairKernel pair = vbmi ? w4a16_q8_pair_kernel_avx512_vbmi() : w4a16_q8_pair_kernel_avx2();
     const W4A16Q8Row row{x8.data(), sx.data(), sums.data()};
     parallel_for(N16, std::max<int64_t>(1, 8192 / k), [&](int64_t w0, int64_t w1) {
       float out[2 * 16];

@@ -166,6 +166,37 @@ class W4A16Test {
     }
 
     @Test
+    void int8ActivationsAtTheCodeExtremesStayExact() {
+        // Every code 15 (or 0) and every activation code +-127: the largest block sums the kernels form (the AVX2 one
+        // adds 8 pair products a 16-bit lane: 30480 at most), equal to the int32 emulation on every variant.
+        int n = 32, k = 256;
+        for (QuantFormat f : List.of(FORMATS.get(0), FORMATS.get(3))) {
+            for (float sign : new float[] {1f, -1f}) {
+                float[] wf = new float[n * k], x = new float[2 * k];
+                for (int j = 0; j < n; ++j)
+                    for (int l = 0; l < k; ++l) wf[j * k + l] = (j & 1) == 0 ? 1f : -1f;  // U4: codes 15 / 0; I4: 7 / -8
+                java.util.Arrays.fill(x, sign);
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized w = Quantizer.quantize(Tensor.of(arena, wf, n, k), f, arena);
+                    Quantized xq = Quantizer.quantize(Tensor.of(arena, x, 2, k), QuantFormat.int8(Granularity.group(32)), arena);
+                    W4A16.Weights packed = W4A16.prepack(w, arena);
+                    float[] expect = emulateInt8(w, xq, 2, null);
+                    for (Isa isa : Isas.available()) {
+                        Isas.with(isa, () -> {
+                            for (int m = 1; m <= 2; ++m) {
+                                Tensor y = Tensor.allocate(arena, DType.F32, Device.CPU, m, n);
+                                W4A16.matmul(Tensor.of(arena, java.util.Arrays.copyOf(x, m * k), m, k), packed, null, y, W4A16.Activations.INT8);
+                                float[] got = y.toFloatArray();
+                                for (int i = 0; i < m * n; ++i) assertEquals(expect[i], got[i], isa + " " + f + " sign " + sign + " m=" + m + " element " + i);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void int8ActivationsRejectNanAndSmallGroups() {
         try (Arena arena = Arena.ofConfined()) {
             Quantized w = Quantizer.quantize(Tensor.of(arena, gaussian(1, 16 * 64, 0.1), 16, 64), QuantFormat.int4(Granularity.group(32)), arena);
