@@ -14,6 +14,7 @@ inline int64_t w4a4_packed_bytes(int64_t n, int64_t k) { return w4a4_n16(n) * 16
 
 // Nibbles (two per byte, low first, two's complement) -> int8, `quads * 64` of them.
 void i4_to_i8_scalar(const uint8_t *src, int8_t *dst, int64_t quads);
+void i4_to_i8_avx2(const uint8_t *src, int8_t *dst, int64_t quads);
 void i4_to_i8_avx512(const uint8_t *src, int8_t *dst, int64_t quads);
 
 void w4a4_prepack(const uint8_t *b, int64_t n, int64_t k, void *packed);

@@ -53,7 +53,7 @@ lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packe
   // A's nibbles widened to int8 with the weights' widening kernel, 64 at a time (the rest of a row one
   // by one): element by element, this pass took about as long as the products at m = 2048 and
   // n = 384 (W4A4 ran at 0.36 of the VPDPBUSD roof there, W8A8 at 0.66).
-  const auto widen = current_isa() == LB_ISA_AVX512 ? i4_to_i8_avx512 : i4_to_i8_scalar;
+  const auto widen = current_isa() == LB_ISA_AVX512 ? i4_to_i8_avx512 : current_isa() == LB_ISA_AVX2 ? i4_to_i8_avx2 : i4_to_i8_scalar;
   int8_t *a8 = thread_scratch<int8_t>(kScratchGemmA2, m * k);
   parallel_for(m, std::max<int64_t>(1, 65536 / k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
