@@ -18,6 +18,7 @@ inline int64_t fp8_packed_bytes(int64_t n, int64_t k) { return (n + 15) / 16 * 1
 ConvertFn fp8_to_bf16_avx512(lb_dtype dtype);
 // The direct tile (bf16_tile.h) over packed FP8 codes of dtype.
 Bf16DirectTile fp8_direct_tile_avx512(lb_dtype dtype);
+Bf16DirectTile fp8_direct_tile_avx2(lb_dtype dtype);
 // The active ISA's FP8 -> bf16 widening (the AVX-512 table, else the convert family's kernel).
 ConvertFn fp8_to_bf16(lb_dtype dtype);
 

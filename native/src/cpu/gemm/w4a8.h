@@ -16,6 +16,7 @@ void u4_to_bf16_avx512(const void *src, void *dst, int64_t count);
 
 // The direct tile (bf16_tile.h) over packed U4 codes.
 Bf16DirectTile u4_direct_tile_avx512();
+Bf16DirectTile u4_direct_tile_avx2();
 
 lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, const void *w_packed, const float *bias, void *d,
                     lb_dtype d_dtype, int64_t m, int64_t n, int64_t k, int64_t group);

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The FP8 GEMM on every CPU variant against a reference that decodes fp8 exactly and accumulates in double; the
@@ -243,6 +244,61 @@ class Fp8GemmTest {
                 assertEquals(-448f * 448f * k, v);
             assertEquals(448.0, Fp8Reference.E4M3.decode(Fp8Reference.E4M3.encode(1e6f, true)));
         }
+    }
+
+    @Test
+    void nanWeightCodesMakeTheirColumnsNan() {
+        // Both NaN codes of each format (E4M3 S.1111.111; E5M2 S.11111.xx, xx != 0), on the decode-sized direct
+        // tiles (m <= 4) and the panel path; the AVX2 tile turns E4M3 codes into binary16 that would be finite.
+        int n = 40, k = 70;
+        for (Isa isa : Isas.available()) {
+            Isas.with(isa, () -> {
+                for (Fp8Reference f : Fp8Reference.values()) {
+                    int[] nans = f == Fp8Reference.E4M3 ? new int[] {0x7f, 0xff} : new int[] {0x7d, 0xfe};
+                    for (int m : new int[] {1, 9}) {
+                        try (Arena arena = Arena.ofConfined()) {
+                            byte[] a = randomCodes(f, 3, m * k), w = randomCodes(f, 4, n * k);
+                            w[5 * k + 11] = (byte) nans[0];
+                            w[33 * k + 68] = (byte) nans[1];
+                            Quantized qa = new Quantized(format(f, Granularity.PER_TENSOR), Tensor.ofBytes(arena, dtype(f), a, m, k),
+                                    Tensor.of(arena, new float[] {1f}, 1), null);
+                            Quantized qw = new Quantized(format(f, Granularity.PER_TENSOR), Tensor.ofBytes(arena, dtype(f), w, n, k),
+                                    Tensor.of(arena, new float[] {1f}, 1), null);
+                            float[] out = Fp8Gemm.matmul(qa, Fp8Gemm.prepack(qw, arena), null, DType.F32, arena).toFloatArray();
+                            for (int i = 0; i < m; ++i)
+                                for (int j = 0; j < n; ++j)
+                                    assertEquals(j == 5 || j == 33, Float.isNaN(out[i * n + j]), isa + " " + f + " m=" + m + " (" + i + ", " + j + "): " + out[i * n + j]);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void avx2AndScalarVariantsGiveTheSameBits() {
+        // Both compute each k pair as fma(a_odd, b_odd, acc) then fma(a_even, b_even, acc) (bf16_tile.h), the AVX2
+        // one on its direct tiles (m <= 4) and panel tile: the same bits, every format mix and scaling.
+        assumeTrue(Isas.available().contains(Isa.AVX2));
+        for (Fp8Reference fa : Fp8Reference.values())
+            for (Fp8Reference fw : Fp8Reference.values())
+                for (int m : new int[] {1, 3, 4, 6, 13}) {
+                    Layout layout = m == 6 ? Layout.BLOCK : Layout.ROW;
+                    int n = 48, k = layout == Layout.BLOCK ? 256 : 261;
+                    Operand a = Operand.random(fa, layout, m, k, false, m * 31L), w = Operand.random(fw, layout, m == 6 ? 128 : n, k, true, m * 37L);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Fp8Gemm.Weights packed = Fp8Gemm.prepack(w.quantized(arena), arena);
+                        float[][] out = new float[2][];
+                        Isa[] isas = {Isa.SCALAR, Isa.AVX2};
+                        for (int v = 0; v < 2; ++v) {
+                            int vi = v;
+                            Isas.with(isas[v], () -> out[vi] = Fp8Gemm.matmul(a.quantized(arena), packed, null, DType.F32, arena).toFloatArray());
+                        }
+                        for (int i = 0; i < out[0].length; ++i)
+                            assertEquals(Float.floatToRawIntBits(out[0][i]), Float.floatToRawIntBits(out[1][i]),
+                                    fa + "x" + fw + " m=" + m + " element " + i + ": scalar " + out[0][i] + ", AVX2 " + out[1][i]);
+                    }
+                }
     }
 
     @Test

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * W4A8 (FP8 activations x int4 weights) on every CPU variant against a double reference built from the codes
@@ -85,6 +88,30 @@ class W4A8Test {
                         }
                     }
                 }
+    }
+
+    @Test
+    void avx2AndScalarVariantsGiveTheSameBits() {
+        // The AVX2 direct tile (m <= 4) and panel tile compute each k pair as the scalar one does (Fp8GemmTest).
+        assumeTrue(Isas.available().contains(Isa.AVX2));
+        int n = 40, k = 256;
+        for (QuantFormat wf : List.of(W4A16Test.FORMATS.get(0), W4A16Test.FORMATS.get(3)))
+            for (int m : new int[] {1, 4, 7}) {
+                float[] wv = W4A16Test.gaussian(n * 3L + m, n * k, 0.05), x = W4A16Test.gaussian(m * 5L, m * k, 1.0);
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized a = Quantizer.quantize(Tensor.of(arena, x, m, k), W4A8.activationFormat(), arena);
+                    W4A16.Weights packed = W4A16.prepack(Quantizer.quantize(Tensor.of(arena, wv, n, k), wf, arena), arena);
+                    float[][] out = new float[2][];
+                    Isa[] isas = {Isa.SCALAR, Isa.AVX2};
+                    for (int v = 0; v < 2; ++v) {
+                        int vi = v;
+                        Isas.with(isas[v], () -> out[vi] = W4A8.matmul(a, packed, null, DType.F32, arena).toFloatArray());
+                    }
+                    for (int i = 0; i < out[0].length; ++i)
+                        assertEquals(Float.floatToRawIntBits(out[0][i]), Float.floatToRawIntBits(out[1][i]),
+                                wf + " m=" + m + " element " + i + ": scalar " + out[0][i] + ", AVX2 " + out[1][i]);
+                }
+            }
     }
 
     @Test
