@@ -3,8 +3,8 @@
 // float of either sign with a biased exponent in [100, 145] (every float whose rounding is not
 // trivial, as fp8_oracle), plus every top-16-bit pattern with the low 16 bits in the runs of 16
 // around 0, 0x7fff, 0x8000 and 0xffff (NaN, Inf, the trivial ranges); E4M3 and E5M2, saturating and not, with
-// the NaN select and (for non-NaN inputs) without it; and the quantizers' fp8_codes64 (saturating, non-NaN
-// inputs). Exit code 0 = all equal; 77 (ctest: skipped)
+// the NaN select and (for non-NaN inputs) without it; and the quantizers' fp8_codes64 and (AVX2)
+// fp8_codes16_avx2 (saturating, non-NaN inputs). Exit code 0 = all equal; 77 (ctest: skipped)
 // on a CPU without AVX-512.
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +19,7 @@
 #include <immintrin.h>
 
 namespace {
+#include "../src/cpu/simd/fp8_avx2.h"
 #include "../src/cpu/simd/fp8_avx512.h"
 
 int failures = 0;
@@ -56,12 +57,20 @@ void check64(const uint32_t *bits) {
   alignas(64) uint8_t e4[64], e5[64];
   _mm512_store_si512(e4, fp8_codes64<true>(in(0, kE4M3HalfScale), in(1, kE4M3HalfScale), in(2, kE4M3HalfScale), in(3, kE4M3HalfScale)));
   _mm512_store_si512(e5, fp8_codes64<false>(in(0, 1.0f), in(1, 1.0f), in(2, 1.0f), in(3, 1.0f)));
+  // The AVX2 quantizers' encoder (simd/fp8_avx2.h): 16 codes in 16-bit lanes per call.
+  alignas(32) uint16_t a4[64], a5[64];
+  const auto in8 = [&](int j, float s) { return _mm256_mul_ps(_mm256_load_ps(v + 8 * j), _mm256_set1_ps(s)); };
+  for (int j = 0; j < 4; ++j) {
+    _mm256_store_si256(reinterpret_cast<__m256i *>(a4 + 16 * j), fp8_codes16_avx2<true>(in8(2 * j, kE4M3HalfScaleAvx2), in8(2 * j + 1, kE4M3HalfScaleAvx2)));
+    _mm256_store_si256(reinterpret_cast<__m256i *>(a5 + 16 * j), fp8_codes16_avx2<false>(in8(2 * j, 1.0f), in8(2 * j + 1, 1.0f)));
+  }
   for (int i = 0; i < 64; ++i) {
     if (v[i] != v[i]) continue;
     const unsigned want4 = lb::f32_to_e4m3(v[i], true), want5 = lb::f32_to_e5m2(v[i], true);
-    if (e4[i] != want4 || e5[i] != want5) {
+    if (e4[i] != want4 || e5[i] != want5 || a4[i] != want4 || a5[i] != want5) {
       if (++failures <= 20)
-        std::printf("0x%08x (%g) codes64: e4m3 0x%02x e5m2 0x%02x, scalar 0x%02x 0x%02x\n", bits[i], v[i], e4[i], e5[i], want4, want5);
+        std::printf("0x%08x (%g) codes64: e4m3 0x%02x e5m2 0x%02x, AVX2 0x%02x 0x%02x, scalar 0x%02x 0x%02x\n", bits[i], v[i], e4[i], e5[i],
+                    a4[i], a5[i], want4, want5);
     }
   }
 }
@@ -95,7 +104,7 @@ int main() {
       }
     }
   }
-  std::printf("fp8 simd: %ld floats x 2 formats through the encoders (2 modes x 2 NaN paths, and the quantizers' 64-lane one), %d mismatches\n",
+  std::printf("fp8 simd: %ld floats x 2 formats through the encoders (2 modes x 2 NaN paths, and the quantizers' AVX-512 and AVX2 ones), %d mismatches\n",
               checked, failures);
   return failures == 0 ? 0 : 1;
 }
