@@ -17,6 +17,8 @@ void tile16(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads,
   __m256i c[MR][4];
   for (int i = 0; i < MR; ++i)
     for (int q = 0; q < 4; ++q) c[i][q] = _mm256_setzero_si256();
+  const __m256i flip = _mm256_set1_epi32(static_cast<int32_t>(0x80808080));
+  const __m256i widen = _mm256_setr_epi8(0, -1, 1, -1, 2, -1, 3, -1, 0, -1, 1, -1, 2, -1, 3, -1, 0, -1, 1, -1, 2, -1, 3, -1, 0, -1, 1, -1, 2, -1, 3, -1);
 #pragma GCC unroll 1
   for (int64_t kq = 0; kq < kquads; ++kq) {
     const int8_t *b = bpack + kq * 64;
@@ -25,7 +27,9 @@ void tile16(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads,
     for (int i = 0; i < MR; ++i) {
       int32_t quad;
       std::memcpy(&quad, a8 + i * lda + kq * 4, 4);
-      const __m256i a = _mm256_broadcastq_epi64(_mm_cvtepu8_epi16(_mm_cvtsi32_si128(quad ^ static_cast<int32_t>(0x80808080))));
+      // The quad + 128 as four words, repeated: one broadcast, one xor, one in-lane byte shuffle that
+      // zero-extends (a widen and a broadcast of a register took two more instructions a row and quad).
+      const __m256i a = _mm256_shuffle_epi8(_mm256_xor_si256(_mm256_set1_epi32(quad), flip), widen);
       for (int q = 0; q < 4; ++q) c[i][q] = _mm256_add_epi32(c[i][q], _mm256_madd_epi16(a, w[q]));
     }
   }
