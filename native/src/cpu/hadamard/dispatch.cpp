@@ -72,10 +72,14 @@ std::vector<uint64_t> sign_words(const lb_hadamard_params &p) {
   return w;
 }
 
-// mix_terms of HadamardRow for the core of one call (none for the cores the kernels know at
+// Whether this call's kernel runs the m-part from a compile-time table (kernels.inc, mix): orders 12
+// and 20 everywhere, 28 with AVX-512's 32 registers only.
+bool fixed_core_kernel(int64_t m) { return m == 12 || m == 20 || (m == 28 && current_isa() == LB_ISA_AVX512); }
+
+// mix_terms of HadamardRow for the core of one call (none for the cores the kernel knows at
 // compile time).
 std::vector<HadamardMixTerm> mix_terms(const HadamardRow &r) {
-  if (r.m == 1 || has_fixed_core(r.m)) return {};
+  if (r.m == 1 || fixed_core_kernel(r.m)) return {};
   const int64_t m = r.m, G = m / 4;
   std::vector<HadamardMixTerm> terms(static_cast<size_t>(m * G));
   for (int64_t a = 0; a < m; ++a)
@@ -104,7 +108,7 @@ struct RowBuffers {
   bool redo = false;
   RowBuffers(int64_t n, int64_t m, bool stream_out = false)
       : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0),
-        combos(has_fixed_core(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n) : 0) {}
+        combos(fixed_core_kernel(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n) : 0) {}
   void attach(HadamardRow &r) {
     r.buf = a.data();
     r.buf2 = b.data();

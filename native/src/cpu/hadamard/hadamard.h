@@ -49,7 +49,8 @@ struct HadamardRow {
   // The m-part in groups of four inputs (see kernels.inc): term a * m/4 + g of output a is
   // sign * combos[combo], combo = 8 g + bits 2..0 (the signs of core[a][4g+1..3] relative to
   // core[a][4g], 1 = opposite), sign = core[a][4g]. Built once per call, so the inner loop does no
-  // bit decoding. Unused (and not built) for the cores with a compile-time table (has_fixed_core).
+  // bit decoding. Unused (and not built) where the kernel has the core as a compile-time table
+  // (dispatch.cpp, fixed_core_kernel).
   const HadamardMixTerm *mix_terms;
   float *combos;  // 8 * m/4 * kMixBlock vectors of up to 16 floats: the signed sums of each group (as mix_terms)
   float scale;        // applied when != 1
