@@ -3,8 +3,8 @@
 // float of either sign with a biased exponent in [100, 145] (every float whose rounding is not
 // trivial, as fp8_oracle), plus every top-16-bit pattern with the low 16 bits in the runs of 16
 // around 0, 0x7fff, 0x8000 and 0xffff (NaN, Inf, the trivial ranges); E4M3 and E5M2, saturating and not, with
-// the NaN select and (for non-NaN inputs) without it; and the quantizers' fp8_codes64 and (AVX2)
-// fp8_codes16_avx2 (saturating, non-NaN inputs). Exit code 0 = all equal; 77 (ctest: skipped)
+// the NaN select and (for non-NaN inputs) without it; the quantizers' fp8_codes64 and (AVX2)
+// fp8_codes16_avx2 (saturating, non-NaN inputs); and AVX2's lb_convert encoder fp8_convert16_avx2. Exit code 0 = all equal; 77 (ctest: skipped)
 // on a CPU without AVX-512.
 #include <cstdint>
 #include <cstdio>
@@ -64,6 +64,20 @@ void check64(const uint32_t *bits) {
     _mm256_store_si256(reinterpret_cast<__m256i *>(a4 + 16 * j), fp8_codes16_avx2<true>(in8(2 * j, kE4M3HalfScaleAvx2), in8(2 * j + 1, kE4M3HalfScaleAvx2)));
     _mm256_store_si256(reinterpret_cast<__m256i *>(a5 + 16 * j), fp8_codes16_avx2<false>(in8(2 * j, 1.0f), in8(2 * j + 1, 1.0f)));
   }
+  // The AVX2 convert encoder (any input, saturating or not), NaN included.
+  for (int sat = 0; sat < 2; ++sat) {
+    alignas(32) uint16_t c4[64], c5[64];
+    for (int j = 0; j < 4; ++j) {
+      const __m256 lo = in8(2 * j, 1.0f), hi = in8(2 * j + 1, 1.0f);
+      _mm256_store_si256(reinterpret_cast<__m256i *>(c4 + 16 * j), sat ? fp8_convert16_avx2<true, true>(lo, hi) : fp8_convert16_avx2<true, false>(lo, hi));
+      _mm256_store_si256(reinterpret_cast<__m256i *>(c5 + 16 * j), sat ? fp8_convert16_avx2<false, true>(lo, hi) : fp8_convert16_avx2<false, false>(lo, hi));
+    }
+    for (int i = 0; i < 64; ++i) {
+      const unsigned want4 = lb::f32_to_e4m3(v[i], sat != 0), want5 = lb::f32_to_e5m2(v[i], sat != 0);
+      if ((c4[i] != want4 || c5[i] != want5) && ++failures <= 20)
+        std::printf("0x%08x (%g) AVX2 convert sat=%d: e4m3 0x%02x e5m2 0x%02x, scalar 0x%02x 0x%02x\n", bits[i], v[i], sat, c4[i], c5[i], want4, want5);
+    }
+  }
   for (int i = 0; i < 64; ++i) {
     if (v[i] != v[i]) continue;
     const unsigned want4 = lb::f32_to_e4m3(v[i], true), want5 = lb::f32_to_e5m2(v[i], true);
@@ -104,7 +118,7 @@ int main() {
       }
     }
   }
-  std::printf("fp8 simd: %ld floats x 2 formats through the encoders (2 modes x 2 NaN paths, and the quantizers' AVX-512 and AVX2 ones), %d mismatches\n",
+  std::printf("fp8 simd: %ld floats x 2 formats through the encoders (2 modes x 2 NaN paths, the quantizers' AVX-512 and AVX2 ones, AVX2's convert), %d mismatches\n",
               checked, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -28,10 +28,60 @@ void kernel(const void *s, void *d, int64_t n) {
 }
 
 #include "fp8.inc"
+#include "../simd/fp8_avx2.h"
+
+// f32 / f16 / bf16 -> fp8, 16 a step through fp8_convert16_avx2 (the element-by-element encoder of
+// fp8.inc it replaces ran F32 -> E4M3 at 0.20 of the copy on the Zen 4 host, AVX-512's at 0.85); the
+// tail through fp8.inc.
+template <class S, lb_dtype Src, bool E4, bool Sat>
+void fp8_encode16(const void *s, void *d, int64_t n) {
+  const char *src = static_cast<const char *>(s);
+  uint8_t *dst = static_cast<uint8_t *>(d);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i c = fp8_convert16_avx2<E4, Sat>(S::load(src + i * S::kSize), S::load(src + (i + 8) * S::kSize));
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + i), _mm_packus_epi16(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1)));
+  }
+  if (i < n) fp8_encode_kernel<Src, E4 ? LB_DTYPE_FP8_E4M3 : LB_DTYPE_FP8_E5M2, Sat>(src + i * S::kSize, dst + i, n - i);
+}
+
+// fp8 -> f32 / f16 / bf16, 16 a step through fp8_decode16_avx2; the tail through fp8.inc's table.
+template <bool E4, class D, lb_dtype Dst>
+void fp8_decode16(const void *s, void *d, int64_t n) {
+  const uint8_t *src = static_cast<const uint8_t *>(s);
+  char *dst = static_cast<char *>(d);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256 v[2];
+    fp8_decode16_avx2<E4>(_mm_loadu_si128(reinterpret_cast<const __m128i *>(src + i)), v);
+    D::store(dst + i * D::kSize, v[0]);
+    D::store(dst + (i + 8) * D::kSize, v[1]);
+  }
+  if (i < n) fp8_decode_kernel<E4 ? LB_DTYPE_FP8_E4M3 : LB_DTYPE_FP8_E5M2, Dst, true>(src + i, dst + i * D::kSize, n - i);
+}
+
+template <bool Sat>
+ConvertFn fp8_simd_pairs(lb_dtype s, lb_dtype d) {
+  constexpr lb_dtype kF32 = LB_DTYPE_F32, kF16 = LB_DTYPE_F16, kBF16 = LB_DTYPE_BF16;
+  const bool de4 = d == LB_DTYPE_FP8_E4M3, se4 = s == LB_DTYPE_FP8_E4M3;
+  if (de4 || d == LB_DTYPE_FP8_E5M2) {
+    if (s == kF32) return de4 ? fp8_encode16<F32, kF32, true, Sat> : fp8_encode16<F32, kF32, false, Sat>;
+    if (s == kF16) return de4 ? fp8_encode16<F16, kF16, true, Sat> : fp8_encode16<F16, kF16, false, Sat>;
+    if (s == kBF16) return de4 ? fp8_encode16<BF16, kBF16, true, Sat> : fp8_encode16<BF16, kBF16, false, Sat>;
+  }
+  if (se4 || s == LB_DTYPE_FP8_E5M2) {
+    if (d == kF32) return se4 ? fp8_decode16<true, F32, kF32> : fp8_decode16<false, F32, kF32>;
+    if (d == kF16) return se4 ? fp8_decode16<true, F16, kF16> : fp8_decode16<false, F16, kF16>;
+    if (d == kBF16) return se4 ? fp8_decode16<true, BF16, kBF16> : fp8_decode16<false, BF16, kBF16>;
+  }
+  return fp8_kernel(s, d, Sat);  // fp8 -> fp8: fp8.inc's table
+}
 
 }  // namespace
 
 ConvertFn convert_kernel_avx2(lb_dtype src, lb_dtype dst) { LB_CONVERT_PAIRS(src, dst); }
-ConvertFn fp8_kernel_avx2(lb_dtype src, lb_dtype dst, bool saturate) { return fp8_kernel(src, dst, saturate); }
+ConvertFn fp8_kernel_avx2(lb_dtype src, lb_dtype dst, bool saturate) {
+  return saturate ? fp8_simd_pairs<true>(src, dst) : fp8_simd_pairs<false>(src, dst);
+}
 
 }  // namespace lb::cpu

@@ -9,25 +9,61 @@
 // What fp8_codes16_avx2<true> takes: the values times 2^-8.
 constexpr float kE4M3HalfScaleAvx2 = 1.0f / 256.0f;
 
-// Saturating E4M3 (kE4M3: of v * 2^-8) or E5M2 codes of v0 (elements 0-7) and v1 (8-15), finite or
-// infinite, no NaN: in the low byte of each 16-bit lane, in order. Truncated to binary16 with the last
-// bit set where that was inexact (round to odd), then rounded to nearest even dropping 7 (E4M3) or 8
-// bits, the magnitude clamped to the largest finite code first.
-template <bool kE4M3>
-inline __m256i fp8_codes16_avx2(__m256 v0, __m256 v1) {
-  constexpr int kDrop = kE4M3 ? 7 : 8, kMaxHalf = kE4M3 ? 0x3f00 : 0x7b00;  // 448 * 2^-8, 57344
+// v0 (elements 0-7) and v1 (8-15) truncated to binary16 (h, in order) and, all ones in its 16-bit
+// lane, where that truncation dropped something (inexact): with that bit set, h is v rounded to odd.
+struct Fp8TruncatedAvx2 {
+  __m256i h, inexact;
+};
+inline Fp8TruncatedAvx2 fp8_truncate16_avx2(__m256 v0, __m256 v1) {
   const __m128i h0 = _mm256_cvtps_ph(v0, _MM_FROUND_TO_ZERO), h1 = _mm256_cvtps_ph(v1, _MM_FROUND_TO_ZERO);
   const __m256i m0 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h0), v0, _CMP_NEQ_UQ));
   const __m256i m1 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h1), v1, _CMP_NEQ_UQ));
-  const __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(h0), h1, 1);
-  // All ones in the 16-bit lanes whose truncation dropped something (packs interleaves the halves).
-  const __m256i inexact = _mm256_permute4x64_epi64(_mm256_packs_epi32(m0, m1), 0xD8);
+  // packs interleaves the two halves' 128-bit lanes; the qword permute restores the order.
+  return {_mm256_inserti128_si256(_mm256_castsi128_si256(h0), h1, 1), _mm256_permute4x64_epi64(_mm256_packs_epi32(m0, m1), 0xD8)};
+}
+
+// Saturating codes of truncated halves (E4M3: of the values times 2^-8) in the low byte of each 16-bit
+// lane: the magnitude clamped to the largest finite code's half, rounded to nearest even dropping 7 (E4M3)
+// or 8 bits with the sticky bit, the sign put back.
+template <bool kE4M3>
+inline __m256i fp8_round16_avx2(const Fp8TruncatedAvx2 &t) {
+  constexpr int kDrop = kE4M3 ? 7 : 8, kMaxHalf = kE4M3 ? 0x3f00 : 0x7b00;  // 448 * 2^-8, 57344
   const __m256i one = _mm256_set1_epi16(1);
-  const __m256i mag = _mm256_min_epu16(_mm256_and_si256(h, _mm256_set1_epi16(0x7fff)), _mm256_set1_epi16(kMaxHalf));
+  const __m256i mag = _mm256_min_epu16(_mm256_and_si256(t.h, _mm256_set1_epi16(0x7fff)), _mm256_set1_epi16(kMaxHalf));
   // The tie-breaking 1: the kept LSB (to even), or a sticky bit below the half (see fp8_codes_of_halves).
-  const __m256i up = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi16(mag, kDrop), inexact), one);
+  const __m256i up = _mm256_and_si256(_mm256_or_si256(_mm256_srli_epi16(mag, kDrop), t.inexact), one);
   const __m256i r = _mm256_add_epi16(_mm256_add_epi16(mag, _mm256_set1_epi16((1 << (kDrop - 1)) - 1)), up);
-  return _mm256_or_si256(_mm256_srli_epi16(r, kDrop), _mm256_and_si256(_mm256_srli_epi16(h, 8), _mm256_set1_epi16(0x80)));
+  return _mm256_or_si256(_mm256_srli_epi16(r, kDrop), _mm256_and_si256(_mm256_srli_epi16(t.h, 8), _mm256_set1_epi16(0x80)));
+}
+
+// The quantizers' encoder: saturating E4M3 (kE4M3: of v * 2^-8) or E5M2 codes of v0 (elements 0-7)
+// and v1 (8-15), finite or infinite, no NaN, in the low byte of each 16-bit lane, in order.
+template <bool kE4M3>
+inline __m256i fp8_codes16_avx2(__m256 v0, __m256 v1) {
+  return fp8_round16_avx2<kE4M3>(fp8_truncate16_avx2(v0, v1));
+}
+
+// lb_convert's encoder: any f32 (E4M3 of v itself), saturating or not, as common/fp8.h: NaN -> 0x7F;
+// past the overflow midpoint -> signed max (kSaturate) or NaN / Inf (E4M3 S.1111.111, E5M2 S.11111.00).
+template <bool kE4M3, bool kSaturate>
+inline __m256i fp8_convert16_avx2(__m256 v0, __m256 v1) {
+  const __m256i nan = _mm256_permute4x64_epi64(
+      _mm256_packs_epi32(_mm256_castps_si256(_mm256_cmp_ps(v0, v0, _CMP_UNORD_Q)), _mm256_castps_si256(_mm256_cmp_ps(v1, v1, _CMP_UNORD_Q))), 0xD8);
+  if constexpr (kE4M3) {  // exact for every product >= 2^-126; smaller ones are far below half the least code
+    v0 = _mm256_mul_ps(v0, _mm256_set1_ps(kE4M3HalfScaleAvx2));
+    v1 = _mm256_mul_ps(v1, _mm256_set1_ps(kE4M3HalfScaleAvx2));
+  }
+  const Fp8TruncatedAvx2 t = fp8_truncate16_avx2(v0, v1);
+  __m256i code = fp8_round16_avx2<kE4M3>(t);
+  if constexpr (!kSaturate) {
+    // Overflow: the value rounded to odd lies past the midpoint above the largest finite code (E4M3 464,
+    // whose tie rounds down to 448: strictly above; E5M2 61440, whose tie rounds up: at or above).
+    const __m256i odd = _mm256_or_si256(_mm256_and_si256(t.h, _mm256_set1_epi16(0x7fff)), _mm256_and_si256(t.inexact, _mm256_set1_epi16(1)));
+    const __m256i over = _mm256_cmpgt_epi16(odd, _mm256_set1_epi16(kE4M3 ? 0x3f40 : 0x7b7f));
+    const __m256i special = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(t.h, 8), _mm256_set1_epi16(0x80)), _mm256_set1_epi16(kE4M3 ? 0x7f : 0x7c));
+    code = _mm256_blendv_epi8(code, special, over);
+  }
+  return _mm256_blendv_epi8(code, _mm256_set1_epi16(0x7f), nan);
 }
 
 // An E4M3 code in the high byte of each 16-bit lane (the low byte zero) -> the binary16 of its value
