@@ -10,7 +10,7 @@ ConvertFn convert_kernel(lb_dtype src, lb_dtype dst, bool saturate, bool stream)
   const bool fp8 = src == LB_DTYPE_FP8_E4M3 || src == LB_DTYPE_FP8_E5M2 || dst == LB_DTYPE_FP8_E4M3 || dst == LB_DTYPE_FP8_E5M2;
   switch (current_isa()) {
     case LB_ISA_AVX512: return fp8 ? fp8_kernel_avx512(src, dst, saturate, stream) : convert_kernel_avx512(src, dst, stream);
-    case LB_ISA_AVX2: return fp8 ? fp8_kernel_avx2(src, dst, saturate) : convert_kernel_avx2(src, dst);
+    case LB_ISA_AVX2: return fp8 ? fp8_kernel_avx2(src, dst, saturate, stream) : convert_kernel_avx2(src, dst, stream);
     default: return fp8 ? fp8_kernel_scalar(src, dst, saturate) : convert_kernel_scalar(src, dst);
   }
 }

@@ -79,32 +79,45 @@ class ConvertTest {
 
     /**
      * Outputs of 32 MiB and more go out with non-temporal stores (native simd/streaming.h), here into a
-     * destination that is not 64-byte aligned (the kernel's head up to the first aligned line): the same
-     * bits as the ordinary stores give when the same values are converted in small pieces.
+     * 64-byte-aligned destination and one that is not (AVX-512 streams after a head up to the first aligned
+     * line; AVX2 only when aligned): the same bits as the ordinary stores give when the same values are
+     * converted in small pieces. Encoding to 16-bit and fp8 formats, and decoding fp8 to f32.
      */
     @ParameterizedTest
     @MethodSource("isas")
     void streamedOutputsMatchSmallConversions(Isa isa) {
         Isas.with(isa, () -> {
-            for (DType to : List.of(DType.BF16, DType.F16, DType.FP8_E4M3)) {
-                int size = (int) to.byteSize(1), n = (32 << 20) / size + 5, piece = 1 << 20;
-                float[] x = ConvertCases.randomBits(n, 17);
-                try (Arena arena = Arena.ofConfined()) {
-                    Tensor src = Tensor.of(arena, x, n);
-                    MemorySegment storage = arena.allocate((long) (n + 3) * size, 64);
-                    Tensor big = Tensor.wrap(storage.asSlice(3L * size), to, n);
-                    Convert.convert(src, big);
-                    for (int i = 0; i < n; i += piece) {
-                        int len = Math.min(piece, n - i);
-                        Tensor small = Tensor.allocate(arena, to, Device.CPU, len);
-                        Convert.convert(Tensor.wrap(src.segment().asSlice(4L * i, 4L * len), DType.F32, len), small);
-                        assertArrayEquals(small.segment().toArray(ValueLayout.JAVA_BYTE),
-                                big.segment().asSlice((long) i * size, (long) len * size).toArray(ValueLayout.JAVA_BYTE),
-                                "f32 -> " + to + ", elements " + i + ".." + (i + len - 1));
+            for (int offset : new int[] {0, 3}) {
+                for (DType to : List.of(DType.BF16, DType.F16, DType.FP8_E4M3)) {
+                    int n = (32 << 20) / (int) to.byteSize(1) + 5;
+                    try (Arena arena = Arena.ofConfined()) {
+                        assertStreamedMatchesPieces(arena, Tensor.of(arena, ConvertCases.randomBits(n, 17), n), to, offset);
                     }
+                }
+                int n = (32 << 20) / 4 + 5;
+                byte[] codes = new byte[n];
+                new java.util.SplittableRandom(23).nextBytes(codes);
+                try (Arena arena = Arena.ofConfined()) {
+                    assertStreamedMatchesPieces(arena, Tensor.ofBytes(arena, DType.FP8_E4M3, codes, n), DType.F32, offset);
                 }
             }
         });
+    }
+
+    /** Converts src whole into a destination `offset` elements past a 64-byte boundary, then 1 Mi-element pieces; same bytes. */
+    static void assertStreamedMatchesPieces(Arena arena, Tensor src, DType to, int offset) {
+        int n = (int) src.dim(0), piece = 1 << 20;
+        long size = to.byteSize(1), srcSize = src.dtype().byteSize(1);
+        MemorySegment storage = arena.allocate((n + offset) * size, 64);
+        Tensor big = Tensor.wrap(storage.asSlice(offset * size), to, n);
+        Convert.convert(src, big);
+        for (int i = 0; i < n; i += piece) {
+            int len = Math.min(piece, n - i);
+            Tensor small = Tensor.allocate(arena, to, Device.CPU, len);
+            Convert.convert(Tensor.wrap(src.segment().asSlice(srcSize * i, srcSize * len), src.dtype(), len), small);
+            assertArrayEquals(small.segment().toArray(ValueLayout.JAVA_BYTE), big.segment().asSlice(i * size, len * size).toArray(ValueLayout.JAVA_BYTE),
+                    src.dtype() + " -> " + to + " at offset " + offset + ", elements " + i + ".." + (i + len - 1));
+        }
     }
 
     @ParameterizedTest
