@@ -115,11 +115,14 @@ void q8_rows(const W4A16Block *b, const W4A16Q8Row *x, float *out) {
       for (int h = 0; h < 2; ++h) _mm256_storeu_ps(out + (c * MR + i) * 16 + 8 * h, y[c][i][h]);
 }
 
-// Rows two at a time (registers: 16 ymm).
+// Up to four rows at once (registers: 16 ymm).
 void q8_kernel(const W4A16Block &b, const W4A16Q8Row *x, int mr, float *out) {
-  int i = 0;
-  for (; i + 2 <= mr; i += 2) q8_rows<2, 1>(&b, x + i, out + i * 16);
-  if (i < mr) q8_rows<1, 1>(&b, x + i, out + i * 16);
+  switch (mr) {
+    case 1: return q8_rows<1, 1>(&b, x, out);
+    case 2: return q8_rows<2, 1>(&b, x, out);
+    case 3: return q8_rows<3, 1>(&b, x, out);
+    default: return q8_rows<4, 1>(&b, x, out);
+  }
 }
 
 void q8_pair_kernel(const W4A16Block (&b)[2], const W4A16Q8Row &x, float *out) { q8_rows<1, 2>(b, &x, out); }
