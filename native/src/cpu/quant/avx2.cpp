@@ -30,17 +30,18 @@ bool minmax8(const float *x, int64_t n, float *lo_io, float *hi_io) {
     hi2 = _mm256_max_ps(hi2, v2);
     probe2 = _mm256_fmadd_ps(v2, zero, probe2);
   }
-  alignas(32) float l[8], h[8], p[8];
-  _mm256_store_ps(l, _mm256_min_ps(lo, lo2));
-  _mm256_store_ps(h, _mm256_max_ps(hi, hi2));
-  _mm256_store_ps(p, _mm256_add_ps(probe, probe2));
-  bool finite = true;
-  for (int j = 0; j < 8; ++j) {
-    *lo_io = l[j] < *lo_io ? l[j] : *lo_io;
-    *hi_io = h[j] > *hi_io ? h[j] : *hi_io;
-    finite = finite && p[j] == p[j];
-  }
-  return minmax(x + i, n - i, lo_io, hi_io) && finite;  // the tail (and its own checks)
+  // Lanes folded by shuffles (a scalar loop over the 8 lanes took as long as the loads of a 128-value group).
+  lo = _mm256_min_ps(lo, lo2);
+  hi = _mm256_max_ps(hi, hi2);
+  __m128 l = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
+  __m128 h = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
+  l = _mm_min_ps(l, _mm_movehl_ps(l, l));
+  h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+  *lo_io = _mm_cvtss_f32(_mm_min_ss(l, _mm_shuffle_ps(l, l, 1)));
+  *hi_io = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));
+  probe = _mm256_add_ps(probe, probe2);
+  const bool finite = _mm256_movemask_ps(_mm256_cmp_ps(probe, probe, _CMP_UNORD_Q)) == 0;
+  return (i == n || minmax(x + i, n - i, lo_io, hi_io)) && finite;  // the tail (and its own checks)
 }
 
 // 32 bytes to out: non-temporal when asked for and out is 32-byte aligned (simd/streaming.h).
