@@ -55,13 +55,13 @@ void check64(const uint32_t *bits) {
   for (int i = 0; i < 64; ++i) v[i] = lb::bits_float(bits[i]);
   const auto in = [&](int j, float s) { return _mm512_mul_ps(_mm512_load_ps(v + 16 * j), _mm512_set1_ps(s)); };
   alignas(64) uint8_t e4[64], e5[64];
-  _mm512_store_si512(e4, fp8_codes64<true>(in(0, kE4M3HalfScale), in(1, kE4M3HalfScale), in(2, kE4M3HalfScale), in(3, kE4M3HalfScale)));
+  _mm512_store_si512(e4, fp8_codes64<true>(in(0, lb::kE4M3HalfScale), in(1, lb::kE4M3HalfScale), in(2, lb::kE4M3HalfScale), in(3, lb::kE4M3HalfScale)));
   _mm512_store_si512(e5, fp8_codes64<false>(in(0, 1.0f), in(1, 1.0f), in(2, 1.0f), in(3, 1.0f)));
   // The AVX2 quantizers' encoder (simd/fp8_avx2.h): 16 codes in 16-bit lanes per call.
   alignas(32) uint16_t a4[64], a5[64];
   const auto in8 = [&](int j, float s) { return _mm256_mul_ps(_mm256_load_ps(v + 8 * j), _mm256_set1_ps(s)); };
   for (int j = 0; j < 4; ++j) {
-    _mm256_store_si256(reinterpret_cast<__m256i *>(a4 + 16 * j), fp8_codes16_avx2<true>(in8(2 * j, kE4M3HalfScaleAvx2), in8(2 * j + 1, kE4M3HalfScaleAvx2)));
+    _mm256_store_si256(reinterpret_cast<__m256i *>(a4 + 16 * j), fp8_codes16_avx2<true>(in8(2 * j, lb::kE4M3HalfScale), in8(2 * j + 1, lb::kE4M3HalfScale)));
     _mm256_store_si256(reinterpret_cast<__m256i *>(a5 + 16 * j), fp8_codes16_avx2<false>(in8(2 * j, 1.0f), in8(2 * j + 1, 1.0f)));
   }
   // The AVX2 convert encoder (any input, saturating or not), NaN included.

@@ -83,6 +83,13 @@ LB_HD float e4m3_to_f32(uint8_t b) {
 // E5M2 is the top byte of an IEEE binary16.
 LB_HD float e5m2_to_f32(uint8_t b) { return f16_bits_to_f32(static_cast<uint16_t>(b << 8)); }
 
+// E4M3's fields, shifted into place, are the binary16 of its value times this (subnormals included):
+// the CPU's vector codecs go through binary16 with it (cpu/simd/fp8_avx512.h, fp8_avx2.h).
+constexpr float kE4M3HalfScale = 1.0f / 256.0f;
+// Whether an encoder may fold kE4M3HalfScale into the inverse scale `inv`: the product is exact (inv is
+// not so small that it leaves the normal range), so x * (inv * 2^-8) == (x * inv) * 2^-8 for every x.
+LB_HD bool e4m3_half_scale_folds(float inv) { return inv * kE4M3HalfScale * 256.0f == inv; }
+
 #undef LB_FP8_CVT
 
 }  // namespace lb

@@ -77,20 +77,27 @@ LB_HD BlockParams block_params(const lb_quant_params &p, float lo, float hi, flo
   return b;
 }
 
+// The clamp range of an integer qtype's codes (before U4's zero point is added, after it for U4):
+// I8 -127..127, I4 -8..7 (-7..7 with LB_QUANT_RESTRICT_RANGE), U4 0..15. The SIMD quantizers clamp to it too.
+struct CodeBounds {
+  float low, high;
+};
+LB_HD CodeBounds code_bounds(lb_dtype qtype, bool restrict_range) {
+  if (qtype == LB_DTYPE_U4) return {0.0f, 15.0f};
+  const float lim = qtype == LB_DTYPE_I8 ? 127.0f : 7.0f;
+  return {qtype == LB_DTYPE_I8 || restrict_range ? -lim : -8.0f, lim};
+}
+
 // One value -> its code: an int8 / int4 value (as int) or an fp8 byte.
 LB_HD int32_t quantize_value(float x, lb_dtype qtype, const BlockParams &b, bool restrict_range) {
   switch (qtype) {
     case LB_DTYPE_FP8_E4M3: return f32_to_e4m3(mul_rn(x, b.inv), true);
     case LB_DTYPE_FP8_E5M2: return f32_to_e5m2(mul_rn(x, b.inv), true);
-    case LB_DTYPE_U4: {
-      const float v = rint_even(add_rn(mul_rn(x, b.inv), b.zero));
-      return static_cast<int32_t>(v < 0.0f ? 0.0f : (v > 15.0f ? 15.0f : v));
-    }
     default: {
-      const float lim = qtype == LB_DTYPE_I8 ? 127.0f : 7.0f;
-      const float low = qtype == LB_DTYPE_I8 || restrict_range ? -lim : -8.0f;
-      const float v = rint_even(mul_rn(x, b.inv));
-      return static_cast<int32_t>(v < low ? low : (v > lim ? lim : v));
+      const float t = mul_rn(x, b.inv);
+      const float v = rint_even(qtype == LB_DTYPE_U4 ? add_rn(t, b.zero) : t);
+      const CodeBounds c = code_bounds(qtype, restrict_range);
+      return static_cast<int32_t>(v < c.low ? c.low : (v > c.high ? c.high : v));
     }
   }
 }

@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "../../common/fp8.h"
 #include "bf16_tile.h"
 #include "fp8.h"
 

@@ -50,17 +50,15 @@ inline void store32(uint8_t *out, __m256i v, bool stream) {
   else _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), v);
 }
 
-// Integer codes of 8 values: clamp, then round to nearest even (the same as rounding first: the bounds are
-// integers and rounding is monotonic).
+// Integer codes of 8 values: clamp to code_bounds (common/quant.h), then round to nearest even (the same as
+// rounding first: the bounds are integers and rounding is monotonic).
 struct IntCoder {
   __m256 inv, zero, low, high;
   bool u4;
   IntCoder(const lb_quant_params &p, const BlockParams &b) : inv(_mm256_set1_ps(b.inv)), zero(_mm256_set1_ps(b.zero)), u4(p.qtype == LB_DTYPE_U4) {
-    const lb_dtype t = p.qtype;
-    const float lim = t == LB_DTYPE_I8 ? 127.0f : t == LB_DTYPE_U4 ? 15.0f : 7.0f;
-    const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-    low = _mm256_set1_ps(t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f);
-    high = _mm256_set1_ps(lim);
+    const CodeBounds c = code_bounds(p.qtype, (p.flags & LB_QUANT_RESTRICT_RANGE) != 0);
+    low = _mm256_set1_ps(c.low);
+    high = _mm256_set1_ps(c.high);
   }
   __m256i codes8(const float *x) const {
     __m256 t = _mm256_mul_ps(_mm256_loadu_ps(x), inv);
@@ -90,8 +88,8 @@ void quantize_codes8(const float *x, int64_t n, const lb_quant_params *p, const 
   if (t == LB_DTYPE_FP8_E4M3 || t == LB_DTYPE_FP8_E5M2) {
     // Finite inverse scales only (an infinite one makes 0 * inv NaN, which kernels.inc encodes); E4M3 needs
     // inv * 2^-8 exact (a scale below 2^118).
-    const float inv32 = t == LB_DTYPE_FP8_E4M3 ? b->inv * kE4M3HalfScaleAvx2 : b->inv;
-    const bool fast = __builtin_fabsf(b->inv) <= FLT_MAX && (t == LB_DTYPE_FP8_E5M2 || inv32 * 256.0f == b->inv);
+    const float inv32 = t == LB_DTYPE_FP8_E4M3 ? b->inv * kE4M3HalfScale : b->inv;
+    const bool fast = __builtin_fabsf(b->inv) <= FLT_MAX && (t == LB_DTYPE_FP8_E5M2 || e4m3_half_scale_folds(b->inv));
     if (fast && t == LB_DTYPE_FP8_E4M3)
       for (; i + 32 <= n; i += 32) store32(codes + i, fp8_bytes32<true>(x + i, _mm256_set1_ps(inv32)), stream);
     else if (fast)

@@ -80,15 +80,13 @@ inline Params16 params16(const lb_quant_params *p, __m512 lo, __m512 hi) {
   return {s, inv, z};
 }
 
-// The clamp range of integer codes (unused for fp8).
+// The clamp range of integer codes (common/quant.h, code_bounds; unused for fp8).
 struct CodeRange {
   __m512 low, high;
   explicit CodeRange(const lb_quant_params &p) {
-    const lb_dtype t = p.qtype;
-    const float lim = t == LB_DTYPE_I8 ? 127.0f : t == LB_DTYPE_U4 ? 15.0f : 7.0f;
-    const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-    low = _mm512_set1_ps(t == LB_DTYPE_U4 ? 0.0f : (t == LB_DTYPE_I8 || restrict_range) ? -lim : -8.0f);
-    high = _mm512_set1_ps(lim);
+    const CodeBounds c = code_bounds(p.qtype, (p.flags & LB_QUANT_RESTRICT_RANGE) != 0);
+    low = _mm512_set1_ps(c.low);
+    high = _mm512_set1_ps(c.high);
   }
 };
 
@@ -159,8 +157,7 @@ inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m
   const __m512 inv64 = kFp8 == 1 ? _mm512_mul_ps(inv, _mm512_set1_ps(kE4M3HalfScale)) : inv;
   if constexpr (kFiniteInv && kFp8 == 0) {
     if (qtype == LB_DTYPE_FP8_E5M2) return codes_run<true, kPrefetch, kStream, 2>(x, n, qtype, inv, zero, range, next, out);
-    const __m512 folded = _mm512_mul_ps(inv, _mm512_set1_ps(kE4M3HalfScale));
-    if (qtype == LB_DTYPE_FP8_E4M3 && _mm512_cmp_ps_mask(_mm512_mul_ps(folded, _mm512_set1_ps(256.0f)), inv, _CMP_EQ_OQ) == 0xffff)
+    if (qtype == LB_DTYPE_FP8_E4M3 && e4m3_half_scale_folds(_mm512_cvtss_f32(inv)))  // inv is a broadcast
       return codes_run<true, kPrefetch, kStream, 1>(x, n, qtype, inv, zero, range, next, out);
   }
   int64_t i = 0;

@@ -2,12 +2,15 @@
 // the scalar path; the ctest fp8_simd sweeps the encoder), by way of binary16 as simd/fp8_avx512.h's
 // fp8_codes64 and e4m3_decode16 explain: E5M2 is binary16's top byte, E4M3's fields shifted into place
 // are the binary16 of value * 2^-8 (subnormals included). Include only from files compiled with the
-// AVX2 flags, inside an anonymous namespace.
+// AVX2 flags, inside an anonymous namespace, after common/fp8.h.
 #pragma once
 #include <immintrin.h>
 
-// What fp8_codes16_avx2<true> takes: the values times 2^-8.
-constexpr float kE4M3HalfScaleAvx2 = 1.0f / 256.0f;
+// Two 8-lane masks (all ones or zero per 32-bit lane) -> one mask of 16 16-bit lanes, in order (packs
+// interleaves the two inputs' 128-bit lanes; the qword permute restores the order).
+inline __m256i fp8_masks16_avx2(__m256 m0, __m256 m1) {
+  return _mm256_permute4x64_epi64(_mm256_packs_epi32(_mm256_castps_si256(m0), _mm256_castps_si256(m1)), 0xD8);
+}
 
 // v0 (elements 0-7) and v1 (8-15) truncated to binary16 (h, in order) and, all ones in its 16-bit
 // lane, where that truncation dropped something (inexact): with that bit set, h is v rounded to odd.
@@ -16,10 +19,8 @@ struct Fp8TruncatedAvx2 {
 };
 inline Fp8TruncatedAvx2 fp8_truncate16_avx2(__m256 v0, __m256 v1) {
   const __m128i h0 = _mm256_cvtps_ph(v0, _MM_FROUND_TO_ZERO), h1 = _mm256_cvtps_ph(v1, _MM_FROUND_TO_ZERO);
-  const __m256i m0 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h0), v0, _CMP_NEQ_UQ));
-  const __m256i m1 = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h1), v1, _CMP_NEQ_UQ));
-  // packs interleaves the two halves' 128-bit lanes; the qword permute restores the order.
-  return {_mm256_inserti128_si256(_mm256_castsi128_si256(h0), h1, 1), _mm256_permute4x64_epi64(_mm256_packs_epi32(m0, m1), 0xD8)};
+  return {_mm256_inserti128_si256(_mm256_castsi128_si256(h0), h1, 1),
+          fp8_masks16_avx2(_mm256_cmp_ps(_mm256_cvtph_ps(h0), v0, _CMP_NEQ_UQ), _mm256_cmp_ps(_mm256_cvtph_ps(h1), v1, _CMP_NEQ_UQ))};
 }
 
 // Saturating codes of truncated halves (E4M3: of the values times 2^-8) in the low byte of each 16-bit
@@ -47,11 +48,10 @@ inline __m256i fp8_codes16_avx2(__m256 v0, __m256 v1) {
 // past the overflow midpoint -> signed max (kSaturate) or NaN / Inf (E4M3 S.1111.111, E5M2 S.11111.00).
 template <bool kE4M3, bool kSaturate>
 inline __m256i fp8_convert16_avx2(__m256 v0, __m256 v1) {
-  const __m256i nan = _mm256_permute4x64_epi64(
-      _mm256_packs_epi32(_mm256_castps_si256(_mm256_cmp_ps(v0, v0, _CMP_UNORD_Q)), _mm256_castps_si256(_mm256_cmp_ps(v1, v1, _CMP_UNORD_Q))), 0xD8);
+  const __m256i nan = fp8_masks16_avx2(_mm256_cmp_ps(v0, v0, _CMP_UNORD_Q), _mm256_cmp_ps(v1, v1, _CMP_UNORD_Q));
   if constexpr (kE4M3) {  // exact for every product >= 2^-126; smaller ones are far below half the least code
-    v0 = _mm256_mul_ps(v0, _mm256_set1_ps(kE4M3HalfScaleAvx2));
-    v1 = _mm256_mul_ps(v1, _mm256_set1_ps(kE4M3HalfScaleAvx2));
+    v0 = _mm256_mul_ps(v0, _mm256_set1_ps(lb::kE4M3HalfScale));
+    v1 = _mm256_mul_ps(v1, _mm256_set1_ps(lb::kE4M3HalfScale));
   }
   const Fp8TruncatedAvx2 t = fp8_truncate16_avx2(v0, v1);
   __m256i code = fp8_round16_avx2<kE4M3>(t);
@@ -88,8 +88,8 @@ inline void fp8_halves_to_f32(__m256i h, __m256 (&out)[2]) {
   out[0] = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
   out[1] = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
   if constexpr (kE4M3) {
-    out[0] = _mm256_mul_ps(out[0], _mm256_set1_ps(256.0f));
-    out[1] = _mm256_mul_ps(out[1], _mm256_set1_ps(256.0f));
+    out[0] = _mm256_mul_ps(out[0], _mm256_set1_ps(1.0f / lb::kE4M3HalfScale));
+    out[1] = _mm256_mul_ps(out[1], _mm256_set1_ps(1.0f / lb::kE4M3HalfScale));
   }
 }
 

@@ -76,11 +76,8 @@ inline __m512i fp8_codes_of_halves(__m512i h, __mmask32 inexact) {
   return _mm512_ternarylogic_epi32(_mm512_srli_epi16(r, kDrop), _mm512_srli_epi16(h, 8), _mm512_set1_epi16(0x80), 0xF8);  // | sign
 }
 
-// What fp8_codes64<true> takes: the values times 2^-8 (fold it into the quantizer's inverse scale).
-constexpr float kE4M3HalfScale = 1.0f / 256.0f;
-
 // Saturating E4M3 (kE4M3) or E5M2 codes of v0 .. v3 (elements 0-15, ..., 48-63; finite or infinite,
-// no NaN; E4M3: the values times kE4M3HalfScale — products below 2^-126 that rounds inexactly are far
+// no NaN; E4M3: the values times lb::kE4M3HalfScale (common/fp8.h) — products below 2^-126 that rounds inexactly are far
 // below half the least code either way) as 64 bytes in order.
 template <bool kE4M3>
 [[gnu::always_inline]] inline __m512i fp8_codes64(__m512 v0, __m512 v1, __m512 v2, __m512 v3) {
