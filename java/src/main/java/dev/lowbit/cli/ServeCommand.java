@@ -13,6 +13,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code lowbit serve}: the OpenAI-compatible embeddings endpoint until interrupted. */
 final class ServeCommand {
     static final String MODEL_NAME = "all-MiniLM-L6-v2";
+    /** Request threads: with shared passes most of them wait for a pass, and each waiting request can join the next. */
+    static final int DEFAULT_WORKERS = 64;
 
     private ServeCommand() {}
 
@@ -26,12 +28,15 @@ final class ServeCommand {
                   --quant MODE   as for lowbit embed (default %s)
                   --device D     cpu (default) or cuda
                   --threads N    native threads for the kernels (default: all cores)
-                  --workers N    concurrent requests (default 4)
-                """.formatted(EmbedCommand.DEFAULT_QUANT.cliName());
+                  --workers N    requests in flight at once (default %d)
+                  --batch-tokens N
+                                 concurrent requests share forward passes of up to N tokens
+                                 (default %d; 0: each request runs its own pass)
+                """.formatted(EmbedCommand.DEFAULT_QUANT.cliName(), DEFAULT_WORKERS, EmbeddingServer.DEFAULT_BATCH_TOKENS);
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
-        Options o = new Options(args, 1, Set.of("port", "host", "quant", "device", "threads", "workers"), Set.of("help"));
+        Options o = new Options(args, 1, Set.of("port", "host", "quant", "device", "threads", "workers", "batch-tokens"), Set.of("help"));
         if (o.flag("help")) {
             out.print(usage());
             return 0;
@@ -43,13 +48,14 @@ final class ServeCommand {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException(e.getMessage());
         }
-        int port = o.intValue("port", 8080, 0, 65535), workers = o.intValue("workers", 4, 1, 256);
+        int port = o.intValue("port", 8080, 0, 65535), workers = o.intValue("workers", DEFAULT_WORKERS, 1, 1024);
+        int batchTokens = o.intValue("batch-tokens", EmbeddingServer.DEFAULT_BATCH_TOKENS, 0, 1 << 24);
         if (o.get("threads", null) != null) Lowbit.setThreads(o.intValue("threads", 0, 1, 1024));
         Embedder model = EmbedCommand.load("lowbit serve", quant, EmbedCommand.device(o), err);
         if (model == null) return 1;
         EmbeddingServer server;
         try {
-            server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers);
+            server = EmbeddingServer.start(model, MODEL_NAME, o.get("host", "127.0.0.1"), port, workers, batchTokens);
         } catch (IOException e) {  // e.g. the port is taken: one clear line, not a stack trace
             model.close();
             throw new IOException("cannot listen on " + o.get("host", "127.0.0.1") + ":" + port + ": " + e.getMessage(), e);

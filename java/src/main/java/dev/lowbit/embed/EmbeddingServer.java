@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -26,31 +27,57 @@ import java.util.concurrent.Executors;
  * with {@code {"input": "text" | ["text", ...], "encoding_format": "float" | "base64"}}, plus
  * {@code GET /v1/models} and {@code GET /health}. A bad request gets a 4xx with an OpenAI-style JSON
  * error; a failure inside gets a 500; the server keeps serving either way.
+ *
+ * <p>Concurrent requests share forward passes ({@link EmbeddingBatcher}): while one pass runs, the requests
+ * that arrive queue and the next pass takes them all, up to a token budget. Each request is answered as if
+ * alone (rows are independent in every kernel); an idle server starts a lone request at once.
  */
 public final class EmbeddingServer implements AutoCloseable {
     /** Largest request body accepted, and most inputs per request (OpenAI's limit). */
     public static final int MAX_BODY_BYTES = 16 << 20, MAX_INPUTS = 2048;
+    /**
+     * Default token budget of a shared pass: past a few thousand tokens a bigger batch embeds no faster per sentence
+     * (EmbedBench: batch 8 and 64 alike on the CPU), and a pass keeps the requests queued behind it waiting.
+     */
+    public static final int DEFAULT_BATCH_TOKENS = 4096;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
     private final ExecutorService pool;
     private final Embedder model;
     private final String modelName;
+    private final EmbeddingBatcher batcher;  // null: each request runs its own pass
 
-    private EmbeddingServer(Embedder model, String modelName, String host, int port, int threads) throws IOException {
+    private EmbeddingServer(Embedder model, String modelName, String host, int port, int workers, int batchTokens) throws IOException {
         this.model = model;
         this.modelName = modelName;
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        pool = Executors.newFixedThreadPool(threads);
+        batcher = batchTokens > 0 ? new EmbeddingBatcher(model::embedTokens, batchTokens) : null;
+        pool = Executors.newFixedThreadPool(workers);
         server.setExecutor(pool);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    /** Starts serving {@code model} on host:port (port 0: any free port, see {@link #port()}). */
-    public static EmbeddingServer start(Embedder model, String modelName, String host, int port, int threads) throws IOException {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        return new EmbeddingServer(model, modelName, host, port, threads);
+    /**
+     * Starts serving {@code model} on host:port (port 0: any free port, see {@link #port()}) with {@code workers}
+     * request threads and shared passes of up to {@link #DEFAULT_BATCH_TOKENS} tokens.
+     */
+    public static EmbeddingServer start(Embedder model, String modelName, String host, int port, int workers) throws IOException {
+        return start(model, modelName, host, port, workers, DEFAULT_BATCH_TOKENS);
+    }
+
+    /**
+     * As above, with shared passes of up to {@code batchTokens} tokens; 0 runs each request in a pass of its own.
+     * Requests in flight are bounded by {@code workers}, so it also bounds how large a shared pass can grow.
+     */
+    public static EmbeddingServer start(Embedder model, String modelName, String host, int port, int workers, int batchTokens)
+            throws IOException {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(modelName, "modelName");
+        if (workers < 1) throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        if (batchTokens < 0) throw new IllegalArgumentException("batchTokens must be >= 0 (0: no shared passes), got " + batchTokens);
+        return new EmbeddingServer(model, modelName, host, port, workers, batchTokens);
     }
 
     public int port() {
@@ -60,7 +87,20 @@ public final class EmbeddingServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        if (batcher != null) batcher.close();
         pool.shutdownNow();
+    }
+
+    /** Forward passes run for requests so far and the sequences they embedded; zeros without shared passes. */
+    public record BatchStats(long passes, long sequences) {
+        /** Sequences per pass. */
+        public double meanBatch() {
+            return passes == 0 ? 0 : (double) sequences / passes;
+        }
+    }
+
+    public BatchStats batchStats() {
+        return batcher == null ? new BatchStats(0, 0) : new BatchStats(batcher.passes(), batcher.sequences());
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -83,6 +123,8 @@ public final class EmbeddingServer implements AutoCloseable {
                 }
             } catch (FailureException f) {
                 sendError(ex, f.status, f.getMessage());
+            } catch (EmbeddingBatcher.ClosedException e) {
+                sendError(ex, 503, e.getMessage());
             } catch (RuntimeException e) {
                 sendError(ex, 500, "internal error: " + e.getMessage());
             }
@@ -142,7 +184,7 @@ public final class EmbeddingServer implements AutoCloseable {
             ids[i] = model.tokenize(texts.get(i));
             tokens += ids[i].length;
         }
-        float[][] v = model.embedTokens(ids);
+        float[][] v = batcher != null ? batcher.embed(ids) : model.embedTokens(ids);
         ObjectNode res = JSON.createObjectNode().put("object", "list");
         ArrayNode data = res.putArray("data");
         for (int i = 0; i < v.length; i++) {

@@ -90,13 +90,15 @@ class EmbedCommandTest {
     @Test
     void serveUsageErrorsAndHelp() {
         assertEquals(0, run("", "serve", "--help"));
-        assertTrue(out.toString().contains("POST /v1/embeddings"), out.toString());
+        assertTrue(out.toString().contains("POST /v1/embeddings") && out.toString().contains("--batch-tokens"), out.toString());
         assertEquals(2, run("", "serve", "--port", "abc"));
         assertTrue(err.toString().contains("--port must be an integer"), err.toString());
         assertEquals(2, run("", "serve", "--port", "70000"));
         assertEquals(2, run("", "serve", "--quant", "w9"));
         assertEquals(2, run("", "serve", "extra"));
         assertEquals(2, run("", "serve", "--workers", "0"));
+        assertEquals(2, run("", "serve", "--batch-tokens", "-1"));
+        assertTrue(err.toString().contains("--batch-tokens must be in 0.."), err.toString());
         assertEquals(2, run("", "serve", "--device", "tpu"));
         assertEquals(1, run("", "serve", "--device", "cuda", "--quant", "f32"));  // no CUDA kernels for f32: one line, no server
         assertTrue(err.toString().contains("lowbit serve: f32 does not run on cuda:0"), err.toString());

@@ -22,6 +22,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EmbeddingServerTest {
@@ -108,9 +109,33 @@ class EmbeddingServerTest {
                     return v;
                 }));
             }
-            for (int i = 0; i < 16; i++) assertArrayEquals(model.embed("concurrent request number " + i), futures.get(i).get(), 1e-6f);
+            // Bit for bit: a request's rows do not depend on what its pass was shared with.
+            for (int i = 0; i < 16; i++) assertArrayEquals(model.embed("concurrent request number " + i), futures.get(i).get());
+            assertTrue(server.batchStats().passes() > 0 && server.batchStats().sequences() >= 16, server.batchStats().toString());
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void withoutSharedPassesTheAnswersAreTheSame() throws Exception {
+        try (EmbeddingServer plain = EmbeddingServer.start(model, "m", "127.0.0.1", 0, 2, 0)) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain.port() + "/v1/embeddings"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"hello world\", \"encoding_format\": \"base64\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            byte[] raw = Base64.getDecoder().decode(JSON.readTree(r.body()).get("data").get(0).get("embedding").asText());
+            float[] got = new float[raw.length / 4];
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
+            assertArrayEquals(model.embed("hello world"), got);
+            assertEquals(0, plain.batchStats().passes());
+        }
+    }
+
+    @Test
+    void badServerSettingsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> EmbeddingServer.start(model, "m", "127.0.0.1", 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> EmbeddingServer.start(model, "m", "127.0.0.1", 0, 2, -1));
+        assertThrows(NullPointerException.class, () -> EmbeddingServer.start(null, "m", "127.0.0.1", 0, 2));
     }
 }
