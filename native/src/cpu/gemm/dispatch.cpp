@@ -74,7 +74,14 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
     }
     a8 = padded;
   }
-  const W8A8Tile tile = tile_kernel();
+  // AVX2: the signed tile when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127), which
+  // skips the 128 * colsum correction (offset 0); a call with -128 somewhere in A takes the offset tile.
+  W8A8Tile tile = tile_kernel();
+  int32_t offset = 128;
+  if (current_isa() == LB_ISA_AVX2 && !std::memchr(a8, 0x80, static_cast<size_t>(m * lda))) {
+    tile = w8a8_tile_avx2_signed();
+    offset = 0;
+  }
   // F32 output on AVX-512: the last k block's tiles write d themselves (w8a8.h, F32Epilogue).
   const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && current_isa() == LB_ISA_AVX512 ? w8a8_tile_f32_avx512() : nullptr;
   const int32_t *sums = b.colsums;
@@ -133,14 +140,14 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
           float *yrow = d_dtype == LB_DTYPE_F32 ? static_cast<float *>(d) + row * n + j0 : row_buffer;
           const float as = a_scales[row], *bs = b_scales + j0;
           const int32_t *cs = sums + j0;
-          for (int64_t jj = 0; jj < cols; ++jj) yrow[jj] = (static_cast<float>(arow[jj] - 128 * cs[jj]) * as) * bs[jj];
+          for (int64_t jj = 0; jj < cols; ++jj) yrow[jj] = (static_cast<float>(arow[jj] - offset * cs[jj]) * as) * bs[jj];
           if (bias)
             for (int64_t jj = 0; jj < cols; ++jj) yrow[jj] = yrow[jj] + bias[j0 + jj];
           if (d_dtype != LB_DTYPE_F32) narrow(yrow, static_cast<uint16_t *>(d) + row * n + j0, cols);
           continue;
         }
         int32_t *drow = static_cast<int32_t *>(d) + row * n + j0;  // I32: the exact accumulators
-        for (int64_t jj = 0; jj < cols; ++jj) drow[jj] = arow[jj] - 128 * sums[j0 + jj];
+        for (int64_t jj = 0; jj < cols; ++jj) drow[jj] = arow[jj] - offset * sums[j0 + jj];
       }
     }
   });

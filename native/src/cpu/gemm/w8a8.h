@@ -25,6 +25,9 @@ using W8A8Tile = void (*)(const uint8_t *a8, int64_t lda, const int8_t *bpack, i
 
 W8A8Tile w8a8_tile_scalar();
 W8A8Tile w8a8_tile_avx2();
+// As a W8A8Tile, but acc gets the plain sums of A * B (no + 128 offset on A, so no 128 * colsum
+// correction after it), and A must hold no -128 (its exactness relies on |a| <= 127; see avx2.cpp).
+W8A8Tile w8a8_tile_avx2_signed();
 W8A8Tile w8a8_tile_avx512();
 
 // The F32 epilogue applied to a tile straight from its registers: d[i][j] = ((float)(acc - 128 *

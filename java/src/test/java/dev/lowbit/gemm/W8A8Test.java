@@ -74,6 +74,56 @@ class W8A8Test {
         }
     }
 
+    /**
+     * A as lowbit's quantizer leaves it (-127..127, never -128) takes AVX2's signed tile (VPMADDUBSW on |w| and a * sign(w),
+     * exact only while |a| <= 127); random A above almost always holds a -128 somewhere, which sends AVX2 to its other tile.
+     */
+    @Test
+    void activationsWithoutMinus128AreExactOnEveryVariant() {
+        for (Isa isa : Isas.available()) {
+            Isas.with(isa, () -> {
+                for (int[] s : SHAPES) {
+                    int m = s[0], n = s[1], k = s[2];
+                    byte[] a = randomBytes(m * 104729L + k, m * k), w = randomBytes(n * 37L + k, n * k);
+                    for (int i = 0; i < a.length; i++) if (a[i] == Byte.MIN_VALUE) a[i] = (byte) (i % 2 == 0 ? 127 : -127);
+                    w[0] = Byte.MIN_VALUE;  // weights keep their whole range
+                    try (Arena arena = Arena.ofConfined()) {
+                        W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
+                        Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
+                        W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
+                        long[] ref = reference(a, w, m, n, k);
+                        int[] got = int32(out);
+                        for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " m=" + m + " n=" + n + " k=" + k + " element " + i);
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void extremesWithoutMinus128InADoNotOverflowOrSaturate() {
+        // Every pair sum at VPMADDUBSW's bound: |w| = 128 against a * sign(w) = 127 (2 * 128 * 127 = 32512 < 2^15).
+        int m = 2, n = 3, k = 65536;
+        byte[] a = new byte[m * k], w = new byte[n * k];
+        java.util.Arrays.fill(a, 0, k, (byte) -127);
+        java.util.Arrays.fill(a, k, 2 * k, (byte) 127);
+        java.util.Arrays.fill(w, 0, k, (byte) -128);
+        java.util.Arrays.fill(w, k, 2 * k, (byte) 127);
+        for (int l = 0; l < k; l++) w[2 * k + l] = (byte) (l % 2 == 0 ? -128 : 127);
+        for (Isa isa : Isas.available()) {
+            Isas.with(isa, () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
+                    Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
+                    W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
+                    long[] ref = reference(a, w, m, n, k);
+                    int[] got = int32(out);
+                    for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " element " + i);
+                }
+            });
+        }
+    }
+
     @Test
     void extremesDoNotOverflowAtTheLargestK() {
         int m = 2, n = 3, k = 65536;
