@@ -15,24 +15,39 @@
 
 namespace lb {
 
-LB_HD float gelu_value(float x) {
-  float u = mul_rn(x, 0.70710678118654752f);
-  u = u > 4.0f ? 4.0f : (u < -4.0f ? -4.0f : u);  // NaN passes through both compares
-  const float z = mul_rn(u, u);
-  float p = -1.2495315088179026e-08f;
-  p = add_rn(4.5468308176380146e-06f, mul_rn(z, p));
-  p = add_rn(0.00037439290202511376f, mul_rn(z, p));
-  p = add_rn(0.003834523174100738f, mul_rn(z, p));
-  p = add_rn(0.054200156669133394f, mul_rn(z, p));
-  p = add_rn(0.1852216958376779f, mul_rn(z, p));
-  p = add_rn(1.1283791707878839f, mul_rn(z, p));
-  float q = 6.17961105693985e-05f;
-  q = add_rn(0.0012974224429913512f, mul_rn(z, q));
-  q = add_rn(0.015414260493685586f, mul_rn(z, q));
-  q = add_rn(0.11386045180556743f, mul_rn(z, q));
-  q = add_rn(0.49748186865724614f, mul_rn(z, q));
-  q = add_rn(1.0f, mul_rn(z, q));
-  return mul_rn(mul_rn(0.5f, x), add_rn(1.0f, div_rn(mul_rn(u, p), q)));
+// The arithmetic over a value type: Ops::set1(c), mul, add, div (each rounded once) and
+// clamp4(u) = u > 4 ? 4 : (u < -4 ? -4 : u), NaN passing through. gelu_value below is it on
+// floats; the AVX2 kernel (cpu/activation/avx2.cpp) runs it on 8 lanes, so every backend shares
+// one list of operations and coefficients.
+template <class Ops, class T>
+LB_HD T gelu_ops(T x) {
+  T u = Ops::mul(x, Ops::set1(0.70710678118654752f));
+  u = Ops::clamp4(u);
+  const T z = Ops::mul(u, u);
+  T p = Ops::set1(-1.2495315088179026e-08f);
+  p = Ops::add(Ops::set1(4.5468308176380146e-06f), Ops::mul(z, p));
+  p = Ops::add(Ops::set1(0.00037439290202511376f), Ops::mul(z, p));
+  p = Ops::add(Ops::set1(0.003834523174100738f), Ops::mul(z, p));
+  p = Ops::add(Ops::set1(0.054200156669133394f), Ops::mul(z, p));
+  p = Ops::add(Ops::set1(0.1852216958376779f), Ops::mul(z, p));
+  p = Ops::add(Ops::set1(1.1283791707878839f), Ops::mul(z, p));
+  T q = Ops::set1(6.17961105693985e-05f);
+  q = Ops::add(Ops::set1(0.0012974224429913512f), Ops::mul(z, q));
+  q = Ops::add(Ops::set1(0.015414260493685586f), Ops::mul(z, q));
+  q = Ops::add(Ops::set1(0.11386045180556743f), Ops::mul(z, q));
+  q = Ops::add(Ops::set1(0.49748186865724614f), Ops::mul(z, q));
+  q = Ops::add(Ops::set1(1.0f), Ops::mul(z, q));
+  return Ops::mul(Ops::mul(Ops::set1(0.5f), x), Ops::add(Ops::set1(1.0f), Ops::div(Ops::mul(u, p), q)));
 }
+
+struct GeluFloatOps {
+  LB_HD_MEMBER static float set1(float c) { return c; }
+  LB_HD_MEMBER static float mul(float a, float b) { return mul_rn(a, b); }
+  LB_HD_MEMBER static float add(float a, float b) { return add_rn(a, b); }
+  LB_HD_MEMBER static float div(float a, float b) { return div_rn(a, b); }
+  LB_HD_MEMBER static float clamp4(float u) { return u > 4.0f ? 4.0f : (u < -4.0f ? -4.0f : u); }  // NaN passes through
+};
+
+LB_HD float gelu_value(float x) { return gelu_ops<GeluFloatOps>(x); }
 
 }  // namespace lb

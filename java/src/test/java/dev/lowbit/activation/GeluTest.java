@@ -75,6 +75,26 @@ class GeluTest {
     }
 
     @Test
+    void specialValuesGiveTheSameBitsOnEveryIsa() {
+        // 40 values: whole vectors of 8, 16 and 32 and a tail, each kind of special value in several lanes.
+        float[] special = {0f, -0f, 50f, -50f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-30f, -1e-45f, 5.656f,
+                Float.intBitsToFloat(0x7fc12345), Float.intBitsToFloat(0xffa00001), 5.657f, -5.657f, Float.MAX_VALUE, -Float.MAX_VALUE};
+        float[] x = new float[40];
+        for (int i = 0; i < x.length; i++) x[i] = special[(i * 7) % special.length];
+        int[][] scalar = new int[1][];
+        for (Isa isa : Isas.available())
+            Isas.with(isa, () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    float[] got = run(arena, x);
+                    int[] bits = new int[got.length];
+                    for (int i = 0; i < got.length; i++) bits[i] = Float.floatToRawIntBits(got[i]);
+                    if (isa == Isa.SCALAR) scalar[0] = bits;
+                    else assertArrayEquals(scalar[0], bits, isa + " differs from the scalar build");
+                }
+            });
+    }
+
+    @Test
     void badArgumentsAreClearErrors() {
         try (Arena arena = Arena.ofConfined()) {
             Tensor x = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 6), out = Tensor.allocate(arena, DType.F32, Device.CPU, 4, 6);
