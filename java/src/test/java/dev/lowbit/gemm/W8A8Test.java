@@ -142,11 +142,16 @@ class W8A8Test {
     @Test
     void epilogueMatchesTheDocumentedOrderBitForBit() {
         // k = 1100: more than one k block, so the AVX-512 tile's fused epilogue starts from partial sums
-        for (int k : new int[] {77, 1100}) epilogueBitForBit(9, 40, k);
+        // Each with a -128 in A (AVX2's offset tile and the driver's epilogue) and without (its signed tile, whose
+        // F32 epilogue runs from registers); n = 40 ends in a partial 16-column block.
+        for (int k : new int[] {77, 1100})
+            for (boolean minus128 : new boolean[] {true, false}) epilogueBitForBit(9, 40, k, minus128);
     }
 
-    private static void epilogueBitForBit(int m, int n, int k) {
+    private static void epilogueBitForBit(int m, int n, int k, boolean minus128) {
         byte[] a = randomBytes(1, m * k), w = randomBytes(2, n * k);
+        for (int i = 0; i < a.length; i++) if (a[i] == Byte.MIN_VALUE) a[i] = (byte) -127;
+        if (minus128) a[a.length / 2] = Byte.MIN_VALUE;
         SplittableRandom r = new SplittableRandom(3);
         float[] sa = new float[m], sw = new float[n], bias = new float[n];
         for (int i = 0; i < m; ++i) sa[i] = (float) r.nextDouble(1e-4, 1e-2);
