@@ -136,14 +136,36 @@ public final class BertEncoder {
      * the ids, the result arrays) and the sentence vectors' copy back from a GPU.
      */
     public float[][] embed(int[][] ids, long[] nanos) {
+        return embed(ids, nanos, MAX_PASS_TOKENS);
+    }
+
+    /**
+     * Most tokens in one forward pass: a batch with more runs as several passes, consecutive sequences each. The
+     * activations live in per-thread buffers that only grow (ThreadScratch), ~15 KB a token at MiniLM's sizes, so one
+     * call with 2048 long texts (a server request may hold that many) would have left 8 GB with its thread; past a few
+     * thousand tokens a larger pass embeds no faster per token. Each sequence's embedding is the same bits in any pass
+     * (every kernel treats rows, or sequences, independently).
+     */
+    public static final int MAX_PASS_TOKENS = 8192;
+
+    /** As {@link #embed(int[][], long[])} with passes of at most {@code maxPassTokens} tokens (a longer sequence alone). */
+    float[][] embed(int[][] ids, long[] nanos, int maxPassTokens) {
         if (nanos != null && nanos.length < 2) throw new IllegalArgumentException("nanos needs 2 slots (layers, whole call), got " + nanos.length);
         long t0 = System.nanoTime();
-        float[][] out = forward(ids, nanos);
+        float[][] out = new float[ids.length][];
+        for (int s0 = 0; s0 < ids.length; ) {
+            int s1 = s0 + 1;
+            for (long tokens = ids[s0].length; s1 < ids.length && tokens + ids[s1].length <= maxPassTokens; s1++) tokens += ids[s1].length;
+            float[][] part = forward(s0 == 0 && s1 == ids.length ? ids : Arrays.copyOfRange(ids, s0, s1), s0, nanos);
+            System.arraycopy(part, 0, out, s0, part.length);
+            s0 = s1;
+        }
         if (nanos != null) nanos[1] += System.nanoTime() - t0;
         return out;
     }
 
-    private float[][] forward(int[][] ids, long[] nanos) {
+    /** One pass over ids; first: the index of ids[0] in the caller's batch (error messages name sequences by it). */
+    private float[][] forward(int[][] ids, int first, long[] nanos) {
         int n = ids.length, h = w.hidden();
         if (n == 0) return new float[0][];
         // Checked here, per sentence, so that a bad input names its sequence (Embeddings.lookup checks the flat ids too).
@@ -151,9 +173,10 @@ public final class BertEncoder {
         for (int s = 0; s < n; s++) {
             int len = ids[s].length;
             if (len == 0 || len > w.maxPositions())
-                throw new IllegalArgumentException("sequence " + s + " has " + len + " tokens; expected 1.." + w.maxPositions());
+                throw new IllegalArgumentException("sequence " + (first + s) + " has " + len + " tokens; expected 1.." + w.maxPositions());
             for (int id : ids[s])
-                if (id < 0 || id >= w.vocab()) throw new IllegalArgumentException("sequence " + s + ": token id " + id + " outside the vocabulary of " + w.vocab());
+                if (id < 0 || id >= w.vocab())
+                    throw new IllegalArgumentException("sequence " + (first + s) + ": token id " + id + " outside the vocabulary of " + w.vocab());
             starts[s + 1] = starts[s] + len;
         }
         int t = (int) starts[n];
