@@ -14,6 +14,7 @@
 #include <immintrin.h>
 
 #include <cstring>
+#include <type_traits>
 
 #include "w8a8.h"
 
@@ -81,37 +82,43 @@ void tile16_signed(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t 
     }
 }
 
-void tile_signed(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
-                 int64_t ldc, bool accumulate) {
-  for (int jb = 0; jb < nb; ++jb)
-    for (int i = 0; i < mr; i += 4) {
-      const uint8_t *a = a8 + i * lda;
-      const int8_t *b = bpack + jb * bstride;
-      int32_t *out = acc + i * ldc + jb * 16;
-      switch (mr - i) {
-        case 1: tile16_signed<1>(a, lda, b, kquads, out, ldc, accumulate); break;
-        case 2: tile16_signed<2>(a, lda, b, kquads, out, ldc, accumulate); break;
-        case 3: tile16_signed<3>(a, lda, b, kquads, out, ldc, accumulate); break;
-        default: tile16_signed<4>(a, lda, b, kquads, out, ldc, accumulate);
-      }
-    }
+// f(std::integral_constant<int, r>{}) with r = min(left, kMax), kMax <= 4: a row count as a template argument.
+template <int kMax, class F>
+void with_rows(int left, F &&f) {
+  const int r = left < kMax ? left : kMax;
+  if (r >= 4) f(std::integral_constant<int, (kMax >= 4 ? 4 : 1)>{});
+  else if (r == 3) f(std::integral_constant<int, (kMax >= 3 ? 3 : 1)>{});
+  else if (r == 2) f(std::integral_constant<int, 2>{});
+  else f(std::integral_constant<int, 1>{});
 }
 
-void tile(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
-          int64_t ldc, bool accumulate) {
+// A W8A8Tile over 16-column blocks with rows in groups of up to kRows: K<MR>(a, lda, b, kquads, out, ldc, accumulate).
+template <int kRows, template <int> class K>
+void tile_blocks(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride, int64_t kquads, int mr, int nb, int32_t *acc,
+                 int64_t ldc, bool accumulate) {
   for (int jb = 0; jb < nb; ++jb)
-    for (int i = 0; i < mr; i += 2) {
-      const uint8_t *a = a8 + i * lda;
-      const int8_t *b = bpack + jb * bstride;
-      int32_t *out = acc + i * ldc + jb * 16;
-      if (mr - i >= 2) tile16<2>(a, lda, b, kquads, out, ldc, accumulate);
-      else tile16<1>(a, lda, b, kquads, out, ldc, accumulate);
-    }
+    for (int i = 0; i < mr; i += kRows)
+      with_rows<kRows>(mr - i, [&](auto rows) {
+        K<decltype(rows)::value>::run(a8 + i * lda, lda, bpack + jb * bstride, kquads, acc + i * ldc + jb * 16, ldc, accumulate);
+      });
 }
+
+template <int MR>
+struct Offset {
+  static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
+    tile16<MR>(a, lda, b, kquads, out, ldc, accumulate);
+  }
+};
+template <int MR>
+struct Signed {
+  static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
+    tile16_signed<MR>(a, lda, b, kquads, out, ldc, accumulate);
+  }
+};
 
 }  // namespace
 
-W8A8Tile w8a8_tile_avx2() { return tile; }
-W8A8Tile w8a8_tile_avx2_signed() { return tile_signed; }
+W8A8Tile w8a8_tile_avx2() { return tile_blocks<2, Offset>; }
+W8A8Tile w8a8_tile_avx2_signed() { return tile_blocks<4, Signed>; }
 
 }  // namespace lb::cpu

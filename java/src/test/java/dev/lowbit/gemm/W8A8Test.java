@@ -56,21 +56,35 @@ class W8A8Test {
 
     @Test
     void accumulatorsAreExactOnEveryVariant() {
+        assertExactOnEveryVariant(0, false);
+    }
+
+    /** Every variant's int32 accumulators against the int64 reference on SHAPES; noMinus128: A in -127..127 (W keeps -128). */
+    private static void assertExactOnEveryVariant(long seed, boolean noMinus128) {
         for (Isa isa : Isas.available()) {
             Isas.with(isa, () -> {
                 for (int[] s : SHAPES) {
                     int m = s[0], n = s[1], k = s[2];
-                    byte[] a = randomBytes(m * 7919L + k, m * k), w = randomBytes(n * 31L + k, n * k);
-                    try (Arena arena = Arena.ofConfined()) {
-                        W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
-                        Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
-                        W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
-                        long[] ref = reference(a, w, m, n, k);
-                        int[] got = int32(out);
-                        for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " m=" + m + " n=" + n + " k=" + k + " element " + i);
+                    byte[] a = randomBytes(m * 7919L + k + seed, m * k), w = randomBytes(n * 31L + k + seed, n * k);
+                    if (noMinus128) {
+                        for (int i = 0; i < a.length; i++) if (a[i] == Byte.MIN_VALUE) a[i] = (byte) (i % 2 == 0 ? 127 : -127);
+                        w[0] = Byte.MIN_VALUE;
                     }
+                    long[] ref = reference(a, w, m, n, k);
+                    int[] got = int32Product(a, w, m, n, k);
+                    for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " m=" + m + " n=" + n + " k=" + k + " element " + i);
                 }
             });
+        }
+    }
+
+    /** A [m, k] times W [n, k] transposed through prepack and matmulInt32, on the current variant. */
+    static int[] int32Product(byte[] a, byte[] w, int m, int n, int k) {
+        try (Arena arena = Arena.ofConfined()) {
+            W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
+            Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
+            W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
+            return int32(out);
         }
     }
 
@@ -80,24 +94,7 @@ class W8A8Test {
      */
     @Test
     void activationsWithoutMinus128AreExactOnEveryVariant() {
-        for (Isa isa : Isas.available()) {
-            Isas.with(isa, () -> {
-                for (int[] s : SHAPES) {
-                    int m = s[0], n = s[1], k = s[2];
-                    byte[] a = randomBytes(m * 104729L + k, m * k), w = randomBytes(n * 37L + k, n * k);
-                    for (int i = 0; i < a.length; i++) if (a[i] == Byte.MIN_VALUE) a[i] = (byte) (i % 2 == 0 ? 127 : -127);
-                    w[0] = Byte.MIN_VALUE;  // weights keep their whole range
-                    try (Arena arena = Arena.ofConfined()) {
-                        W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
-                        Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
-                        W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
-                        long[] ref = reference(a, w, m, n, k);
-                        int[] got = int32(out);
-                        for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " m=" + m + " n=" + n + " k=" + k + " element " + i);
-                    }
-                }
-            });
-        }
+        assertExactOnEveryVariant(104729, true);
     }
 
     @Test
@@ -110,16 +107,11 @@ class W8A8Test {
         java.util.Arrays.fill(w, 0, k, (byte) -128);
         java.util.Arrays.fill(w, k, 2 * k, (byte) 127);
         for (int l = 0; l < k; l++) w[2 * k + l] = (byte) (l % 2 == 0 ? -128 : 127);
+        long[] ref = reference(a, w, m, n, k);
         for (Isa isa : Isas.available()) {
             Isas.with(isa, () -> {
-                try (Arena arena = Arena.ofConfined()) {
-                    W8A8.Weights packed = W8A8.prepack(int8(arena, w, n, k), Tensor.of(arena, new float[n], n), arena);
-                    Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
-                    W8A8.matmulInt32(int8(arena, a, m, k), packed, out);
-                    long[] ref = reference(a, w, m, n, k);
-                    int[] got = int32(out);
-                    for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " element " + i);
-                }
+                int[] got = int32Product(a, w, m, n, k);
+                for (int i = 0; i < ref.length; ++i) assertEquals(ref[i], got[i], isa + " element " + i);
             });
         }
     }
