@@ -82,6 +82,41 @@ void tile16_signed(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t 
     }
 }
 
+// W4A4 (w8a8.h, Int8Weights::int4_operands: A and B both -8..7): VPMADDUBSW of a + 8 (0..15, unsigned)
+// by w leaves pair sums of at most 240 in magnitude, so each lane sums them in int16 over up to
+// kInt16Quads quads (<= 30480) before one VPMADDWD by ones widens them into the int32 tile: per 32
+// products one VPMADDUBSW and one VPADDW (plus a's + 8, shared by both halves), against the signed
+// tile's four. The sums carry + 8 * colsum (the driver's offset 8).
+constexpr int64_t kInt16Quads = 127;
+
+template <int MR>
+void tile16_int4(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
+  const __m256i ones = _mm256_set1_epi16(1), eight = _mm256_set1_epi8(8);
+  for (int64_t k0 = 0; k0 < kquads; k0 += kInt16Quads) {
+    const int64_t k1 = kquads - k0 < kInt16Quads ? kquads : k0 + kInt16Quads;
+    __m256i c[MR][2];
+    for (int i = 0; i < MR; ++i) c[i][0] = c[i][1] = _mm256_setzero_si256();
+#pragma GCC unroll 1
+    for (int64_t kq = k0; kq < k1; ++kq) {
+      const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bpack + kq * 64));
+      const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(bpack + kq * 64 + 32));
+      for (int i = 0; i < MR; ++i) {
+        int32_t quad;
+        std::memcpy(&quad, a8 + i * lda + kq * 4, 4);
+        const __m256i a = _mm256_add_epi8(_mm256_set1_epi32(quad), eight);
+        c[i][0] = _mm256_add_epi16(c[i][0], _mm256_maddubs_epi16(a, w0));
+        c[i][1] = _mm256_add_epi16(c[i][1], _mm256_maddubs_epi16(a, w1));
+      }
+    }
+    for (int i = 0; i < MR; ++i)
+      for (int q = 0; q < 2; ++q) {
+        __m256i *out = reinterpret_cast<__m256i *>(acc + i * ldc + 8 * q);
+        const __m256i sum = _mm256_madd_epi16(c[i][q], ones);
+        _mm256_storeu_si256(out, accumulate || k0 > 0 ? _mm256_add_epi32(_mm256_loadu_si256(out), sum) : sum);
+      }
+  }
+}
+
 // f(std::integral_constant<int, r>{}) with r = min(left, kMax), kMax <= 4: a row count as a template argument.
 template <int kMax, class F>
 void with_rows(int left, F &&f) {
@@ -110,6 +145,12 @@ struct Offset {
   }
 };
 template <int MR>
+struct Int4 {
+  static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
+    tile16_int4<MR>(a, lda, b, kquads, out, ldc, accumulate);
+  }
+};
+template <int MR>
 struct Signed {
   static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
     tile16_signed<MR>(a, lda, b, kquads, out, ldc, accumulate);
@@ -120,5 +161,6 @@ struct Signed {
 
 W8A8Tile w8a8_tile_avx2() { return tile_blocks<2, Offset>; }
 W8A8Tile w8a8_tile_avx2_signed() { return tile_blocks<4, Signed>; }
+W8A8Tile w8a8_tile_avx2_int4() { return tile_blocks<4, Int4>; }
 
 }  // namespace lb::cpu

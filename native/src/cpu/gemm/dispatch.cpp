@@ -74,11 +74,15 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
     }
     a8 = padded;
   }
-  // AVX2: the signed tile when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127), which
-  // skips the 128 * colsum correction (offset 0); a call with -128 somewhere in A takes the offset tile.
+  // AVX2 (avx2.cpp): W4A4's operands take the int4 tile (sums of (A + 8) * B: offset 8); otherwise the signed tile
+  // when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127), which skips the colsum
+  // correction (offset 0); a call with -128 somewhere in A takes the offset tile (A + 128: offset 128).
   W8A8Tile tile = tile_kernel();
   int32_t offset = 128;
-  if (current_isa() == LB_ISA_AVX2 && !std::memchr(a8, 0x80, static_cast<size_t>(m * lda))) {
+  if (current_isa() == LB_ISA_AVX2 && b.int4_operands) {  // W4A4: int16 sums of (A + 8) * B (avx2.cpp)
+    tile = w8a8_tile_avx2_int4();
+    offset = 8;
+  } else if (current_isa() == LB_ISA_AVX2 && !std::memchr(a8, 0x80, static_cast<size_t>(m * lda))) {
     tile = w8a8_tile_avx2_signed();
     offset = 0;
   }

@@ -65,7 +65,7 @@ lb_status w4a4_gemm(const uint8_t *a, const float *a_scales, const void *b_packe
     }
   });
   const auto *data = static_cast<const uint8_t *>(b_packed);
-  const Int8Weights b{data, 32, widen, reinterpret_cast<const int32_t *>(data + w4a4_n16(n) * 16 * w4a4_k4(k) * 2)};
+  const Int8Weights b{data, 32, widen, reinterpret_cast<const int32_t *>(data + w4a4_n16(n) * 16 * w4a4_k4(k) * 2), true};
   return int8_gemm(a8, a_scales, b, b_scales, bias, d, d_dtype, m, n, k);
 }
 

@@ -28,6 +28,9 @@ W8A8Tile w8a8_tile_avx2();
 // As a W8A8Tile, but acc gets the plain sums of A * B (no + 128 offset on A, so no 128 * colsum
 // correction after it), and A must hold no -128 (its exactness relies on |a| <= 127; see avx2.cpp).
 W8A8Tile w8a8_tile_avx2_signed();
+// As a W8A8Tile for int4 operands only (Int8Weights::int4_operands: A and B in -8..7): acc gets the sums
+// of (A + 8) * B, which the driver corrects by 8 * colsum.
+W8A8Tile w8a8_tile_avx2_int4();
 W8A8Tile w8a8_tile_avx512();
 
 // The F32 epilogue applied to a tile straight from its registers: d[i][j] = ((float)(acc - 128 *
@@ -56,6 +59,7 @@ struct Int8Weights {
   int64_t quad_bytes;
   void (*decode)(const uint8_t *src, int8_t *dst, int64_t quads);
   const int32_t *colsums;  // int32 sum of each column of B (ceil(n/16) * 16 of them)
+  bool int4_operands = false;  // A and B both hold only -8..7 (W4A4): AVX2 has a tile for that
 };
 
 // D = epilogue(A . B^T) for int8 A [m, k] (lowbit.h "gemm, W8A8" epilogue) over either form of B.

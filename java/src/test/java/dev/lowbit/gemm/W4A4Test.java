@@ -77,17 +77,24 @@ class W4A4Test {
     }
 
     @Test
-    void extremesAtTheLargestK() {
+    void extremesAtTheLargestKOnEveryVariant() {
+        // AVX2's W4A4 tile sums (a + 8) * w in int16 lanes for 127 quads at a time: a = 7 against w = -8 is its
+        // largest pair sum (-240 a quad); k = 65536 also puts the int32 sums near their range.
         int m = 2, n = 3, k = 65536;
         byte[] a = new byte[m * k / 2], w = new byte[n * k / 2];
-        java.util.Arrays.fill(a, (byte) 0x88);                // -8 everywhere
-        java.util.Arrays.fill(w, 0, k / 2, (byte) 0x88);      // row 0: -8 -> +64 k
-        java.util.Arrays.fill(w, k / 2, k, (byte) 0x77);      // row 1: 7 -> -56 k
-        try (Arena arena = Arena.ofConfined()) {
-            W4A4.Weights packed = W4A4.prepack(quantized(arena, w, new float[n], n, k), arena);
-            Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
-            W4A4.matmulInt32(int4(arena, a, m, k), packed, out);
-            assertArrayEquals(new int[] {64 * k, -56 * k, 0, 64 * k, -56 * k, 0}, W8A8Test.int32(out));
+        java.util.Arrays.fill(a, 0, k / 2, (byte) 0x88);      // row 0: -8 everywhere
+        java.util.Arrays.fill(a, k / 2, k, (byte) 0x77);      // row 1: 7
+        java.util.Arrays.fill(w, 0, k / 2, (byte) 0x88);      // column 0: -8
+        java.util.Arrays.fill(w, k / 2, k, (byte) 0x77);      // column 1: 7 (column 2: 0)
+        for (Isa isa : Isas.available()) {
+            Isas.with(isa, () -> {
+                try (Arena arena = Arena.ofConfined()) {
+                    W4A4.Weights packed = W4A4.prepack(quantized(arena, w, new float[n], n, k), arena);
+                    Tensor out = Tensor.allocate(arena, DType.I32, Device.CPU, m, n);
+                    W4A4.matmulInt32(int4(arena, a, m, k), packed, out);
+                    assertArrayEquals(new int[] {64 * k, -56 * k, 0, -56 * k, 49 * k, 0}, W8A8Test.int32(out), isa.toString());
+                }
+            });
         }
     }
 
