@@ -117,14 +117,13 @@ void tile16_int4(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kq
   }
 }
 
-// f(std::integral_constant<int, r>{}) with r = min(left, kMax), kMax <= 4: a row count as a template argument.
+// f(std::integral_constant<int, min(left, kMax)>{}): a row count (left >= 1) as a template argument.
 template <int kMax, class F>
 void with_rows(int left, F &&f) {
-  const int r = left < kMax ? left : kMax;
-  if (r >= 4) f(std::integral_constant<int, (kMax >= 4 ? 4 : 1)>{});
-  else if (r == 3) f(std::integral_constant<int, (kMax >= 3 ? 3 : 1)>{});
-  else if (r == 2) f(std::integral_constant<int, 2>{});
-  else f(std::integral_constant<int, 1>{});
+  if constexpr (kMax > 1) {
+    if (left < kMax) return with_rows<kMax - 1>(left, f);
+  }
+  f(std::integral_constant<int, kMax>{});
 }
 
 // A W8A8Tile over 16-column blocks with rows in groups of up to kRows: K<MR>(a, lda, b, kquads, out, ldc, accumulate).
