@@ -1,8 +1,9 @@
 // lb_w8a8_* on the CPU (and the int8 driver W4A4 shares). The tiles read A in place when k is a
 // whole number of quads (they flip its sign bits into A + 128 themselves), else from a copy
 // padded to quads; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
-// through the micro-kernel, spread over the pool; each item's accumulators get the 128 * colsum
-// correction and the epilogue before they leave the thread.
+// through the micro-kernel, spread over the pool; each item's accumulators get the offset * colsum
+// correction (128 for the tiles that add 128 to A; see the AVX2 choice below) and the epilogue before
+// they leave the thread.
 #include <algorithm>
 #include <cstring>
 
