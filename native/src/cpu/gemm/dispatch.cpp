@@ -2,7 +2,7 @@
 // whole number of quads (they flip its sign bits into A + 128 themselves), else from a copy
 // padded to quads; then work items of (96 rows of A) x (a 32-column panel of packed B), blocked along k,
 // through the micro-kernel, spread over the pool; each item's accumulators get the offset * colsum
-// correction (128 for the tiles that add 128 to A; see the AVX2 choice below) and the epilogue before
+// correction (128 for the tiles that add 128 to A; see tile_for) and the epilogue before
 // they leave the thread.
 #include <algorithm>
 #include <cstring>
@@ -21,11 +21,22 @@ constexpr int64_t kPanel = 2 * kW8A8ColBlock;  // micro-kernel columns
 constexpr int64_t kGroupBlocks = 12;          // row blocks per work item (96 rows of A)
 constexpr int64_t kKQuads = 256;              // k-quads per block (1024 k: 32 KiB of the B panel)
 
-W8A8Tile tile_kernel() {
+// The micro-kernel for this call, and the offset its sums carry on A (corrected by offset * colsum).
+// AVX2 (avx2.cpp) has three: W4A4's operands take the int4 tile ((A + 8) * B); otherwise the signed
+// tile when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127: no offset);
+// a call with -128 somewhere in A takes the tile that adds 128 to A, as the AVX-512 and scalar ones do.
+struct TileChoice {
+  W8A8Tile tile;
+  int32_t offset;
+};
+TileChoice tile_for(const Int8Weights &b, const uint8_t *a8, int64_t a_bytes) {
   switch (current_isa()) {
-    case LB_ISA_AVX512: return w8a8_tile_avx512();
-    case LB_ISA_AVX2: return w8a8_tile_avx2();
-    default: return w8a8_tile_scalar();
+    case LB_ISA_AVX512: return {w8a8_tile_avx512(), 128};
+    case LB_ISA_AVX2:
+      if (b.int4_operands) return {w8a8_tile_avx2_int4(), 8};
+      if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx2_signed(), 0};
+      return {w8a8_tile_avx2(), 128};
+    default: return {w8a8_tile_scalar(), 128};
   }
 }
 
@@ -75,18 +86,9 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
     }
     a8 = padded;
   }
-  // AVX2 (avx2.cpp): W4A4's operands take the int4 tile (sums of (A + 8) * B: offset 8); otherwise the signed tile
-  // when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127), which skips the colsum
-  // correction (offset 0); a call with -128 somewhere in A takes the offset tile (A + 128: offset 128).
-  W8A8Tile tile = tile_kernel();
-  int32_t offset = 128;
-  if (current_isa() == LB_ISA_AVX2 && b.int4_operands) {  // W4A4: int16 sums of (A + 8) * B (avx2.cpp)
-    tile = w8a8_tile_avx2_int4();
-    offset = 8;
-  } else if (current_isa() == LB_ISA_AVX2 && !std::memchr(a8, 0x80, static_cast<size_t>(m * lda))) {
-    tile = w8a8_tile_avx2_signed();
-    offset = 0;
-  }
+  const TileChoice choice = tile_for(b, a8, m * lda);  // not a structured binding: the lambda below captures them (C++17)
+  const W8A8Tile tile = choice.tile;
+  const int32_t offset = choice.offset;
   // F32 output on AVX-512: the last k block's tiles write d themselves (w8a8.h, F32Epilogue).
   const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && current_isa() == LB_ISA_AVX512 ? w8a8_tile_f32_avx512() : nullptr;
   const int32_t *sums = b.colsums;
