@@ -52,10 +52,10 @@ final class EmbeddingBatcher implements AutoCloseable {
         long tokens = 0;
         for (int[] s : ids) tokens += s.length;
         Request r = new Request(ids, tokens, new CompletableFuture<>());
-        if (closed) throw closedException();
+        if (closed) throw new ClosedException();
         queue.add(r);
         // close() may have drained the queue between the check and the add: take the request back.
-        if (closed && queue.remove(r)) throw closedException();
+        if (closed && queue.remove(r)) throw new ClosedException();
         try {
             return r.result().get();
         } catch (ExecutionException e) {
@@ -107,10 +107,6 @@ final class EmbeddingBatcher implements AutoCloseable {
         }
     }
 
-    private static ClosedException closedException() {
-        return new ClosedException();
-    }
-
     private void dispatch() {
         try {
             while (!closed) {
@@ -129,7 +125,7 @@ final class EmbeddingBatcher implements AutoCloseable {
             // close()
         } finally {
             closed = true;
-            for (Request r; (r = queue.poll()) != null; ) r.result().completeExceptionally(closedException());
+            for (Request r; (r = queue.poll()) != null; ) r.result().completeExceptionally(new ClosedException());
         }
     }
 

@@ -44,8 +44,20 @@ class EmbeddingServerTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+        return post(server, path, body);
+    }
+
+    private static HttpResponse<String> post(EmbeddingServer to, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port() + path))
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The first embedding of a response with "encoding_format": "base64". */
+    private static float[] base64Embedding(String body) throws Exception {
+        byte[] raw = Base64.getDecoder().decode(JSON.readTree(body).get("data").get(0).get("embedding").asText());
+        float[] v = new float[raw.length / 4];
+        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return v;
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -71,10 +83,7 @@ class EmbeddingServerTest {
     void base64AndSingleString() throws Exception {
         HttpResponse<String> r = post("/v1/embeddings", "{\"input\": \"hello world\", \"encoding_format\": \"base64\"}");
         assertEquals(200, r.statusCode(), r.body());
-        byte[] raw = Base64.getDecoder().decode(JSON.readTree(r.body()).get("data").get(0).get("embedding").asText());
-        float[] got = new float[raw.length / 4];
-        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
-        assertArrayEquals(model.embed("hello world"), got);
+        assertArrayEquals(model.embed("hello world"), base64Embedding(r.body()));
     }
 
     @Test
@@ -120,14 +129,9 @@ class EmbeddingServerTest {
     @Test
     void withoutSharedPassesTheAnswersAreTheSame() throws Exception {
         try (EmbeddingServer plain = EmbeddingServer.start(model, "m", "127.0.0.1", 0, 2, 0)) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plain.port() + "/v1/embeddings"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"hello world\", \"encoding_format\": \"base64\"}")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = post(plain, "/v1/embeddings", "{\"input\": \"hello world\", \"encoding_format\": \"base64\"}");
             assertEquals(200, r.statusCode(), r.body());
-            byte[] raw = Base64.getDecoder().decode(JSON.readTree(r.body()).get("data").get(0).get("embedding").asText());
-            float[] got = new float[raw.length / 4];
-            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(got);
-            assertArrayEquals(model.embed("hello world"), got);
+            assertArrayEquals(model.embed("hello world"), base64Embedding(r.body()));
             assertEquals(0, plain.batchStats().passes());
         }
     }
