@@ -106,14 +106,17 @@ void quantize_codes8(const float *x, int64_t n, const lb_quant_params *p, const 
 }
 
 // I4/U4 codes of 32 values straight into 16 packed bytes (low nibble = even element).
-void quantize_packed8(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool /*stream*/) {
+void quantize_packed8(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream) {
   const IntCoder coder(*p, *b);
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) {
     const __m256i c = coder.bytes32(x + i);  // as 16-bit lanes: a pair is lo | hi << 8
     const __m256i r = _mm256_or_si256(_mm256_and_si256(c, _mm256_set1_epi16(0x000f)),
                                       _mm256_and_si256(_mm256_srli_epi16(c, 4), _mm256_set1_epi16(0x00f0)));
-    _mm_storeu_si128(reinterpret_cast<__m128i *>(packed + i / 2), _mm_packus_epi16(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1)));
+    const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+    uint8_t *out = packed + i / 2;
+    if (stream && (reinterpret_cast<uintptr_t>(out) & 15) == 0) _mm_stream_si128(reinterpret_cast<__m128i *>(out), bytes);
+    else _mm_storeu_si128(reinterpret_cast<__m128i *>(out), bytes);
   }
   if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2, false);
 }
@@ -178,6 +181,8 @@ void dequantize_packed8(const uint8_t *packed, int64_t n, lb_dtype qtype, const 
 QuantRowKernels quant_row_kernels_avx2() {
   QuantRowKernels k = row_kernels();
   k.minmax = minmax8;
+  k.block_params_many = block_params_avx2;
+  k.ranges_groups = ranges_groups_avx2;
   k.quantize_codes = quantize_codes8;
   k.dequantize_codes = dequantize_codes8;
   k.quantize_packed = quantize_packed8;

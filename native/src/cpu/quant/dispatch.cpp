@@ -93,17 +93,25 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
   z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
 
+// The codes of block cb of a row (its parameters b) into the row's codes at qrow: bytes, or packed
+// nibbles when the block holds whole bytes (even width; the caller checks).
+void code_block(const QuantRowKernels &k, const lb_quant_params &p, const float *row, int64_t cb, const BlockParams &b,
+                uint8_t *qrow, bool streamed) {
+  const int64_t bc = p.block_cols;
+  if (is_packed(p.qtype)) k.quantize_packed(row + cb * bc, bc, &p, &b, qrow + cb * bc / 2, streamed);
+  else k.quantize_codes(row + cb * bc, bc, &p, &b, qrow + cb * bc, streamed);
+}
+
 // The codes of one row, block by block (params: the row's C block parameters). Packed codes go
 // straight to q when blocks hold whole bytes (even width); else through `codes` (cols bytes).
 // (Prefetching the whole next row during this pass, as it once did, made int8 per-row rows 15%
-// slower on one core: far-ahead lines crowd out the ones in use.)
+// slower on one core: far-ahead lines crowd out the ones in use. RowQuantizer::row_spans prefetches
+// one span ahead instead.)
 void code_row(const QuantRowKernels &k, const lb_quant_params &p, const float *row, const BlockParams *params,
               int64_t C, uint8_t *qrow, std::vector<uint8_t> &codes, bool streamed = false) {
   const int64_t bc = p.block_cols;
-  if (!is_packed(p.qtype)) {
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc, streamed);
-  } else if (bc % 2 == 0) {
-    for (int64_t cb = 0; cb < C; ++cb) k.quantize_packed(row + cb * bc, bc, &p, &params[cb], qrow + cb * bc / 2, streamed);
+  if (!is_packed(p.qtype) || bc % 2 == 0) {
+    for (int64_t cb = 0; cb < C; ++cb) code_block(k, p, row, cb, params[cb], qrow, streamed);
   } else {
     codes.resize(static_cast<size_t>(C * bc));
     for (int64_t cb = 0; cb < C; ++cb) k.quantize_codes(row + cb * bc, bc, &p, &params[cb], codes.data() + cb * bc, false);
@@ -158,41 +166,83 @@ RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void
 
 void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, int64_t next_bytes) {
   const int64_t bc = p_.block_cols, C = C_;
-  if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(x, r, next_bytes == cols_ * 4 ? next : nullptr);
+  const float *next_f32 = next_bytes == cols_ * 4 ? static_cast<const float *>(next) : nullptr;
+  if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(x, r, next_f32);
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
-  for (int64_t cb = 0; cb < C; ++cb) {
-    s.lo[cb] = s.hi[cb] = 0.0f;
-    if (!k_.minmax(x + cb * bc, bc, &s.lo[cb], &s.hi[cb])) note_failure(bad_input_, r * C + cb);
-  }
+  s.params.resize(static_cast<size_t>(C));
+  if (C > 1 && bc <= kSpanMaxCols && (!is_packed(p_.qtype) || bc % 2 == 0)) return row_spans(x, r, s, next_f32);
+  ranges(x, r, 0, C, s);
   row_from_ranges(x, r, s);
 }
 
 void RowQuantizer::row_with_range(const float *x, int64_t r, float lo, float hi, bool finite, Scratch &s) {
   s.lo.assign(1, lo);
   s.hi.assign(1, hi);
+  s.params.resize(1);
   if (!finite) note_failure(bad_input_, r);
   row_from_ranges(x, r, s);
 }
 
-// row() once the ranges of its C blocks are in s.lo / s.hi: parameters (MSE clip), scales, codes.
-void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
+// The ranges of blocks [c0, c0 + n) of row r into s.lo / s.hi.
+void RowQuantizer::ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
+  const int64_t bc = p_.block_cols;
+  for (int64_t cb = c0; cb < c0 + n; ++cb) {
+    s.lo[cb] = s.hi[cb] = 0.0f;
+    if (!k_.minmax(x + cb * bc, bc, &s.lo[cb], &s.hi[cb])) note_failure(bad_input_, r * C_ + cb);
+  }
+}
+
+// The parameters (MSE clip), scales and zero points of blocks [c0, c0 + n) of row r, from their
+// ranges, into s.params.
+void RowQuantizer::params(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
   const int64_t bc = p_.block_cols, C = C_;
-  s.params.resize(static_cast<size_t>(C));
-  k_.block_params_many(&p_, s.lo.data(), s.hi.data(), C, s.params.data());
-  for (int64_t cb = 0; cb < C; ++cb) {
+  k_.block_params_many(&p_, s.lo.data() + c0, s.hi.data() + c0, n, s.params.data() + c0);
+  for (int64_t cb = c0; cb < c0 + n; ++cb) {
     BlockParams &b = s.params[cb];
     if ((p_.flags & LB_QUANT_MSE_CLIP) && b.scale != 0.0f && __builtin_fabsf(b.scale) <= 3.40282347e38f)
       b = mse_search(p_, s.lo[cb], s.hi[cb], b, [&](const BlockParams &cand) { return row_block_error(p_, x + cb * bc, bc, cand); });
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
-  code_row(k_, p_, x, s.params.data(), C, q_ + q_row_offset(p_, r, cols_), s.codes, stream_);
+}
+
+// row() once the ranges of its C blocks are in s.lo / s.hi: parameters (MSE clip), scales, codes.
+void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
+  params(x, r, 0, C_, s);
+  code_row(k_, p_, x, s.params.data(), C_, q_ + q_row_offset(p_, r, cols_), s.codes, stream_);
+}
+
+// Rows the grouped kernel does not take (AVX2 and scalar; AVX-512 with the MSE clip or power-of-two
+// scales): spans of kSpanBlocks blocks, each ranged (ranges_groups where the ISA has it),
+// parametrised and coded while in L1, and while a span is coded the lines of the next one (the
+// next row's first for the last span: next_f32) are prefetched, one block's per block coded. Range
+// then code over the whole row left memory idle during the code pass (the grouped AVX-512 kernel
+// overlaps them the same way). The same kernels in the same order per block: the same bits.
+void RowQuantizer::row_spans(const float *x, int64_t r, Scratch &s, const float *next_f32) {
+  const int64_t bc = p_.block_cols, C = C_;
+  uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
+  for (int64_t g = 0; g < C; g += kSpanBlocks) {
+    const int64_t n = std::min<int64_t>(kSpanBlocks, C - g);
+    if (k_.ranges_groups && grouped_width_ok(p_)) {
+      const int bad = k_.ranges_groups(x + g * bc, static_cast<int>(n), bc, s.lo.data() + g, s.hi.data() + g);
+      if (bad >= 0) note_failure(bad_input_, r * C + g + bad);
+    } else {
+      ranges(x, r, g, n, s);
+    }
+    params(x, r, g, n, s);
+    const float *ahead = g + n < C ? x + (g + n) * bc : next_f32;
+    for (int64_t cb = g; cb < g + n; ++cb) {
+      if (ahead)
+        for (int64_t i = 0; i < bc; i += 16) __builtin_prefetch(ahead + (cb - g) * bc + i, 0, 3);
+      code_block(k_, p_, x, cb, s.params[cb], qrow, stream_);
+    }
+  }
 }
 
 // Sixteen blocks at a time through quantize_groups (one pass over them, in L1). `next`: the
 // following row's f32 values (prefetched by the last call of this row), or null.
-void RowQuantizer::row_grouped(const float *x, int64_t r, const void *next) {
+void RowQuantizer::row_grouped(const float *x, int64_t r, const float *next) {
   const int64_t bc = p_.block_cols, C = C_;
   uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
   for (int64_t g = 0; g < C; g += 16) {
@@ -201,7 +251,7 @@ void RowQuantizer::row_grouped(const float *x, int64_t r, const void *next) {
     int bad_scale = -1;
     const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, scale_entry(p_, scales_, r, g, C), zeros,
                                              qrow + q_col_offset(p_, g * bc), &bad_scale,
-                                             g + 16 < C ? x + (g + 16) * bc : static_cast<const float *>(next), stream_);
+                                             g + 16 < C ? x + (g + 16) * bc : next, stream_);
     if (bad_input >= 0) note_failure(bad_input_, r * C + g + bad_input);
     if (bad_scale >= 0) note_failure(bad_scale_, r * C + g + bad_scale);
   }

@@ -77,6 +77,9 @@ int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
 
+int ranges_groups_avx2(const float *x, int count, int64_t bc, float *lo, float *hi);
+void block_params_avx2(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
+
 QuantRowKernels quant_row_kernels_scalar();
 QuantRowKernels quant_row_kernels_avx2();
 QuantRowKernels quant_row_kernels_avx512();
@@ -115,7 +118,13 @@ class RowQuantizer {
   int64_t first_bad_scale() const { return bad_scale_.load(); }
 
  private:
-  void row_grouped(const float *x, int64_t r, const void *next);
+  // row()'s span path: blocks of at most kSpanMaxCols, kSpanBlocks at a time (row_spans).
+  static constexpr int64_t kSpanBlocks = 16, kSpanMaxCols = 256;
+
+  void row_grouped(const float *x, int64_t r, const float *next);
+  void row_spans(const float *x, int64_t r, Scratch &s, const float *next);
+  void ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s);
+  void params(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s);
   void row_from_ranges(const float *x, int64_t r, Scratch &s);
 
   const lb_quant_params p_;

@@ -296,9 +296,15 @@ class QuantizerTest {
         });
     }
 
-    /** The first bad block is named even when later blocks of the same 16 (or later sets) are bad too. */
-    @Test
-    void theFirstOfSeveralBadBlocksIsReported() {
+    /** The first bad block is named even when later blocks of the same 16 (or later sets) are bad too,
+     *  on every ISA (AVX-512's grouped kernel, AVX2's spans of 16 ranged 8 at a time, scalar's spans). */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void theFirstOfSeveralBadBlocksIsReported(Isa isa) {
+        Isas.with(isa, QuantizerTest::firstOfSeveralBadBlocks);
+    }
+
+    static void firstOfSeveralBadBlocks() {
         int rows = 3, cols = 40 * 32;
         try (Arena arena = Arena.ofConfined()) {
             float[] x = data(rows * cols, 5);
@@ -368,18 +374,25 @@ class QuantizerTest {
         }
     }
 
-    @Test
-    void nanAndInfAreReportedWithTheirBlock() {
-        try (Arena arena = Arena.ofConfined()) {
-            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
-                float[] x = new float[8 * 64];
-                x[3 * 64 + 40] = bad;
-                var e = assertThrows(LowbitException.class,
-                        () -> Quantizer.quantize(Tensor.of(arena, x, 8, 64), QuantFormat.int4(Granularity.group(32)), arena));
-                assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
-                assertEquals("lb_quantize: x has NaN or Inf in block (3, 1) (rows 3..3, columns 32..63)", e.getMessage());
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void nanAndInfAreReportedWithTheirBlock(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                // Rows of 17 groups: the kernels take 16 at a time, so blocks 0 and 16 open a set.
+                int cols = 17 * 32;
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
+                    for (int block : new int[] {1, 0, 16}) {
+                        float[] x = new float[8 * cols];
+                        x[3 * cols + block * 32 + 8] = bad;
+                        var e = assertThrows(LowbitException.class,
+                                () -> Quantizer.quantize(Tensor.of(arena, x, 8, cols), QuantFormat.int4(Granularity.group(32)), arena));
+                        assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+                        assertEquals("lb_quantize: x has NaN or Inf in block (3, " + block + ") (rows 3..3, columns " + block * 32 + ".."
+                                + (block * 32 + 31) + ")", e.getMessage());
+                    }
             }
-        }
+        });
     }
 
     @Test
