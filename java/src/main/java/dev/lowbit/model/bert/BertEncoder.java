@@ -14,6 +14,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A BERT encoder forward pass with mean pooling and L2 normalisation (sentence-transformers'
@@ -152,11 +153,12 @@ public final class BertEncoder {
     float[][] embed(int[][] ids, long[] nanos, int maxPassTokens) {
         if (nanos != null && nanos.length < 2) throw new IllegalArgumentException("nanos needs 2 slots (layers, whole call), got " + nanos.length);
         long t0 = System.nanoTime();
+        validate(ids);  // the whole batch before the first pass: a bad sequence late in it costs no passes
         float[][] out = new float[ids.length][];
         for (int s0 = 0; s0 < ids.length; ) {
             int s1 = s0 + 1;
             for (long tokens = ids[s0].length; s1 < ids.length && tokens + ids[s1].length <= maxPassTokens; s1++) tokens += ids[s1].length;
-            float[][] part = forward(s0 == 0 && s1 == ids.length ? ids : Arrays.copyOfRange(ids, s0, s1), s0, nanos);
+            float[][] part = forward(s0 == 0 && s1 == ids.length ? ids : Arrays.copyOfRange(ids, s0, s1), nanos);
             System.arraycopy(part, 0, out, s0, part.length);
             s0 = s1;
         }
@@ -164,21 +166,27 @@ public final class BertEncoder {
         return out;
     }
 
-    /** One pass over ids; first: the index of ids[0] in the caller's batch (error messages name sequences by it). */
-    private float[][] forward(int[][] ids, int first, long[] nanos) {
-        int n = ids.length, h = w.hidden();
-        if (n == 0) return new float[0][];
-        // Checked here, per sentence, so that a bad input names its sequence (Embeddings.lookup checks the flat ids too).
-        long[] starts = new long[n + 1];  // the sequences' row offsets: the lookup's, every layer's attention's, the pooling's
-        for (int s = 0; s < n; s++) {
+    /** Each sequence: present, 1..maxPositions tokens, ids inside the vocabulary; errors name it by its index in ids
+     *  (Embeddings.lookup checks the flat ids too, but cannot say which sequence). */
+    private void validate(int[][] ids) {
+        Objects.requireNonNull(ids, "ids");
+        for (int s = 0; s < ids.length; s++) {
+            if (ids[s] == null) throw new IllegalArgumentException("sequence " + s + " is null");
             int len = ids[s].length;
             if (len == 0 || len > w.maxPositions())
-                throw new IllegalArgumentException("sequence " + (first + s) + " has " + len + " tokens; expected 1.." + w.maxPositions());
+                throw new IllegalArgumentException("sequence " + s + " has " + len + " tokens; expected 1.." + w.maxPositions());
             for (int id : ids[s])
                 if (id < 0 || id >= w.vocab())
-                    throw new IllegalArgumentException("sequence " + (first + s) + ": token id " + id + " outside the vocabulary of " + w.vocab());
-            starts[s + 1] = starts[s] + len;
+                    throw new IllegalArgumentException("sequence " + s + ": token id " + id + " outside the vocabulary of " + w.vocab());
         }
+    }
+
+    /** One pass over ids (validated). */
+    private float[][] forward(int[][] ids, long[] nanos) {
+        int n = ids.length, h = w.hidden();
+        if (n == 0) return new float[0][];
+        long[] starts = new long[n + 1];  // the sequences' row offsets: the lookup's, every layer's attention's, the pooling's
+        for (int s = 0; s < n; s++) starts[s + 1] = starts[s] + ids[s].length;
         int t = (int) starts[n];
         int[] flat = new int[t];
         for (int s = 0; s < n; s++) System.arraycopy(ids[s], 0, flat, (int) starts[s], ids[s].length);

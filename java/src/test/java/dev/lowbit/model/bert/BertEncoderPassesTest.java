@@ -37,16 +37,22 @@ class BertEncoderPassesTest {
     }
 
     @Test
-    void aBadSequenceInALaterPassIsNamedByItsIndexInTheBatch() {
+    void aBadSequenceInALaterPassIsNamedByItsIndexInTheBatchBeforeAnyPassRuns() {
         BertWeights w = RandomBert.weights(1, 100, 5);
         try (Arena arena = Arena.ofConfined()) {
             BertEncoder encoder = new BertEncoder(w, Quant.F32, Device.CPU, arena);
             int[][] ids = {{1, 2, 3}, {4, 5}, {6, 7, 8, 9}, {1, 100}};
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> encoder.embed(ids, null, 5));
+            long[] nanos = new long[2];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> encoder.embed(ids, nanos, 5));
             assertTrue(e.getMessage().startsWith("sequence 3: token id 100"), e.getMessage());
+            assertEquals(0, nanos[0], "the whole batch is checked before its first pass runs");
             int[][] empty = {{1}, {}};
             e = assertThrows(IllegalArgumentException.class, () -> encoder.embed(empty, null, 1));
             assertTrue(e.getMessage().startsWith("sequence 1 has 0 tokens"), e.getMessage());
+            int[][] missing = {{1}, {2}, null};
+            e = assertThrows(IllegalArgumentException.class, () -> encoder.embed(missing, null, 1));
+            assertEquals("sequence 2 is null", e.getMessage());
+            assertThrows(NullPointerException.class, () -> encoder.embed(null, null));
         }
     }
 }
