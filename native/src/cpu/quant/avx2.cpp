@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include <cfloat>
+#include <type_traits>
 
 #include "quant.h"
 
@@ -122,23 +123,34 @@ void quantize_packed8(const float *x, int64_t n, const lb_quant_params *p, const
 }
 
 // Values (before the scale) of 16 codes, one per byte: the signed value for I8 / I4, c - zero for U4,
-// the decoded fp8.
-inline void values16(__m128i bytes, lb_dtype qtype, __m256 zero, __m256 (&v)[2]) {
-  switch (qtype) {
-    case LB_DTYPE_FP8_E4M3: return fp8_decode16_avx2<true>(bytes, v);
-    case LB_DTYPE_FP8_E5M2: return fp8_decode16_avx2<false>(bytes, v);
-    default: break;
+// the decoded fp8. Q is a template parameter: a switch on it per call stayed inside the callers' loops.
+template <lb_dtype Q>
+inline void values16(__m128i bytes, __m256 zero, __m256 (&v)[2]) {
+  if constexpr (Q == LB_DTYPE_FP8_E4M3 || Q == LB_DTYPE_FP8_E5M2) {
+    fp8_decode16_avx2<Q == LB_DTYPE_FP8_E4M3>(bytes, v);
+  } else if constexpr (Q == LB_DTYPE_I4) {
+    // two's complement nibbles, all 16 at once: (c ^ 8) - 8
+    const __m128i s = _mm_sub_epi8(_mm_xor_si128(bytes, _mm_set1_epi8(8)), _mm_set1_epi8(8));
+    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(s));
+    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(s, 8)));
+  } else if constexpr (Q == LB_DTYPE_I8) {
+    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(bytes, 8)));
+  } else {
+    v[0] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), zero);
+    v[1] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8))), zero);
   }
-  for (int h = 0; h < 2; ++h) {
-    const __m128i part = h == 0 ? bytes : _mm_srli_si128(bytes, 8);
-    if (qtype == LB_DTYPE_I8) {
-      v[h] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part));
-    } else if (qtype == LB_DTYPE_I4) {  // two's complement nibble: (c ^ 8) - 8
-      const __m256i c = _mm256_xor_si256(_mm256_cvtepu8_epi32(part), _mm256_set1_epi32(8));
-      v[h] = _mm256_cvtepi32_ps(_mm256_sub_epi32(c, _mm256_set1_epi32(8)));
-    } else {
-      v[h] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part)), zero);
-    }
+}
+
+// f(std::integral_constant<lb_dtype, qtype>{}): one instance of a loop per code type.
+template <class F>
+inline void with_qtype(lb_dtype qtype, F &&f) {
+  switch (qtype) {
+    case LB_DTYPE_I8: return f(std::integral_constant<lb_dtype, LB_DTYPE_I8>{});
+    case LB_DTYPE_I4: return f(std::integral_constant<lb_dtype, LB_DTYPE_I4>{});
+    case LB_DTYPE_U4: return f(std::integral_constant<lb_dtype, LB_DTYPE_U4>{});
+    case LB_DTYPE_FP8_E4M3: return f(std::integral_constant<lb_dtype, LB_DTYPE_FP8_E4M3>{});
+    default: return f(std::integral_constant<lb_dtype, LB_DTYPE_FP8_E5M2>{});
   }
 }
 
@@ -154,25 +166,29 @@ inline void store16(float *y, const __m256 (&v)[2], __m256 scale, bool stream) {
 void dequantize_codes8(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
   const __m256 scale = _mm256_set1_ps(b->scale), zero = _mm256_set1_ps(b->zero);
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256 v[2];
-    values16(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + i)), qtype, zero, v);
-    store16(y + i, v, scale, stream);
-  }
+  with_qtype(qtype, [&](auto q) {
+    for (; i + 16 <= n; i += 16) {
+      __m256 v[2];
+      values16<decltype(q)::value>(_mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + i)), zero, v);
+      store16(y + i, v, scale, stream);
+    }
+  });
   if (i < n) dequantize_codes(codes + i, n - i, qtype, b, y + i, false);  // builds a 256-entry table: not for nothing
 }
 
 void dequantize_packed8(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
   const __m256 scale = _mm256_set1_ps(b->scale), zero = _mm256_set1_ps(b->zero);
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    // 8 packed bytes -> 16 codes in order: widen to 16-bit lanes, move each high nibble to the high byte.
-    const __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(packed + i / 2)));
-    const __m128i c = _mm_or_si128(_mm_and_si128(w, _mm_set1_epi16(0x000f)), _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x00f0)), 4));
-    __m256 v[2];
-    values16(c, qtype, zero, v);
-    store16(y + i, v, scale, stream);
-  }
+  with_qtype(qtype, [&](auto q) {
+    for (; i + 16 <= n; i += 16) {
+      // 8 packed bytes -> 16 codes in order: widen to 16-bit lanes, move each high nibble to the high byte.
+      const __m128i w = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(packed + i / 2)));
+      const __m128i c = _mm_or_si128(_mm_and_si128(w, _mm_set1_epi16(0x000f)), _mm_slli_epi16(_mm_and_si128(w, _mm_set1_epi16(0x00f0)), 4));
+      __m256 v[2];
+      values16<decltype(q)::value>(c, zero, v);
+      store16(y + i, v, scale, stream);
+    }
+  });
   if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i, false);
 }
 
