@@ -16,33 +16,21 @@ namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx2.h"
 #include "kernels.inc"
+#include "lanes_avx2.h"
 
 bool minmax8(const float *x, int64_t n, float *lo_io, float *hi_io) {
-  // Two chains of each (min / max / FMA latencies); v * 0 is NaN exactly for NaN and Inf.
-  const __m256 zero = _mm256_setzero_ps();
-  __m256 lo = _mm256_set1_ps(*lo_io), hi = _mm256_set1_ps(*hi_io), lo2 = lo, hi2 = hi, probe = zero, probe2 = zero;
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 v = _mm256_loadu_ps(x + i), v2 = _mm256_loadu_ps(x + i + 8);
-    lo = _mm256_min_ps(lo, v);
-    hi = _mm256_max_ps(hi, v);
-    probe = _mm256_fmadd_ps(v, zero, probe);
-    lo2 = _mm256_min_ps(lo2, v2);
-    hi2 = _mm256_max_ps(hi2, v2);
-    probe2 = _mm256_fmadd_ps(v2, zero, probe2);
-  }
+  const int64_t n16 = n & ~int64_t{15};
+  const LaneRange8 r = lane_range8(x, n16, _mm256_set1_ps(*lo_io), _mm256_set1_ps(*hi_io));
+  __m256 lo = r.lo, hi = r.hi;
   // Lanes folded by shuffles (a scalar loop over the 8 lanes took as long as the loads of a 128-value group).
-  lo = _mm256_min_ps(lo, lo2);
-  hi = _mm256_max_ps(hi, hi2);
   __m128 l = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
   __m128 h = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
   l = _mm_min_ps(l, _mm_movehl_ps(l, l));
   h = _mm_max_ps(h, _mm_movehl_ps(h, h));
   *lo_io = _mm_cvtss_f32(_mm_min_ss(l, _mm_shuffle_ps(l, l, 1)));
   *hi_io = _mm_cvtss_f32(_mm_max_ss(h, _mm_shuffle_ps(h, h, 1)));
-  probe = _mm256_add_ps(probe, probe2);
-  const bool finite = _mm256_movemask_ps(_mm256_cmp_ps(probe, probe, _CMP_UNORD_Q)) == 0;
-  return (i == n || minmax(x + i, n - i, lo_io, hi_io)) && finite;  // the tail (and its own checks)
+  const bool finite = _mm256_movemask_ps(_mm256_cmp_ps(r.probe, r.probe, _CMP_UNORD_Q)) == 0;
+  return (n16 == n || minmax(x + n16, n - n16, lo_io, hi_io)) && finite;  // the tail (and its own checks)
 }
 
 // 32 bytes to out: non-temporal when asked for and out is 32-byte aligned (simd/streaming.h).

@@ -10,6 +10,7 @@
 
 namespace lb::cpu {
 namespace {
+#include "lanes_avx2.h"
 
 struct MinOp {
   __m256 operator()(__m256 a, __m256 b) const { return _mm256_min_ps(a, b); }
@@ -48,22 +49,10 @@ uint32_t ranges8(const float *x, int count, int64_t bc, float *lo_out, float *hi
       lo[j] = hi[j] = probe[j] = zero;
       continue;
     }
-    const float *g = x + j * bc;
-    // Two chains of each (min / max / FMA latencies), in locals: the arrays' elements are not
-    // kept in registers across this loop.
-    __m256 l1 = zero, h1 = zero, p1 = zero, l2 = zero, h2 = zero, p2 = zero;
-    for (int64_t i = 0; i < bc; i += 16) {
-      const __m256 v = _mm256_loadu_ps(g + i), v2 = _mm256_loadu_ps(g + i + 8);
-      l1 = _mm256_min_ps(l1, v);
-      h1 = _mm256_max_ps(h1, v);
-      p1 = _mm256_fmadd_ps(v, zero, p1);
-      l2 = _mm256_min_ps(l2, v2);
-      h2 = _mm256_max_ps(h2, v2);
-      p2 = _mm256_fmadd_ps(v2, zero, p2);
-    }
-    lo[j] = _mm256_min_ps(l1, l2);
-    hi[j] = _mm256_max_ps(h1, h2);
-    probe[j] = _mm256_add_ps(p1, p2);
+    const LaneRange8 r = lane_range8(x + j * bc, bc, zero, zero);
+    lo[j] = r.lo;
+    hi[j] = r.hi;
+    probe[j] = r.probe;
   }
   alignas(32) float l[8], h[8];
   _mm256_store_ps(l, reduce8(lo, MinOp{}));
