@@ -187,6 +187,7 @@ QuantRowKernels quant_row_kernels_avx2() {
   k.minmax = minmax8;
   k.block_params_many = block_params_avx2;
   k.ranges_groups = ranges_groups_avx2;
+  k.clip_errors = clip_errors_avx2;
   k.quantize_codes = quantize_codes8;
   k.dequantize_codes = dequantize_codes8;
   k.quantize_packed = quantize_packed8;

@@ -136,6 +136,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.quantize_groups = quantize_groups_avx512;
   k.dequantize_groups = dequantize_groups_avx512;
   k.ranges_groups = ranges_groups_avx512;
+  k.clip_errors = clip_errors_avx512;
   return k;
 }
 

@@ -51,16 +51,12 @@ void note_failure(std::atomic<int64_t> &first, int64_t block) {
   }
 }
 
-// Sum of squared errors of block (rb, cb) under b, in row-major order (as the CUDA backend).
-float block_error(const lb_quant_params &p, const FloatRows &in, int64_t rb, int64_t cb, const BlockParams &b,
-                  std::vector<float> &buf) {
-  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  float sum = 0.0f;
-  for (int64_t r = rb * p.block_rows; r < (rb + 1) * p.block_rows; ++r) {
-    const float *x = in.segment(r, cb * p.block_cols, p.block_cols, buf);
-    for (int64_t c = 0; c < p.block_cols; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
-  }
-  return sum;
+// err[c] = the sum of squared errors of block (rb, cb) under cands[c], in row-major order (as the
+// CUDA backend).
+void block_errors(const QuantRowKernels &k, const lb_quant_params &p, const FloatRows &in, int64_t rb, int64_t cb,
+                  const BlockParams *cands, int count, float *err, std::vector<float> &buf) {
+  for (int64_t r = rb * p.block_rows; r < (rb + 1) * p.block_rows; ++r)
+    k.clip_errors(in.segment(r, cb * p.block_cols, p.block_cols, buf), p.block_cols, &p, cands, count, err);
 }
 // Block (rb, cb)'s entry in the scale grid and in the U4 zero grid (C columns); a packed zero's
 // entry is the byte holding its nibble (rows of the grid padded to whole bytes).
@@ -126,28 +122,23 @@ int64_t q_col_offset(const lb_quant_params &p, int64_t c) { return is_packed(p.q
 int64_t q_row_offset(const lb_quant_params &p, int64_t r, int64_t cols) { return is_packed(p.qtype) ? r * (cols / 2) : r * cols; }
 
 // The clip search: starting from the unclipped parameters `best`, the clip ratio whose parameters
-// give the least error(params) (the first of equals). Both paths call it, so they pick alike.
-template <class Error>
-BlockParams mse_search(const lb_quant_params &p, float lo, float hi, BlockParams best, Error error) {
-  float best_err = error(best);
-  for (int i = 1; i < kMseSteps; ++i) {
-    const BlockParams cand = block_params(p, lo, hi, mse_clip_ratio(i));
-    const float err = error(cand);
-    if (err < best_err) {
-      best_err = err;
-      best = cand;
+// give the least error (the first of equals). errors(cands, count, err) adds each candidate's error to
+// err[c] (zeroed here): all candidates in one pass over the block (clip_errors). Both paths call it,
+// so they pick alike.
+template <class Errors>
+BlockParams mse_search(const lb_quant_params &p, float lo, float hi, BlockParams best, Errors errors) {
+  BlockParams cands[kMseSteps];
+  float err[kMseSteps] = {};
+  cands[0] = best;
+  for (int i = 1; i < kMseSteps; ++i) cands[i] = block_params(p, lo, hi, mse_clip_ratio(i));
+  errors(cands, kMseSteps, err);
+  float best_err = err[0];
+  for (int i = 1; i < kMseSteps; ++i)
+    if (err[i] < best_err) {
+      best_err = err[i];
+      best = cands[i];
     }
-  }
   return best;
-}
-
-// Squared error of a one-row block of n values, in element order (the general path's
-// block_error for one-row blocks: the same bits).
-float row_block_error(const lb_quant_params &p, const float *x, int64_t n, const BlockParams &b) {
-  const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
-  float sum = 0.0f;
-  for (int64_t c = 0; c < n; ++c) sum = add_rn(sum, squared_error(x[c], p.qtype, b, restrict_range));
-  return sum;
 }
 
 }  // namespace
@@ -201,7 +192,8 @@ void RowQuantizer::params(const float *x, int64_t r, int64_t c0, int64_t n, Scra
   for (int64_t cb = c0; cb < c0 + n; ++cb) {
     BlockParams &b = s.params[cb];
     if ((p_.flags & LB_QUANT_MSE_CLIP) && b.scale != 0.0f && __builtin_fabsf(b.scale) <= 3.40282347e38f)
-      b = mse_search(p_, s.lo[cb], s.hi[cb], b, [&](const BlockParams &cand) { return row_block_error(p_, x + cb * bc, bc, cand); });
+      b = mse_search(p_, s.lo[cb], s.hi[cb], b,
+                     [&](const BlockParams *cands, int count, float *err) { k_.clip_errors(x + cb * bc, bc, &p_, cands, count, err); });
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
@@ -325,7 +317,8 @@ class BlockRowQuantizer {
       }
       BlockParams best = block_params(p_, l, h, 1.0f);
       if ((p_.flags & LB_QUANT_MSE_CLIP) && best.scale != 0.0f) {
-        best = mse_search(p_, l, h, best, [&](const BlockParams &cand) { return block_error(p_, in_, rb, cb, cand, buf); });
+        best = mse_search(p_, l, h, best,
+                          [&](const BlockParams *cands, int count, float *err) { block_errors(k_, p_, in_, rb, cb, cands, count, err, buf); });
       }
       if (!(__builtin_fabsf(best.scale) <= 3.40282347e38f)) note_failure(bad_scale_, rb * C + cb);
       params[b] = best;

@@ -47,6 +47,10 @@ struct QuantRowKernels {
   // pass: lo[j], hi[j] for block j < count (from 0, as minmax); returns the first block with NaN or
   // Inf, or -1. Null where the ISA has none.
   int (*ranges_groups)(const float *x, int count, int64_t bc, float *lo, float *hi);
+  // The MSE clip search's step: err[c] += the squared errors (common/quant.h, squared_error) of the n
+  // values at x under cands[c] for c < count (<= kMseSteps), added in element order, so that a block's
+  // error is the same sum whichever way its rows are fed in.
+  void (*clip_errors)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -77,6 +81,8 @@ int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
 
+void clip_errors_avx512(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
+void clip_errors_avx2(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
 int ranges_groups_avx2(const float *x, int count, int64_t bc, float *lo, float *hi);
 void block_params_avx2(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
 
