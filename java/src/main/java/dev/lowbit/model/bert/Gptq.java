@@ -98,32 +98,36 @@ final class Gptq {
             if (a[i * n + i] == 0) a[i * n + i] = 1;
             a[i * n + i] += 0.01 * (mean > 0 ? mean : 1);
         }
-        double[] l = cholesky(a, n);  // H = L Lᵀ
-        // L⁻¹ by forward substitution, column by column.
-        double[] li = new double[n * n];
-        for (int c = 0; c < n; c++) {
-            li[c * n + c] = 1 / l[c * n + c];
-            for (int r = c + 1; r < n; r++) {
-                double sum = 0;
-                for (int k = c; k < r; k++) sum += l[r * n + k] * li[k * n + c];
-                li[r * n + c] = -sum / l[r * n + r];
-            }
-        }
-        // H⁻¹ = L⁻ᵀ L⁻¹ (symmetric): entry (i, j) = Σ_k li[k][i] li[k][j], k >= max(i, j).
-        double[] inv = new double[n * n];
-        IntStream.range(0, n).parallel().forEach(i -> {
-            for (int j = i; j < n; j++) {
-                double sum = 0;
-                for (int k = j; k < n; k++) sum += li[k * n + i] * li[k * n + j];
-                inv[i * n + j] = sum;
-                inv[j * n + i] = sum;
-            }
-        });
-        double[] lower = cholesky(inv, n);  // H⁻¹ = M Mᵀ, so U = Mᵀ
+        // With P the order reversal: P H P = L Lᵀ, so H⁻¹ = P L⁻ᵀ L⁻¹ P = Uᵀ U with U = P L⁻¹ P upper triangular with a
+        // positive diagonal — the Cholesky factor itself (it is unique). One factorisation and one triangular
+        // inverse, where forming H⁻¹ and factoring it again took twice the work, in column walks.
+        double[] reversed = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) reversed[i * n + j] = a[(n - 1 - i) * n + (n - 1 - j)];
+        double[] m = lowerInverse(cholesky(reversed, n), n);
         double[] upper = new double[n * n];
         for (int i = 0; i < n; i++)
-            for (int j = 0; j <= i; j++) upper[j * n + i] = lower[i * n + j];
+            for (int j = i; j < n; j++) upper[i * n + j] = m[(n - 1 - i) * n + (n - 1 - j)];
         return upper;
+    }
+
+    /** L⁻¹ of a lower-triangular L: row r is −(Σ_{k<r} L[r][k] · row k of L⁻¹) / L[r][r] (and 1 / L[r][r] on the
+     *  diagonal), built by axpys over the rows already done, which the JIT vectorises. */
+    static double[] lowerInverse(double[] l, int n) {
+        double[] m = new double[n * n];
+        for (int r = 0; r < n; r++) {
+            int o = r * n;
+            for (int k = 0; k < r; k++) {
+                double c = l[o + k];
+                if (c == 0) continue;
+                int ko = k * n;
+                for (int b = 0; b <= k; b++) m[o + b] += c * m[ko + b];
+            }
+            double inv = 1 / l[o + r];
+            for (int b = 0; b < r; b++) m[o + b] = -m[o + b] * inv;
+            m[o + r] = inv;
+        }
+        return m;
     }
 
     /** Lower Cholesky factor of a symmetric positive definite n × n matrix. */
