@@ -17,6 +17,7 @@ namespace {
 #include "../simd/fp8_avx2.h"
 #include "kernels.inc"
 #include "lanes_avx2.h"
+#include "per_qtype.h"
 
 bool minmax8(const float *x, int64_t n, float *lo_io, float *hi_io) {
   const int64_t n16 = n & ~int64_t{15};
@@ -127,18 +128,6 @@ inline void values16(__m128i bytes, __m256 zero, __m256 (&v)[2]) {
   } else {
     v[0] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), zero);
     v[1] = _mm256_sub_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(bytes, 8))), zero);
-  }
-}
-
-// f(std::integral_constant<lb_dtype, qtype>{}): one instance of a loop per code type.
-template <class F>
-inline void with_qtype(lb_dtype qtype, F &&f) {
-  switch (qtype) {
-    case LB_DTYPE_I8: return f(std::integral_constant<lb_dtype, LB_DTYPE_I8>{});
-    case LB_DTYPE_I4: return f(std::integral_constant<lb_dtype, LB_DTYPE_I4>{});
-    case LB_DTYPE_U4: return f(std::integral_constant<lb_dtype, LB_DTYPE_U4>{});
-    case LB_DTYPE_FP8_E4M3: return f(std::integral_constant<lb_dtype, LB_DTYPE_FP8_E4M3>{});
-    default: return f(std::integral_constant<lb_dtype, LB_DTYPE_FP8_E5M2>{});
   }
 }
 

@@ -3,12 +3,16 @@
 // common/quant.h's operations, so the sums and the candidate chosen are the scalar path's bit for bit.
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "../../common/fp8.h"
 #include "quant.h"
 
 namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx2.h"
+#include "clip_lanes.h"
+#include "per_qtype.h"
 
 constexpr int kLanes = 8, kVectors = (kMseSteps + kLanes - 1) / kLanes;
 
@@ -22,22 +26,15 @@ inline void fp8_round_trip16(__m256 t0, __m256 t1, __m256 (&out)[2]) {
 
 template <lb_dtype Q>
 void clip_errors_as(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err) {
-  alignas(32) float inv[kVectors * kLanes], scale[kVectors * kLanes], zero[kVectors * kLanes], acc[kVectors * kLanes];
-  for (int j = 0; j < kVectors * kLanes; ++j) {  // lanes past count repeat candidate 0; their sums are dropped
-    const BlockParams &b = cands[j < count ? j : 0];
-    inv[j] = b.inv;
-    scale[j] = b.scale;
-    zero[j] = b.zero;
-    acc[j] = j < count ? err[j] : 0.0f;
-  }
+  CandidateLanes<kVectors * kLanes> lanes(cands, count, err);
   const CodeBounds bounds = code_bounds(Q, (p->flags & LB_QUANT_RESTRICT_RANGE) != 0);
   const __m256 low = _mm256_set1_ps(bounds.low), high = _mm256_set1_ps(bounds.high);
   __m256 vinv[kVectors], vscale[kVectors], vzero[kVectors], vacc[kVectors];
   for (int v = 0; v < kVectors; ++v) {
-    vinv[v] = _mm256_load_ps(inv + v * kLanes);
-    vscale[v] = _mm256_load_ps(scale + v * kLanes);
-    vzero[v] = _mm256_load_ps(zero + v * kLanes);
-    vacc[v] = _mm256_load_ps(acc + v * kLanes);
+    vinv[v] = _mm256_load_ps(lanes.inv + v * kLanes);
+    vscale[v] = _mm256_load_ps(lanes.scale + v * kLanes);
+    vzero[v] = _mm256_load_ps(lanes.zero + v * kLanes);
+    vacc[v] = _mm256_load_ps(lanes.acc + v * kLanes);
   }
   constexpr bool kFp8 = Q == LB_DTYPE_FP8_E4M3 || Q == LB_DTYPE_FP8_E5M2;
   for (int64_t i = 0; i < n; ++i) {
@@ -69,20 +66,14 @@ void clip_errors_as(const float *x, int64_t n, const lb_quant_params *p, const B
       vacc[v] = _mm256_add_ps(vacc[v], _mm256_mul_ps(d, d));
     }
   }
-  for (int v = 0; v < kVectors; ++v) _mm256_store_ps(acc + v * kLanes, vacc[v]);
-  for (int j = 0; j < count; ++j) err[j] = acc[j];
+  for (int v = 0; v < kVectors; ++v) _mm256_store_ps(lanes.acc + v * kLanes, vacc[v]);
+  for (int j = 0; j < count; ++j) err[j] = lanes.acc[j];
 }
 
 }  // namespace
 
 void clip_errors_avx2(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err) {
-  switch (p->qtype) {
-    case LB_DTYPE_I8: return clip_errors_as<LB_DTYPE_I8>(x, n, p, cands, count, err);
-    case LB_DTYPE_I4: return clip_errors_as<LB_DTYPE_I4>(x, n, p, cands, count, err);
-    case LB_DTYPE_U4: return clip_errors_as<LB_DTYPE_U4>(x, n, p, cands, count, err);
-    case LB_DTYPE_FP8_E4M3: return clip_errors_as<LB_DTYPE_FP8_E4M3>(x, n, p, cands, count, err);
-    default: return clip_errors_as<LB_DTYPE_FP8_E5M2>(x, n, p, cands, count, err);
-  }
+  with_qtype(p->qtype, [&](auto q) { clip_errors_as<decltype(q)::value>(x, n, p, cands, count, err); });
 }
 
 }  // namespace lb::cpu

@@ -6,32 +6,29 @@
 // the quantize itself (int4 g128, 4096 x 4096, Zen 4 host).
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "quant.h"
 
 namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx512.h"
+#include "clip_lanes.h"
+#include "per_qtype.h"
 
 constexpr int kLanes = 16, kVectors = (kMseSteps + kLanes - 1) / kLanes;
 
 template <lb_dtype Q>
 void clip_errors_as(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err) {
-  alignas(64) float inv[kVectors * kLanes], scale[kVectors * kLanes], zero[kVectors * kLanes], acc[kVectors * kLanes];
-  for (int j = 0; j < kVectors * kLanes; ++j) {  // lanes past count repeat candidate 0; their sums are dropped
-    const BlockParams &b = cands[j < count ? j : 0];
-    inv[j] = b.inv;
-    scale[j] = b.scale;
-    zero[j] = b.zero;
-    acc[j] = j < count ? err[j] : 0.0f;
-  }
+  CandidateLanes<kVectors * kLanes> lanes(cands, count, err);
   const CodeBounds bounds = code_bounds(Q, (p->flags & LB_QUANT_RESTRICT_RANGE) != 0);
   const __m512 low = _mm512_set1_ps(bounds.low), high = _mm512_set1_ps(bounds.high);
   __m512 vinv[kVectors], vscale[kVectors], vzero[kVectors], vacc[kVectors];
   for (int v = 0; v < kVectors; ++v) {
-    vinv[v] = _mm512_load_ps(inv + v * kLanes);
-    vscale[v] = _mm512_load_ps(scale + v * kLanes);
-    vzero[v] = _mm512_load_ps(zero + v * kLanes);
-    vacc[v] = _mm512_load_ps(acc + v * kLanes);
+    vinv[v] = _mm512_load_ps(lanes.inv + v * kLanes);
+    vscale[v] = _mm512_load_ps(lanes.scale + v * kLanes);
+    vzero[v] = _mm512_load_ps(lanes.zero + v * kLanes);
+    vacc[v] = _mm512_load_ps(lanes.acc + v * kLanes);
   }
   for (int64_t i = 0; i < n; ++i) {
     const __m512 xv = _mm512_set1_ps(x[i]);
@@ -55,20 +52,14 @@ void clip_errors_as(const float *x, int64_t n, const lb_quant_params *p, const B
       vacc[v] = _mm512_add_ps(vacc[v], _mm512_mul_ps(d, d));
     }
   }
-  for (int v = 0; v < kVectors; ++v) _mm512_store_ps(acc + v * kLanes, vacc[v]);
-  for (int j = 0; j < count; ++j) err[j] = acc[j];
+  for (int v = 0; v < kVectors; ++v) _mm512_store_ps(lanes.acc + v * kLanes, vacc[v]);
+  for (int j = 0; j < count; ++j) err[j] = lanes.acc[j];
 }
 
 }  // namespace
 
 void clip_errors_avx512(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err) {
-  switch (p->qtype) {
-    case LB_DTYPE_I8: return clip_errors_as<LB_DTYPE_I8>(x, n, p, cands, count, err);
-    case LB_DTYPE_I4: return clip_errors_as<LB_DTYPE_I4>(x, n, p, cands, count, err);
-    case LB_DTYPE_U4: return clip_errors_as<LB_DTYPE_U4>(x, n, p, cands, count, err);
-    case LB_DTYPE_FP8_E4M3: return clip_errors_as<LB_DTYPE_FP8_E4M3>(x, n, p, cands, count, err);
-    default: return clip_errors_as<LB_DTYPE_FP8_E5M2>(x, n, p, cands, count, err);
-  }
+  with_qtype(p->qtype, [&](auto q) { clip_errors_as<decltype(q)::value>(x, n, p, cands, count, err); });
 }
 
 }  // namespace lb::cpu
