@@ -64,6 +64,10 @@ public class QuantBench {
             case "uint4-g128" -> QuantFormat.uint4(Granularity.group(128));
             case "fp8e4m3-row" -> QuantFormat.fp8E4M3(Granularity.PER_ROW);
             case "fp8e4m3-block128" -> QuantFormat.fp8E4M3(Granularity.block(128, 128));
+            // With the MSE clip search (-p format=...; not in the default set: compute-bound, ~15x a plain quantize).
+            case "int4-g128-mse" -> QuantFormat.int4(Granularity.group(128)).withMseClip();
+            case "uint4-g32-mse" -> QuantFormat.uint4(Granularity.group(32)).withZeroDtype(DType.F16).withMseClip();
+            case "fp8e4m3-g128-mse" -> QuantFormat.fp8E4M3(Granularity.group(128)).withMseClip();
             default -> throw new IllegalArgumentException("unknown format " + name);
         };
     }
