@@ -89,6 +89,26 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
   z = static_cast<uint8_t>((cb & 1) ? ((z & 0x0fu) | (nib << 4)) : nib);
 }
 
+// The ranges (from 0, as minmax) of blocks [c0, c0 + n) of a row (x: its first value) into lo[cb] /
+// hi[cb]: ranges_groups 16 blocks a call where the ISA has it, else minmax block by block. A block
+// holding NaN or Inf is noted in `bad` as first_block + cb (ranges_groups names the first of its 16;
+// note_failure keeps the least anyway).
+void block_ranges(const QuantRowKernels &k, const lb_quant_params &p, const float *x, int64_t c0, int64_t n, float *lo,
+                  float *hi, std::atomic<int64_t> &bad, int64_t first_block) {
+  const int64_t bc = p.block_cols;
+  if (k.ranges_groups && grouped_width_ok(p)) {
+    for (int64_t cb = c0; cb < c0 + n; cb += 16) {
+      const int b = k.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, c0 + n - cb)), bc, lo + cb, hi + cb);
+      if (b >= 0) note_failure(bad, first_block + cb + b);
+    }
+    return;
+  }
+  for (int64_t cb = c0; cb < c0 + n; ++cb) {
+    lo[cb] = hi[cb] = 0.0f;
+    if (!k.minmax(x + cb * bc, bc, &lo[cb], &hi[cb])) note_failure(bad, first_block + cb);
+  }
+}
+
 // The codes of block cb of a row (its parameters b) into the row's codes at qrow: bytes, or packed
 // nibbles when the block holds whole bytes (even width; the caller checks).
 void code_block(const QuantRowKernels &k, const lb_quant_params &p, const float *row, int64_t cb, const BlockParams &b,
@@ -177,11 +197,7 @@ void RowQuantizer::row_with_range(const float *x, int64_t r, float lo, float hi,
 
 // The ranges of blocks [c0, c0 + n) of row r into s.lo / s.hi.
 void RowQuantizer::ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
-  const int64_t bc = p_.block_cols;
-  for (int64_t cb = c0; cb < c0 + n; ++cb) {
-    s.lo[cb] = s.hi[cb] = 0.0f;
-    if (!k_.minmax(x + cb * bc, bc, &s.lo[cb], &s.hi[cb])) note_failure(bad_input_, r * C_ + cb);
-  }
+  block_ranges(k_, p_, x, c0, n, s.lo.data(), s.hi.data(), bad_input_, r * C_);
 }
 
 // The parameters (MSE clip), scales and zero points of blocks [c0, c0 + n) of row r, from their
@@ -206,7 +222,7 @@ void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
 }
 
 // Rows the grouped kernel does not take (AVX2 and scalar; AVX-512 with the MSE clip or power-of-two
-// scales): spans of kSpanBlocks blocks, each ranged (ranges_groups where the ISA has it),
+// scales): spans of kSpanBlocks blocks, each ranged (block_ranges),
 // parametrised and coded while in L1, and while a span is coded the lines of the next one (the
 // next row's first for the last span: next_f32) are prefetched, one block's per block coded. Range
 // then code over the whole row left memory idle during the code pass (the grouped AVX-512 kernel
@@ -216,12 +232,7 @@ void RowQuantizer::row_spans(const float *x, int64_t r, Scratch &s, const float 
   uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
   for (int64_t g = 0; g < C; g += kSpanBlocks) {
     const int64_t n = std::min<int64_t>(kSpanBlocks, C - g);
-    if (k_.ranges_groups && grouped_width_ok(p_)) {
-      const int bad = k_.ranges_groups(x + g * bc, static_cast<int>(n), bc, s.lo.data() + g, s.hi.data() + g);
-      if (bad >= 0) note_failure(bad_input_, r * C + g + bad);
-    } else {
-      ranges(x, r, g, n, s);
-    }
+    ranges(x, r, g, n, s);
     params(x, r, g, n, s);
     const float *ahead = g + n < C ? x + (g + n) * bc : next_f32;
     for (int64_t cb = g; cb < g + n; ++cb) {
@@ -285,22 +296,10 @@ class BlockRowQuantizer {
 
   // 1. The ranges of the strip's rows [i0, i1).
   void ranges(int64_t rb0, int64_t i0, int64_t i1, float *lo, float *hi) {
-    const int64_t bc = p_.block_cols, br = p_.block_rows, C = C_, r0 = rb0 * br;
+    const int64_t br = p_.block_rows, C = C_, r0 = rb0 * br;
     std::vector<float> buf;
     for (int64_t r = r0 + i0; r < r0 + i1; ++r) {
-      const float *x = in_.row(r, buf);
-      float *l = lo + (r - r0) * C, *h = hi + (r - r0) * C;
-      if (k_.ranges_groups && grouped_width_ok(p_)) {
-        for (int64_t cb = 0; cb < C; cb += 16) {
-          const int bad = k_.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, C - cb)), bc, l + cb, h + cb);
-          if (bad >= 0) note_failure(bad_input_, (r / br) * C + cb + bad);
-        }
-        continue;
-      }
-      for (int64_t cb = 0; cb < C; ++cb) {
-        l[cb] = h[cb] = 0.0f;
-        if (!k_.minmax(x + cb * bc, bc, &l[cb], &h[cb])) note_failure(bad_input_, (r / br) * C + cb);
-      }
+      block_ranges(k_, p_, in_.row(r, buf), 0, C, lo + (r - r0) * C, hi + (r - r0) * C, bad_input_, (r / br) * C);
     }
   }
 
