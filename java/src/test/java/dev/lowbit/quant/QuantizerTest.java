@@ -408,16 +408,20 @@ class QuantizerTest {
             try (Arena arena = Arena.ofConfined()) {
                 // Rows of 17 groups: the kernels take 16 at a time, so blocks 0 and 16 open a set.
                 int cols = 17 * 32;
-                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
-                    for (int block : new int[] {1, 0, 16}) {
-                        float[] x = new float[8 * cols];
-                        x[3 * cols + block * 32 + 8] = bad;
-                        var e = assertThrows(LowbitException.class,
-                                () -> Quantizer.quantize(Tensor.of(arena, x, 8, cols), QuantFormat.int4(Granularity.group(32)), arena));
-                        assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
-                        assertEquals("lb_quantize: x has NaN or Inf in block (3, " + block + ") (rows 3..3, columns " + block * 32 + ".."
-                                + (block * 32 + 31) + ")", e.getMessage());
-                    }
+                // Each range path: lo / hi (I4, U4) and the largest magnitude alone (I8, fp8, I4 in
+                // -7..7: AVX-512 finds it from the values' bits, where Inf and NaN sort above the rest).
+                Granularity g = Granularity.group(32);
+                for (QuantFormat format : List.of(QuantFormat.int4(g), QuantFormat.uint4(g), QuantFormat.int8(g), QuantFormat.fp8E4M3(g),
+                        QuantFormat.fp8E5M2(g), QuantFormat.int4(g).withRestrictedRange()))
+                    for (float bad : new float[] {Float.NaN, Float.intBitsToFloat(0xffc00000), Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
+                        for (int block : new int[] {1, 0, 16}) {
+                            float[] x = new float[8 * cols];
+                            x[3 * cols + block * 32 + 8] = bad;
+                            var e = assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, x, 8, cols), format, arena));
+                            assertEquals(LowbitException.Status.INVALID_ARGUMENT, e.status());
+                            assertEquals("lb_quantize: x has NaN or Inf in block (3, " + block + ") (rows 3..3, columns " + block * 32 + ".."
+                                    + (block * 32 + 31) + ")", e.getMessage(), format + " " + bad);
+                        }
             }
         });
     }
