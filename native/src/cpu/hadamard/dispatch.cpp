@@ -103,17 +103,24 @@ Job make_job(const lb_hadamard_params &p, lb_dtype x_dtype, lb_dtype y_dtype) {
 // Per-thread buffers of one pool chunk: the pass buffer, the m-part's result (m > 1 only) and the
 // table m-part's group sums (8 per group of four, kMixBlock vectors of up to 16 lanes; none for the
 // cores with a compile-time table, whose sums stay in registers).
+// The staging copy (ToY's Write::kStaged) starts this many floats (2 KiB) into its allocation. A final
+// pass reads the pass buffer and writes the stage at the same G places, S floats apart; with both
+// allocations page-aligned and S a multiple of 1024 (4 KiB), all 2 G lines fell into one set of the
+// 8-way L1 and evicted each other: AVX2 f32 n = 16384 (G = 8, S = 2048) ran at 0.21-0.30 of the copy
+// from 1 GiB against 0.57-0.60 for 8192; skewed by half a page, 0.39-0.52 (bench/results/
+// 2026-11-27-hadamard-stage-skew-ab.txt). The other staged shapes measured the same either way.
+constexpr int64_t kStageSkew = 512;
 struct RowBuffers {
   std::vector<float> a, b, combos, stage;
   bool redo = false;
   RowBuffers(int64_t n, int64_t m, bool stream_out = false)
       : a(static_cast<size_t>(n)), b(m > 1 ? static_cast<size_t>(n) : 0),
-        combos(fixed_core_kernel(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n) : 0) {}
+        combos(fixed_core_kernel(m) ? 0 : static_cast<size_t>(m / 4 * 8 * 16 * kMixBlock)), stage(stream_out ? static_cast<size_t>(n + kStageSkew) : 0) {}
   void attach(HadamardRow &r) {
     r.buf = a.data();
     r.buf2 = b.data();
     r.combos = combos.data();
-    r.stage = stage.data();
+    r.stage = stage.empty() ? nullptr : stage.data() + kStageSkew;
     r.redo = &redo;
   }
 };

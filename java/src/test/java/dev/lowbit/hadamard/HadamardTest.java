@@ -327,12 +327,13 @@ class HadamardTest {
 
     /** Outputs of 32 MiB and more are written with non-temporal stores: 16-bit ones staged through a copy of the
      *  row when the last pass writes many places at once (n = 4096: 16 registers; 1536: the m-part's 12
-     *  outputs), directly otherwise (1024: 4 places, and every f32 output on AVX-512). Rotated in one call,
+     *  outputs; 16384 on AVX2, f32 too: 8 places 8 KiB apart, the stage skewed off the pass buffer's cache
+     *  sets), directly otherwise (1024: 4 places, and every f32 output on AVX-512). Rotated in one call,
      *  they must equal the same rows rotated in calls small enough for ordinary stores, bit for bit. */
     @Test
     void streamedOutputsEqualOrdinaryStores() {
         HadamardOptions o = HadamardOptions.randomized(9);
-        for (int n : new int[] {4096, 1536, 1024}) {
+        for (int n : new int[] {4096, 1536, 1024, 16384}) {
             int rows = (32 << 20) / (2 * n) + 3, batch = 256;
             try (Arena arena = Arena.ofConfined()) {
                 Tensor x = Tensor.allocate(arena, DType.F32, Device.CPU, rows, n);
