@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class QuantBench {
-    @Param({"int8-row", "int4-g128", "uint4-g128", "fp8e4m3-row", "fp8e4m3-block128"})
+    @Param({"int8-row", "int8-g128", "int4-g128", "uint4-g128", "fp8e4m3-row", "fp8e4m3-g128", "fp8e4m3-block128"})
     public String format;
 
     @Param({"F32"})
@@ -60,9 +60,11 @@ public class QuantBench {
     static QuantFormat parse(String name) {
         return switch (name) {
             case "int8-row" -> QuantFormat.int8(Granularity.PER_ROW);
+            case "int8-g128" -> QuantFormat.int8(Granularity.group(128));
             case "int4-g128" -> QuantFormat.int4(Granularity.group(128));
             case "uint4-g128" -> QuantFormat.uint4(Granularity.group(128));
             case "fp8e4m3-row" -> QuantFormat.fp8E4M3(Granularity.PER_ROW);
+            case "fp8e4m3-g128" -> QuantFormat.fp8E4M3(Granularity.group(128));  // DeepSeek-V3's 1 x 128 activation blocks
             case "fp8e4m3-block128" -> QuantFormat.fp8E4M3(Granularity.block(128, 128));
             // With the MSE clip search (-p format=...; not in the default set: compute-bound, ~15x a plain quantize).
             case "int4-g128-mse" -> QuantFormat.int4(Granularity.group(128)).withMseClip();
