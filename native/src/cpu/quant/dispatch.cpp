@@ -92,13 +92,14 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
 // The ranges (from 0, as minmax) of blocks [c0, c0 + n) of a row (x: its first value) into lo[cb] /
 // hi[cb]: ranges_groups 16 blocks a call where the ISA has it, else minmax block by block. A block
 // holding NaN or Inf is noted in `bad` as first_block + cb (ranges_groups names the first of its 16;
-// note_failure keeps the least anyway).
+// note_failure keeps the least anyway). cached: the blocks were prefetched (ranges_groups' by_magnitude).
 void block_ranges(const QuantRowKernels &k, const lb_quant_params &p, const float *x, int64_t c0, int64_t n, float *lo,
-                  float *hi, std::atomic<int64_t> &bad, int64_t first_block) {
+                  float *hi, std::atomic<int64_t> &bad, int64_t first_block, bool cached) {
   const int64_t bc = p.block_cols;
   if (k.ranges_groups && grouped_width_ok(p)) {
+    const bool by_magnitude = cached && symmetric_range(p);
     for (int64_t cb = c0; cb < c0 + n; cb += 16) {
-      const int b = k.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, c0 + n - cb)), bc, lo + cb, hi + cb);
+      const int b = k.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, c0 + n - cb)), bc, by_magnitude, lo + cb, hi + cb);
       if (b >= 0) note_failure(bad, first_block + cb + b);
     }
     return;
@@ -197,7 +198,8 @@ void RowQuantizer::row_with_range(const float *x, int64_t r, float lo, float hi,
 
 // The ranges of blocks [c0, c0 + n) of row r into s.lo / s.hi.
 void RowQuantizer::ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
-  block_ranges(k_, p_, x, c0, n, s.lo.data(), s.hi.data(), bad_input_, r * C_);
+  // A row's spans are prefetched one ahead (row_spans); other rows here are single small blocks.
+  block_ranges(k_, p_, x, c0, n, s.lo.data(), s.hi.data(), bad_input_, r * C_, true);
 }
 
 // The parameters (MSE clip), scales and zero points of blocks [c0, c0 + n) of row r, from their
@@ -299,7 +301,7 @@ class BlockRowQuantizer {
     const int64_t br = p_.block_rows, C = C_, r0 = rb0 * br;
     std::vector<float> buf;
     for (int64_t r = r0 + i0; r < r0 + i1; ++r) {
-      block_ranges(k_, p_, in_.row(r, buf), 0, C, lo + (r - r0) * C, hi + (r - r0) * C, bad_input_, (r / br) * C);
+      block_ranges(k_, p_, in_.row(r, buf), 0, C, lo + (r - r0) * C, hi + (r - r0) * C, bad_input_, (r / br) * C, false);
     }
   }
 

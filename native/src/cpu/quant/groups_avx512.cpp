@@ -102,7 +102,8 @@ Ranges16 ranges16(const float *x, int count, int64_t bc) {
 // bits order as unsigned integers like the magnitudes, NaN above Inf, so one integer max a vector
 // (after an and) finds the maximum and NaN / Inf at once, where ranges16 spends a float min, a max
 // and an FMA probe on two of Zen 4's pipes (in L1: 0.31 against 0.9 ns a vector). For
-// quantize_groups, whose blocks the previous call's code pass prefetched: from memory the leaner
+// quantize_groups, whose blocks the previous call's code pass prefetched (and ranges_groups when
+// asked: the span path, which prefetches likewise): from memory the leaner
 // loop streams slower on this host (single thread, 1 GiB: 22 against 24 GB/s; per-row fp8 and
 // 128 x 128 blocks lost 5-10% with it), so the range passes that stream keep the float loop.
 Ranges16 absmax16(const float *x, int count, int64_t bc) {
@@ -128,10 +129,11 @@ Ranges16 absmax16(const float *x, int count, int64_t bc) {
 
 }  // namespace
 
-// The range pass of blocks that span rows (128 x 128): 16 blocks' ranges per call, one transposing
-// reduction instead of 16 calls each ending in two horizontal reductions.
-int ranges_groups_avx512(const float *x, int count, int64_t bc, float *lo, float *hi) {
-  const Ranges16 r = ranges16(x, count, bc);
+// The range pass of blocks that span rows (128 x 128; from memory) and of the span path (MSE clip,
+// power-of-two scales; prefetched, so by_magnitude where the format allows): 16 blocks' ranges per
+// call, one transposing reduction instead of 16 calls each ending in two horizontal reductions.
+int ranges_groups_avx512(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi) {
+  const Ranges16 r = by_magnitude ? absmax16(x, count, bc) : ranges16(x, count, bc);
   const __mmask16 valid = tail_mask(count);
   _mm512_mask_storeu_ps(lo, valid, r.lo);
   _mm512_mask_storeu_ps(hi, valid, r.hi);
