@@ -6,16 +6,19 @@
 
 namespace lb::cpu {
 
+// The AVX-512 tile is VDPBF16PS: on AVX-512 CPUs without AVX512_BF16 (Ice Lake, Cascade Lake) the
+// AVX2 one runs.
 Bf16Tile bf16_tile() {
+  if (avx512_bf16()) return bf16_tile_avx512();
   switch (current_isa()) {
-    case LB_ISA_AVX512: return bf16_tile_avx512();
+    case LB_ISA_AVX512:
     case LB_ISA_AVX2: return bf16_tile_avx2();
     default: return bf16_tile_scalar();
   }
 }
 
 lb_status bf16_peak(int32_t millis, double *flops_per_second) {
-  if (current_isa() != LB_ISA_AVX512) {  // the AVX-512 variant requires AVX-512 BF16
+  if (!avx512_bf16()) {  // the roof of VDPBF16PS
     *flops_per_second = 0.0;
     return LB_OK;
   }

@@ -92,8 +92,8 @@ lb_status fp8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, co
   const uint16_t *a16 = fp8_rows_to_bf16(a, a_dtype, m, k);
   Bf16Problem p{a16, static_cast<const uint8_t *>(b_packed), 32, fp8_to_bf16(b_dtype), m, n, K2,
                 scaling == LB_FP8_SCALE_BLOCK ? kScaleBlock / 2 : 0,
-                current_isa() == LB_ISA_AVX512 ? fp8_direct_tile_avx512(b_dtype)
-                : current_isa() == LB_ISA_AVX2 ? fp8_direct_tile_avx2(b_dtype)
+                avx512_bf16()                    ? fp8_direct_tile_avx512(b_dtype)  // VDPBF16PS
+                : current_isa() >= LB_ISA_AVX2 ? fp8_direct_tile_avx2(b_dtype)
                                                 : nullptr};
   const Fp8Epilogue epilogue{scaling, a_scales, b_scales, bias, (k + kScaleBlock - 1) / kScaleBlock, d, d_dtype, n,
                              d_dtype == LB_DTYPE_F32 ? nullptr : convert_kernel(LB_DTYPE_F32, d_dtype)};

@@ -88,7 +88,7 @@ lb_status w4a8_gemm(const uint8_t *a, lb_dtype a_dtype, const float *a_scales, c
   const W4A16Packed pk(w_packed, n, k, group);
   const bool avx512 = current_isa() == LB_ISA_AVX512;
   Bf16Problem p{a16, pk.codes, 16, avx512 ? u4_to_bf16_avx512 : u4_to_bf16_scalar, m, n, K2, group / 2,
-                avx512 ? u4_direct_tile_avx512() : current_isa() == LB_ISA_AVX2 ? u4_direct_tile_avx2() : nullptr};
+                avx512_bf16() ? u4_direct_tile_avx512() : current_isa() >= LB_ISA_AVX2 ? u4_direct_tile_avx2() : nullptr};  // VDPBF16PS
   const W4A8Epilogue epilogue{pk, asum.data(), G, w4a16_n16(n), a_scales, bias, d, d_dtype, n,
                               d_dtype == LB_DTYPE_F32 ? nullptr : convert_kernel(LB_DTYPE_F32, d_dtype)};
   bf16_gemm(p, epilogue);

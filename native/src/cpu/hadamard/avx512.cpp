@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../../common/float_io.h"
+#include "../../core/cpu_features.h"
 #include "hadamard.h"
 
 namespace lb::cpu {
@@ -65,8 +66,10 @@ struct Io {
 };
 using IoF32 = Io<F32>;
 using IoF16 = Io<F16>;
-// bf16 narrows with VCVTNEPS2BF16 alone and tests a pass's vectors all at once (kernels.inc, ToY).
-struct IoBF16 : Io<BF16> {
+// bf16: exact integer narrowing (IoBF16), or — where the CPU has AVX512_BF16 (avx512_bf16()) —
+// VCVTNEPS2BF16 alone, the pass's vectors tested all at once (IoBF16Fast; kernels.inc, ToY).
+using IoBF16 = Io<BF16>;
+struct IoBF16Fast : Io<BF16> {
   static constexpr bool kFastNarrow = true;
   static __mmask16 needs_exact(__m512 v) { return BF16::needs_exact(v); }
   static void store_fast(void *p, int64_t i, __m512 v) { BF16::store_fast(p, i, v); }
@@ -78,6 +81,13 @@ struct IoBF16 : Io<BF16> {
 
 }  // namespace
 
-HadamardRowFn hadamard_row_kernel_avx512(lb_dtype x, lb_dtype y) { return row_kernel(x, y); }
+HadamardRowFn hadamard_row_kernel_avx512(lb_dtype x, lb_dtype y) {
+  if (y == LB_DTYPE_BF16 && avx512_bf16()) {
+    if (x == LB_DTYPE_F16) return row<IoF16, IoBF16Fast>;
+    if (x == LB_DTYPE_BF16) return row<IoBF16, IoBF16Fast>;
+    return row<IoF32, IoBF16Fast>;
+  }
+  return row_kernel(x, y);
+}
 
 }  // namespace lb::cpu

@@ -150,7 +150,8 @@ public final class Fp8Gemm {
         return out;
     }
 
-    /** Floating-point operations per second VDPBF16PS reaches on all lowbit threads (0 without AVX-512 BF16): the roof. */
+    /** Floating-point operations per second VDPBF16PS reaches on all lowbit threads: the roof (0 unless the AVX512
+     *  variant is in use on a CPU with AVX512_BF16). */
     public static double bf16PeakFlopsPerSecond(int millis) {
         return Native.cpuBf16Peak(millis);
     }
