@@ -101,11 +101,11 @@ Ranges16 ranges16(const float *x, int count, int64_t bc) {
 // need only the largest |value| (symmetric_range), as [-amax, amax], from the values' bits: |v|'s
 // bits order as unsigned integers like the magnitudes, NaN above Inf, so one integer max a vector
 // (after an and) finds the maximum and NaN / Inf at once, where ranges16 spends a float min, a max
-// and an FMA probe on two of Zen 4's pipes (in L1: 0.31 against 0.9 ns a vector). For
-// quantize_groups, whose blocks the previous call's code pass prefetched (and ranges_groups when
-// asked: the span path, which prefetches likewise): from memory the leaner
-// loop streams slower on this host (single thread, 1 GiB: 22 against 24 GB/s; per-row fp8 and
-// 128 x 128 blocks lost 5-10% with it), so the range passes that stream keep the float loop.
+// and an FMA probe on two of Zen 4's pipes (in L1: 0.31 against 0.9 ns a vector). For blocks already
+// in cache — quantize_groups' (the previous call's code pass prefetched them) and the span path's
+// (ranges_groups' by_magnitude): from memory the leaner loop streams slower on this host (one thread,
+// 1 GiB: 22 against 24 GB/s; per-row fp8 and 128 x 128 blocks lost 5-10% with it), so the range
+// passes that stream keep the float loop.
 Ranges16 absmax16(const float *x, int count, int64_t bc) {
   const __m512i magnitude = _mm512_set1_epi32(0x7fffffff), zero = _mm512_setzero_si512();
   __m512 amax[16];
