@@ -103,11 +103,12 @@ typedef int32_t lb_dtype;
 #define LB_CPU_AVX512VBMI (1ULL << 14)
 LB_API uint64_t lb_cpu_features(void);
 
-/* Kernel variants. AVX2 needs AVX2+FMA+F16C; AVX512 needs F/BW/DQ/VL/VNNI (Cascade Lake, Ice
- * Lake, Sapphire Rapids, Zen 4 and later). Within AVX512, the kernels that use AVX512_BF16
- * (Cooper Lake, Sapphire Rapids, Zen 4: the FP8 and W4A8 GEMM tiles, fast bf16 narrowing in the
- * Hadamard transform) or AVX512_VBMI (Ice Lake, Zen 4: the int8-activation W4A16 decode) check for it
- * and otherwise run their AVX2 form or exact integer code. Every kernel has a scalar fallback.
+/* Kernel variants. AVX2 needs AVX2+FMA+F16C; AVX512 needs F/BW/DQ/VL (Skylake-SP, Cascade Lake, Ice
+ * Lake, Sapphire Rapids, Zen 4 and later). Within AVX512, the kernels that use AVX512_VNNI (Cascade
+ * Lake on: the W8A8 / W4A4 tiles), AVX512_BF16 (Cooper Lake, Sapphire Rapids, Zen 4: the FP8 and W4A8
+ * GEMM tiles, fast bf16 narrowing in the Hadamard transform) or AVX512_VBMI (Ice Lake, Zen 4: the
+ * int8-activation W4A16 decode) check for it and otherwise run their AVX2 form or exact integer
+ * code. Every kernel has a scalar fallback.
  * LOWBIT_CPU_FEATURES_OFF=name,... (avx512bf16, avx512vbmi, avx512vnni, ...: the names lb_cpu
  * reports, lower case) hides features from the detection, to run another CPU's paths in tests. */
 typedef int32_t lb_isa;
@@ -334,7 +335,8 @@ LB_API lb_status lb_w8a8_gemm(int32_t device, lb_stream stream, const int8_t *a,
                               const void *b_packed, const float *b_scales, const float *bias, void *d,
                               lb_dtype d_dtype, int64_t m, int64_t n, int64_t k);
 /* Multiply-accumulates of int8 per second that VPDPBUSD reaches on all lowbit threads with no
- * memory traffic: the compute roof of the W8A8 kernel (0 when the CPU has no AVX-512 VNNI).
+ * memory traffic: the compute roof of the W8A8 kernel (0 unless the AVX512 variant is in use on a
+ * CPU with AVX512_VNNI).
  * Runs for about `millis` ms. */
 LB_API lb_status lb_cpu_int8_peak(int32_t millis, double *macs_per_second);
 

@@ -89,11 +89,11 @@ uint64_t features_switched_off() {
   return off;
 }
 
-// AVX512 does not need AVX512_BF16 (Ice Lake and Cascade Lake have AVX-512 and VNNI without it):
-// the kernels that use it check avx512_bf16() and otherwise run their AVX2 form or exact integer code.
+// AVX512 needs neither VNNI (Skylake-SP has AVX-512 without it) nor AVX512_BF16 (Ice Lake and Cascade
+// Lake lack it): the kernels that use them check avx512_vnni() / avx512_bf16() and otherwise run their
+// AVX2 form or exact integer code.
 constexpr uint64_t kAvx2Needs = LB_CPU_AVX2 | LB_CPU_FMA | LB_CPU_F16C;
-constexpr uint64_t kAvx512Needs = kAvx2Needs | LB_CPU_AVX512F | LB_CPU_AVX512BW | LB_CPU_AVX512DQ |
-                                  LB_CPU_AVX512VL | LB_CPU_AVX512VNNI;
+constexpr uint64_t kAvx512Needs = kAvx2Needs | LB_CPU_AVX512F | LB_CPU_AVX512BW | LB_CPU_AVX512DQ | LB_CPU_AVX512VL;
 
 bool can_run(lb_isa isa) {
   const uint64_t f = cpu_features();
@@ -130,6 +130,7 @@ uint64_t cpu_features() {
 }
 
 bool avx512_bf16() { return current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512BF16); }
+bool avx512_vnni() { return current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512VNNI); }
 
 lb_isa best_isa() {
   if (can_run(LB_ISA_AVX512)) return LB_ISA_AVX512;

@@ -30,8 +30,9 @@ struct TileChoice {
   int32_t offset;
 };
 TileChoice tile_for(const Int8Weights &b, const uint8_t *a8, int64_t a_bytes) {
+  if (avx512_vnni()) return {w8a8_tile_avx512(), 128};  // VPDPBUSD; AVX-512 CPUs without VNNI (Skylake-SP) take AVX2's
   switch (current_isa()) {
-    case LB_ISA_AVX512: return {w8a8_tile_avx512(), 128};
+    case LB_ISA_AVX512:
     case LB_ISA_AVX2:
       if (b.int4_operands) return {w8a8_tile_avx2_int4(), 8};
       if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx2_signed(), 0};
@@ -90,7 +91,7 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
   const W8A8Tile tile = choice.tile;
   const int32_t offset = choice.offset;
   // F32 output on AVX-512: the last k block's tiles write d themselves (w8a8.h, F32Epilogue).
-  const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && current_isa() == LB_ISA_AVX512 ? w8a8_tile_f32_avx512() : nullptr;
+  const W8A8TileF32 fused = d_dtype == LB_DTYPE_F32 && avx512_vnni() ? w8a8_tile_f32_avx512() : nullptr;
   const int32_t *sums = b.colsums;
   const int64_t panels = (n + kPanel - 1) / kPanel, row_blocks = (m + kRows - 1) / kRows;
   const int64_t groups = (row_blocks + kGroupBlocks - 1) / kGroupBlocks;
@@ -167,7 +168,7 @@ lb_status int8_gemm(const int8_t *a, const float *a_scales, const Int8Weights &b
 }
 
 lb_status int8_peak(int32_t millis, double *macs_per_second) {
-  if (current_isa() != LB_ISA_AVX512) {  // the AVX-512 variant requires VNNI
+  if (!avx512_vnni()) {  // the roof of VPDPBUSD
     *macs_per_second = 0.0;
     return LB_OK;
   }

@@ -104,7 +104,7 @@ lb_status w4a16_gemm_q8(const float *x32, const W4A16Packed &pk, const float *bi
   if (lb_status st = rq.status("lb_w4a16_gemm")) return st;
   // AVX-512 with VBMI takes its kernel; without VBMI (Cooper Lake) and on AVX2 CPUs, the AVX2 one (the
   // same bits); the scalar variant the scalar one.
-  const bool vbmi = current_isa() == LB_ISA_AVX512 && (cpu_features() & LB_CPU_AVX512VBMI);
+  const bool vbmi = avx512_vnni() && (cpu_features() & LB_CPU_AVX512VBMI);  // VPERMB and VPDPBUSD
   const bool avx2 = !vbmi && current_isa() != LB_ISA_SCALAR;
   const W4A16Q8Kernel kernel = vbmi ? w4a16_q8_kernel_avx512_vbmi() : avx2 ? w4a16_q8_kernel_avx2() : w4a16_q8_kernel_scalar();
   const int64_t row_blocks = (m + kRows - 1) / kRows;

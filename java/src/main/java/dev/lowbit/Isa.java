@@ -6,8 +6,8 @@ public enum Isa {
     SCALAR,
     /** AVX2 + FMA + F16C (Haswell, Zen 1 and later). */
     AVX2,
-    /** AVX-512 F/BW/DQ/VL + VNNI (Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later); the kernels that also
-     *  use AVX512_BF16 or AVX512_VBMI check for it and otherwise run their AVX2 form. */
+    /** AVX-512 F/BW/DQ/VL (Skylake-SP, Cascade Lake, Ice Lake, Sapphire Rapids, Zen 4 and later); the kernels that
+     *  also use AVX512_VNNI, AVX512_BF16 or AVX512_VBMI check for it and otherwise run their AVX2 form. */
     AVX512;
 
     public int code() {

@@ -85,7 +85,8 @@ public final class W8A8 {
         GEMM.matmulInt32(a, w.packedForm(), out);
     }
 
-    /** int8 multiply-accumulates per second VPDPBUSD reaches on all lowbit threads (0 without AVX-512 VNNI): the roof. */
+    /** int8 multiply-accumulates per second VPDPBUSD reaches on all lowbit threads: the roof (0 unless the AVX512
+     *  variant is in use on a CPU with AVX512_VNNI). */
     public static double int8PeakMacsPerSecond(int millis) {
         return Native.cpuInt8Peak(millis);
     }
