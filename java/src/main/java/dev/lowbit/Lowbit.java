@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The library as a whole: version, CPU features and kernel variant, threads, CUDA devices. */
 public final class Lowbit {
@@ -93,6 +94,16 @@ public final class Lowbit {
         if (device.isCuda()) Native.cudaDeviceSynchronize(device.index());
     }
 
+    /** For the AVX512 variant on a CPU without some of the features a few of its kernels use (Skylake-SP, Cascade
+     *  Lake, Ice Lake): which, since those kernels then run their AVX2 form. Empty otherwise. */
+    static String avx512Without() {
+        if (isa() != Isa.AVX512) return "";
+        Set<CpuFeature> f = cpuFeatures();
+        String missing = Stream.of(CpuFeature.AVX512_VNNI, CpuFeature.AVX512_BF16, CpuFeature.AVX512_VBMI)
+                .filter(c -> !f.contains(c)).map(Enum::name).collect(Collectors.joining(", "));
+        return missing.isEmpty() ? "" : "; without " + missing + ": the kernels using them run their AVX2 form";
+    }
+
     /** A human-readable summary: version, build, library path, CPU, threads, CUDA. */
     public static String info() {
         StringBuilder sb = new StringBuilder();
@@ -102,7 +113,7 @@ public final class Lowbit {
         sb.append("java:        ").append(System.getProperty("java.vm.name")).append(' ').append(Runtime.version()).append('\n');
         sb.append("cpu:         ").append(cpuFeatures().stream().map(Enum::name).collect(Collectors.joining(" "))).append('\n');
         sb.append("cpu kernels: ").append(isa().name().toLowerCase()).append(" (best: ").append(bestIsa().name().toLowerCase())
-                .append("), ").append(threads()).append(" threads\n");
+                .append(avx512Without()).append("), ").append(threads()).append(" threads\n");
         List<CudaDevice> devices = cudaDevices();
         sb.append("cuda:        ").append(cudaStatus()).append('\n');
         for (CudaDevice d : devices) sb.append("             ").append(d).append('\n');

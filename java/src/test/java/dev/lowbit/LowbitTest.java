@@ -32,6 +32,16 @@ class LowbitTest {
         }
     }
 
+    /** info() names the AVX-512 features whose kernels fall back to AVX2 (none missing here, unless the second
+     *  surefire run hid them). */
+    @Test
+    void infoNamesTheMissingAvx512Features() {
+        Set<CpuFeature> f = Lowbit.cpuFeatures();
+        boolean missing = Lowbit.isa() == Isa.AVX512 && !f.containsAll(Set.of(CpuFeature.AVX512_VNNI, CpuFeature.AVX512_BF16, CpuFeature.AVX512_VBMI));
+        assertEquals(missing, Lowbit.info().contains("without "), Lowbit.info());
+        if (missing && !f.contains(CpuFeature.AVX512_BF16)) assertTrue(Lowbit.info().contains("AVX512_BF16"), Lowbit.info());
+    }
+
     @Test
     void bestIsaIsConsistentWithFeatures() {
         Set<CpuFeature> f = Lowbit.cpuFeatures();
