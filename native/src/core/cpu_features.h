@@ -11,7 +11,7 @@ lb_isa best_isa();        // the best variant cpu_features() allows
 lb_isa current_isa();     // what kernels dispatch on (LOWBIT_ISA / lb_cpu_set_isa)
 // The AVX512 variant is active and the CPU has AVX512_BF16 / AVX512_VNNI too (neither is implied by
 // LB_ISA_AVX512: Ice Lake and Cascade Lake lack BF16, Skylake-SP both). Kernels using VDPBF16PS /
-// VCVTNEPS2BF16, or VPDPBUSD, run only when the matching one holds (ctest bf16_instructions).
+// VCVTNEPS2BF16, or VPDPBUSD, run only when the matching one holds (ctest optional_instructions).
 bool avx512_bf16();
 bool avx512_vnni();
 const char *isa_name(lb_isa isa);
