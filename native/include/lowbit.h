@@ -109,8 +109,9 @@ LB_API uint64_t lb_cpu_features(void);
  * GEMM tiles, fast bf16 narrowing in the Hadamard transform) or AVX512_VBMI (Ice Lake, Zen 4: the
  * int8-activation W4A16 decode) check for it and otherwise run their AVX2 form or exact integer
  * code. Every kernel has a scalar fallback.
- * LOWBIT_CPU_FEATURES_OFF=name,... (avx512bf16, avx512vbmi, avx512vnni, ...: the names lb_cpu
- * reports, lower case) hides features from the detection, to run another CPU's paths in tests. */
+ * LOWBIT_CPU_FEATURES_OFF=name,... (avx512bf16 or AVX512_BF16, avx512vbmi, avx512vnni, ...: the
+ * LB_CPU_* names without the prefix, any case, underscores optional; unknown names are ignored)
+ * hides features from the detection, to run another CPU's paths in tests. */
 typedef int32_t lb_isa;
 #define LB_ISA_SCALAR 0
 #define LB_ISA_AVX2 1

@@ -1,8 +1,10 @@
 #include "cpu_features.h"
 
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "error.h"
 
@@ -65,9 +67,19 @@ uint64_t detect() {
   return f;
 }
 
+// A feature name as LOWBIT_CPU_FEATURES_OFF may spell it (AVX512_BF16, avx512bf16, avx512-bf16, with
+// spaces around), reduced to lower-case letters and digits.
+std::string feature_key(const char *p, size_t len) {
+  std::string key;
+  for (size_t i = 0; i < len; ++i)
+    if (std::isalnum(static_cast<unsigned char>(p[i]))) key += static_cast<char>(std::tolower(static_cast<unsigned char>(p[i])));
+  return key;
+}
+
 // LOWBIT_CPU_FEATURES_OFF=name,...: features the detection reports absent, so that tests can run the
 // paths of a CPU that lacks them (an Ice Lake's, without AVX512_BF16, on a Zen 4). Names as
-// lowbit.h's LB_CPU_* in lower case without the prefix and underscores.
+// lowbit.h's LB_CPU_* without the prefix, in any case, with or without underscores; unknown names are
+// ignored.
 uint64_t features_switched_off() {
   static constexpr struct {
     const char *name;
@@ -82,8 +94,9 @@ uint64_t features_switched_off() {
   for (const char *p = env; p && *p;) {
     const char *end = std::strchr(p, ',');
     const size_t len = end ? static_cast<size_t>(end - p) : std::strlen(p);
+    const std::string key = feature_key(p, len);
     for (const auto &n : kNames)
-      if (std::strlen(n.name) == len && !std::strncmp(n.name, p, len)) off |= n.bit;
+      if (key == n.name) off |= n.bit;
     p = end ? end + 1 : p + len;
   }
   return off;
