@@ -30,9 +30,12 @@ struct TileChoice {
   int32_t offset;
 };
 TileChoice tile_for(const Int8Weights &b, const uint8_t *a8, int64_t a_bytes) {
-  if (avx512_vnni()) return {w8a8_tile_avx512(), 128};  // VPDPBUSD; AVX-512 CPUs without VNNI (Skylake-SP) take AVX2's
+  if (avx512_vnni()) return {w8a8_tile_avx512(), 128};  // VPDPBUSD
   switch (current_isa()) {
-    case LB_ISA_AVX512:
+    case LB_ISA_AVX512:  // without VNNI (Skylake-SP): AVX2's VPMADDUBSW tiles at 64 bytes, AVX2's own for a -128 in A
+      if (b.int4_operands) return {w8a8_tile_avx512bw_int4(), 8};
+      if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx512bw_signed(), 0};
+      return {w8a8_tile_avx2(), 128};
     case LB_ISA_AVX2:
       if (b.int4_operands) return {w8a8_tile_avx2_int4(), 8};
       if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx2_signed(), 0};

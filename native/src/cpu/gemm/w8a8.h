@@ -32,6 +32,9 @@ W8A8Tile w8a8_tile_avx2_signed();
 // of (A + 8) * B, which the driver corrects by 8 * colsum.
 W8A8Tile w8a8_tile_avx2_int4();
 W8A8Tile w8a8_tile_avx512();
+// The signed and int4 tiles above for AVX-512 CPUs without VNNI (w8a8_bw_avx512.cpp).
+W8A8Tile w8a8_tile_avx512bw_signed();
+W8A8Tile w8a8_tile_avx512bw_int4();
 
 // The F32 epilogue applied to a tile straight from its registers: d[i][j] = ((float)(acc - 128 *
 // colsums[j]) * a_scales[i]) * b_scales[j] (+ bias[j]) for the tile's mr rows and `cols` columns —
