@@ -26,61 +26,53 @@ inline __m512i broadcast_quad(const uint8_t *p) {
   return _mm512_set1_epi32(quad);
 }
 
+// The tiles as K<MR>::run, MR rows of one 16-column block (blocks() below walks them).
 template <int MR>
-void signed_tile(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
-  __m512i c[MR];
-  for (int i = 0; i < MR; ++i) c[i] = _mm512_setzero_si512();
-  const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
+struct SignedTile {
+  static void run(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
+    __m512i c[MR];
+    for (int i = 0; i < MR; ++i) c[i] = _mm512_setzero_si512();
+    const __m512i ones = _mm512_set1_epi16(1), zero = _mm512_setzero_si512();
 #pragma GCC unroll 1
-  for (int64_t kq = 0; kq < kquads; ++kq) {
-    const __m512i w = _mm512_loadu_si512(bpack + kq * 64);
-    const __m512i u = _mm512_abs_epi8(w);
-    const __mmask64 negative = _mm512_movepi8_mask(w);
+    for (int64_t kq = 0; kq < kquads; ++kq) {
+      const __m512i w = _mm512_loadu_si512(bpack + kq * 64);
+      const __m512i u = _mm512_abs_epi8(w);
+      const __mmask64 negative = _mm512_movepi8_mask(w);
+      for (int i = 0; i < MR; ++i) {
+        const __m512i a = broadcast_quad(a8 + i * lda + kq * 4);
+        const __m512i signed_a = _mm512_mask_sub_epi8(a, negative, zero, a);
+        c[i] = _mm512_add_epi32(c[i], _mm512_madd_epi16(_mm512_maddubs_epi16(u, signed_a), ones));
+      }
+    }
     for (int i = 0; i < MR; ++i) {
-      const __m512i a = broadcast_quad(a8 + i * lda + kq * 4);
-      const __m512i signed_a = _mm512_mask_sub_epi8(a, negative, zero, a);
-      c[i] = _mm512_add_epi32(c[i], _mm512_madd_epi16(_mm512_maddubs_epi16(u, signed_a), ones));
+      int32_t *out = acc + i * ldc;
+      _mm512_storeu_si512(out, accumulate ? _mm512_add_epi32(_mm512_loadu_si512(out), c[i]) : c[i]);
     }
   }
-  for (int i = 0; i < MR; ++i) {
-    int32_t *out = acc + i * ldc;
-    _mm512_storeu_si512(out, accumulate ? _mm512_add_epi32(_mm512_loadu_si512(out), c[i]) : c[i]);
-  }
-}
+};
 
 constexpr int64_t kInt16Quads = 127;  // 127 · 240 = 30480 < 32768
 
 template <int MR>
-void int4_tile(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
-  const __m512i ones = _mm512_set1_epi16(1), eight = _mm512_set1_epi8(8);
-  for (int64_t k0 = 0; k0 < kquads; k0 += kInt16Quads) {
-    const int64_t k1 = kquads - k0 < kInt16Quads ? kquads : k0 + kInt16Quads;
-    __m512i c[MR];
-    for (int i = 0; i < MR; ++i) c[i] = _mm512_setzero_si512();
+struct Int4Tile {
+  static void run(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t kquads, int32_t *acc, int64_t ldc, bool accumulate) {
+    const __m512i ones = _mm512_set1_epi16(1), eight = _mm512_set1_epi8(8);
+    for (int64_t k0 = 0; k0 < kquads; k0 += kInt16Quads) {
+      const int64_t k1 = kquads - k0 < kInt16Quads ? kquads : k0 + kInt16Quads;
+      __m512i c[MR];
+      for (int i = 0; i < MR; ++i) c[i] = _mm512_setzero_si512();
 #pragma GCC unroll 1
-    for (int64_t kq = k0; kq < k1; ++kq) {
-      const __m512i w = _mm512_loadu_si512(bpack + kq * 64);
-      for (int i = 0; i < MR; ++i)
-        c[i] = _mm512_add_epi16(c[i], _mm512_maddubs_epi16(_mm512_add_epi8(broadcast_quad(a8 + i * lda + kq * 4), eight), w));
+      for (int64_t kq = k0; kq < k1; ++kq) {
+        const __m512i w = _mm512_loadu_si512(bpack + kq * 64);
+        for (int i = 0; i < MR; ++i)
+          c[i] = _mm512_add_epi16(c[i], _mm512_maddubs_epi16(_mm512_add_epi8(broadcast_quad(a8 + i * lda + kq * 4), eight), w));
+      }
+      for (int i = 0; i < MR; ++i) {
+        int32_t *out = acc + i * ldc;
+        const __m512i sum = _mm512_madd_epi16(c[i], ones);
+        _mm512_storeu_si512(out, accumulate || k0 > 0 ? _mm512_add_epi32(_mm512_loadu_si512(out), sum) : sum);
+      }
     }
-    for (int i = 0; i < MR; ++i) {
-      int32_t *out = acc + i * ldc;
-      const __m512i sum = _mm512_madd_epi16(c[i], ones);
-      _mm512_storeu_si512(out, accumulate || k0 > 0 ? _mm512_add_epi32(_mm512_loadu_si512(out), sum) : sum);
-    }
-  }
-}
-
-template <int MR>
-struct Signed {
-  static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
-    signed_tile<MR>(a, lda, b, kquads, out, ldc, accumulate);
-  }
-};
-template <int MR>
-struct Int4 {
-  static void run(const uint8_t *a, int64_t lda, const int8_t *b, int64_t kquads, int32_t *out, int64_t ldc, bool accumulate) {
-    int4_tile<MR>(a, lda, b, kquads, out, ldc, accumulate);
   }
 };
 
@@ -104,7 +96,7 @@ void blocks(const uint8_t *a8, int64_t lda, const int8_t *bpack, int64_t bstride
 
 }  // namespace
 
-W8A8Tile w8a8_tile_avx512bw_signed() { return blocks<Signed>; }
-W8A8Tile w8a8_tile_avx512bw_int4() { return blocks<Int4>; }
+W8A8Tile w8a8_tile_avx512bw_signed() { return blocks<SignedTile>; }
+W8A8Tile w8a8_tile_avx512bw_int4() { return blocks<Int4Tile>; }
 
 }  // namespace lb::cpu
