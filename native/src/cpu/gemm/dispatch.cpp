@@ -22,26 +22,22 @@ constexpr int64_t kGroupBlocks = 12;          // row blocks per work item (96 ro
 constexpr int64_t kKQuads = 256;              // k-quads per block (1024 k: 32 KiB of the B panel)
 
 // The micro-kernel for this call, and the offset its sums carry on A (corrected by offset * colsum).
-// AVX2 (avx2.cpp) has three: W4A4's operands take the int4 tile ((A + 8) * B); otherwise the signed
-// tile when A holds no -128 (never, when lowbit quantized it: int8 codes are -127..127: no offset);
-// a call with -128 somewhere in A takes the tile that adds 128 to A, as the AVX-512 and scalar ones do.
+// Without VPDPBUSD (AVX2, and AVX-512 without VNNI: Skylake-SP) there are three: W4A4's operands take
+// the int4 tile ((A + 8) * B); otherwise the signed tile when A holds no -128 (never, when lowbit
+// quantized it: int8 codes are -127..127: no offset); a call with -128 somewhere in A takes the AVX2
+// tile that adds 128 to A, as the VNNI and scalar ones do. AVX-512 runs the first two at 64 bytes
+// (w8a8_bw_avx512.cpp).
 struct TileChoice {
   W8A8Tile tile;
   int32_t offset;
 };
 TileChoice tile_for(const Int8Weights &b, const uint8_t *a8, int64_t a_bytes) {
   if (avx512_vnni()) return {w8a8_tile_avx512(), 128};  // VPDPBUSD
-  switch (current_isa()) {
-    case LB_ISA_AVX512:  // without VNNI (Skylake-SP): AVX2's VPMADDUBSW tiles at 64 bytes, AVX2's own for a -128 in A
-      if (b.int4_operands) return {w8a8_tile_avx512bw_int4(), 8};
-      if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx512bw_signed(), 0};
-      return {w8a8_tile_avx2(), 128};
-    case LB_ISA_AVX2:
-      if (b.int4_operands) return {w8a8_tile_avx2_int4(), 8};
-      if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {w8a8_tile_avx2_signed(), 0};
-      return {w8a8_tile_avx2(), 128};
-    default: return {w8a8_tile_scalar(), 128};
-  }
+  if (current_isa() == LB_ISA_SCALAR) return {w8a8_tile_scalar(), 128};
+  const bool wide = current_isa() == LB_ISA_AVX512;
+  if (b.int4_operands) return {wide ? w8a8_tile_avx512bw_int4() : w8a8_tile_avx2_int4(), 8};
+  if (!std::memchr(a8, 0x80, static_cast<size_t>(a_bytes))) return {wide ? w8a8_tile_avx512bw_signed() : w8a8_tile_avx2_signed(), 0};
+  return {w8a8_tile_avx2(), 128};
 }
 
 const int32_t *colsums(const void *packed, int64_t n, int64_t k) {
