@@ -7,7 +7,8 @@
 //   - the radix passes' sets: R slots a constant step apart (radix8_slot_step), each element once;
 //   - a quant block's groups, taken `lanes` at a time, sit on aligned lanes of one warp for every row
 //     of the block (the shuffle reduction's xor offsets stay inside them), and `lanes` divides the
-//     block's group count (no segment straddles two blocks).
+//     block's group count (no segment straddles two blocks);
+//   - BlockCols (a group's block by shift and mask) equals the division for every group.
 #include <cstdio>
 #include <vector>
 
@@ -46,6 +47,13 @@ void fused_case(int64_t n, int64_t block_cols) {
         }
       }
   for (int64_t g = 0; g < groups; ++g) expect(seen[static_cast<size_t>(g)] == 1, "each group once", n, block_cols, g);
+  // The shift-and-mask form of a group's block and block start agrees with the division it replaces.
+  const BlockCols bc = block_cols_of(n, block_cols);
+  for (int64_t g = 0; g < groups; ++g) {
+    const int32_t i = static_cast<int32_t>(g * kGroup);
+    expect(bc.block(i) == i / block_cols, "BlockCols::block", n, block_cols, i);
+    expect(bc.starts(i) == (i % block_cols == 0), "BlockCols::starts", n, block_cols, i);
+  }
 }
 
 // The radix passes of the 2^k part c (hadamard.cu's radix_pass): every set's R slots are its first

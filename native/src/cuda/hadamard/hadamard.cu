@@ -274,6 +274,8 @@ struct QuantOut {
   uint8_t *q;
   void *scales, *zeros;
   unsigned long long *bad;
+  cuda_fwht8::BlockCols cols;  // a group's block without dividing (set by launch_fast)
+  int32_t blocks, lanes;       // blocks a row; quant_block_lanes(block_cols)
 };
 
 __device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a; }
@@ -286,11 +288,8 @@ __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a;
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
 // CPU's min/max). quantize_store, after the barrier: the block's parameters with common/quant.h, the
 // codes, and from the block's first thread the scale and zero point.
-__device__ __forceinline__ int quant_lanes(const lb_quant_params &p) { return static_cast<int>(cuda_fwht8::quant_block_lanes(p.block_cols)); }
-
-__device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool mine, const float v[kGroup], unsigned int *range) {
-  const lb_quant_params &p = o.p;
-  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc, width = quant_lanes(p);
+__device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, const float v[kGroup], unsigned int *range) {
+  const int C = o.blocks, cb = o.cols.block(i0), width = o.lanes;
   float lo = 0.0f, hi = 0.0f;
   bool finite = true;
   if (mine)
@@ -305,7 +304,7 @@ __device__ void quantize_range(const QuantOut &o, int64_t r, int n, int i0, bool
     hi = fmax0(hi, __shfl_xor_sync(0xffffffffu, hi, off));
   }
   if (mine && !finite) note_failure(&o.bad[0], r * C + cb);
-  if (mine && (i0 / kGroup) % width == 0) {
+  if (mine && ((i0 / kGroup) & (width - 1)) == 0) {  // lanes: a power of two
     atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
     atomicMax(&range[2 * cb + 1], float_bits(hi));
   }
@@ -333,10 +332,10 @@ struct ParamsCache {
 __device__ void quantize_store(const QuantOut &o, int64_t r, int n, int i0, const float v[kGroup], const unsigned int *range,
                                ParamsCache &cache) {
   const lb_quant_params &p = o.p;
-  const int bc = static_cast<int>(p.block_cols), C = n / bc, cb = i0 / bc;
+  const int C = o.blocks, cb = o.cols.block(i0);
   const BlockParams bp = cache.of(p, range, cb);
   const int64_t b = r * C + cb;
-  if (i0 % bc == 0) {
+  if (o.cols.starts(i0)) {
     store_block_params(p, bp, b, o.scales, o.zeros, &o.bad[1]);
     if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4 && cb % 2 == 0) {
       uint32_t byte = static_cast<uint32_t>(bp.zero);
@@ -364,9 +363,9 @@ __global__ void __launch_bounds__(cuda_fwht8::kMaxThreads) fwht8_kernel(Launch L
   const bool active = local < rows_per_block && r < rows;  // no early return: all threads reach each barrier
   float *row = smem + local * padded_row(n);
   unsigned int *range = reinterpret_cast<unsigned int *>(smem + rows_per_block * padded_row(n)) +
-                        local * 2 * (kQuant ? n / static_cast<int>(qo.p.block_cols) : 0);
+                        local * 2 * (kQuant ? qo.blocks : 0);
   if (kQuant && active)
-    for (int i = t; i < 2 * (n / static_cast<int>(qo.p.block_cols)); i += threads_per_row) range[i] = 0;
+    for (int i = t; i < 2 * qo.blocks; i += threads_per_row) range[i] = 0;
   const int64_t base = r * n;
   // 1. Load, signs, strides 1, 2, 4 (all below c >= 8). kLoads groups' loads are issued before
   //    the first is used: the kernel is bound by the bytes in flight, not by arithmetic. Raw bits
@@ -429,7 +428,7 @@ __global__ void __launch_bounds__(cuda_fwht8::kMaxThreads) fwht8_kernel(Launch L
       const bool mine = active && g < groups;
       float v[kGroup];
       if (mine) finish_group(L, row, g * kGroup, log_c, v, mixed);
-      quantize_range(qo, r, n, g * kGroup, mine, v, range);
+      quantize_range(qo, r, g * kGroup, mine, v, range);
     }
     __syncthreads();  // every block's range is complete
     ParamsCache params;
@@ -531,6 +530,9 @@ lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype x
     const unsigned int blocks = static_cast<unsigned int>((chunk + rows_per_block - 1) / rows_per_block);
     QuantOut part = qo;  // the quantized outputs of rows r0.. (row-local blocks: C per row)
     if (kQuant) {
+      part.cols = cuda_fwht8::block_cols_of(L.n, qo.p.block_cols);
+      part.blocks = static_cast<int32_t>(L.n / qo.p.block_cols);
+      part.lanes = static_cast<int32_t>(cuda_fwht8::quant_block_lanes(qo.p.block_cols));
       const int64_t C = L.n / qo.p.block_cols, scale_bytes = qo.p.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
       part.q += r0 * ((qo.p.qtype == LB_DTYPE_I4 || qo.p.qtype == LB_DTYPE_U4) ? L.n / 2 : L.n);
       part.scales = static_cast<char *>(qo.scales) + r0 * C * scale_bytes;
