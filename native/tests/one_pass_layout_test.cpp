@@ -23,11 +23,14 @@ void expect(bool ok, const char *what, long a, long b, long c) {
 void tile_case(int64_t rows, int64_t cols, int G, bool paired) {
   const int64_t bc = 8 * G, C = cols / bc, Cp = tile_row_slots(C, paired), slots = rows * Cp;
   const int per_warp = 32 / G;
+  const FastDiv cp_div = fast_div(static_cast<uint32_t>(Cp));
   std::vector<int> seen(static_cast<size_t>(rows * cols), 0), leaders(static_cast<size_t>(rows * C), 0);
   std::vector<int> bytes(static_cast<size_t>(rows * ((C + 1) / 2)), 0);
   for (int64_t base = 0; base < slots; base += per_warp) {  // every warp batch the grid-stride loops visit
     for (int lane = 0; lane < 32; ++lane) {
-      const TileLane t = tile_lane(base, lane, G, Cp, C, rows, cols);
+      const TileLane t = tile_lane(base, lane, G, Cp, C, rows, cols, cp_div, true);
+      const TileLane wide = tile_lane(base, lane, G, Cp, C, rows, cols, cp_div, false);
+      expect(t.r == wide.r && t.cb == wide.cb && t.live == wide.live, "tile lane: the fast division's row", base, lane, Cp);
       if (!t.live) continue;
       const bool inside = t.e0 >= 0 && t.e0 + 8 <= rows * cols && t.e0 / cols == t.r && (t.e0 % cols) / bc == t.cb;
       expect(inside, "tile lane inside its block", t.e0, t.r, t.cb);
@@ -40,7 +43,7 @@ void tile_case(int64_t rows, int64_t cols, int G, bool paired) {
         if (z >= 0 && z < static_cast<int64_t>(bytes.size())) ++bytes[static_cast<size_t>(z)];
         if (t.cb + 1 < C) {
           expect(lane + G < 32, "the next block in the same warp", lane, G, t.cb);
-          const TileLane n = tile_lane(base, lane + G, G, Cp, C, rows, cols);
+          const TileLane n = tile_lane(base, lane + G, G, Cp, C, rows, cols, cp_div, true);
           expect(n.live && n.r == t.r && n.cb == t.cb + 1 && n.leader, "the next block is the neighbour's leader", lane, t.r, t.cb);
         }
       }
@@ -55,11 +58,12 @@ void tile_case(int64_t rows, int64_t cols, int G, bool paired) {
 void block_case(int64_t rows, int64_t cols, int64_t br, int64_t bc) {
   const int64_t R = rows / br, C = cols / bc;
   const int runs = static_cast<int>(br * bc / 8);
+  const RunCols rc = run_cols_of(bc);
   std::vector<int> seen(static_cast<size_t>(rows * cols), 0);
   for (int64_t rb = 0; rb < R; ++rb)
     for (int64_t cb = 0; cb < C; ++cb)
       for (int j = 0; j < runs; ++j) {
-        const int64_t e0 = block_run_element(rb, cb, j, br, bc, cols);
+        const int64_t e0 = block_run_element(rb, cb, j, br, rc, cols);
         const bool inside = e0 >= 0 && e0 + 8 <= rows * cols && e0 / cols / br == rb && (e0 % cols) / bc == cb;
         expect(inside, "block run inside its block", e0, rb, cb);
         if (inside)
@@ -70,7 +74,30 @@ void block_case(int64_t rows, int64_t cols, int64_t br, int64_t bc) {
 
 }  // namespace
 
+// FastDiv against the division for divisors up to 4096 and every power of two, over small numerators,
+// the ends of the 32-bit range and a spread between.
+void fast_div_case() {
+  std::vector<uint32_t> divisors;
+  for (uint32_t d = 1; d <= 4096; ++d) divisors.push_back(d);
+  for (int k = 12; k < 32; ++k) divisors.insert(divisors.end(), {(1u << k) - 1, 1u << k, (1u << k) + 1});
+  divisors.push_back(0xffffffffu);
+  for (uint32_t d : divisors) {
+    const FastDiv f = fast_div(d);
+    uint64_t checked = 0;
+    for (uint64_t n = 0; n <= 0xffffffffull; n = n < 70000 ? n + 1 : n + n / 4093 + 12345) {
+      for (uint64_t e : {n, n * d, n * d + d - 1, n * d - 1})  // quotient boundaries too
+        if (e <= 0xffffffffull) {
+          expect(f.div(static_cast<uint32_t>(e)) == e / d, "FastDiv", static_cast<long>(e), static_cast<long>(d), static_cast<long>(f.l));
+          ++checked;
+        }
+    }
+    expect(f.div(0xffffffffu) == 0xffffffffu / d, "FastDiv at 2^32 - 1", static_cast<long>(d), 0, 0);
+    (void)checked;
+  }
+}
+
 int main() {
+  fast_div_case();
   for (int G = 1; G <= 32; G *= 2)
     for (int64_t C : {1, 2, 3, 5, 8})
       for (int64_t rows : {1, 2, 7})
@@ -85,6 +112,7 @@ int main() {
   block_case(2, 16384, 1, 16384);  // block kernel: a long row (2048 runs, 8 a thread)
   block_case(256, 384, 128, 128);  // block kernel: 128 x 128 blocks, three to a row
   block_case(1, 65536, 1, 65536);  // block kernel at its limit: 8192 runs
+  block_case(4, 96, 2, 48);        // 6 runs a block row: run_cols_of divides
   std::printf(failures ? "one_pass_layout: %d failures\n" : "one_pass_layout: all maps hold\n", failures);
   return failures ? 1 : 0;
 }

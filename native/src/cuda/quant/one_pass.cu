@@ -77,7 +77,7 @@ __device__ __forceinline__ void finish_block(const lb_quant_params &p, const Ran
 // loads nothing and stores nothing but takes part in the shuffles.
 template <int G>
 __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
-                                                        int64_t Cp, uint8_t *q, void *scales, void *zeros,
+                                                        int64_t Cp, FastDiv cp_div, uint8_t *q, void *scales, void *zeros,
                                                         unsigned long long *bad) {
   constexpr int kPerWarp = 32 / G;
   const int lane = threadIdx.x & 31;
@@ -85,13 +85,14 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
   const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
   const int64_t step = static_cast<int64_t>(gridDim.x) * (kThreads / 32) * kPerWarp;
   int64_t base = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32 * kPerWarp;
-  TileLane at = tile_lane(base, lane, G, Cp, C, rows, cols);
+  const bool small = slots + step + 32 <= int64_t{0xffffffff};  // every slot index a lane forms fits 32 bits
+  TileLane at = tile_lane(base, lane, G, Cp, C, rows, cols, cp_div, small);
   Raw8 raw{};
   if (at.live) raw = load_raw8(x, t, at.e0);
   for (; base < slots; base += step) {  // the bound is the warp's: its lanes stay together for the shuffles
     // The warp's next batch is loaded before this one is ranged and coded: twice the bytes in flight
     // (the H200 profile, 2026-11-26, had this kernel at 48% of DRAM bandwidth, int4 g128).
-    const TileLane next_at = tile_lane(base + step, lane, G, Cp, C, rows, cols);  // past the end: not live
+    const TileLane next_at = tile_lane(base + step, lane, G, Cp, C, rows, cols, cp_div, small);  // past the end: not live
     Raw8 next_raw = raw;
     if (next_at.live) next_raw = load_raw8(x, t, next_at.e0);
     float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -122,11 +123,11 @@ struct HeldRuns {
 
   __device__ __forceinline__ static bool has(int first, int k, int runs) { return first + k * kStride < runs; }
 
-  __device__ __forceinline__ void load(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t rb, int64_t cb,
-                                       int first, int runs) {
+  __device__ __forceinline__ void load(const lb_quant_params &p, RunCols rc, const void *x, lb_dtype t, int64_t cols, int64_t rb,
+                                       int64_t cb, int first, int runs) {
 #pragma unroll
     for (int k = 0; k < kN; ++k)
-      if (has(first, k, runs)) raw[k] = load_raw8(x, t, block_run_element(rb, cb, first + k * kStride, p.block_rows, p.block_cols, cols));
+      if (has(first, k, runs)) raw[k] = load_raw8(x, t, block_run_element(rb, cb, first + k * kStride, p.block_rows, rc, cols));
   }
 
   __device__ __forceinline__ void widen_range(Range &range, lb_dtype t, int first, int runs) const {
@@ -139,14 +140,14 @@ struct HeldRuns {
       }
   }
 
-  __device__ __forceinline__ void code(const lb_quant_params &p, const BlockParams &bp, lb_dtype t, int64_t cols, int64_t rb, int64_t cb,
-                                       int first, int runs, uint8_t *q) const {
+  __device__ __forceinline__ void code(const lb_quant_params &p, RunCols rc, const BlockParams &bp, lb_dtype t, int64_t cols, int64_t rb,
+                                       int64_t cb, int first, int runs, uint8_t *q) const {
 #pragma unroll
     for (int k = 0; k < kN; ++k)
       if (has(first, k, runs)) {
         float v[8];
         decode8(raw[k], t, v);
-        quantize8(p, bp, v, q, block_run_element(rb, cb, first + k * kStride, p.block_rows, p.block_cols, cols));
+        quantize8(p, bp, v, q, block_run_element(rb, cb, first + k * kStride, p.block_rows, rc, cols));
       }
   }
 };
@@ -161,26 +162,27 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
   const int lane = threadIdx.x & 31;
   const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C, warps = static_cast<int64_t>(gridDim.x) * (kThreads / 32);
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
+  const RunCols rc = run_cols_of(p.block_cols);
   for (int64_t b = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32; b < blocks; b += warps) {
     const int64_t rb = b / C, cb = b - rb * C;
     HeldRuns<kWarpRuns, 32> held;
-    held.load(p, x, t, cols, rb, cb, lane, runs);
+    held.load(p, rc, x, t, cols, rb, cb, lane, runs);
     Range range;
     held.widen_range(range, t, lane, runs);
     merge_lanes(range, 32);
     const BlockParams bp = params_of(p, range);
-    held.code(p, bp, t, cols, rb, cb, lane, runs, q);
+    held.code(p, rc, bp, t, cols, rb, cb, lane, runs, q);
     if (lane == 0) finish_block(p, range, bp, b, scales, zeros, bad);
   }
 }
 
 // The range of the runs j = threadIdx.x + k kThreads of quant block (rb, cb), kBlockUnroll runs'
 // loads issued before any is used (HeldRuns, as the warp kernel's lanes hold theirs).
-__device__ __forceinline__ void range_of_runs(const lb_quant_params &p, const void *x, lb_dtype t, int64_t cols, int64_t rb,
+__device__ __forceinline__ void range_of_runs(const lb_quant_params &p, RunCols rc, const void *x, lb_dtype t, int64_t cols, int64_t rb,
                                               int64_t cb, int runs, Range &range) {
   for (int j0 = static_cast<int>(threadIdx.x); j0 < runs; j0 += kThreads * kBlockUnroll) {
     HeldRuns<kBlockUnroll, kThreads> held;
-    held.load(p, x, t, cols, rb, cb, j0, runs);
+    held.load(p, rc, x, t, cols, rb, cb, j0, runs);
     held.widen_range(range, t, j0, runs);
   }
 }
@@ -215,21 +217,22 @@ __device__ __forceinline__ void merge_block(Range &range, WarpRanges &part) {
 // block, then its codes from a second read that finds it in L2 (block_kernel_grid keeps the blocks in
 // flight there), so DRAM sees x once and the codes once. Few registers, so several thread blocks an
 // SM keep loads in flight while others range or code.
-__global__ void __launch_bounds__(kThreads) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
+__global__ void __launch_bounds__(kThreads, 4) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
                                                          uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
   __shared__ WarpRanges part;
   const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C;
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
+  const RunCols rc = run_cols_of(p.block_cols);
   for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
     const int64_t rb = b / C, cb = b - rb * C;
     Range range;
-    range_of_runs(p, x, t, cols, rb, cb, runs, range);
+    range_of_runs(p, rc, x, t, cols, rb, cb, runs, range);
     merge_block(range, part);
     const BlockParams bp = params_of(p, range);
     // The code pass reads from L2, a run at a time: unrolled like the range pass it took 115 registers
     // (ptxas, sm_90a) against 64, and fewer thread blocks an SM than the grid counts on.
     for (int j = static_cast<int>(threadIdx.x); j < runs; j += kThreads) {
-      const int64_t e0 = block_run_element(rb, cb, j, p.block_rows, p.block_cols, cols);
+      const int64_t e0 = block_run_element(rb, cb, j, p.block_rows, rc, cols);
       float v[8];
       load8(x, t, e0, v);
       quantize8(p, bp, v, q, e0);
@@ -254,7 +257,7 @@ void launch_tile(const lb_quant_params &p, const void *x, lb_dtype t, int64_t ro
   const int64_t Cp = tile_row_slots(C, p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4);
   const int64_t need = (rows * Cp * G + kThreads - 1) / kThreads, cap = int64_t{multiprocessor_count()} * 16;
   const unsigned grid = static_cast<unsigned>(need < cap ? (need > 0 ? need : 1) : cap);
-  tile_kernel<G><<<grid, kThreads, 0, s>>>(p, x, t, rows, cols, Cp, q, scales, zeros, bad);
+  tile_kernel<G><<<grid, kThreads, 0, s>>>(p, x, t, rows, cols, Cp, fast_div(static_cast<uint32_t>(Cp)), q, scales, zeros, bad);
 }
 
 }  // namespace
