@@ -216,9 +216,11 @@ __device__ __forceinline__ void merge_block(Range &range, WarpRanges &part) {
 // A thread block per quant block at a time, striding over them: the range from a first read of the
 // block, then its codes from a second read that finds it in L2 (block_kernel_grid keeps the blocks in
 // flight there), so DRAM sees x once and the codes once. Few registers, so several thread blocks an
-// SM keep loads in flight while others range or code.
+// SM keep loads in flight while others range or code: at least 4 (64 registers). Left to itself ptxas
+// gave the RunCols version 79, 3 blocks an SM, and fp8 128 x 128 measured 5-14% slower on an H200
+// (2026-11-27); bounded, it fits 64 without spills (not yet timed on a GPU).
 __global__ void __launch_bounds__(kThreads, 4) block_kernel(lb_quant_params p, const void *x, lb_dtype t, int64_t rows, int64_t cols,
-                                                         uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
+                                                            uint8_t *q, void *scales, void *zeros, unsigned long long *bad) {
   __shared__ WarpRanges part;
   const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C;
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
