@@ -391,7 +391,9 @@ class HadamardTest {
                 QuantFormat.int4(Granularity.PER_ROW).withMseClip(), QuantFormat.uint4(Granularity.group(64)),
                 QuantFormat.uint4(Granularity.group(128)).withZeroDtype(DType.F16).withMseClip(),
                 QuantFormat.fp8E4M3(Granularity.PER_ROW), QuantFormat.fp8E5M2(Granularity.block(1, 128)),
-                QuantFormat.int8(Granularity.group(128)).withPow2Scales());
+                QuantFormat.int8(Granularity.group(128)).withPow2Scales(),
+                // a width that is not a power of two: the CUDA fused kernel's block index then divides (BlockCols)
+                QuantFormat.int8(Granularity.group(96)));
     }
 
     @ParameterizedTest
