@@ -19,6 +19,10 @@ mkdir -p "$OUT" /tmp/jre
 tar -xJf .gpu/jre.tar.xz -C /tmp/jre
 export PATH=/tmp/jre/bin:$PATH
 CP=".gpu/test-classes:$(ls .gpu/lib/*.jar | tr '\n' ':')"
+# pack.sh with LOWBIT_AB_BASE strips the library from the JMH jar: its benchmarks load the new build.
+if [ -f .gpu/new.so.xz ]; then
+  xz -dc .gpu/new.so.xz > /tmp/lowbit-new.so && export LOWBIT_LIBRARY_PATH=/tmp/lowbit-new.so
+fi
 # junit_step SECONDS REPORTS-DIR SELECTORS...: one JUnit console run, its test-by-test lines kept.
 junit_step() {
   local seconds=$1 reports=$2

@@ -4,6 +4,9 @@
 # Java 25 runtime (the GPU machine has no JDK). Then run there, with the device tool:
 #   carry: [".gpu"]   command: bash bench/gpu/device.sh
 # See ../shared/gpu/README.md for the machine itself.
+# LOWBIT_AB_BASE=<commit>: also build that commit's liblowbit.so (sm_90a only) for an A/B on the GPU
+# machine (bench/gpu/lib_ab.sh .gpu/base.so.xz .gpu/new.so.xz): both libraries travel xz-compressed and
+# the JMH jar loses its own copy (64 MiB in all); device.sh then loads .gpu/new.so.xz for its benchmarks.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -30,4 +33,16 @@ done
   -DoutputDirectory="$root/$out"
 mv "$out"/junit-platform-console-standalone-*.jar "$out/junit-console.jar"
 "${LOWBIT_SHARED:-$root/../shared}/gpu/pack-jre" "$out"
+if [ -n "${LOWBIT_AB_BASE:-}" ]; then
+  base=/tmp/lowbit-ab-base
+  rm -rf "$base" && mkdir -p "$base"
+  git worktree add --detach -f "$base/src" "$LOWBIT_AB_BASE" >/dev/null
+  cmake -S "$base/src/native" -B "$base/build" -DCMAKE_BUILD_TYPE=Release -DLOWBIT_CUDA=ON -DLOWBIT_CUDA_ARCHS=90a-real \
+    -DLOWBIT_OUTPUT_DIR="$base/lib" --log-level=WARNING
+  cmake --build "$base/build" --target lowbit --parallel
+  git worktree remove --force "$base/src"
+  xz -T0 -6 -c "$base/lib/liblowbit.so" > "$out/base.so.xz"
+  xz -T0 -6 -c java/target/classes/dev/lowbit/native/linux-x86_64/liblowbit.so > "$out/new.so.xz"
+  zip -q -d "$out/benchmarks.jar" 'dev/lowbit/native/*' >/dev/null
+fi
 du -sh "$out"
