@@ -82,12 +82,7 @@ struct IoBF16Fast : Io<BF16> {
 }  // namespace
 
 HadamardRowFn hadamard_row_kernel_avx512(lb_dtype x, lb_dtype y) {
-  if (y == LB_DTYPE_BF16 && avx512_bf16()) {
-    if (x == LB_DTYPE_F16) return row<IoF16, IoBF16Fast>;
-    if (x == LB_DTYPE_BF16) return row<IoBF16, IoBF16Fast>;
-    return row<IoF32, IoBF16Fast>;
-  }
-  return row_kernel(x, y);
+  return avx512_bf16() ? row_kernel<IoBF16Fast>(x, y) : row_kernel(x, y);
 }
 
 }  // namespace lb::cpu
