@@ -512,13 +512,18 @@ bool fast_path(const Launch &L) { return L.n % kGroup == 0 && L.c >= kGroup; }
 template <bool kQuant>
 lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype xt, void *y, lb_dtype yt, int64_t rows,
                       const QuantOut &qo, cudaStream_t s) {
+  QuantOut rowwise = qo;  // with the quant blocks' geometry in a row, which every chunk below shares
+  if (kQuant) {
+    rowwise.cols = cuda_fwht8::block_cols_of(L.n, qo.p.block_cols);
+    rowwise.blocks = static_cast<int32_t>(L.n / qo.p.block_cols);
+    rowwise.lanes = static_cast<int32_t>(cuda_fwht8::quant_block_lanes(qo.p.block_cols));
+  }
   // kLoads groups per thread, up to 1024 threads per row; kQuant: a multiple of the lanes a quant
   // block's groups span in quantize_range (at most 32), so that they sit on aligned lanes of one warp.
-  const int per_row = static_cast<int>(
-      cuda_fwht8::threads_per_row(L.n, kLoads, kQuant ? cuda_fwht8::quant_block_lanes(qo.p.block_cols) : 1));
+  const int per_row = static_cast<int>(cuda_fwht8::threads_per_row(L.n, kLoads, kQuant ? rowwise.lanes : 1));
   const int rows_per_block = static_cast<int>(cuda_fwht8::rows_per_block(per_row));
   const int threads = (per_row * rows_per_block + 31) / 32 * 32;
-  const int64_t range_words = kQuant ? 2 * (L.n / qo.p.block_cols) : 0;
+  const int64_t range_words = kQuant ? 2 * rowwise.blocks : 0;
   const size_t smem = static_cast<size_t>(rows_per_block * (padded_row(L.n) + range_words)) * sizeof(float);
   if (smem > 48 * 1024)
     if (lb_status st = check(cudaFuncSetAttribute(fwht8_kernel<kQuant>, cudaFuncAttributeMaxDynamicSharedMemorySize,
@@ -528,12 +533,9 @@ lb_status launch_fast(const char *fn, const Launch &L, const void *x, lb_dtype x
   for (int64_t r0 = 0; r0 < rows; r0 += kMaxGridRows) {
     const int64_t chunk = rows - r0 < kMaxGridRows ? rows - r0 : kMaxGridRows;
     const unsigned int blocks = static_cast<unsigned int>((chunk + rows_per_block - 1) / rows_per_block);
-    QuantOut part = qo;  // the quantized outputs of rows r0.. (row-local blocks: C per row)
+    QuantOut part = rowwise;  // the quantized outputs of rows r0.. (row-local blocks: C per row)
     if (kQuant) {
-      part.cols = cuda_fwht8::block_cols_of(L.n, qo.p.block_cols);
-      part.blocks = static_cast<int32_t>(L.n / qo.p.block_cols);
-      part.lanes = static_cast<int32_t>(cuda_fwht8::quant_block_lanes(qo.p.block_cols));
-      const int64_t C = L.n / qo.p.block_cols, scale_bytes = qo.p.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
+      const int64_t C = rowwise.blocks, scale_bytes = qo.p.scale_dtype == LB_DTYPE_F32 ? 4 : 2;
       part.q += r0 * ((qo.p.qtype == LB_DTYPE_I4 || qo.p.qtype == LB_DTYPE_U4) ? L.n / 2 : L.n);
       part.scales = static_cast<char *>(qo.scales) + r0 * C * scale_bytes;
       if (qo.zeros)
