@@ -281,6 +281,62 @@ void copy_plan() {
   for (size_t i = 0; i < w_seen.size(); ++i) expect(w_seen[i] == 1, "w chunks copied once", static_cast<int>(i), w_seen[i], 0);
 }
 
+// The K-major FP8 weight experiment (wg_layout.h): fp8_kmajor.cu's thread work — 8 pair rows of a column
+// block read as words, each column's 16 bytes written from kmajor_word — turns lowbit.h's packed pairs
+// (n not a multiple of 16, several 16-k chunks) into B [n][k] row-major.
+void kmajor_transpose(std::mt19937 &rng) {
+  const int n = 37, k = 48, n16 = (n + 15) / 16, k2 = k / 2;
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::vector<uint8_t> b(n * k), packed(n16 * k2 * 32, 0), out(n * k, 0xEE);
+  for (auto &v : b) v = static_cast<uint8_t>(byte(rng));
+  for (int j = 0; j < n; ++j)
+    for (int kk = 0; kk < k; ++kk) packed[(((j / 16) * k2 + kk / 2) * 16 + j % 16) * 2 + kk % 2] = b[j * k + kk];
+  for (int jb = 0; jb < n16; ++jb)
+    for (int c = 0; c < k / 16; ++c) {
+      uint32_t in[8][8];
+      for (int p = 0; p < 8; ++p)
+        for (int w = 0; w < 8; ++w) {
+          const int at = (jb * k2 + 8 * c + p) * 32 + 4 * w;
+          in[p][w] = packed[at] | packed[at + 1] << 8 | packed[at + 2] << 16 | static_cast<uint32_t>(packed[at + 3]) << 24;
+        }
+      for (int jj = 0; jj < 16 && 16 * jb + jj < n; ++jj)
+        for (int q = 0; q < 4; ++q)
+          for (int e = 0; e < 4; ++e) out[(16 * jb + jj) * k + 16 * c + 4 * q + e] = static_cast<uint8_t>(kmajor_word(in, jj, q) >> (8 * e));
+    }
+  for (int j = 0; j < n; ++j)
+    for (int kk = 0; kk < k; ++kk) expect(out[j * k + kk] == b[j * k + kk], "K-major copy of the fp8 pairs", j, kk, out[j * k + kk]);
+}
+
+// One stage of the K-major kernel: the weight box placed as TMA's SWIZZLE_128B places the activations
+// (the box's rows are the tile's weight columns), warpgroup wg's A read through the descriptor at
+// kmajor_a_start, B as before; the products, placed by the accumulator layout, are the direct sums.
+void emulate_kmajor_stage(std::mt19937 &rng) {
+  std::uniform_int_distribution<int> byte(-128, 127);
+  std::vector<int8_t> x(kWgM * kWgK), w(kWgN * kWgK), xs(kXBytes), ws(kWBytes);
+  for (auto &v : x) v = static_cast<int8_t>(byte(rng));
+  for (auto &v : w) v = static_cast<int8_t>(byte(rng));
+  for (int row = 0; row < kWgM; ++row)
+    for (int kb = 0; kb < kWgK; ++kb) xs[tma_x_byte(row, kb)] = x[row * kWgK + kb];
+  static_assert(kWBytes == kWgN * kWgK, "the weight box is the tile's columns x its k");
+  for (int col = 0; col < kWgN; ++col)
+    for (int kb = 0; kb < kWgK; ++kb) ws[tma_x_byte(col, kb)] = w[col * kWgK + kb];
+  for (int wg = 0; wg < 2; ++wg)
+    for (int warp = 0; warp < 4; ++warp)
+      for (int lane = 0; lane < 32; ++lane)
+        for (int reg = 0; reg < 64; ++reg) {
+          const int q = reg >> 2, e = reg & 3;
+          const int mrow = 16 * warp + (lane >> 2) + 8 * (e >> 1), ncol = 8 * q + 2 * (lane & 3) + (e & 1);
+          int64_t sum = 0;
+          for (int s = 0; s < kWgK / 32; ++s)
+            for (int kb = 0; kb < 32; ++kb)
+              sum += static_cast<int64_t>(ws[sw128_read_byte(kmajor_a_start(wg, s), mrow, kb)]) * xs[sw128_read_byte(32 * s, ncol, kb)];
+          const TileIndex at = acc_position(wg, warp, lane, reg);
+          int64_t want = 0;
+          for (int k = 0; k < kWgK; ++k) want += static_cast<int64_t>(x[at.row * kWgK + k]) * w[at.col * kWgK + k];
+          expect(sum == want, "K-major fp8 stage", wg * 128 + warp * 32 + lane, reg, 0);
+        }
+}
+
 int main() {
   tile_order();
   cluster_tile_order();
@@ -291,6 +347,8 @@ int main() {
   std::mt19937 rng(7);
   emulate_stage({"int8 stage", w_int8_chunk_byte, int8_global}, false, rng);
   emulate_stage({"fp8 stage", w_fp8_chunk_byte, fp8_global}, true, rng);
+  kmajor_transpose(rng);
+  emulate_kmajor_stage(rng);
   epilogue_banks();
   if (failures) {
     std::printf("wg_layout_test: %d failures\n", failures);

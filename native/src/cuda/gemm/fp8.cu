@@ -21,6 +21,7 @@
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
 #include "wg_gemm.cuh"
+#include "fp8_kmajor.cuh"
 #include "wg_ws_gemm.cuh"
 
 namespace lb::cuda {
@@ -150,13 +151,21 @@ struct Fp8Op {
 // finds the tensor cores idle — with no second set of accumulators (no room: 237 registers). Same
 // sums, folded in the same order. Waiting in the next stage for the last one's groups instead (no idle
 // fold at all) made ptxas serialise every wgmma (C7514). Measured 1% faster than the whole stage.
-// (kWsTmaWeights is read by the warp-specialised kernel only, which takes the half-tile instances: the
+// (kWsWeights is read by the warp-specialised kernel only, which takes the half-tile instances: the
 // others would report it as unreferenced.)
 #pragma nv_diag_suppress 177
-// kTmaWeights (warp-specialised kernel): the weights by TMA (box 32 x 64 x 8, SWIZZLE_32B) or, false, by
-// the producer threads' cp.async as W8A8's — TMA boxes 32 bytes wide are the suspect for FP8 gaining
-// nothing from that kernel where W8A8 gained 15-20% (H200, 2026-11-26 (12); LOWBIT_CUDA_FP8_TMA_WEIGHTS=0).
-template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false, bool kHalves = false, bool kTmaWeights = true>
+// kWeights (warp-specialised kernel): the weights by TMA (box 32 x 64 x 8, SWIZZLE_32B), by the producer
+// threads' cp.async as W8A8's — TMA boxes 32 bytes wide were the suspect for FP8 gaining nothing from that
+// kernel where W8A8 gained 15-20% (H200, 2026-11-26 (12); LOWBIT_CUDA_FP8_TMA_WEIGHTS=0), but the two
+// measured alike (lease (20)) — or, kTmaKMajor, from a K-major copy made for the call
+// (LOWBIT_CUDA_FP8_KMAJOR=1, fp8_kmajor.cu): both wgmma operands from shared memory, no fragment loads.
+// Why try it: FP8 runs at ~0.75x W8A8's speed on the same tile, whose consumers' other work is the
+// same but for the fold, and at 0.37-0.53x torch._scaled_mm, whose kernels read both operands from
+// shared memory; the register form spends each stage 4 ldmatrix.trans a warp, their waits, and
+// 32 registers of double-buffered fragments that the fold's two accumulator sets compete with (ptxas
+// spills one word at 232).
+template <bool kAE5M2, bool kBE5M2, bool kFoldMany = false, bool kHalves = false,
+          lb::cuda_wg::WsWeights kWeights = lb::cuda_wg::WsWeights::kTmaPairs>
 struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   using Args = typename Fp8Op<kAE5M2, kBE5M2>::Args;
   static_assert(!(kFoldMany && kHalves), "the half-tile pipeline folds every stage");
@@ -164,7 +173,9 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
   static constexpr bool kWgRetireLate = true;  // the sums are folded before the stage that starts the next fold
   static constexpr bool kWgStageScales = true;  // BLOCK: the stage's row scales and column block scale
   static constexpr bool kWgHalves = kHalves;
-  static constexpr bool kWsTmaWeights = kTmaWeights;  // wg_ws_gemm.cuh: the weight box's SWIZZLE_32B is w_fp8_byte
+  static constexpr lb::cuda_wg::WsWeights kWsWeights = kWeights;  // wg_ws_gemm.cuh (SWIZZLE_32B pairs: w_fp8_byte)
+  static constexpr bool kKMajor = kWeights == lb::cuda_wg::WsWeights::kTmaKMajor;
+  static_assert(!kKMajor || kHalves, "the K-major weights run the half-tile step of the warp-specialised kernel");
 
   // BLOCK scaling: k-block kt's scale of each of the tile's activation rows (0 past m) and the tile's
   // column block scale (the tile is one 128-column block; 0 past n), copied with the stage so that the fold
@@ -221,14 +232,23 @@ struct Fp8WgOp : Fp8Op<kAE5M2, kBE5M2> {
     }
 
     // Half h of a stage (activation rows 64 h .. 64 h + 63, accumulators 32 h .. 32 h + 31) as one group.
+    // x_addr: the stage (activations, then weights); kKMajor: warpgroup wg's weights are read there
+    // through a descriptor and `a` is unused.
     __device__ void issue_half(const Args &, int h, const uint32_t (&a)[lb::cuda_wg::kWgK / 32][4], uint32_t x_addr) {
       using namespace lb::cuda_wg;
       float(&d)[32] = *reinterpret_cast<float(*)[32]>(v + 32 * h);
+      [[maybe_unused]] const int wg = static_cast<int>(threadIdx.x) >> 7;
 #pragma unroll
       for (int r = 0; r < 32; ++r) fence_register(d[r]);
       wgmma_fence();
 #pragma unroll
-      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n64k32_f8<kBE5M2, kAE5M2>(d, a[s], sw128_desc(x_addr + x_byte(64 * h, 32 * s)), s > 0);
+      for (int s = 0; s < kWgK / 32; ++s) {
+        const uint64_t x_desc = sw128_desc(x_addr + x_byte(64 * h, 32 * s));
+        if constexpr (kKMajor)
+          wgmma_m64n64k32_f8_ss<kBE5M2, kAE5M2>(d, sw128_desc(x_addr + kXBytes + kmajor_a_start(wg, s)), x_desc, s > 0);
+        else
+          wgmma_m64n64k32_f8<kBE5M2, kAE5M2>(d, a[s], x_desc, s > 0);
+      }
       wgmma_commit();
 #pragma unroll
       for (int r = 0; r < 32; ++r) fence_register(d[r]);
@@ -290,11 +310,20 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
   if (wg_gemm_applies(o)) {
     if (fold > 1) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, true>>(p, s);
     // LOWBIT_CUDA_FP8_TMA_WEIGHTS=0: the warp-specialised kernel copies the weights with cp.async instead
-    // of TMA (Fp8WgOp's kTmaWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
+    // of TMA (Fp8WgOp's kWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
     // kernel instead of the half-tile pipeline (kHalves).
+    using lb::cuda_wg::WsWeights;
+    if (env_switched_on("LOWBIT_CUDA_FP8_KMAJOR")) {
+      // The experiment: the warp-specialised kernel (clustered with LOWBIT_CUDA_WS=2) on a K-major copy.
+      const cudaError_t err = launch_fp8_kmajor(p, s, [&](const typename Op::Args &q) {
+        return ws_form(1) == 2 ? launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, true>(q, s)
+                               : launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, false>(q, s);
+      });
+      if (err != cudaErrorNotSupported) return err;  // else (no tensor maps) as without the setting
+    }
     if (const int ws = ws_form(0))
-      return !env_switched_off("LOWBIT_CUDA_FP8_TMA_WEIGHTS") ? launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, true>>(p, s, ws)
-                                                              : launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, false>>(p, s, ws);
+      return !env_switched_off("LOWBIT_CUDA_FP8_TMA_WEIGHTS") ? launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaPairs>>(p, s, ws)
+                                                              : launch_ws_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kCpAsync>>(p, s, ws);
     if (!env_switched_off("LOWBIT_CUDA_FP8_HALVES")) return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, true>>(p, s);
     return launch_wg_gemm<Fp8WgOp<kAE5M2, kBE5M2, false, false>>(p, s);
   }

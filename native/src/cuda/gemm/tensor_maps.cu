@@ -23,7 +23,7 @@ PFN_cuTensorMapEncodeTiled_v12000 tensor_map_encoder() {
 
 }  // namespace
 
-cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows, WsMaps *maps) {
+cudaError_t encode_ws_maps(const TcOperands &o, lb::cuda_wg::WsWeights weights, int x_box_rows, WsMaps *maps) {
   using namespace lb::cuda_wg;
   const PFN_cuTensorMapEncodeTiled_v12000 encode = tensor_map_encoder();
   if (!encode) return cudaErrorNotSupported;
@@ -39,7 +39,12 @@ cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows
   const cuuint64_t x_strides[1] = {static_cast<cuuint64_t>(o.k)};
   const cuuint32_t x_box[2] = {kWgK, static_cast<cuuint32_t>(x_box_rows)};
   if (!encode_bytes(&maps->x, 2, o.a, x_dims, x_strides, x_box, CU_TENSOR_MAP_SWIZZLE_128B)) return cudaErrorInvalidValue;
-  if (!fp8_weights) return cudaSuccess;
+  if (weights == WsWeights::kCpAsync) return cudaSuccess;
+  if (weights == WsWeights::kTmaKMajor) {  // o.b: [n][k], each column's k bytes contiguous
+    const cuuint64_t w_dims[2] = {static_cast<cuuint64_t>(o.k), static_cast<cuuint64_t>(o.n)};
+    const cuuint32_t w_box[2] = {kWgK, kWgN};
+    return encode_bytes(&maps->w, 2, o.b, w_dims, x_strides, w_box, CU_TENSOR_MAP_SWIZZLE_128B) ? cudaSuccess : cudaErrorInvalidValue;
+  }
   // FP8 packed weights: 32 bytes a k-pair row (16 columns), k / 2 rows a column block, n16 blocks.
   const cuuint64_t w_dims[3] = {32, static_cast<cuuint64_t>(o.b_block_bytes / 32), static_cast<cuuint64_t>(o.n16)};
   const cuuint64_t w_strides[2] = {32, static_cast<cuuint64_t>(o.b_block_bytes)};

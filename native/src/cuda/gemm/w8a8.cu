@@ -82,7 +82,8 @@ struct Int8WgOp : Int8Op {
   static constexpr bool kWgRetireLate = false;
   static constexpr bool kWgStageScales = false;
   static constexpr bool kWgHalves = false;
-  static constexpr bool kWsTmaWeights = false;  // wg_ws_gemm.cuh: the quads' swizzle is no TMA mode; cp.async
+  // wg_ws_gemm.cuh: the quads' swizzle is no TMA mode; cp.async.
+  static constexpr lb::cuda_wg::WsWeights kWsWeights = lb::cuda_wg::WsWeights::kCpAsync;
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {

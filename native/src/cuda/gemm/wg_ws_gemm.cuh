@@ -12,8 +12,10 @@
 // Roles (384 threads): warpgroups 0 and 1 are the consumers, exactly the two warpgroups of
 // wg_gemm.cuh (same thread indices, so the Op's fragment reads, accumulators and epilogue are
 // shared); warpgroup 2 is the producer. Its thread 0 issues each stage's TMA loads: the activation box
-// (128 rows x 128 k bytes) and, for FP8 (Op::kWsTmaWeights), the weight box (8 column blocks x 64
-// k-pairs) — wg_layout.h shows both land exactly where the cp.async plan puts them. W8A8's int8 quads
+// (128 rows x 128 k bytes) and, for FP8 (Op::kWsWeights), the weight box (8 column blocks x 64
+// k-pairs) — wg_layout.h shows both land exactly where the cp.async plan puts them — or, with the
+// K-major weights of the LOWBIT_CUDA_FP8_KMAJOR experiment, a box shaped as the activations' that
+// the consumers' wgmmas read through a descriptor instead of fragment loads. W8A8's int8 quads
 // are swizzled in a way no TMA mode reproduces, so its 128 producer threads copy the weights with
 // cp.async (chunk t of each of the 8 column blocks' 2 KiB runs); they also copy FP8's BLOCK scale
 // words. The producer gives back registers (setmaxnreg 40) so the consumers may hold 232.
@@ -43,7 +45,8 @@ static_assert(kWsThreads == lb::cuda_wg::kWsProducerThreads + 32 * lb::cuda_wg::
 // The kernel's TMA descriptors (a __grid_constant__ parameter: TMA reads them from parameter memory).
 struct WsMaps {
   CUtensorMap x;  // activations [m][k] bytes, box {kWgK, kWgM}, SWIZZLE_128B
-  CUtensorMap w;  // FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B (kWsTmaWeights)
+  CUtensorMap w;  // WsWeights::kTmaPairs: FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B;
+                  // kTmaKMajor: K-major FP8 weights [n][k] bytes, box {kWgK, kWgN}, SWIZZLE_128B
 };
 
 // Shared memory: the stages (1024-aligned), one run of scale words per slot, then the barriers; and
@@ -71,8 +74,8 @@ struct WsTile {
 };
 
 // The producer warpgroup (thread pt of 128): for each stage, once its slot is free, thread 0 announces
-// the TMA bytes and issues the activation box (and, kWsTmaWeights, the weight box); every thread copies
-// its cp.async share — chunk pt of each column block's 2 KiB weight run (without kWsTmaWeights) and
+// the TMA bytes and issues the activation box (and, for TMA weights, the weight box); every thread copies
+// its cp.async share — chunk pt of each column block's 2 KiB weight run (WsWeights::kCpAsync) and
 // scale words (kWgStageScales) — and arrives on `full` when its copies have landed.
 // kCluster: the activation box is half the rows (this block's rank's half), multicast to both blocks.
 template <class Op, bool kCluster>
@@ -83,20 +86,23 @@ __device__ __forceinline__ void ws_produce(const typename Op::Args &p, const WsM
   const TcOperands &o = p.op;
   const WsTile t(o, kCluster);
   const uint32_t rank = kCluster ? cluster_rank() : 0;
+  constexpr bool kTmaWeights = Op::kWsWeights != WsWeights::kCpAsync;
   for (int kt = 0; kt < t.kt_count; ++kt) {
     const int slot = ws_slot(kt);
     mbar_wait(empty + slot, ws_empty_parity(kt));  // the consumers are done with the slot's previous stage
     uint8_t *stage = smem + slot * kStageBytes;
     if (pt == 0) {
-      mbar_arrive_expect_tx(full + slot, Op::kWsTmaWeights ? kStageBytes : kXBytes);
+      mbar_arrive_expect_tx(full + slot, kTmaWeights ? kStageBytes : kXBytes);
       if constexpr (kCluster)
         tma_load_2d_multicast(stage + rank * (kXBytes / kWsClusterBlocks), &maps.x, kt * kWgK,
                               static_cast<int32_t>(t.m0 + rank * (kWgM / kWsClusterBlocks)), full + slot, (1u << kWsClusterBlocks) - 1);
       else
         tma_load_2d(stage, &maps.x, kt * kWgK, static_cast<int32_t>(t.m0), full + slot);
-      if constexpr (Op::kWsTmaWeights) tma_load_3d(stage + kXBytes, &maps.w, 0, kt * kTmaWPairs, static_cast<int32_t>(t.jb0), full + slot);
+      if constexpr (Op::kWsWeights == WsWeights::kTmaPairs)
+        tma_load_3d(stage + kXBytes, &maps.w, 0, kt * kTmaWPairs, static_cast<int32_t>(t.jb0), full + slot);
+      if constexpr (Op::kWsWeights == WsWeights::kTmaKMajor) tma_load_2d(stage + kXBytes, &maps.w, kt * kWgK, static_cast<int32_t>(t.jb0 * 16), full + slot);
     }
-    if constexpr (!Op::kWsTmaWeights) {
+    if constexpr (!kTmaWeights) {
       const int64_t at = static_cast<int64_t>(kt) * (kWgK * 16) + 16 * pt;  // the chunk's byte in its column block's run
       const bool k_in = at < o.b_block_bytes;
 #pragma unroll
@@ -131,7 +137,7 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   }
   if (tid == 256) {
     tma_prefetch_map(&maps.x);
-    if constexpr (Op::kWsTmaWeights) tma_prefetch_map(&maps.w);
+    if constexpr (Op::kWsWeights != WsWeights::kCpAsync) tma_prefetch_map(&maps.w);
   }
   // The only block-wide barrier (cluster-wide for kCluster, whose peer's multicasts and arrivals reach
   // these barriers): the producer leaves the consumers alone after it.
@@ -150,10 +156,13 @@ __device__ __forceinline__ void ws_gemm_tile(const typename Op::Args &p, const W
   [[maybe_unused]] const uint32_t peer = kCluster ? cluster_rank() ^ 1u : 0;
   typename Op::WgAccumulators acc;
   uint32_t a[2][kWgK / 32][4];
+  // (K-major weights: none — the wgmmas read them from the slot.)
   auto fragments = [&](int kt, uint32_t(&frag)[kWgK / 32][4]) {
+    if constexpr (Op::kWsWeights != WsWeights::kTmaKMajor) {
 #pragma unroll
-    for (int s = 0; s < kWgK / 32; ++s)
-      Op::w_fragments(smem + ws_slot(kt) * kStageBytes + kXBytes, 4 * role + warp, lane, s, frag[s]);
+      for (int s = 0; s < kWgK / 32; ++s)
+        Op::w_fragments(smem + ws_slot(kt) * kStageBytes + kXBytes, 4 * role + warp, lane, s, frag[s]);
+    }
   };
   auto wait_full = [&](int kt) { mbar_wait(full + ws_slot(kt), ws_full_parity(kt)); };
   // Every lane's reads of the slot (fragments, scale words) come before its warp's release.
@@ -227,8 +236,8 @@ __global__ void __launch_bounds__(kWsThreads, 1) ws_gemm_kernel(typename Op::Arg
 }
 
 // Encodes the activation tensor map of `o` (box rows: kWgM, or half of it for the clustered kernel) and,
-// if `fp8_weights`, the FP8 weight map (host; tensor_maps.cu).
-cudaError_t encode_ws_maps(const TcOperands &o, bool fp8_weights, int x_box_rows, WsMaps *maps);
+// for TMA weights, the weight map of o.b in that form (host; tensor_maps.cu).
+cudaError_t encode_ws_maps(const TcOperands &o, lb::cuda_wg::WsWeights weights, int x_box_rows, WsMaps *maps);
 
 // Which kernel a wgmma-sized GEMM takes: 0 the cp.async kernel (wg_gemm.cuh), 1 the kernel above, 2 its
 // clustered form (pairs of column tiles sharing their activation rows through TMA multicast: each block
@@ -254,7 +263,7 @@ cudaError_t launch_ws_gemm_as(const typename Op::Args &p, cudaStream_t s) {
     return err;
   if (p.op.m == 0) return cudaSuccess;  // nothing to do, and a tensor map cannot have an empty dimension
   WsMaps maps{};
-  if (cudaError_t err = encode_ws_maps(p.op, Op::kWsTmaWeights, kCluster ? kWgM / kWsClusterBlocks : kWgM, &maps); err != cudaSuccess)
+  if (cudaError_t err = encode_ws_maps(p.op, Op::kWsWeights, kCluster ? kWgM / kWsClusterBlocks : kWgM, &maps); err != cudaSuccess)
     return err;
   return for_each_wg_launch(p, [s, &maps](const typename Op::Args &q, dim3 grid) {
     if constexpr (kCluster) {

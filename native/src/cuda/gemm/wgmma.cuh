@@ -105,6 +105,9 @@ __device__ __forceinline__ void wgmma_m64n128k32_f8(float (&d)[64], const uint32
 #define LB_WG_DREGS32                                                                                                        \
   "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, " \
   "%26, %27, %28, %29, %30, %31}, {%32, %33, %34, %35}, %36, p"
+#define LB_WG_DREGS32_SS                                                                                                     \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, " \
+  "%26, %27, %28, %29, %30, %31}, %32, %33, p"
 
 // The same with N = 64 (32 accumulators a thread; their positions are acc_position's for registers
 // 0..31, i.e. activation rows 0..63 of the descriptor's tile): FP8's half-tile pipeline issues the two
@@ -124,9 +127,28 @@ __device__ __forceinline__ void wgmma_m64n64k32_f8(float (&d)[32], const uint32_
 #endif
 }
 
+// The same with both operands in shared memory (K-major, SWIZZLE_128B descriptors): A = the weights
+// (64 columns x 32 k), B = the activations (64 rows x 32 k). The K-major weight experiment
+// (wg_layout.h's kmajor_a_start) issues it instead of the register form: no fragment loads.
+template <bool kAE5M2, bool kBE5M2>
+__device__ __forceinline__ void wgmma_m64n64k32_f8_ss(float (&d)[32], uint64_t desc_a, uint64_t desc_b, uint32_t scale_d) {
+#if LB_WGMMA_ENABLED
+#  define LB_WGMMA_F8(TA, TB)                                                                                                  \
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\nwgmma.mma_async.sync.aligned.m64n64k32.f32." TA "." TB " " LB_WG_DREGS32_SS \
+                 ", 1, 1;\n}\n"                                                                                                 \
+                 : LB_WG_D32(LB_WG_F, d)                                                                                        \
+                 : "l"(desc_a), "l"(desc_b), "r"(scale_d))
+  LB_WG_F8_TYPES(LB_WGMMA_F8);
+#  undef LB_WGMMA_F8
+#else
+  __trap();
+#endif
+}
+
 #undef LB_WG_F8_TYPES
 #undef LB_WG_D32
 #undef LB_WG_DREGS32
+#undef LB_WG_DREGS32_SS
 #undef LB_WG_D8
 #undef LB_WG_D64
 #undef LB_WG_F
