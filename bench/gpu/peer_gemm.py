@@ -282,6 +282,16 @@ def halves_variant(row, run, d32, ref, mag):
     row["halves_speedup"] = row["lowbit_whole_stage_bf16_s"] / row["lowbit_bf16_s"]
 
 
+def kmajor_variant(row, run, d32, ref, mag):
+    """LOWBIT_CUDA_FP8_KMAJOR=1 (fp8.cu, an experiment): the warp-specialised kernel reading both wgmma operands
+    from shared memory, on a K-major copy of the weights made in the call (its time included here; profile.py's
+    ncu rows separate the copy from the GEMM). kmajor_speedup > 1: faster than the default, copy and all."""
+    if row["m"] < 512:
+        return
+    env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_FP8_KMAJOR", "1", "kmajor")
+    row["kmajor_speedup"] = row["lowbit_bf16_s"] / row["lowbit_kmajor_bf16_s"]
+
+
 def fold_variants(row, run, d32, ref, mag):
     """At prefill sizes the FP8 wgmma kernel folds its tensor-core sums into f32 every 128 k; with
     LOWBIT_CUDA_FP8_FOLD_STAGES = F it folds every F * 128 k (fp8.cu): time F = 2 and 4 beside the default and
@@ -328,6 +338,7 @@ def fp8_cases(lb, shapes, ms, out, extras=True):
                 mma_sync_variant(row, "lowbit_bf16_s", lambda: timed(run, 20))
                 fold_variants(row, run, d32, ref, mag)
                 halves_variant(row, run, d32, ref, mag)
+                kmajor_variant(row, run, d32, ref, mag)
                 run(0, d32, C["LB_DTYPE_F32"])  # the variants wrote d32: the default kernel's output again, for the peer's diff
                 torch.cuda.synchronize()
                 w4a8_case(lb, row, a, a_s, m, n, k)
@@ -408,7 +419,7 @@ def main():
 
     def out(row):
         print(json.dumps(row), flush=True)
-        keys = [k for k in ("ratio_vs_int_mm", "wgmma_speedup", "halves_speedup", "fold2_speedup", "fold4_speedup", "fold4_max_err_of_abs_sum", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
+        keys = [k for k in ("ratio_vs_int_mm", "wgmma_speedup", "halves_speedup", "kmajor_speedup", "kmajor_max_err_of_abs_sum", "fold2_speedup", "fold4_speedup", "fold4_max_err_of_abs_sum", "lowbit_tops", "w4a4_speedup_vs_w8a8", "ratio_vs_scaled_mm", "w4a8_speedup_vs_fp8", "lowbit_tflops", "speedup_vs_torch_fp16",
                             "fraction_of_copy") if k in row]
         print(f"{row['kernel']:6} {row['n']:>6}x{row['k']:<6} m={row['m']:<5} " + "  ".join(f"{k}={row[k]:.2e}" if "err" in k else f"{k}={row[k]:.3f}" for k in keys),
               file=sys.stderr, flush=True)
