@@ -77,14 +77,14 @@ pack_reports() {
   fi
   # The wgmma GEMMs' other kernel forms (LOWBIT_CUDA_WS, wg_ws_gemm.cuh's ws_form; the defaults are W8A8 on
   # the warp-specialised kernel, FP8 on the cp.async one): 0 the cp.async kernel, 1 the warp-specialised
-  # one, 2 its clusters of two sharing activation rows by TMA multicast; and the warp-specialised FP8 with
-  # its weights by cp.async (LOWBIT_CUDA_FP8_TMA_WEIGHTS=0) or from a K-major copy read by both-operands-in-
-  # shared-memory wgmmas (LOWBIT_CUDA_FP8_KMAJOR=1, an experiment) — so each GEMM also runs the forms it does not
-  # take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path can take
+  # one, 2 its clusters of two sharing activation rows by TMA multicast; the warp-specialised FP8 with
+  # its weights by cp.async (LOWBIT_CUDA_FP8_TMA_WEIGHTS=0); and both GEMMs on a K-major copy of their
+  # weights read by both-operands-in-shared-memory wgmmas (LOWBIT_CUDA_KMAJOR=1, an experiment, alone and
+  # clustered) — so each GEMM also runs the forms it does not take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path can take
   # sent there, small shapes. A protocol error traps (wg_ws_gemm.cuh), so a process may end with a CUDA
   # error rather than hang; each step has its own.
   # LOWBIT_WS_TEST_FORMS: the forms, ';'-separated.
-  test_forms=${LOWBIT_WS_TEST_FORMS:-"LOWBIT_CUDA_WS=0;LOWBIT_CUDA_WS=1;LOWBIT_CUDA_WS=2;LOWBIT_CUDA_WS=1 LOWBIT_CUDA_FP8_TMA_WEIGHTS=0;LOWBIT_CUDA_FP8_KMAJOR=1;LOWBIT_CUDA_WS=2 LOWBIT_CUDA_FP8_KMAJOR=1"}
+  test_forms=${LOWBIT_WS_TEST_FORMS:-"LOWBIT_CUDA_WS=0;LOWBIT_CUDA_WS=1;LOWBIT_CUDA_WS=2;LOWBIT_CUDA_WS=1 LOWBIT_CUDA_FP8_TMA_WEIGHTS=0;LOWBIT_CUDA_KMAJOR=1;LOWBIT_CUDA_WS=2 LOWBIT_CUDA_KMAJOR=1"}
   IFS=';' read -ra test_form_list <<< "$test_forms"
   want forms && for form in "${test_form_list[@]}"; do
     echo "== JUnit: W8A8 / FP8 with $form LOWBIT_CUDA_WGMMA=1, small shapes"

@@ -6,7 +6,7 @@ the warp-specialised kernel, LOWBIT_CUDA_WS=1) where W8A8 on the warp-specialise
 0.95x torch fp16 at m = 16; Hadamard F32 0.85 / BF16 0.52 of copy at n = 4096; the fused rotate + int4 3.0x the
 rotation; quantize 0.28-0.48 of copy. Times alone do not say why; ncu's speed-of-light, occupancy, warp-stall and
 memory sections do (the lease (8) profile: bench/results/2026-11-26-gpu-h200-ncu.csv.gz). FP8 is profiled as
-dispatched, then with K-major weights (LOWBIT_CUDA_FP8_KMAJOR=1: both wgmma operands from shared memory).
+dispatched, then with K-major weights (LOWBIT_CUDA_KMAJOR=1: both wgmma operands from shared memory).
 Run on the GPU machine as
 
   ncu --target-processes all --csv --section SpeedOfLight --section Occupancy --section WarpStateStats \
@@ -77,14 +77,14 @@ def prefill_calls(so):
 def gemms(so):
     _, fp8_8192 = prefill_calls(so)
     twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.48x torch._scaled_mm)", fp8_8192)
-    # Both wgmma operands from shared memory (LOWBIT_CUDA_FP8_KMAJOR=1, read per call): ncu lists the per-call
-    # K-major copy (fp8_kmajor_kernel) and the GEMM kernel as separate rows. (Folding every 4 stages, profiled
+    # Both wgmma operands from shared memory (LOWBIT_CUDA_KMAJOR=1, read per call): ncu lists the per-call
+    # K-major copy (kmajor_copy_kernel) and the GEMM kernel as separate rows. (Folding every 4 stages, profiled
     # here until lease (20), measured slower than every stage.)
-    os.environ["LOWBIT_CUDA_FP8_KMAJOR"] = "1"
+    os.environ["LOWBIT_CUDA_KMAJOR"] = "1"
     try:
-        twice("fp8 e4m3 8192^3, K-major weights: both wgmma operands from shared memory (LOWBIT_CUDA_FP8_KMAJOR=1)", fp8_8192)
+        twice("fp8 e4m3 8192^3, K-major weights: both wgmma operands from shared memory (LOWBIT_CUDA_KMAJOR=1)", fp8_8192)
     finally:
-        del os.environ["LOWBIT_CUDA_FP8_KMAJOR"]
+        del os.environ["LOWBIT_CUDA_KMAJOR"]
     lb = pg.Lowbit(so)
     wp, _, _ = pg.w4a16_weights(lb, 4096, 4096, 128)
     for rows in (1, 16):

@@ -281,30 +281,34 @@ void copy_plan() {
   for (size_t i = 0; i < w_seen.size(); ++i) expect(w_seen[i] == 1, "w chunks copied once", static_cast<int>(i), w_seen[i], 0);
 }
 
-// The K-major FP8 weight experiment (wg_layout.h): fp8_kmajor.cu's thread work — 8 pair rows of a column
-// block read as words, each column's 16 bytes written from kmajor_word — turns lowbit.h's packed pairs
-// (n not a multiple of 16, several 16-k chunks) into B [n][k] row-major.
-void kmajor_transpose(std::mt19937 &rng) {
-  const int n = 37, k = 48, n16 = (n + 15) / 16, k2 = k / 2;
+// The K-major weight experiment (wg_layout.h): kmajor_copy.cu's thread work — 256 bytes of a column
+// block's run read as words, each column's 16 bytes written from kmajor_pair_word / kmajor_quad_word —
+// turns lowbit.h's packed FP8 pairs and int8 quads (n not a multiple of 16, several 16-k chunks) into
+// B [n][k] row-major.
+void kmajor_copy(bool quads, std::mt19937 &rng) {
+  const int n = 37, k = 48, n16 = (n + 15) / 16;
   std::uniform_int_distribution<int> byte(0, 255);
-  std::vector<uint8_t> b(n * k), packed(n16 * k2 * 32, 0), out(n * k, 0xEE);
+  std::vector<uint8_t> b(n * k), packed(n16 * k * 16, 0), out(n * k, 0xEE);
   for (auto &v : b) v = static_cast<uint8_t>(byte(rng));
   for (int j = 0; j < n; ++j)
-    for (int kk = 0; kk < k; ++kk) packed[(((j / 16) * k2 + kk / 2) * 16 + j % 16) * 2 + kk % 2] = b[j * k + kk];
+    for (int kk = 0; kk < k; ++kk) packed[(j / 16) * k * 16 + (quads ? int8_global(j % 16, kk) : fp8_global(j % 16, kk))] = b[j * k + kk];
   for (int jb = 0; jb < n16; ++jb)
     for (int c = 0; c < k / 16; ++c) {
       uint32_t in[8][8];
-      for (int p = 0; p < 8; ++p)
+      for (int r = 0; r < 8; ++r)
         for (int w = 0; w < 8; ++w) {
-          const int at = (jb * k2 + 8 * c + p) * 32 + 4 * w;
-          in[p][w] = packed[at] | packed[at + 1] << 8 | packed[at + 2] << 16 | static_cast<uint32_t>(packed[at + 3]) << 24;
+          const int at = jb * k * 16 + 256 * c + 32 * r + 4 * w;
+          in[r][w] = packed[at] | packed[at + 1] << 8 | packed[at + 2] << 16 | static_cast<uint32_t>(packed[at + 3]) << 24;
         }
       for (int jj = 0; jj < 16 && 16 * jb + jj < n; ++jj)
-        for (int q = 0; q < 4; ++q)
-          for (int e = 0; e < 4; ++e) out[(16 * jb + jj) * k + 16 * c + 4 * q + e] = static_cast<uint8_t>(kmajor_word(in, jj, q) >> (8 * e));
+        for (int q = 0; q < 4; ++q) {
+          const uint32_t word = quads ? kmajor_quad_word(in, jj, q) : kmajor_pair_word(in, jj, q);
+          for (int e = 0; e < 4; ++e) out[(16 * jb + jj) * k + 16 * c + 4 * q + e] = static_cast<uint8_t>(word >> (8 * e));
+        }
     }
   for (int j = 0; j < n; ++j)
-    for (int kk = 0; kk < k; ++kk) expect(out[j * k + kk] == b[j * k + kk], "K-major copy of the fp8 pairs", j, kk, out[j * k + kk]);
+    for (int kk = 0; kk < k; ++kk)
+      expect(out[j * k + kk] == b[j * k + kk], quads ? "K-major copy of the int8 quads" : "K-major copy of the fp8 pairs", j, kk, out[j * k + kk]);
 }
 
 // One stage of the K-major kernel: the weight box placed as TMA's SWIZZLE_128B places the activations
@@ -347,7 +351,8 @@ int main() {
   std::mt19937 rng(7);
   emulate_stage({"int8 stage", w_int8_chunk_byte, int8_global}, false, rng);
   emulate_stage({"fp8 stage", w_fp8_chunk_byte, fp8_global}, true, rng);
-  kmajor_transpose(rng);
+  kmajor_copy(false, rng);
+  kmajor_copy(true, rng);
   emulate_kmajor_stage(rng);
   epilogue_banks();
   if (failures) {

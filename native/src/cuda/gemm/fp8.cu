@@ -21,7 +21,7 @@
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
 #include "wg_gemm.cuh"
-#include "fp8_kmajor.cuh"
+#include "kmajor_copy.cuh"
 #include "wg_ws_gemm.cuh"
 
 namespace lb::cuda {
@@ -158,7 +158,7 @@ struct Fp8Op {
 // threads' cp.async as W8A8's — TMA boxes 32 bytes wide were the suspect for FP8 gaining nothing from that
 // kernel where W8A8 gained 15-20% (H200, 2026-11-26 (12); LOWBIT_CUDA_FP8_TMA_WEIGHTS=0), but the two
 // measured alike (lease (20)) — or, kTmaKMajor, from a K-major copy made for the call
-// (LOWBIT_CUDA_FP8_KMAJOR=1, fp8_kmajor.cu): both wgmma operands from shared memory, no fragment loads.
+// (LOWBIT_CUDA_KMAJOR=1, kmajor_copy.cu): both wgmma operands from shared memory, no fragment loads.
 // Why try it: FP8 runs at ~0.75x W8A8's speed on the same tile, whose consumers' other work is the
 // same but for the fold, and at 0.37-0.53x torch._scaled_mm, whose kernels read both operands from
 // shared memory; the register form spends each stage 4 ldmatrix.trans a warp, their waits, and
@@ -313,9 +313,9 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
     // of TMA (Fp8WgOp's kWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
     // kernel instead of the half-tile pipeline (kHalves).
     using lb::cuda_wg::WsWeights;
-    if (env_switched_on("LOWBIT_CUDA_FP8_KMAJOR")) {
+    if (env_switched_on("LOWBIT_CUDA_KMAJOR")) {
       // The experiment: the warp-specialised kernel (clustered with LOWBIT_CUDA_WS=2) on a K-major copy.
-      const cudaError_t err = launch_fp8_kmajor(p, s, [&](const typename Op::Args &q) {
+      const cudaError_t err = launch_kmajor(PackedForm::kPairs, p, s, [&](const typename Op::Args &q) {
         return ws_form(1) == 2 ? launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, true>(q, s)
                                : launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, false>(q, s);
       });

@@ -19,6 +19,7 @@
 #include "gemm.cuh"
 #include "tc_gemm.cuh"
 #include "wg_gemm.cuh"
+#include "kmajor_copy.cuh"
 #include "wg_ws_gemm.cuh"
 
 namespace lb::cuda {
@@ -75,15 +76,20 @@ struct Int8Op {
 // W8A8 on wgmma: the weight quads are wgmma's A registers as they are (one 32-bit shared load each),
 // the activations its B through the descriptor; int32 sums over all of k, then Int8Op's epilogue,
 // so the outputs equal the CPU's bit for bit here too. (Only the sm_90a pass instantiates the wgmma
-// kernel; the other passes would report its members as unreferenced.)
+// kernel; the other passes would report its members as unreferenced.) kWeights (warp-specialised
+// kernel): the quads by the producer threads' cp.async, or, kTmaKMajor (LOWBIT_CUDA_KMAJOR=1, an
+// experiment: wg_layout.h), a K-major copy made for the call read by both-operands-in-shared-memory
+// wgmmas — the same int32 sums, so the same bits.
 #pragma nv_diag_suppress 177
-struct Int8WgOp : Int8Op {
+template <lb::cuda_wg::WsWeights kWeights = lb::cuda_wg::WsWeights::kCpAsync>
+struct Int8WgOpOf : Int8Op {
   static constexpr int kWgInFlight = 1;  // the next stage's wgmmas queue behind this one's
   static constexpr bool kWgRetireLate = false;
   static constexpr bool kWgStageScales = false;
   static constexpr bool kWgHalves = false;
-  // wg_ws_gemm.cuh: the quads' swizzle is no TMA mode; cp.async.
-  static constexpr lb::cuda_wg::WsWeights kWsWeights = lb::cuda_wg::WsWeights::kCpAsync;
+  // wg_ws_gemm.cuh: the quads' swizzle is no TMA mode, so cp.async (or the K-major copy by TMA).
+  static constexpr lb::cuda_wg::WsWeights kWsWeights = kWeights;
+  static_assert(kWeights != lb::cuda_wg::WsWeights::kTmaPairs, "the quads have no TMA box");
   static __device__ int w_chunk_byte(int jb, int c) { return lb::cuda_wg::w_int8_chunk_byte(jb, c); }
 
   static __device__ void w_fragments(const uint8_t *ws, int jb, int lane, int s, uint32_t (&a)[4]) {
@@ -101,7 +107,13 @@ struct Int8WgOp : Int8Op {
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
       wgmma_fence();
 #pragma unroll
-      for (int s = 0; s < kWgK / 32; ++s) wgmma_m64n128k32_s8(v, a[s], sw128_desc(x_addr + 32 * s), kt > 0 || s > 0);
+      for (int s = 0; s < kWgK / 32; ++s) {
+        if constexpr (kWeights == WsWeights::kTmaKMajor)
+          wgmma_m64n128k32_s8_ss(v, sw128_desc(x_addr + kXBytes + kmajor_a_start(static_cast<int>(threadIdx.x) >> 7, s)),
+                                 sw128_desc(x_addr + 32 * s), kt > 0 || s > 0);
+        else
+          wgmma_m64n128k32_s8(v, a[s], sw128_desc(x_addr + 32 * s), kt > 0 || s > 0);
+      }
       wgmma_commit();
 #pragma unroll
       for (int r = 0; r < 64; ++r) fence_register(v[r]);
@@ -117,6 +129,7 @@ struct Int8WgOp : Int8Op {
     __device__ int32_t raw(int r) const { return v[r]; }
   };
 };
+using Int8WgOp = Int8WgOpOf<>;
 #pragma nv_diag_default 177
 
 // W4A4: the same shared layout, fragments and epilogue; operands loaded as nibbles and widened.
@@ -133,9 +146,16 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
   const Int8Op::Args p{{reinterpret_cast<const uint8_t *>(a), static_cast<const uint8_t *>(b_packed), m, n, k, 0, (n + 15) / 16, k4 * 64},
                        a_scales, b_scales, bias, d, d_dtype};
   const int ws = ws_form(1);
-  const cudaError_t err = !wg_gemm_applies(p.op) ? launch_tc_gemm<Int8Op>(p, s)
-                          : ws != 0              ? launch_ws_gemm<Int8WgOp>(p, s, ws)
-                                                 : launch_wg_gemm<Int8WgOp>(p, s);
+  cudaError_t err = cudaErrorNotSupported;
+  if (wg_gemm_applies(p.op) && env_switched_on("LOWBIT_CUDA_KMAJOR"))  // the experiment (kmajor_copy.cuh); LOWBIT_CUDA_WS=2: clustered
+    err = launch_kmajor(PackedForm::kQuads, p, s, [&](const Int8Op::Args &q) {
+      using K = Int8WgOpOf<lb::cuda_wg::WsWeights::kTmaKMajor>;
+      return ws == 2 ? launch_ws_gemm_as<K, true>(q, s) : launch_ws_gemm_as<K, false>(q, s);
+    });
+  if (err == cudaErrorNotSupported)  // else the experiment ran (or failed); no tensor maps: as without it
+    err = !wg_gemm_applies(p.op) ? launch_tc_gemm<Int8Op>(p, s)
+          : ws != 0              ? launch_ws_gemm<Int8WgOp>(p, s, ws)
+                                 : launch_wg_gemm<Int8WgOp>(p, s);
   if (lb_status st = check(err, fn, "kernel launch")) return st;
   return finish_launch(fn, stream);
 }

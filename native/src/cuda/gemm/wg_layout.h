@@ -93,23 +93,26 @@ LB_HD int tma_w_fp8_byte(int jb, int kp, int b) { return tma_swizzle32((jb * kTm
 
 // How the warp-specialised kernel gets a stage's weights (Op::kWsWeights): its producer threads'
 // cp.async chunks (W8A8's quads), one TMA box of lowbit.h's FP8 pairs (above), or one TMA box of a
-// K-major copy of the FP8 weights (below).
+// K-major copy of the weights (below).
 enum class WsWeights { kCpAsync, kTmaPairs, kTmaKMajor };
 
-// K-major FP8 weights (LOWBIT_CUDA_FP8_KMAJOR=1; an experiment, docs/gemm.md). wgmma reads both
-// operands from shared memory when the weights, like the activations, keep each column's k bytes
-// contiguous: B as [n][k] row-major. A box {kWgK bytes, kWgN columns} of it with SWIZZLE_128B lands as
-// the activation box does (x_byte, with the column in the tile for the row), so warpgroup wg's A
-// (weight columns 64 wg .. 64 wg + 63 of the tile) at k32 step s is the SWIZZLE_128B operand whose
-// descriptor starts kmajor_a_start(wg, s) bytes into the stage's weight area — no fragment loads.
-// lowbit.h's pairs are turned into that form per call (fp8_kmajor.cu): a thread takes one column
-// block and 16 k, i.e. 8 k-pair rows of 32 bytes read as words in[p][w] (pair row p, word w: columns
-// 2w (low half) and 2w + 1), and writes each column's 16 bytes as 4 words, word q = pairs 2q, 2q + 1.
+// K-major weights (LOWBIT_CUDA_KMAJOR=1; an experiment, docs/gemm.md). wgmma reads both operands from
+// shared memory when the weights, like the activations, keep each column's k bytes contiguous: B as
+// [n][k] row-major. A box {kWgK bytes, kWgN columns} of it with SWIZZLE_128B lands as the activation box
+// does (x_byte, with the column in the tile for the row), so warpgroup wg's A (weight columns 64 wg ..
+// 64 wg + 63 of the tile) at k32 step s is the SWIZZLE_128B operand whose descriptor starts
+// kmajor_a_start(wg, s) bytes into the stage's weight area — no fragment loads. lowbit.h's packed forms
+// are turned into it per call (kmajor_copy.cu): a thread takes one column block and 16 k — 256
+// contiguous bytes of its run, read as words in[r][w] (8 rows of 8 words) — and writes each column's
+// 16 bytes as 4 words, word q = k 4q .. 4q + 3:
+//   FP8 pairs: row r = pair row r (word w: columns 2w (low half) and 2w + 1), word q = pairs 2q, 2q + 1;
+//   int8 quads: quad row q is rows 2q, 2q + 1 (words 0..7, 8..15 = columns), word q = its column's word.
 LB_HD int kmajor_a_start(int wg, int s) { return x_byte(64 * wg, 32 * s); }
-LB_HD uint32_t kmajor_word(const uint32_t (&in)[8][8], int jj, int q) {
+LB_HD uint32_t kmajor_pair_word(const uint32_t (&in)[8][8], int jj, int q) {
   const uint32_t lo = in[2 * q][jj >> 1], hi = in[2 * q + 1][jj >> 1];
   return (jj & 1) ? (lo >> 16) | (hi & 0xFFFF0000u) : (lo & 0xFFFFu) | (hi << 16);
 }
+LB_HD uint32_t kmajor_quad_word(const uint32_t (&in)[8][8], int jj, int q) { return in[2 * q + (jj >> 3)][jj & 7]; }
 
 // Which 16-byte chunks of a stage thread `tid` copies (wg_gemm.cuh's WgCopies): kCopies activation
 // chunks — row x_row(tid, it), k bytes 16 x_chunk(tid).. — and kCopies weight chunks — chunk

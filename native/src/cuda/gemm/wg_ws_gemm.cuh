@@ -14,7 +14,7 @@
 // shared); warpgroup 2 is the producer. Its thread 0 issues each stage's TMA loads: the activation box
 // (128 rows x 128 k bytes) and, for FP8 (Op::kWsWeights), the weight box (8 column blocks x 64
 // k-pairs) — wg_layout.h shows both land exactly where the cp.async plan puts them — or, with the
-// K-major weights of the LOWBIT_CUDA_FP8_KMAJOR experiment, a box shaped as the activations' that
+// K-major weights of the LOWBIT_CUDA_KMAJOR experiment, a box shaped as the activations' that
 // the consumers' wgmmas read through a descriptor instead of fragment loads. W8A8's int8 quads
 // are swizzled in a way no TMA mode reproduces, so its 128 producer threads copy the weights with
 // cp.async (chunk t of each of the 8 column blocks' 2 KiB runs); they also copy FP8's BLOCK scale
@@ -46,7 +46,7 @@ static_assert(kWsThreads == lb::cuda_wg::kWsProducerThreads + 32 * lb::cuda_wg::
 struct WsMaps {
   CUtensorMap x;  // activations [m][k] bytes, box {kWgK, kWgM}, SWIZZLE_128B
   CUtensorMap w;  // WsWeights::kTmaPairs: FP8 packed weights [n16][k / 2][32] bytes, box {32, kWgK / 2, kWgN / 16}, SWIZZLE_32B;
-                  // kTmaKMajor: K-major FP8 weights [n][k] bytes, box {kWgK, kWgN}, SWIZZLE_128B
+                  // kTmaKMajor: K-major weights (FP8 or int8) [n][k] bytes, box {kWgK, kWgN}, SWIZZLE_128B
 };
 
 // Shared memory: the stages (1024-aligned), one run of scale words per slot, then the barriers; and

@@ -77,6 +77,18 @@ __device__ __forceinline__ void wgmma_m64n128k32_s8(int32_t (&d)[64], const uint
 #endif
 }
 
+// The same with both operands in shared memory (K-major SWIZZLE_128B descriptors; the K-major weight
+// experiment, wg_layout.h's kmajor_a_start): descriptor %64 the weights, %65 the activations.
+__device__ __forceinline__ void wgmma_m64n128k32_s8_ss(int32_t (&d)[64], uint64_t desc_a, uint64_t desc_b, uint32_t scale_d) {
+#if LB_WGMMA_ENABLED
+  asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\nwgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 " LB_WG_DREGS ", %64, %65, p;\n}\n"
+               : LB_WG_D64(LB_WG_R, d)
+               : "l"(desc_a), "l"(desc_b), "r"(scale_d));
+#else
+  __trap();
+#endif
+}
+
 // MACRO(TA, TB) with the PTX type names kAE5M2 / kBE5M2 choose (the asm text must be a literal).
 #define LB_WG_F8_TYPES(MACRO)                                 \
   if constexpr (!kAE5M2 && !kBE5M2) MACRO("e4m3", "e4m3");    \
