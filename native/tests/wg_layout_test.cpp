@@ -137,6 +137,16 @@ void bank_conflicts(bool fp8) {
 
 // The full stage: D[row][col] = sum_k X[row][k] W[col][k] from fragments, descriptor reads and the
 // accumulator layout, against the direct sums.
+// Which element of a warpgroup's m64n128 D accumulator register `reg` of (warp, lane) holds, by PTX's
+// layout: row m (wgmma's A row: a weight column of the warpgroup), column n (an activation row).
+struct WgmmaCell {
+  int m, n;
+};
+WgmmaCell wgmma_cell(int warp, int lane, int reg) {
+  const int q = reg >> 2, e = reg & 3;
+  return {16 * warp + (lane >> 2) + 8 * (e >> 1), 8 * q + 2 * (lane & 3) + (e & 1)};
+}
+
 void emulate_stage(const WeightLayout &l, bool fp8, std::mt19937 &rng) {
   std::uniform_int_distribution<int> byte(-128, 127);
   std::vector<int8_t> x(kWgM * kWgK), w(kWgN * kWgK), xs(kXBytes);
@@ -168,8 +178,8 @@ void emulate_stage(const WeightLayout &l, bool fp8, std::mt19937 &rng) {
       for (int warp = 0; warp < 4; ++warp)
         for (int lane = 0; lane < 32; ++lane)
           for (int reg = 0; reg < 64; ++reg) {
-            const int q = reg >> 2, e = reg & 3;
-            const int mrow = 16 * warp + (lane >> 2) + 8 * (e >> 1), ncol = 8 * q + 2 * (lane & 3) + (e & 1);
+            const WgmmaCell c = wgmma_cell(warp, lane, reg);
+            const int mrow = c.m, ncol = c.n;
             int64_t sum = 0;
             for (int kb = 0; kb < 32; ++kb) sum += aval[mrow][kb] * static_cast<int64_t>(xs[sw128_read_byte(32 * s, ncol, kb)]);
             acc[(warp * 32 + lane) * 64 + reg] += sum;
@@ -328,16 +338,15 @@ void emulate_kmajor_stage(std::mt19937 &rng) {
     for (int warp = 0; warp < 4; ++warp)
       for (int lane = 0; lane < 32; ++lane)
         for (int reg = 0; reg < 64; ++reg) {
-          const int q = reg >> 2, e = reg & 3;
-          const int mrow = 16 * warp + (lane >> 2) + 8 * (e >> 1), ncol = 8 * q + 2 * (lane & 3) + (e & 1);
+          const WgmmaCell c = wgmma_cell(warp, lane, reg);
           int64_t sum = 0;
           for (int s = 0; s < kWgK / 32; ++s)
             for (int kb = 0; kb < 32; ++kb)
-              sum += static_cast<int64_t>(ws[sw128_read_byte(kmajor_a_start(wg, s), mrow, kb)]) * xs[sw128_read_byte(32 * s, ncol, kb)];
+              sum += static_cast<int64_t>(ws[sw128_read_byte(kmajor_a_start(wg, s), c.m, kb)]) * xs[sw128_read_byte(32 * s, c.n, kb)];
           const TileIndex at = acc_position(wg, warp, lane, reg);
           int64_t want = 0;
           for (int k = 0; k < kWgK; ++k) want += static_cast<int64_t>(x[at.row * kWgK + k]) * w[at.col * kWgK + k];
-          expect(sum == want, "K-major fp8 stage", wg * 128 + warp * 32 + lane, reg, 0);
+          expect(sum == want, "K-major stage", wg * 128 + warp * 32 + lane, reg, 0);
         }
 }
 
