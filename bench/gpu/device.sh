@@ -132,6 +132,10 @@ pack_reports() {
     LOWBIT_CUDA_WS=2 LOWBIT_CUDA_WGMMA=1 sanitize_step "$OUT/junit-sanitizer-ws2" \
       --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit
     echo "sanitizer (LOWBIT_CUDA_WS=2) exit: $?"
+    # The K-major experiment (its per-call copy and the TMA box of it; not a default).
+    LOWBIT_CUDA_KMAJOR=1 LOWBIT_CUDA_WGMMA=1 sanitize_step "$OUT/junit-sanitizer-kmajor" \
+      --select-method dev.lowbit.gemm.GemmCudaTest#fp8MatchesTheReference --select-method dev.lowbit.gemm.GemmCudaTest#w8a8EqualsTheCpuBitForBit
+    echo "sanitizer (LOWBIT_CUDA_KMAJOR=1) exit: $?"
   fi
   if want peer-gemm; then
   echo "== GEMM peers: lowbit W8A8 / W4A16 beside torch._int_mm / torch.matmul fp16, one stream, CUDA graphs"
