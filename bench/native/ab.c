@@ -13,7 +13,7 @@
 //   /tmp/ab OLD.so NEW.so fused      N DTYPE QTYPE [ROUNDS]  (lb_hadamard_quantize per row, each build's time also
 //                                                        as a multiple of its own lb_hadamard_transform's)
 //
-// AB_MIB (environment) sets the f32 input's size (default 1024); a few MiB with LOWBIT_NUM_THREADS=1
+// AB_MIB (environment) sets the f32 input's size (default 1024; AB_KIB in KiB); a few MiB with LOWBIT_NUM_THREADS=1
 // measures a kernel's in-cache (arithmetic) rate instead of the memory-bound one; there AB_REPS=K
 // times K calls after an untimed one, so that neither build inherits the other's cache state.
 //
@@ -93,9 +93,10 @@ int main(int argc, char **argv) {
   const int64_t row_n = atoll(argv[4]);  // fused: one block per row of N
   const lb_quant_params fq = {atoi(argv[6]), LB_DTYPE_F32, LB_DTYPE_U4, 0, 1, row_n};
   const int fused = !strcmp(mode, "fused"), hadamard = fused || !strcmp(mode, "hadamard");  // TYPE is the row length
-  const int64_t mib = getenv("AB_MIB") ? atoll(getenv("AB_MIB")) : 1024;
+  // AB_KIB (KiB) instead of AB_MIB: inputs small enough for L2 (AB_MIB=4 is L3 on these hosts).
+  const int64_t kib = getenv("AB_KIB") ? atoll(getenv("AB_KIB")) : (getenv("AB_MIB") ? atoll(getenv("AB_MIB")) : 1024) << 10;
   const int reps = getenv("AB_REPS") ? atoi(getenv("AB_REPS")) : 0;
-  const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = (mib << 18) / cols, n = rows * cols;
+  const int64_t cols = hadamard ? type : argc > 8 ? atoll(argv[8]) : 16384, rows = (kib << 8) / cols, n = rows * cols;
   const lb_dtype hdtype = hadamard ? atoi(argv[5]) : LB_DTYPE_F32;  // the rotation's x and y
   const int hsize = hdtype == LB_DTYPE_F32 ? 4 : 2;
   const lb_hadamard_params hp = {cols, 7, LB_HADAMARD_NORMALIZE | LB_HADAMARD_RANDOM_SIGNS};
