@@ -4,10 +4,16 @@
 // once, by a lane or run of the block it belongs to; every block must have one leader; for packed U4
 // zero points the block after an even one must sit G lanes further in the same warp (where the kernel
 // takes its zero point with __shfl_down_sync), and distinct byte indices must stay within the zero
-// array.
+// array. Also the magnitude range the kernels (and the fused rotate + quantize) take for symmetric
+// formats: the same block parameters as the true range, NaN and Inf found.
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <vector>
 
+#include "../src/common/quant.h"
 #include "../src/cuda/quant/one_pass_layout.h"
 
 using namespace lb::cuda_quant1;
@@ -96,8 +102,70 @@ void fast_div_case() {
   }
 }
 
+uint32_t bits_of(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+// For the formats symmetric_range names, a block ranged by magnitude — the largest magnitude_bits from
+// 0, seen as [-amax, amax] the way one_pass.cu (params_of after settle) and hadamard.cu (range_params of
+// the stored words) hand it to block_params — gets the parameters of its true range [min(x, 0),
+// max(x, 0)] bit for bit, with every scale dtype and power-of-two scales; a block with NaN or Inf is
+// not magnitude_finite, a finite one is. U4 and unclipped I4 are not served (their parameters need lo
+// and hi apart), which one lopsided block shows.
+void magnitude_case() {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> pick(0, 7), exponent(-140, 120);
+  const lb_dtype scale_dtypes[] = {LB_DTYPE_F32, LB_DTYPE_F16, LB_DTYPE_BF16};
+  int served = 0;
+  for (lb_dtype q : {LB_DTYPE_I8, LB_DTYPE_FP8_E4M3, LB_DTYPE_FP8_E5M2, LB_DTYPE_I4, LB_DTYPE_U4})
+    for (int32_t flags : {0, static_cast<int32_t>(LB_QUANT_RESTRICT_RANGE), static_cast<int32_t>(LB_QUANT_POW2_SCALE)})
+      for (lb_dtype sd : scale_dtypes) {
+        const lb_quant_params p = {q, sd, LB_DTYPE_F16, flags, 1, 16};
+        if (!lb::symmetric_range(p)) {
+          const lb::BlockParams t = lb::block_params(p, -1.0f, 0.25f, 1.0f), m = lb::block_params(p, -1.0f, 1.0f, 1.0f);
+          expect(bits_of(t.scale) != bits_of(m.scale) || bits_of(t.zero) != bits_of(m.zero), "a lopsided block needs lo and hi apart", q, flags, sd);
+          continue;
+        }
+        ++served;
+        for (int block = 0; block < 3000; ++block) {
+          float x[16];
+          const int kind = pick(rng);
+          const float size = std::ldexp(1.0f, exponent(rng));
+          for (float &v : x) v = kind == 0 ? 0.0f : unit(rng) * size;
+          if (kind == 1) x[block % 16] = -0.0f;                       // -0 among zeros
+          if (kind == 2) x[block % 16] = -size * 3.0f;                // one negative outlier
+          if (kind == 3) x[block % 16] = std::numeric_limits<float>::max();
+          if (kind == 4) x[block % 16] = std::numeric_limits<float>::denorm_min();
+          const bool bad = kind >= 6;
+          if (kind == 6) x[block % 16] = std::numeric_limits<float>::quiet_NaN();
+          if (kind == 7) x[block % 16] = -std::numeric_limits<float>::infinity();
+          float lo = 0.0f, hi = 0.0f;
+          uint32_t mag = 0;
+          for (float v : x) {
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            mag = std::max(mag, lb::magnitude_bits(v));
+          }
+          expect(lb::magnitude_finite(mag) == !bad, "magnitude_finite finds NaN / Inf", q, block, kind);
+          if (bad) continue;
+          const float amax = lb::bits_float(mag);
+          const lb::BlockParams want = lb::block_params(p, -(0.0f - lo), hi, 1.0f);
+          const lb::BlockParams one_pass = lb::block_params(p, -(0.0f - -amax), amax, 1.0f);
+          const lb::BlockParams fused = lb::block_params(p, -lb::bits_float(mag), lb::bits_float(mag), 1.0f);
+          for (const lb::BlockParams &got : {one_pass, fused})
+            expect(bits_of(got.scale) == bits_of(want.scale) && bits_of(got.inv) == bits_of(want.inv) && bits_of(got.zero) == bits_of(want.zero),
+                   "magnitude range gives the true range's parameters", q, block, kind);
+        }
+      }
+  expect(served == 3 * 3 * 3 + 3, "symmetric_range serves I8, fp8 and clipped I4", served, 0, 0);
+}
+
 int main() {
   fast_div_case();
+  magnitude_case();
   for (int G = 1; G <= 32; G *= 2)
     for (int64_t C : {1, 2, 3, 5, 8})
       for (int64_t rows : {1, 2, 7})

@@ -77,6 +77,18 @@ LB_HD BlockParams block_params(const lb_quant_params &p, float lo, float hi, flo
   return b;
 }
 
+// Formats whose block parameters depend only on the largest |value| (block_params: max(-lo, hi)),
+// so that a range [-amax, amax] gives the same parameters as the true one: I8, fp8, I4 clipped to
+// -7..7. Their kernels may range a block by magnitude: the largest of its values' bits without the
+// sign (magnitude_bits, from 0), one integer max a value, since |v| orders as those bits — and NaN
+// and Inf order above every finite magnitude, so the same max finds them (magnitude_finite).
+LB_HD bool symmetric_range(const lb_quant_params &p) {
+  return p.qtype == LB_DTYPE_I8 || p.qtype == LB_DTYPE_FP8_E4M3 || p.qtype == LB_DTYPE_FP8_E5M2 ||
+         (p.qtype == LB_DTYPE_I4 && (p.flags & LB_QUANT_RESTRICT_RANGE));
+}
+LB_HD uint32_t magnitude_bits(float v) { return float_bits(v) & kF32AbsMask; }
+LB_HD bool magnitude_finite(uint32_t m) { return m < kF32Inf; }
+
 // The clamp range of an integer qtype's codes (before U4's zero point is added, after it for U4):
 // I8 -127..127, I4 -8..7 (-7..7 with LB_QUANT_RESTRICT_RANGE), U4 0..15. The SIMD quantizers clamp to it too.
 struct CodeBounds {

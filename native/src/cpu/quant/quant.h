@@ -78,12 +78,7 @@ inline bool grouped_ok(const lb_quant_params &p) {
   return grouped_width_ok(p) && p.block_rows == 1 && !(p.flags & (LB_QUANT_MSE_CLIP | LB_QUANT_POW2_SCALE));
 }
 
-// Formats whose block parameters depend only on the largest |value| (block_params: max(-lo, hi)),
-// so that a range [-amax, amax] gives the same scale as the true one: I8, fp8, I4 clipped to -7..7.
-inline bool symmetric_range(const lb_quant_params &p) {
-  return p.qtype == LB_DTYPE_I8 || p.qtype == LB_DTYPE_FP8_E4M3 || p.qtype == LB_DTYPE_FP8_E5M2 ||
-         (p.qtype == LB_DTYPE_I4 && (p.flags & LB_QUANT_RESTRICT_RANGE));
-}
+// symmetric_range (which formats a range [-amax, amax] serves): common/quant.h.
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                            int *bad_scale, const float *ahead, bool stream);

@@ -288,8 +288,26 @@ __device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a;
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
 // CPU's min/max). quantize_store, after the barrier: the block's parameters with common/quant.h, the
 // codes, and from the block's first thread the scale and zero point.
+// Formats that need only the largest |value| (symmetric_range: int8, fp8, int4 in -7..7) range by
+// magnitude instead (common/quant.h): the largest bits without the sign, two integer operations a
+// value and one shuffle chain, stored as both -lo and hi (the same parameters; a NaN or Inf block
+// fails the call, its outputs unspecified).
 __device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, const float v[kGroup], unsigned int *range) {
   const int C = o.blocks, cb = o.cols.block(i0), width = o.lanes;
+  const bool leader = mine && ((i0 / kGroup) & (width - 1)) == 0;  // lanes: a power of two
+  if (symmetric_range(o.p)) {
+    uint32_t mag = 0;
+    if (mine)
+#pragma unroll
+      for (int e = 0; e < kGroup; ++e) mag = max(mag, magnitude_bits(v[e]));
+    for (int off = 1; off < width; off <<= 1) mag = max(mag, __shfl_xor_sync(0xffffffffu, mag, off));
+    if (leader) {
+      if (!magnitude_finite(mag)) note_failure(&o.bad[0], r * C + cb);
+      atomicMax(&range[2 * cb], mag);
+      atomicMax(&range[2 * cb + 1], mag);
+    }
+    return;
+  }
   float lo = 0.0f, hi = 0.0f;
   bool finite = true;
   if (mine)
@@ -304,7 +322,7 @@ __device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, 
     hi = fmax0(hi, __shfl_xor_sync(0xffffffffu, hi, off));
   }
   if (mine && !finite) note_failure(&o.bad[0], r * C + cb);
-  if (mine && ((i0 / kGroup) & (width - 1)) == 0) {  // lanes: a power of two
+  if (leader) {
     atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
     atomicMax(&range[2 * cb + 1], float_bits(hi));
   }

@@ -39,9 +39,35 @@ __device__ __forceinline__ void store_block_params(const lb_quant_params &p, con
   if (p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(zeros)[b] = f32_to_f16_bits(bp.zero);
 }
 
+#ifdef LB_FP8_CVT
+// The fp8 codes of x[0..7] * inv, two a cvt.rn.satfinite (low byte: the second operand). The same
+// codes as quantize_value's f32_to_e4m3 / f32_to_e5m2 (which take that instruction one value at a
+// time) for every value but NaN, whose code it leaves to the hardware: a block holding NaN fails the
+// call, and its codes are unspecified.
+template <bool kE5M2>
+__device__ __forceinline__ uint2 fp8_codes8(const float x[8], float inv) {
+  uint32_t pair[4];
+#pragma unroll
+  for (int h = 0; h < 4; ++h) {
+    const float lo = mul_rn(x[2 * h], inv), hi = mul_rn(x[2 * h + 1], inv);
+    uint16_t bits;
+    if constexpr (kE5M2) asm("cvt.rn.satfinite.e5m2x2.f32 %0, %1, %2;" : "=h"(bits) : "f"(hi), "f"(lo));
+    else asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(bits) : "f"(hi), "f"(lo));
+    pair[h] = bits;
+  }
+  return make_uint2(pair[0] | pair[1] << 16, pair[2] | pair[3] << 16);
+}
+#endif
+
 // Codes of v[0..7] under b, stored at element e0 of q (e0 a multiple of 8; q 4-byte aligned for
 // I4/U4, 8-byte aligned otherwise).
 __device__ __forceinline__ void quantize8(const lb_quant_params &p, const BlockParams &b, const float v[8], uint8_t *q, int64_t e0) {
+#ifdef LB_FP8_CVT
+  if (p.qtype == LB_DTYPE_FP8_E4M3 || p.qtype == LB_DTYPE_FP8_E5M2) {
+    *reinterpret_cast<uint2 *>(q + e0) = p.qtype == LB_DTYPE_FP8_E4M3 ? fp8_codes8<false>(v, b.inv) : fp8_codes8<true>(v, b.inv);
+    return;
+  }
+#endif
   const bool restrict_range = (p.flags & LB_QUANT_RESTRICT_RANGE) != 0;
   int32_t code[8];
 #pragma unroll

@@ -11,8 +11,12 @@
 // blocks in flight, one thread block an SM) of an H200's copy, below the four-kernel path's 0.46
 // (docs/formats.md): too few bytes in flight.
 // The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
-// depend on the order) and the parameters and codes come from the same common/quant.h helpers, so
-// the bits are the CPU's. Errors as there: the first NaN/Inf block and the first overflowing scale.
+// depend on the order) — or, for the formats that need only the largest |value| (symmetric_range:
+// I8, fp8, I4 in -7..7), that magnitude as the largest of the values' bits without the sign: two
+// integer operations a value where min, max and the finiteness test take about five, and one shuffle
+// chain instead of two (the kernels are issue-bound: ncu, H200, 2026-11-27 (20)) — and the parameters
+// and codes come from the same common/quant.h helpers, so the bits are the CPU's. Errors as there: the
+// first NaN/Inf block and the first overflowing scale.
 #include "../../common/quant.h"
 #include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
@@ -33,12 +37,21 @@ constexpr int kBlockUnroll = 4;          // block kernel: runs a thread has load
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
 constexpr unsigned kFull = 0xffffffffu;
 
+// A block's range so far. by_mag (symmetric_range(p), the same for every thread of a call): only `mag`,
+// the largest magnitude's bits (common/quant.h), until settle() gives lo = -amax, hi = amax and the
+// finiteness; else lo, hi from 0 and the finiteness as they go.
 struct Range {
   float lo = 0.0f, hi = 0.0f;  // from 0, as the range kernels of quant.cu
   bool finite = true;
+  uint32_t mag = 0;
 };
 
-__device__ __forceinline__ void widen(Range &r, const float v[8]) {
+__device__ __forceinline__ void widen(Range &r, const float v[8], bool by_mag) {
+  if (by_mag) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) r.mag = max(r.mag, magnitude_bits(v[e]));
+    return;
+  }
 #pragma unroll
   for (int e = 0; e < 8; ++e) {
     r.lo = v[e] < r.lo ? v[e] : r.lo;
@@ -48,7 +61,11 @@ __device__ __forceinline__ void widen(Range &r, const float v[8]) {
 }
 
 // Merges the ranges of lanes that differ in the bits of `span - 1` (span a power of two <= 32).
-__device__ __forceinline__ void merge_lanes(Range &r, int span) {
+__device__ __forceinline__ void merge_lanes(Range &r, int span, bool by_mag) {
+  if (by_mag) {
+    for (int off = 1; off < span; off <<= 1) r.mag = max(r.mag, __shfl_xor_sync(kFull, r.mag, off));
+    return;
+  }
   for (int off = 1; off < span; off <<= 1) {
     const float ol = __shfl_xor_sync(kFull, r.lo, off), oh = __shfl_xor_sync(kFull, r.hi, off);
     r.lo = ol < r.lo ? ol : r.lo;
@@ -57,6 +74,17 @@ __device__ __forceinline__ void merge_lanes(Range &r, int span) {
   const unsigned lane = threadIdx.x & 31, first = lane & ~static_cast<unsigned>(span - 1);
   const unsigned mask = span == 32 ? kFull : ((1u << span) - 1) << first;
   r.finite = (__ballot_sync(kFull, !r.finite) & mask) == 0;
+}
+
+// After the last merge: a magnitude range as [-amax, amax] (block_params then gives the parameters of
+// the true range) and its finiteness. A NaN / Inf block's parameters are computed from 0 and unused:
+// the call fails and its outputs are unspecified.
+__device__ __forceinline__ void settle(Range &r, bool by_mag) {
+  if (!by_mag) return;
+  r.finite = magnitude_finite(r.mag);
+  const float amax = r.finite ? bits_float(r.mag) : 0.0f;
+  r.lo = -amax;
+  r.hi = amax;
 }
 
 // The four-kernel path hands the params kernel lo as -(bits of 0 - lo): +0 arrives as -0. The same
@@ -82,7 +110,7 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
   constexpr int kPerWarp = 32 / G;
   const int lane = threadIdx.x & 31;
   const int64_t C = cols / p.block_cols, slots = rows * Cp;  // Cp: tile_row_slots
-  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4;
+  const bool paired_zeros = p.qtype == LB_DTYPE_U4 && p.zero_dtype == LB_DTYPE_U4, by_mag = symmetric_range(p);
   const int64_t step = static_cast<int64_t>(gridDim.x) * (kThreads / 32) * kPerWarp;
   int64_t base = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32 * kPerWarp;
   const bool small = slots + step + 32 <= int64_t{0xffffffff};  // every slot index a lane forms fits 32 bits
@@ -98,8 +126,9 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
     float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     if (at.live) decode8(raw, t, v);
     Range range;
-    widen(range, v);
-    merge_lanes(range, G);
+    widen(range, v, by_mag);
+    merge_lanes(range, G, by_mag);
+    settle(range, by_mag);
     const BlockParams bp = params_of(p, range);
     if (at.live) quantize8(p, bp, v, q, at.e0);
     if (at.leader) finish_block(p, range, bp, at.r * C + at.cb, scales, zeros, bad);
@@ -130,13 +159,13 @@ struct HeldRuns {
       if (has(first, k, runs)) raw[k] = load_raw8(x, t, block_run_element(rb, cb, first + k * kStride, p.block_rows, rc, cols));
   }
 
-  __device__ __forceinline__ void widen_range(Range &range, lb_dtype t, int first, int runs) const {
+  __device__ __forceinline__ void widen_range(Range &range, lb_dtype t, int first, int runs, bool by_mag) const {
 #pragma unroll
     for (int k = 0; k < kN; ++k)
       if (has(first, k, runs)) {
         float v[8];
         decode8(raw[k], t, v);
-        widen(range, v);
+        widen(range, v, by_mag);
       }
   }
 
@@ -163,13 +192,15 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
   const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C, warps = static_cast<int64_t>(gridDim.x) * (kThreads / 32);
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
   const RunCols rc = run_cols_of(p.block_cols);
+  const bool by_mag = symmetric_range(p);
   for (int64_t b = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) / 32; b < blocks; b += warps) {
     const int64_t rb = b / C, cb = b - rb * C;
     HeldRuns<kWarpRuns, 32> held;
     held.load(p, rc, x, t, cols, rb, cb, lane, runs);
     Range range;
-    held.widen_range(range, t, lane, runs);
-    merge_lanes(range, 32);
+    held.widen_range(range, t, lane, runs, by_mag);
+    merge_lanes(range, 32, by_mag);
+    settle(range, by_mag);
     const BlockParams bp = params_of(p, range);
     held.code(p, rc, bp, t, cols, rb, cb, lane, runs, q);
     if (lane == 0) finish_block(p, range, bp, b, scales, zeros, bad);
@@ -179,11 +210,11 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
 // The range of the runs j = threadIdx.x + k kThreads of quant block (rb, cb), kBlockUnroll runs'
 // loads issued before any is used (HeldRuns, as the warp kernel's lanes hold theirs).
 __device__ __forceinline__ void range_of_runs(const lb_quant_params &p, RunCols rc, const void *x, lb_dtype t, int64_t cols, int64_t rb,
-                                              int64_t cb, int runs, Range &range) {
+                                              int64_t cb, int runs, bool by_mag, Range &range) {
   for (int j0 = static_cast<int>(threadIdx.x); j0 < runs; j0 += kThreads * kBlockUnroll) {
     HeldRuns<kBlockUnroll, kThreads> held;
     held.load(p, rc, x, t, cols, rb, cb, j0, runs);
-    held.widen_range(range, t, j0, runs);
+    held.widen_range(range, t, j0, runs, by_mag);
   }
 }
 
@@ -193,15 +224,17 @@ __device__ __forceinline__ void range_of_runs(const lb_quant_params &p, RunCols 
 struct WarpRanges {
   float lo[kThreads / 32], hi[kThreads / 32];
   int finite[kThreads / 32];
+  uint32_t mag[kThreads / 32];
 };
 
-__device__ __forceinline__ void merge_block(Range &range, WarpRanges &part) {
-  merge_lanes(range, 32);
+__device__ __forceinline__ void merge_block(Range &range, WarpRanges &part, bool by_mag) {
+  merge_lanes(range, 32, by_mag);
   const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
   if (lane == 0) {
     part.lo[warp] = range.lo;
     part.hi[warp] = range.hi;
     part.finite[warp] = range.finite;
+    part.mag[warp] = range.mag;
   }
   __syncthreads();
 #pragma unroll
@@ -209,8 +242,10 @@ __device__ __forceinline__ void merge_block(Range &range, WarpRanges &part) {
     range.lo = part.lo[w] < range.lo ? part.lo[w] : range.lo;
     range.hi = part.hi[w] > range.hi ? part.hi[w] : range.hi;
     range.finite &= part.finite[w] != 0;
+    range.mag = max(range.mag, part.mag[w]);
   }
   __syncthreads();
+  settle(range, by_mag);
 }
 
 // A thread block per quant block at a time, striding over them: the range from a first read of the
@@ -225,11 +260,12 @@ __global__ void __launch_bounds__(kThreads, 4) block_kernel(lb_quant_params p, c
   const int64_t C = cols / p.block_cols, blocks = rows / p.block_rows * C;
   const int runs = static_cast<int>(p.block_rows * (p.block_cols / 8));
   const RunCols rc = run_cols_of(p.block_cols);
+  const bool by_mag = symmetric_range(p);
   for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
     const int64_t rb = b / C, cb = b - rb * C;
     Range range;
-    range_of_runs(p, rc, x, t, cols, rb, cb, runs, range);
-    merge_block(range, part);
+    range_of_runs(p, rc, x, t, cols, rb, cb, runs, by_mag, range);
+    merge_block(range, part, by_mag);
     const BlockParams bp = params_of(p, range);
     // The code pass reads from L2, a run at a time: unrolled like the range pass it took 115 registers
     // (ptxas, sm_90a) against 64, and fewer thread blocks an SM than the grid counts on.
