@@ -313,7 +313,7 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
     // of TMA (Fp8WgOp's kWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
     // kernel instead of the half-tile pipeline (kHalves).
     using lb::cuda_wg::WsWeights;
-    if (env_switched_on("LOWBIT_CUDA_KMAJOR")) {
+    if (kmajor_setting() != 0) {
       // The experiment: the warp-specialised kernel (clustered with LOWBIT_CUDA_WS=2) on a K-major copy.
       const cudaError_t err = launch_kmajor(PackedForm::kPairs, p, s, [&](const typename Op::Args &q) {
         return ws_form(1) == 2 ? launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, true>(q, s)

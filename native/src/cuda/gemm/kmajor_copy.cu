@@ -3,6 +3,12 @@
 // quads, 16 columns a row) in, each of the 16 columns' 16 bytes out (wg_layout.h's kmajor_pair_word /
 // kmajor_quad_word), so consecutive threads write consecutive 16 bytes of a row.
 #include "kmajor_copy.cuh"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <tuple>
+
 #include "wg_layout.h"
 
 namespace lb::cuda {
@@ -43,6 +49,32 @@ cudaError_t packed_to_kmajor(PackedForm form, const uint8_t *packed, int64_t n, 
   if (form == PackedForm::kPairs) kmajor_copy_kernel<PackedForm::kPairs><<<blocks, kThreads, 0, s>>>(packed, n, k, items, out);
   else kmajor_copy_kernel<PackedForm::kQuads><<<blocks, kThreads, 0, s>>>(packed, n, k, items, out);
   return cudaGetLastError();
+}
+
+int kmajor_setting() {
+  const char *v = std::getenv("LOWBIT_CUDA_KMAJOR");
+  return v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
+}
+
+const uint8_t *kept_kmajor(PackedForm form, const uint8_t *packed, int64_t n, int64_t k, cudaStream_t s, cudaError_t *err) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, const uint8_t *, int64_t, int64_t>, uint8_t *> kept;
+  int device = 0;
+  if ((*err = cudaGetDevice(&device)) != cudaSuccess) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  uint8_t *&slot = kept[{device, packed, n, k}];
+  if (!slot) {
+    void *copy = nullptr;
+    if ((*err = cudaMalloc(&copy, static_cast<size_t>(n) * static_cast<size_t>(k))) != cudaSuccess) return nullptr;
+    // Waited for once, so that a call on another stream never finds the copy unfinished.
+    if ((*err = packed_to_kmajor(form, packed, n, k, static_cast<uint8_t *>(copy), s)) != cudaSuccess ||
+        (*err = cudaStreamSynchronize(s)) != cudaSuccess) {
+      cudaFree(copy);
+      return nullptr;
+    }
+    slot = static_cast<uint8_t *>(copy);
+  }
+  return slot;
 }
 
 }  // namespace lb::cuda

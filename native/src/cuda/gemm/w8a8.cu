@@ -147,7 +147,7 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
                        a_scales, b_scales, bias, d, d_dtype};
   const int ws = ws_form(1);
   cudaError_t err = cudaErrorNotSupported;
-  if (wg_gemm_applies(p.op) && env_switched_on("LOWBIT_CUDA_KMAJOR"))  // the experiment (kmajor_copy.cuh); LOWBIT_CUDA_WS=2: clustered
+  if (wg_gemm_applies(p.op) && kmajor_setting() != 0)  // the experiment (kmajor_copy.cuh); LOWBIT_CUDA_WS=2: clustered
     err = launch_kmajor(PackedForm::kQuads, p, s, [&](const Int8Op::Args &q) {
       using K = Int8WgOpOf<lb::cuda_wg::WsWeights::kTmaKMajor>;
       return ws == 2 ? launch_ws_gemm_as<K, true>(q, s) : launch_ws_gemm_as<K, false>(q, s);

@@ -92,11 +92,6 @@ bool env_switched_off(const char *name) {
   return v && v[0] == '0';
 }
 
-bool env_switched_on(const char *name) {
-  const char *v = std::getenv(name);
-  return v && v[0] == '1';
-}
-
 int64_t l2_cache_bytes() {
   const int bytes = current_device_attribute(cudaDevAttrL2CacheSize);
   return bytes > (1 << 20) ? bytes : int64_t{1} << 20;

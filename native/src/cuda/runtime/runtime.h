@@ -42,8 +42,6 @@ int multiprocessor_count();
 // Whether the environment variable `name` is set to 0 (read at every call, so one process can time a
 // kernel path and its alternative side by side): the switches that turn a default path off for an A/B.
 bool env_switched_off(const char *name);
-// Likewise set to 1: the switches that turn an experimental path on.
-bool env_switched_on(const char *name);
 
 // The current device's L2 cache in bytes (at least 1 MiB): kernels that read their data twice size
 // their grid so that what is in flight stays there between the reads.
