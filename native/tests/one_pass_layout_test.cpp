@@ -4,8 +4,8 @@
 // once, by a lane or run of the block it belongs to; every block must have one leader; for packed U4
 // zero points the block after an even one must sit G lanes further in the same warp (where the kernel
 // takes its zero point with __shfl_down_sync), and distinct byte indices must stay within the zero
-// array. Also the magnitude range the kernels (and the fused rotate + quantize) take for symmetric
-// formats: the same block parameters as the true range, NaN and Inf found.
+// array. Also the magnitude and integer ranges the kernels (and the fused rotate + quantize) take: the
+// same block parameters as the float range, NaN and Inf found.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -163,9 +163,54 @@ void magnitude_case() {
   expect(served == 3 * 3 * 3 + 3, "symmetric_range serves I8, fp8 and clipped I4", served, 0, 0);
 }
 
+// The integer range (common/quant.h's BitsRange) equals the float one — lo = min(x, 0), hi = max(x, 0)
+// by float compares from 0, as the kernels ranged before — for every format's parameters, bit for bit
+// after block_params (which adds +0 to -0 bounds), merged in any split; NaN and Inf of either sign are
+// found and finite blocks pass.
+void bits_range_case() {
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> pick(0, 9), exponent(-140, 120), split(0, 16);
+  const float specials[] = {-0.0f, 0.0f, std::numeric_limits<float>::denorm_min(), -std::numeric_limits<float>::denorm_min(),
+                            std::numeric_limits<float>::max(), -std::numeric_limits<float>::max()};
+  for (int block = 0; block < 20000; ++block) {
+    float x[16];
+    const int kind = pick(rng);
+    const float size = std::ldexp(1.0f, exponent(rng));
+    for (float &v : x) v = kind == 0 ? 0.0f : kind == 1 ? std::fabs(unit(rng)) * size : kind == 2 ? -std::fabs(unit(rng)) * size : unit(rng) * size;
+    if (kind == 3) x[block % 16] = specials[block % 6];
+    if (kind == 4) x[block % 16] = -0.0f;
+    const bool bad = kind >= 6;
+    if (kind == 6) x[block % 16] = std::numeric_limits<float>::quiet_NaN();
+    if (kind == 7) x[block % 16] = -std::numeric_limits<float>::quiet_NaN();
+    if (kind == 8) x[block % 16] = std::numeric_limits<float>::infinity();
+    if (kind == 9) x[block % 16] = -std::numeric_limits<float>::infinity();
+    float lo = 0.0f, hi = 0.0f;
+    lb::BitsRange a, b;  // two parts, merged: as lanes or warps are
+    const int cut = split(rng);
+    for (int i = 0; i < 16; ++i) {
+      lo = x[i] < lo ? x[i] : lo;
+      hi = x[i] > hi ? x[i] : hi;
+      lb::bits_range_widen(i < cut ? a : b, x[i]);
+    }
+    lb::bits_range_merge(a, b);
+    expect(lb::bits_range_finite(a) == !bad, "bits_range_finite finds NaN / Inf", block, kind, 0);
+    if (bad) continue;
+    for (lb_dtype q : {LB_DTYPE_I8, LB_DTYPE_I4, LB_DTYPE_U4, LB_DTYPE_FP8_E4M3, LB_DTYPE_FP8_E5M2})
+      for (lb_dtype zd : {LB_DTYPE_U4, LB_DTYPE_F16}) {
+        const lb_quant_params p = {q, LB_DTYPE_F32, zd, 0, 1, 16};
+        const lb::BlockParams want = lb::block_params(p, -(0.0f - lo), hi, 1.0f);
+        const lb::BlockParams got = lb::block_params(p, -(0.0f - lb::bits_range_lo(a)), lb::bits_range_hi(a), 1.0f);
+        expect(bits_of(got.scale) == bits_of(want.scale) && bits_of(got.inv) == bits_of(want.inv) && bits_of(got.zero) == bits_of(want.zero),
+               "the integer range gives the float range's parameters", block, kind, q);
+      }
+  }
+}
+
 int main() {
   fast_div_case();
   magnitude_case();
+  bits_range_case();
   for (int G = 1; G <= 32; G *= 2)
     for (int64_t C : {1, 2, 3, 5, 8})
       for (int64_t rows : {1, 2, 7})

@@ -89,6 +89,33 @@ LB_HD bool symmetric_range(const lb_quant_params &p) {
 LB_HD uint32_t magnitude_bits(float v) { return float_bits(v) & kF32AbsMask; }
 LB_HD bool magnitude_finite(uint32_t m) { return m < kF32Inf; }
 
+// Any format's range [min(x, 0), max(x, 0)] in integer operations, for kernels that are issue-bound:
+// the largest of the values' bits as signed integers is the largest positive value's (a negative
+// value's bits are a negative integer; from 0, so no positive value leaves +0), and the largest as
+// unsigned integers the most negative value's, if there is one (a negative float's bits order by
+// magnitude, above every positive float's). Two integer maxes a value where two float compares and
+// selects and the finiteness test take about five; NaN and Inf of either sign order above every
+// finite value of their sign, so bits_range_finite finds them. -0 may come back as lo: block_params
+// adds +0 to its bounds.
+struct BitsRange {
+  int32_t hi = 0;   // the largest positive value's bits (0: none)
+  uint32_t lo = 0;  // the most negative value's bits, if its sign bit is set
+};
+LB_HD void bits_range_widen(BitsRange &r, float v) {
+  const uint32_t u = float_bits(v);
+  r.hi = static_cast<int32_t>(u) > r.hi ? static_cast<int32_t>(u) : r.hi;
+  r.lo = u > r.lo ? u : r.lo;
+}
+LB_HD void bits_range_merge(BitsRange &r, const BitsRange &o) {
+  r.hi = o.hi > r.hi ? o.hi : r.hi;
+  r.lo = o.lo > r.lo ? o.lo : r.lo;
+}
+LB_HD bool bits_range_finite(const BitsRange &r) {
+  return r.hi < static_cast<int32_t>(kF32Inf) && r.lo < (kF32SignMask | kF32Inf);
+}
+LB_HD float bits_range_lo(const BitsRange &r) { return (r.lo & kF32SignMask) ? bits_float(r.lo) : 0.0f; }
+LB_HD float bits_range_hi(const BitsRange &r) { return bits_float(static_cast<uint32_t>(r.hi)); }
+
 // The clamp range of an integer qtype's codes (before U4's zero point is added, after it for U4):
 // I8 -127..127, I4 -8..7 (-7..7 with LB_QUANT_RESTRICT_RANGE), U4 0..15. The SIMD quantizers clamp to it too.
 struct CodeBounds {

@@ -278,20 +278,18 @@ struct QuantOut {
   int32_t blocks, lanes;       // blocks a row; quant_block_lanes(block_cols)
 };
 
-__device__ __forceinline__ float fmin0(float a, float b) { return b < a ? b : a; }
-__device__ __forceinline__ float fmax0(float a, float b) { return b > a ? b : a; }
-
 // Quantizes the rotated row in place of the store, in two steps around one barrier. Each thread takes
 // groups of 8 consecutive values (t, t + threads_per_row, ...), each inside one block (block_cols % 8 == 0).
 // quantize_range: a group's range, a shuffle reduction over the lanes of its block (threads_per_row
 // is a multiple of the lane count, so a block's groups sit on aligned lanes), then shared-memory
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
-// CPU's min/max). quantize_store, after the barrier: the block's parameters with common/quant.h, the
-// codes, and from the block's first thread the scale and zero point.
-// Formats that need only the largest |value| (symmetric_range: int8, fp8, int4 in -7..7) range by
-// magnitude instead (common/quant.h): the largest bits without the sign, two integer operations a
-// value and one shuffle chain, stored as both -lo and hi (the same parameters; a NaN or Inf block
-// fails the call, its outputs unspecified).
+// CPU's min/max). The range is found with integer maxes of the values' bits (common/quant.h's
+// BitsRange: two a value where float compares, selects and the finiteness test took about five), or,
+// for the formats that need only the largest |value| (symmetric_range: int8, fp8, int4 in -7..7), as
+// that magnitude, one max a value and one shuffle chain, stored as both -lo and hi (the same
+// parameters). A NaN or Inf block fails the call, its outputs unspecified. quantize_store, after the
+// barrier: the block's parameters with common/quant.h, the codes, and from the block's first thread
+// the scale and zero point.
 __device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, const float v[kGroup], unsigned int *range) {
   const int C = o.blocks, cb = o.cols.block(i0), width = o.lanes;
   const bool leader = mine && ((i0 / kGroup) & (width - 1)) == 0;  // lanes: a power of two
@@ -308,23 +306,20 @@ __device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, 
     }
     return;
   }
-  float lo = 0.0f, hi = 0.0f;
-  bool finite = true;
+  lb::BitsRange bits;
   if (mine)
 #pragma unroll
-    for (int e = 0; e < kGroup; ++e) {
-      lo = fmin0(lo, v[e]);
-      hi = fmax0(hi, v[e]);
-      finite &= fabsf(v[e]) <= 3.40282347e38f;
-    }
+    for (int e = 0; e < kGroup; ++e) bits_range_widen(bits, v[e]);
   for (int off = 1; off < width; off <<= 1) {  // all 32 lanes take part: blockDim is a multiple of 32
-    lo = fmin0(lo, __shfl_xor_sync(0xffffffffu, lo, off));
-    hi = fmax0(hi, __shfl_xor_sync(0xffffffffu, hi, off));
+    lb::BitsRange other;
+    other.hi = __shfl_xor_sync(0xffffffffu, bits.hi, off);
+    other.lo = __shfl_xor_sync(0xffffffffu, bits.lo, off);
+    bits_range_merge(bits, other);
   }
-  if (mine && !finite) note_failure(&o.bad[0], r * C + cb);
   if (leader) {
-    atomicMax(&range[2 * cb], float_bits(0.0f - lo));  // 0 - lo: never -0 (see the quant range kernel)
-    atomicMax(&range[2 * cb + 1], float_bits(hi));
+    if (!bits_range_finite(bits)) note_failure(&o.bad[0], r * C + cb);
+    atomicMax(&range[2 * cb], float_bits(0.0f - bits_range_lo(bits)));  // 0 - lo: never -0 (see the quant range kernel)
+    atomicMax(&range[2 * cb + 1], float_bits(bits_range_hi(bits)));
   }
 }
 

@@ -10,13 +10,14 @@
 // Holding such long blocks in registers instead measured 0.39 (one block at a time) and 0.17 (two
 // blocks in flight, one thread block an SM) of an H200's copy, below the four-kernel path's 0.46
 // (docs/formats.md): too few bytes in flight.
-// The range is the four-kernel path's (the same comparisons, starting from 0; min and max do not
-// depend on the order) — or, for the formats that need only the largest |value| (symmetric_range:
-// I8, fp8, I4 in -7..7), that magnitude as the largest of the values' bits without the sign: two
-// integer operations a value where min, max and the finiteness test take about five, and one shuffle
-// chain instead of two (the kernels are issue-bound: ncu, H200, 2026-11-27 (20)) — and the parameters
-// and codes come from the same common/quant.h helpers, so the bits are the CPU's. Errors as there: the
-// first NaN/Inf block and the first overflowing scale.
+// The range is the four-kernel path's [min(x, 0), max(x, 0)] (min and max do not depend on the order),
+// found with integer maxes of the values' bits (common/quant.h's BitsRange: two a value where float
+// compares, selects and the finiteness test took about five) — or, for the formats that need only the
+// largest |value| (symmetric_range: I8, fp8, I4 in -7..7), that magnitude alone, one integer max a value
+// after a mask and one shuffle chain instead of two (the kernels were issue-bound: ncu, H200, 2026-11-27
+// (20)). The parameters and codes come from the same common/quant.h helpers, so the bits are the CPU's
+// (the ctest one_pass_layout holds both ranges to the float one). Errors as there: the first NaN/Inf
+// block and the first overflowing scale.
 #include "../../common/quant.h"
 #include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
@@ -37,54 +38,51 @@ constexpr int kBlockUnroll = 4;          // block kernel: runs a thread has load
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
 constexpr unsigned kFull = 0xffffffffu;
 
-// A block's range so far. by_mag (symmetric_range(p), the same for every thread of a call): only `mag`,
-// the largest magnitude's bits (common/quant.h), until settle() gives lo = -amax, hi = amax and the
-// finiteness; else lo, hi from 0 and the finiteness as they go.
+// A block's range so far, as bits: by_mag (symmetric_range(p), the same for every thread of a call)
+// only `mag`, the largest magnitude's; else `bits` (BitsRange). settle() turns them into lo, hi and the
+// finiteness (by magnitude, [-amax, amax]: block_params gives the true range's parameters).
 struct Range {
-  float lo = 0.0f, hi = 0.0f;  // from 0, as the range kernels of quant.cu
-  bool finite = true;
+  lb::BitsRange bits;
   uint32_t mag = 0;
+  float lo = 0.0f, hi = 0.0f;
+  bool finite = true;
 };
 
 __device__ __forceinline__ void widen(Range &r, const float v[8], bool by_mag) {
-  if (by_mag) {
-#pragma unroll
-    for (int e = 0; e < 8; ++e) r.mag = max(r.mag, magnitude_bits(v[e]));
-    return;
-  }
 #pragma unroll
   for (int e = 0; e < 8; ++e) {
-    r.lo = v[e] < r.lo ? v[e] : r.lo;
-    r.hi = v[e] > r.hi ? v[e] : r.hi;
-    r.finite &= fabsf(v[e]) <= 3.40282347e38f;
+    if (by_mag) r.mag = max(r.mag, magnitude_bits(v[e]));
+    else bits_range_widen(r.bits, v[e]);
   }
 }
 
 // Merges the ranges of lanes that differ in the bits of `span - 1` (span a power of two <= 32).
 __device__ __forceinline__ void merge_lanes(Range &r, int span, bool by_mag) {
-  if (by_mag) {
-    for (int off = 1; off < span; off <<= 1) r.mag = max(r.mag, __shfl_xor_sync(kFull, r.mag, off));
-    return;
-  }
   for (int off = 1; off < span; off <<= 1) {
-    const float ol = __shfl_xor_sync(kFull, r.lo, off), oh = __shfl_xor_sync(kFull, r.hi, off);
-    r.lo = ol < r.lo ? ol : r.lo;
-    r.hi = oh > r.hi ? oh : r.hi;
+    if (by_mag) {
+      r.mag = max(r.mag, __shfl_xor_sync(kFull, r.mag, off));
+    } else {
+      lb::BitsRange o;
+      o.hi = __shfl_xor_sync(kFull, r.bits.hi, off);
+      o.lo = __shfl_xor_sync(kFull, r.bits.lo, off);
+      bits_range_merge(r.bits, o);
+    }
   }
-  const unsigned lane = threadIdx.x & 31, first = lane & ~static_cast<unsigned>(span - 1);
-  const unsigned mask = span == 32 ? kFull : ((1u << span) - 1) << first;
-  r.finite = (__ballot_sync(kFull, !r.finite) & mask) == 0;
 }
 
-// After the last merge: a magnitude range as [-amax, amax] (block_params then gives the parameters of
-// the true range) and its finiteness. A NaN / Inf block's parameters are computed from 0 and unused:
-// the call fails and its outputs are unspecified.
+// After the last merge: lo, hi and the finiteness. A NaN / Inf block's parameters are computed and
+// unused: the call fails and its outputs are unspecified.
 __device__ __forceinline__ void settle(Range &r, bool by_mag) {
-  if (!by_mag) return;
-  r.finite = magnitude_finite(r.mag);
-  const float amax = r.finite ? bits_float(r.mag) : 0.0f;
-  r.lo = -amax;
-  r.hi = amax;
+  if (by_mag) {
+    r.finite = magnitude_finite(r.mag);
+    const float amax = r.finite ? bits_float(r.mag) : 0.0f;
+    r.lo = -amax;
+    r.hi = amax;
+  } else {
+    r.finite = bits_range_finite(r.bits);
+    r.lo = bits_range_lo(r.bits);
+    r.hi = bits_range_hi(r.bits);
+  }
 }
 
 // The four-kernel path hands the params kernel lo as -(bits of 0 - lo): +0 arrives as -0. The same
@@ -222,8 +220,7 @@ __device__ __forceinline__ void range_of_runs(const lb_quant_params &p, RunCols 
 // result. Two barriers: before the warps' ranges are read, and after, so that the next quant block may
 // write them again.
 struct WarpRanges {
-  float lo[kThreads / 32], hi[kThreads / 32];
-  int finite[kThreads / 32];
+  lb::BitsRange bits[kThreads / 32];
   uint32_t mag[kThreads / 32];
 };
 
@@ -231,17 +228,13 @@ __device__ __forceinline__ void merge_block(Range &range, WarpRanges &part, bool
   merge_lanes(range, 32, by_mag);
   const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
   if (lane == 0) {
-    part.lo[warp] = range.lo;
-    part.hi[warp] = range.hi;
-    part.finite[warp] = range.finite;
+    part.bits[warp] = range.bits;
     part.mag[warp] = range.mag;
   }
   __syncthreads();
 #pragma unroll
   for (int w = 0; w < kThreads / 32; ++w) {
-    range.lo = part.lo[w] < range.lo ? part.lo[w] : range.lo;
-    range.hi = part.hi[w] > range.hi ? part.hi[w] : range.hi;
-    range.finite &= part.finite[w] != 0;
+    bits_range_merge(range.bits, part.bits[w]);
     range.mag = max(range.mag, part.mag[w]);
   }
   __syncthreads();
