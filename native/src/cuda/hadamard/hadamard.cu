@@ -31,6 +31,7 @@
 #include "../convert/vec8.cuh"
 #include "../quant/codes8.cuh"
 #include "../quant/quant.cuh"
+#include "../quant/range8.cuh"
 #include "../runtime/runtime.h"
 #include "fwht8_geometry.h"
 #include "hadamard.cuh"
@@ -283,43 +284,21 @@ struct QuantOut {
 // quantize_range: a group's range, a shuffle reduction over the lanes of its block (threads_per_row
 // is a multiple of the lane count, so a block's groups sit on aligned lanes), then shared-memory
 // atomics on the bits of -lo and hi (both >= 0, so the unsigned max is the float max, exactly the
-// CPU's min/max). The range is found with integer maxes of the values' bits (common/quant.h's
-// BitsRange: two a value where float compares, selects and the finiteness test took about five), or,
-// for the formats that need only the largest |value| (symmetric_range: int8, fp8, int4 in -7..7), as
-// that magnitude, one max a value and one shuffle chain, stored as both -lo and hi (the same
-// parameters). A NaN or Inf block fails the call, its outputs unspecified. quantize_store, after the
+// CPU's min/max), the range found from the values' bits as the one-pass quantize kernels find it
+// (../quant/range8.cuh). A NaN or Inf block fails the call, its outputs unspecified. quantize_store, after the
 // barrier: the block's parameters with common/quant.h, the codes, and from the block's first thread
 // the scale and zero point.
 __device__ void quantize_range(const QuantOut &o, int64_t r, int i0, bool mine, const float v[kGroup], unsigned int *range) {
   const int C = o.blocks, cb = o.cols.block(i0), width = o.lanes;
-  const bool leader = mine && ((i0 / kGroup) & (width - 1)) == 0;  // lanes: a power of two
-  if (symmetric_range(o.p)) {
-    uint32_t mag = 0;
-    if (mine)
-#pragma unroll
-      for (int e = 0; e < kGroup; ++e) mag = max(mag, magnitude_bits(v[e]));
-    for (int off = 1; off < width; off <<= 1) mag = max(mag, __shfl_xor_sync(0xffffffffu, mag, off));
-    if (leader) {
-      if (!magnitude_finite(mag)) note_failure(&o.bad[0], r * C + cb);
-      atomicMax(&range[2 * cb], mag);
-      atomicMax(&range[2 * cb + 1], mag);
-    }
-    return;
-  }
-  lb::BitsRange bits;
-  if (mine)
-#pragma unroll
-    for (int e = 0; e < kGroup; ++e) bits_range_widen(bits, v[e]);
-  for (int off = 1; off < width; off <<= 1) {  // all 32 lanes take part: blockDim is a multiple of 32
-    lb::BitsRange other;
-    other.hi = __shfl_xor_sync(0xffffffffu, bits.hi, off);
-    other.lo = __shfl_xor_sync(0xffffffffu, bits.lo, off);
-    bits_range_merge(bits, other);
-  }
-  if (leader) {
-    if (!bits_range_finite(bits)) note_failure(&o.bad[0], r * C + cb);
-    atomicMax(&range[2 * cb], float_bits(0.0f - bits_range_lo(bits)));  // 0 - lo: never -0 (see the quant range kernel)
-    atomicMax(&range[2 * cb + 1], float_bits(bits_range_hi(bits)));
+  const bool by_mag = symmetric_range(o.p);
+  BlockRange block;
+  if (mine) widen(block, v, by_mag);
+  merge_lanes(block, width, by_mag);  // all 32 lanes take part: blockDim is a multiple of 32
+  settle(block, by_mag);
+  if (mine && ((i0 / kGroup) & (width - 1)) == 0) {  // a segment's first lane (lanes: a power of two)
+    if (!block.finite) note_failure(&o.bad[0], r * C + cb);
+    atomicMax(&range[2 * cb], float_bits(0.0f - block.lo));  // 0 - lo: never -0 (see the quant range kernel)
+    atomicMax(&range[2 * cb + 1], float_bits(block.hi));
   }
 }
 

@@ -11,19 +11,16 @@
 // blocks in flight, one thread block an SM) of an H200's copy, below the four-kernel path's 0.46
 // (docs/formats.md): too few bytes in flight.
 // The range is the four-kernel path's [min(x, 0), max(x, 0)] (min and max do not depend on the order),
-// found with integer maxes of the values' bits (common/quant.h's BitsRange: two a value where float
-// compares, selects and the finiteness test took about five) — or, for the formats that need only the
-// largest |value| (symmetric_range: I8, fp8, I4 in -7..7), that magnitude alone, one integer max a value
-// after a mask and one shuffle chain instead of two (the kernels were issue-bound: ncu, H200, 2026-11-27
-// (20)). The parameters and codes come from the same common/quant.h helpers, so the bits are the CPU's
-// (the ctest one_pass_layout holds both ranges to the float one). Errors as there: the first NaN/Inf
-// block and the first overflowing scale.
+// found from the values' bits in integer maxes (range8.cuh), and the parameters and codes come from the
+// same common/quant.h helpers, so the bits are the CPU's. Errors as there: the first NaN/Inf block and
+// the first overflowing scale.
 #include "../../common/quant.h"
 #include "../convert/vec8.cuh"
 #include "../runtime/runtime.h"
 #include "codes8.cuh"
 #include "one_pass.cuh"
 #include "one_pass_layout.h"
+#include "range8.cuh"
 
 namespace lb::cuda {
 namespace {
@@ -38,61 +35,14 @@ constexpr int kBlockUnroll = 4;          // block kernel: runs a thread has load
 constexpr int64_t kMaxPairedCols = 128;  // U4 zeros packed two blocks a byte: the pair must share a warp
 constexpr unsigned kFull = 0xffffffffu;
 
-// A block's range so far, as bits: by_mag (symmetric_range(p), the same for every thread of a call)
-// only `mag`, the largest magnitude's; else `bits` (BitsRange). settle() turns them into lo, hi and the
-// finiteness (by magnitude, [-amax, amax]: block_params gives the true range's parameters).
-struct Range {
-  lb::BitsRange bits;
-  uint32_t mag = 0;
-  float lo = 0.0f, hi = 0.0f;
-  bool finite = true;
-};
-
-__device__ __forceinline__ void widen(Range &r, const float v[8], bool by_mag) {
-#pragma unroll
-  for (int e = 0; e < 8; ++e) {
-    if (by_mag) r.mag = max(r.mag, magnitude_bits(v[e]));
-    else bits_range_widen(r.bits, v[e]);
-  }
-}
-
-// Merges the ranges of lanes that differ in the bits of `span - 1` (span a power of two <= 32).
-__device__ __forceinline__ void merge_lanes(Range &r, int span, bool by_mag) {
-  for (int off = 1; off < span; off <<= 1) {
-    if (by_mag) {
-      r.mag = max(r.mag, __shfl_xor_sync(kFull, r.mag, off));
-    } else {
-      lb::BitsRange o;
-      o.hi = __shfl_xor_sync(kFull, r.bits.hi, off);
-      o.lo = __shfl_xor_sync(kFull, r.bits.lo, off);
-      bits_range_merge(r.bits, o);
-    }
-  }
-}
-
-// After the last merge: lo, hi and the finiteness. A NaN / Inf block's parameters are computed and
-// unused: the call fails and its outputs are unspecified.
-__device__ __forceinline__ void settle(Range &r, bool by_mag) {
-  if (by_mag) {
-    r.finite = magnitude_finite(r.mag);
-    const float amax = r.finite ? bits_float(r.mag) : 0.0f;
-    r.lo = -amax;
-    r.hi = amax;
-  } else {
-    r.finite = bits_range_finite(r.bits);
-    r.lo = bits_range_lo(r.bits);
-    r.hi = bits_range_hi(r.bits);
-  }
-}
-
 // The four-kernel path hands the params kernel lo as -(bits of 0 - lo): +0 arrives as -0. The same
 // value here, so block_params sees the same operands.
-__device__ __forceinline__ BlockParams params_of(const lb_quant_params &p, const Range &r) {
+__device__ __forceinline__ BlockParams params_of(const lb_quant_params &p, const BlockRange &r) {
   return block_params(p, -(0.0f - r.lo), r.hi, 1.0f);
 }
 
 // Block `b`'s checks, scale and F16 zero point (U4 zeros packed two a byte are the caller's).
-__device__ __forceinline__ void finish_block(const lb_quant_params &p, const Range &r, const BlockParams &bp, int64_t b, void *scales,
+__device__ __forceinline__ void finish_block(const lb_quant_params &p, const BlockRange &r, const BlockParams &bp, int64_t b, void *scales,
                                              void *zeros, unsigned long long *bad) {
   if (!r.finite) note_failure(&bad[0], b);
   store_block_params(p, bp, b, scales, zeros, &bad[1]);
@@ -123,7 +73,7 @@ __global__ void __launch_bounds__(kThreads) tile_kernel(lb_quant_params p, const
     if (next_at.live) next_raw = load_raw8(x, t, next_at.e0);
     float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     if (at.live) decode8(raw, t, v);
-    Range range;
+    BlockRange range;
     widen(range, v, by_mag);
     merge_lanes(range, G, by_mag);
     settle(range, by_mag);
@@ -157,7 +107,7 @@ struct HeldRuns {
       if (has(first, k, runs)) raw[k] = load_raw8(x, t, block_run_element(rb, cb, first + k * kStride, p.block_rows, rc, cols));
   }
 
-  __device__ __forceinline__ void widen_range(Range &range, lb_dtype t, int first, int runs, bool by_mag) const {
+  __device__ __forceinline__ void widen_range(BlockRange &range, lb_dtype t, int first, int runs, bool by_mag) const {
 #pragma unroll
     for (int k = 0; k < kN; ++k)
       if (has(first, k, runs)) {
@@ -195,7 +145,7 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
     const int64_t rb = b / C, cb = b - rb * C;
     HeldRuns<kWarpRuns, 32> held;
     held.load(p, rc, x, t, cols, rb, cb, lane, runs);
-    Range range;
+    BlockRange range;
     held.widen_range(range, t, lane, runs, by_mag);
     merge_lanes(range, 32, by_mag);
     settle(range, by_mag);
@@ -208,7 +158,7 @@ __global__ void __launch_bounds__(kThreads) warp_kernel(lb_quant_params p, const
 // The range of the runs j = threadIdx.x + k kThreads of quant block (rb, cb), kBlockUnroll runs'
 // loads issued before any is used (HeldRuns, as the warp kernel's lanes hold theirs).
 __device__ __forceinline__ void range_of_runs(const lb_quant_params &p, RunCols rc, const void *x, lb_dtype t, int64_t cols, int64_t rb,
-                                              int64_t cb, int runs, bool by_mag, Range &range) {
+                                              int64_t cb, int runs, bool by_mag, BlockRange &range) {
   for (int j0 = static_cast<int>(threadIdx.x); j0 < runs; j0 += kThreads * kBlockUnroll) {
     HeldRuns<kBlockUnroll, kThreads> held;
     held.load(p, rc, x, t, cols, rb, cb, j0, runs);
@@ -224,7 +174,7 @@ struct WarpRanges {
   uint32_t mag[kThreads / 32];
 };
 
-__device__ __forceinline__ void merge_block(Range &range, WarpRanges &part, bool by_mag) {
+__device__ __forceinline__ void merge_block(BlockRange &range, WarpRanges &part, bool by_mag) {
   merge_lanes(range, 32, by_mag);
   const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
   if (lane == 0) {
@@ -256,7 +206,7 @@ __global__ void __launch_bounds__(kThreads, 4) block_kernel(lb_quant_params p, c
   const bool by_mag = symmetric_range(p);
   for (int64_t b = blockIdx.x; b < blocks; b += gridDim.x) {
     const int64_t rb = b / C, cb = b - rb * C;
-    Range range;
+    BlockRange range;
     range_of_runs(p, rc, x, t, cols, rb, cb, runs, by_mag, range);
     merge_block(range, part, by_mag);
     const BlockParams bp = params_of(p, range);
