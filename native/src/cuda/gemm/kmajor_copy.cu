@@ -58,11 +58,11 @@ int kmajor_setting() {
 
 const uint8_t *kept_kmajor(PackedForm form, const uint8_t *packed, int64_t n, int64_t k, cudaStream_t s, cudaError_t *err) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, const uint8_t *, int64_t, int64_t>, uint8_t *> kept;
+  static std::map<std::tuple<int, PackedForm, const uint8_t *, int64_t, int64_t>, uint8_t *> kept;
   int device = 0;
   if ((*err = cudaGetDevice(&device)) != cudaSuccess) return nullptr;
   std::lock_guard<std::mutex> lock(mutex);
-  uint8_t *&slot = kept[{device, packed, n, k}];
+  uint8_t *&slot = kept[{device, form, packed, n, k}];
   if (!slot) {
     void *copy = nullptr;
     if ((*err = cudaMalloc(&copy, static_cast<size_t>(n) * static_cast<size_t>(k))) != cudaSuccess) return nullptr;

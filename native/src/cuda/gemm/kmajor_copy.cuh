@@ -18,8 +18,8 @@ enum class PackedForm { kPairs, kQuads };
 cudaError_t packed_to_kmajor(PackedForm form, const uint8_t *packed, int64_t n, int64_t k, uint8_t *out, cudaStream_t s);
 
 // LOWBIT_CUDA_KMAJOR (read per call): 0 off; 1 a copy made and freed in each call; 2, for benchmarks
-// only, the copy made for a packed matrix kept and reused by later calls with the same device, pointer,
-// n and k — so that a benchmark times the GEMM kernel alone. 2 assumes the packed weights at that
+// only, the copy made for a packed matrix kept and reused by later calls with the same device, form,
+// pointer, n and k — so that a benchmark times the GEMM kernel alone. 2 assumes the packed weights at that
 // address never change and never frees the copies: nothing but a benchmark may set it.
 int kmajor_setting();
 
