@@ -16,6 +16,8 @@ enum ScratchSlot {
   kScratchQuantLo,
   kScratchQuantHi,
   kScratchQuantParams,
+  kScratchQuantLanes,
+  kScratchQuantLanes2,
   kScratchGemmA,
   kScratchGemmA2,
   kScratchTileAcc,

@@ -14,6 +14,14 @@
 
 namespace lb::cpu {
 
+// A block's partial range, lane by lane, as code_widen accumulates it row after row: symmetric_range
+// formats keep the largest |value|'s bits in `hi` (an unsigned integer max: NaN and Inf order above every
+// finite magnitude); the others min and max (from 0) and the probe, v * 0 summed (NaN iff a value was not
+// finite). All zero bits is the empty range in both forms.
+struct BlockLanes {
+  float lo[16], hi[16], probe[16];
+};
+
 struct QuantRowKernels {
   // Widens [lo, hi] by the n values (lo/hi start at 0); false if any value is NaN or Inf.
   bool (*minmax)(const float *x, int64_t n, float *lo, float *hi);
@@ -54,6 +62,15 @@ struct QuantRowKernels {
   // values at x under cands[c] for c < count (<= kMseSteps), added in element order, so that a block's
   // error is the same sum whichever way its rows are fed in.
   void (*clip_errors)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
+  // Two rows of C blocks (p->block_cols each, a multiple of 128; the same block columns) in one pass
+  // (pipelined_avx512.cpp): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
+  // row b widening lanes[cb]. a null: b is only ranged; b null: a is only coded. Null where the ISA
+  // has none (code_widen_ok says when it applies).
+  void (*code_widen)(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
+                     BlockLanes *lanes, bool stream);
+  // The ranges (from 0) of the C blocks whose lanes code_widen filled: lo[cb] / hi[cb] ([-amax, amax] for
+  // symmetric_range formats); returns the first block holding NaN or Inf, or -1.
+  int (*lanes_ranges)(const BlockLanes *lanes, int64_t C, const lb_quant_params *p, float *lo, float *hi);
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -85,6 +102,13 @@ int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, 
 int ranges_groups_avx512(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
+
+void code_widen_avx512(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
+                       BlockLanes *lanes, bool stream);
+int lanes_ranges_avx512(const BlockLanes *lanes, int64_t C, const lb_quant_params *p, float *lo, float *hi);
+// Whether code_widen takes this format's blocks (whole 128-value steps; the caller's rows must also be
+// f32 in memory).
+inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 == 0; }
 
 void clip_errors_avx512(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
 void clip_errors_avx2(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
@@ -122,6 +146,12 @@ class RowQuantizer {
   // row() given lo = min(0, x), hi = max(0, x) and whether all of x is finite (takes_ranges()): the
   // same results without the range pass.
   void row_with_range(const float *x, int64_t r, float lo, float hi, bool finite, Scratch &s);
+  // Whether rows() takes this call's rows (given as f32 in memory): blocks too wide for the grouped and
+  // span paths (per row) where the ISA has code_widen.
+  bool pipelines() const;
+  // row() for rows [r0, r1) of the f32 matrix x (cols_ a row), each coded while the next is ranged
+  // (code_widen). Only where pipelines().
+  void rows(const float *x, int64_t r0, int64_t r1, Scratch &s);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
   // Those blocks' row-major indices (kNoBadBlock if none).

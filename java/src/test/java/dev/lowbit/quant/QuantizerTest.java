@@ -369,6 +369,35 @@ class QuantizerTest {
     }
 
     /**
+     * Grid rows over 2 MiB, which the AVX-512 path quantizes in panels of block columns (each coded while
+     * the next panel is ranged): panels of 2 (34 block columns) and of 1 (17), packed U4 zero points
+     * shared by a panel's blocks, the MSE clip search — the reference's bits on 1 to 3 threads; and the
+     * report still names the first NaN / Inf block, in a later panel than an overflowing scale.
+     */
+    @Test
+    void gridRowsInPanelsMatchTheReferenceAndReportTheFirstFailure() {
+        int rows = 4 * 128, cols = 34 * 128;  // a grid row of 128 x 128 blocks is 2.1 MiB
+        int previous = Lowbit.threads();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int threads : new int[] {1, 2, 3}) {
+                Lowbit.setThreads(threads);
+                for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32),
+                        QuantFormat.uint4(Granularity.block(128, 128)), QuantFormat.int4(Granularity.block(128, 256)).withMseClip()))
+                    assertMatchesReference(arena, data(rows * cols, 41 + threads), rows, cols, f);
+                float[] x = data(rows * cols, 42);
+                x[(3 * 128 + 5) * cols + 128 + 9] = Float.NaN;         // block (3, 1)
+                x[(2 * 128 + 127) * cols + 30 * 128 + 127] = Float.NaN; // block (2, 30): named
+                x[(128 + 64) * cols + 5 * 128] = 3e38f;                // block (1, 5): its F16 scale overflows
+                assertEquals("lb_quantize: x has NaN or Inf in block (2, 30) (rows 256..383, columns 3840..3967)",
+                        assertThrows(LowbitException.class, () -> Quantizer.quantize(Tensor.of(arena, x, rows, cols),
+                                QuantFormat.fp8E4M3(Granularity.block(128, 128)), arena)).getMessage(), threads + " threads");
+            }
+        } finally {
+            Lowbit.setThreads(previous);
+        }
+    }
+
+    /**
      * Many grid rows of blocks spanning rows (each thread then takes whole grid rows through all the
      * steps, in no set order): the reference's bits, and the report still names the first NaN / Inf
      * block wherever it lies, else the first overflowing scale — as the CUDA backend does.
