@@ -138,7 +138,6 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.ranges_groups = ranges_groups_avx512;
   k.clip_errors = clip_errors_avx512;
   k.code_widen = code_widen_avx512;
-  k.lanes_ranges = lanes_ranges_avx512;
   return k;
 }
 

@@ -165,6 +165,33 @@ BlockParams mse_search(const lb_quant_params &p, float lo, float hi, BlockParams
 
 }  // namespace
 
+int lanes_ranges(const BlockLanes *lanes, int64_t C, const lb_quant_params &p, float *lo, float *hi) {
+  int bad = -1;
+  const bool sym = symmetric_range(p);
+  for (int64_t cb = 0; cb < C; ++cb) {
+    const BlockLanes &l = lanes[cb];
+    bool finite = true;
+    if (sym) {
+      uint32_t m = 0;
+      for (int j = 0; j < 16; ++j) m = std::max(m, float_bits(l.hi[j]));
+      lo[cb] = -bits_float(m);
+      hi[cb] = bits_float(m);
+      finite = magnitude_finite(m);
+    } else {
+      float mn = 0.0f, mx = 0.0f;
+      for (int j = 0; j < 16; ++j) {
+        mn = std::min(mn, l.lo[j]);
+        mx = std::max(mx, l.hi[j]);
+        finite = finite && l.probe[j] == l.probe[j];
+      }
+      lo[cb] = mn;
+      hi[cb] = mx;
+    }
+    if (!finite && bad < 0) bad = static_cast<int>(cb);
+  }
+  return bad;
+}
+
 QuantRowKernels quant_row_kernels() {
   switch (current_isa()) {
     case LB_ISA_AVX512: return quant_row_kernels_avx512();
@@ -278,7 +305,7 @@ void RowQuantizer::rows(const float *x, int64_t r0, int64_t r1, Scratch &s) {
   k_.code_widen(nullptr, nullptr, nullptr, x + r0 * cols, C, &p_, lanes, stream_);
   for (int64_t r = r0; r < r1; ++r) {
     const float *row = x + r * cols;
-    const int bad = k_.lanes_ranges(lanes, C, &p_, s.lo.data(), s.hi.data());
+    const int bad = lanes_ranges(lanes, C, p_, s.lo.data(), s.hi.data());
     if (bad >= 0) note_failure(bad_input_, r * C + bad);
     params(row, r, 0, C, s);
     std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
@@ -403,7 +430,7 @@ class BlockRowQuantizer {
     // After a failure the outputs are unspecified: units are then only read for an earlier one.
     for (int64_t u = 0; u < units && bad_input_.load() >= block_of(u); ++u) {
       const int64_t b0 = block_of(u), rb = b0 / C;
-      const int bad = k_.lanes_ranges(lanes, P, &p_, lo, hi);
+      const int bad = lanes_ranges(lanes, P, p_, lo, hi);
       if (bad >= 0) note_failure(bad_input_, b0 + bad);
       // A failed unit is not coded, but the next one is still ranged: an input failure there outranks a
       // scale failure here.

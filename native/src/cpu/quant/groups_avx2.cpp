@@ -10,6 +10,7 @@
 
 namespace lb::cpu {
 namespace {
+#include "../simd/fp8_avx2.h"
 #include "lanes_avx2.h"
 
 struct MinOp {

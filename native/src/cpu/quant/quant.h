@@ -18,9 +18,14 @@ namespace lb::cpu {
 // formats keep the largest |value|'s bits in `hi` (an unsigned integer max: NaN and Inf order above every
 // finite magnitude); the others min and max (from 0) and the probe, v * 0 summed (NaN iff a value was not
 // finite). All zero bits is the empty range in both forms.
+// ISAs with fewer lanes leave the rest zero.
 struct BlockLanes {
   float lo[16], hi[16], probe[16];
 };
+
+// The ranges (from 0) of C blocks whose lanes code_widen filled: lo[cb] / hi[cb] ([-amax, amax] for
+// symmetric_range formats); returns the first block holding NaN or Inf, or -1.
+int lanes_ranges(const BlockLanes *lanes, int64_t C, const lb_quant_params &p, float *lo, float *hi);
 
 struct QuantRowKernels {
   // Widens [lo, hi] by the n values (lo/hi start at 0); false if any value is NaN or Inf.
@@ -68,9 +73,6 @@ struct QuantRowKernels {
   // has none (code_widen_ok says when it applies).
   void (*code_widen)(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
                      BlockLanes *lanes, bool stream);
-  // The ranges (from 0) of the C blocks whose lanes code_widen filled: lo[cb] / hi[cb] ([-amax, amax] for
-  // symmetric_range formats); returns the first block holding NaN or Inf, or -1.
-  int (*lanes_ranges)(const BlockLanes *lanes, int64_t C, const lb_quant_params *p, float *lo, float *hi);
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -105,7 +107,8 @@ void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params
 
 void code_widen_avx512(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
                        BlockLanes *lanes, bool stream);
-int lanes_ranges_avx512(const BlockLanes *lanes, int64_t C, const lb_quant_params *p, float *lo, float *hi);
+void code_widen_avx2(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
+                     BlockLanes *lanes, bool stream);
 // Whether code_widen takes this format's blocks (whole 128-value steps; the caller's rows must also be
 // f32 in memory).
 inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 == 0; }

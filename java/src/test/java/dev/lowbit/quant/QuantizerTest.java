@@ -372,10 +372,16 @@ class QuantizerTest {
      * Grid rows over 2 MiB, which the AVX-512 path quantizes in panels of block columns (each coded while
      * the next panel is ranged): panels of 2 (34 block columns) and of 1 (17), packed U4 zero points
      * shared by a panel's blocks, the MSE clip search — the reference's bits on 1 to 3 threads; and the
-     * report still names the first NaN / Inf block, in a later panel than an overflowing scale.
+     * report still names the first NaN / Inf block, in a later panel than an overflowing scale. On every ISA
+     * (AVX2 has the pipelined kernel too; scalar takes the four steps).
      */
-    @Test
-    void gridRowsInPanelsMatchTheReferenceAndReportTheFirstFailure() {
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void gridRowsInPanelsMatchTheReferenceAndReportTheFirstFailure(Isa isa) {
+        Isas.with(isa, QuantizerTest::gridRowsInPanels);
+    }
+
+    static void gridRowsInPanels() {
         int rows = 4 * 128, cols = 34 * 128;  // a grid row of 128 x 128 blocks is 2.1 MiB
         int previous = Lowbit.threads();
         try (Arena arena = Arena.ofConfined()) {
