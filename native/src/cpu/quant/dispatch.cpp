@@ -93,14 +93,14 @@ void store_block(const lb_quant_params &p, void *scales, void *zeros, int64_t C,
 // The ranges (from 0, as minmax) of blocks [c0, c0 + n) of a row (x: its first value) into lo[cb] /
 // hi[cb]: ranges_groups 16 blocks a call where the ISA has it, else minmax block by block. A block
 // holding NaN or Inf is noted in `bad` as first_block + cb (ranges_groups names the first of its 16;
-// note_failure keeps the least anyway). cached: the blocks were prefetched (ranges_groups' by_magnitude).
+// note_failure keeps the least anyway). cached: the blocks were prefetched (range_form).
 void block_ranges(const QuantRowKernels &k, const lb_quant_params &p, const float *x, int64_t c0, int64_t n, float *lo,
                   float *hi, std::atomic<int64_t> &bad, int64_t first_block, bool cached) {
   const int64_t bc = p.block_cols;
   if (k.ranges_groups && grouped_width_ok(p)) {
-    const bool by_magnitude = cached && symmetric_range(p);
+    const RangeForm form = range_form(p, cached);
     for (int64_t cb = c0; cb < c0 + n; cb += 16) {
-      const int b = k.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, c0 + n - cb)), bc, by_magnitude, lo + cb, hi + cb);
+      const int b = k.ranges_groups(x + cb * bc, static_cast<int>(std::min<int64_t>(16, c0 + n - cb)), bc, form, lo + cb, hi + cb);
       if (b >= 0) note_failure(bad, first_block + cb + b);
     }
     return;

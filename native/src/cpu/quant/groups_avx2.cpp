@@ -71,7 +71,7 @@ uint32_t ranges8(const float *x, int count, int64_t bc, float *lo_out, float *hi
   return static_cast<uint32_t>(_mm256_movemask_ps(_mm256_cmp_ps(p, p, _CMP_UNORD_Q))) & ((1u << count) - 1u);
 }
 
-// ranges8 for the symmetric formats (ranges_groups' by_magnitude), as [-amax, amax]: |v|'s bits order
+// ranges8 for the symmetric formats (RangeForm::kMagnitude), as [-amax, amax]: |v|'s bits order
 // as unsigned integers like the magnitudes, NaN and Inf above every finite one, so an and and an
 // unsigned max a vector find the maximum and NaN / Inf at once (groups_avx512.cpp's absmax16, at 8
 // lanes): the range step was a fifth (fp8) to a quarter (int8) of a g128 span's time in cache.
@@ -141,8 +141,10 @@ void params8(const lb_quant_params *p, __m256 lo, __m256 hi, __m256 &scale, __m2
 
 }  // namespace
 
-int ranges_groups_avx2(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi) {
-  const auto eight = by_magnitude ? magnitudes8 : ranges8;
+int ranges_groups_avx2(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi) {
+  // kBits as kFloat: a bits8 (groups_avx512.cpp's bits16 at 8 lanes) was within the noise here (int4 / uint4 g128,
+  // LOWBIT_ISA=avx2, Zen 5 host: +1-4% in cache, -5 to +3% from memory; 2026-11-27).
+  const auto eight = form == RangeForm::kMagnitude ? magnitudes8 : ranges8;
   uint32_t bad = eight(x, count < 8 ? count : 8, bc, lo, hi);
   if (count > 8) bad |= eight(x + 8 * bc, count - 8, bc, lo + 8, hi + 8) << 8;
   return bad ? __builtin_ctz(bad) : -1;

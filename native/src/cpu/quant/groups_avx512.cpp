@@ -21,7 +21,7 @@ struct MinOp {
 struct MaxOp {
   __m512 operator()(__m512 a, __m512 b) const { return _mm512_max_ps(a, b); }
 };
-struct MagnitudeMaxOp {  // of |value| bits (absmax16), carried in float vectors
+struct MagnitudeMaxOp {  // an unsigned max of the bits (|value|'s in absmax16), carried in float vectors
   __m512 operator()(__m512 a, __m512 b) const {
     return _mm512_castsi512_ps(_mm512_max_epu32(_mm512_castps_si512(a), _mm512_castps_si512(b)));
   }
@@ -103,7 +103,7 @@ Ranges16 ranges16(const float *x, int count, int64_t bc) {
 // (after an and) finds the maximum and NaN / Inf at once, where ranges16 spends a float min, a max
 // and an FMA probe on two of Zen 4's pipes (in L1: 0.31 against 0.9 ns a vector). For blocks already
 // in cache — quantize_groups' (the previous call's code pass prefetched them) and the span path's
-// (ranges_groups' by_magnitude): from memory the leaner loop streams slower on this host (one thread,
+// (RangeForm::kMagnitude): from memory the leaner loop streams slower on this host (one thread,
 // 1 GiB: 22 against 24 GB/s; per-row fp8 and 128 x 128 blocks lost 5-10% with it), so the range
 // passes that stream keep the float loop.
 Ranges16 absmax16(const float *x, int count, int64_t bc) {
@@ -127,13 +127,55 @@ Ranges16 absmax16(const float *x, int count, int64_t bc) {
   return {_mm512_sub_ps(_mm512_setzero_ps(), m), m, bad};
 }
 
+// The ranges of up to 16 blocks for any format, in integer operations on the values' bits (BitsRange,
+// common/quant.h): per vector a signed max (the largest positive value's bits) and an unsigned max (the
+// most negative value's, if any), where ranges16 spends a float min, a max and an FMA probe. For blocks
+// already in cache (quantize_groups' U4 and I4 in -8..7, RangeForm::kBits): there the float loop took ~40% of the
+// call.
+// NaN and Inf of either sign order above every finite value of their sign, so the maxes find them.
+struct SignedMaxOp {
+  __m512 operator()(__m512 a, __m512 b) const {
+    return _mm512_castsi512_ps(_mm512_max_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)));
+  }
+};
+Ranges16 bits16(const float *x, int count, int64_t bc) {
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 hi[16], lo[16];
+  for (int j = 0; j < 16; ++j) {
+    __m512i h = zero, h2 = zero, l = zero, l2 = zero;  // two chains of each
+    if (j < count) {
+      const float *b = x + j * bc;
+      int64_t i = 0;
+      for (; i + 32 <= bc; i += 32) {
+        const __m512i v = _mm512_loadu_si512(b + i), v2 = _mm512_loadu_si512(b + i + 16);
+        h = _mm512_max_epi32(h, v);
+        l = _mm512_max_epu32(l, v);
+        h2 = _mm512_max_epi32(h2, v2);
+        l2 = _mm512_max_epu32(l2, v2);
+      }
+      if (i < bc) {
+        const __m512i v = _mm512_loadu_si512(b + i);
+        h = _mm512_max_epi32(h, v);
+        l = _mm512_max_epu32(l, v);
+      }
+    }
+    hi[j] = _mm512_castsi512_ps(_mm512_max_epi32(h, h2));
+    lo[j] = _mm512_castsi512_ps(_mm512_max_epu32(l, l2));
+  }
+  const __m512i h = _mm512_castps_si512(reduce16(hi, SignedMaxOp{})), l = _mm512_castps_si512(reduce16(lo, MagnitudeMaxOp{}));
+  const __mmask16 bad = _mm512_cmpge_epi32_mask(h, _mm512_set1_epi32(0x7f800000)) | _mm512_cmpge_epu32_mask(l, _mm512_set1_epi32(static_cast<int>(0xff800000u)));
+  // lo: the most negative value where its sign bit is set, else 0 (no negative value).
+  const __m512 lo_v = _mm512_maskz_mov_ps(_mm512_cmplt_epi32_mask(l, zero), _mm512_castsi512_ps(l));
+  return {lo_v, _mm512_castsi512_ps(h), bad};
+}
+
 }  // namespace
 
 // The range pass of blocks that span rows (128 x 128; from memory) and of the span path (MSE clip,
-// power-of-two scales; prefetched, so by_magnitude where the format allows): 16 blocks' ranges per
+// power-of-two scales; prefetched, so an integer RangeForm): 16 blocks' ranges per
 // call, one transposing reduction instead of 16 calls each ending in two horizontal reductions.
-int ranges_groups_avx512(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi) {
-  const Ranges16 r = by_magnitude ? absmax16(x, count, bc) : ranges16(x, count, bc);
+int ranges_groups_avx512(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi) {
+  const Ranges16 r = form == RangeForm::kMagnitude ? absmax16(x, count, bc) : form == RangeForm::kBits ? bits16(x, count, bc) : ranges16(x, count, bc);
   const __mmask16 valid = tail_mask(count);
   _mm512_mask_storeu_ps(lo, valid, r.lo);
   _mm512_mask_storeu_ps(hi, valid, r.hi);
@@ -149,7 +191,7 @@ int quantize_groups(const float *x, int count, const lb_quant_params *p, void *s
   const lb_dtype t = p->qtype;
   const __m512 big = _mm512_set1_ps(FLT_MAX);
   // 1. Ranges (from 0, as minmax), and which blocks hold NaN or Inf.
-  const Ranges16 ranges = symmetric_range(*p) ? absmax16(x, count, bc) : ranges16(x, count, bc);
+  const Ranges16 ranges = symmetric_range(*p) ? absmax16(x, count, bc) : bits16(x, count, bc);
   // 2. Parameters, scales, zero points.
   const Params16 b = params16(p, ranges.lo, ranges.hi);
   const __mmask16 valid = tail_mask(count);

@@ -18,6 +18,17 @@ namespace lb::cpu {
 // formats keep the largest |value|'s bits in `hi` (an unsigned integer max: NaN and Inf order above every
 // finite magnitude); the others min and max (from 0) and the probe, v * 0 summed (NaN iff a value was not
 // finite). All zero bits is the empty range in both forms.
+// How the grouped kernels find blocks' ranges. Streaming from memory, a float min / max loop (kFloat)
+// reads faster on the Zen 4 host (bench/RESULTS.md, 2026-11-27 (19)); for blocks already in cache,
+// integer maxes of the values' bits issue fewer operations: of |v| for symmetric_range formats, whose
+// parameters need only the largest magnitude (kMagnitude: the range comes back as [-amax, amax]), and
+// signed plus unsigned maxes for the others (kBits, common/quant.h's BitsRange). Both find NaN and Inf
+// too, since their bits order above every finite value of their sign.
+enum class RangeForm { kFloat, kMagnitude, kBits };
+inline RangeForm range_form(const lb_quant_params &p, bool cached) {
+  return !cached ? RangeForm::kFloat : symmetric_range(p) ? RangeForm::kMagnitude : RangeForm::kBits;
+}
+
 // ISAs with fewer lanes leave the rest zero.
 struct BlockLanes {
   float lo[16], hi[16], probe[16];
@@ -57,12 +68,9 @@ struct QuantRowKernels {
   void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                             float *y, bool stream);
   // minmax of up to 16 consecutive blocks of bc values (grouped_width_ok: 16..256 columns) in one
-  // pass: lo[j], hi[j] for block j < count (from 0, as minmax); returns the first block with NaN or
-  // Inf, or -1. by_magnitude (only for symmetric_range formats, whose parameters need only the largest
-  // |value|): the ranges may come back as [-amax, amax], from an integer pass over the values' bits —
-  // for blocks already in cache; streaming from memory, the float loop reads faster on the Zen 4 host
-  // (bench/RESULTS.md, 2026-11-27 (19)). Null where the ISA has none.
-  int (*ranges_groups)(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi);
+  // pass: lo[j], hi[j] for block j < count (from 0, as minmax), in the given form (RangeForm); returns
+  // the first block with NaN or Inf, or -1. Null where the ISA has none.
+  int (*ranges_groups)(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi);
   // The MSE clip search's step: err[c] += the squared errors (common/quant.h, squared_error) of the n
   // values at x under cands[c] for c < count (<= kMseSteps), added in element order, so that a block's
   // error is the same sum whichever way its rows are fed in.
@@ -101,7 +109,7 @@ inline bool grouped_ok(const lb_quant_params &p) {
 
 int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                            int *bad_scale, const float *ahead, bool stream);
-int ranges_groups_avx512(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi);
+int ranges_groups_avx512(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
 
@@ -115,7 +123,7 @@ inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 
 
 void clip_errors_avx512(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
 void clip_errors_avx2(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
-int ranges_groups_avx2(const float *x, int count, int64_t bc, bool by_magnitude, float *lo, float *hi);
+int ranges_groups_avx2(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi);
 void block_params_avx2(const lb_quant_params *p, const float *lo, const float *hi, int64_t count, BlockParams *out);
 
 QuantRowKernels quant_row_kernels_scalar();
