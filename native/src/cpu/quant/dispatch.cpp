@@ -471,9 +471,8 @@ class BlockRowQuantizer {
   const bool stream_;
   std::atomic<int64_t> bad_input_{kNoBadBlock}, bad_scale_{kNoBadBlock};
 
-  // grid_rows_pipelined's units: panels of up to kPanelBlocks block columns; rows prefetched kAheadRows ahead.
-
-  // grid_rows_pipelined's units (see there).
+  // grid_rows_pipelined's units (see there): whole grid rows up to kWholeGridRowBytes, else panels of up to
+  // kPanelBlocks block columns, their rows prefetched kAheadRows ahead.
   static constexpr int64_t kWholeGridRowBytes = int64_t{2} << 20, kPanelBlocks = 4, kAheadRows = 8;
 
   // Block (rb, cb)'s parameters from its range [l, h], with the clip search; notes an overflowing scale.

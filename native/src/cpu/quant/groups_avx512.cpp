@@ -130,9 +130,9 @@ Ranges16 absmax16(const float *x, int count, int64_t bc) {
 // The ranges of up to 16 blocks for any format, in integer operations on the values' bits (BitsRange,
 // common/quant.h): per vector a signed max (the largest positive value's bits) and an unsigned max (the
 // most negative value's, if any), where ranges16 spends a float min, a max and an FMA probe. For blocks
-// already in cache (quantize_groups' U4 and I4 in -8..7, RangeForm::kBits): there the float loop took ~40% of the
-// call.
-// NaN and Inf of either sign order above every finite value of their sign, so the maxes find them.
+// already in cache (quantize_groups' U4 and I4 in -8..7, RangeForm::kBits): there the float loop took
+// ~40% of the call. NaN and Inf of either sign order above every finite value of their sign, so the
+// maxes find them.
 struct SignedMaxOp {
   __m512 operator()(__m512 a, __m512 b) const {
     return _mm512_castsi512_ps(_mm512_max_epi32(_mm512_castps_si512(a), _mm512_castps_si512(b)));

@@ -14,21 +14,21 @@
 
 namespace lb::cpu {
 
-// A block's partial range, lane by lane, as code_widen accumulates it row after row: symmetric_range
-// formats keep the largest |value|'s bits in `hi` (an unsigned integer max: NaN and Inf order above every
-// finite magnitude); the others min and max (from 0) and the probe, v * 0 summed (NaN iff a value was not
-// finite). All zero bits is the empty range in both forms.
 // How the grouped kernels find blocks' ranges. Streaming from memory, a float min / max loop (kFloat)
 // reads faster on the Zen 4 host (bench/RESULTS.md, 2026-11-27 (19)); for blocks already in cache,
 // integer maxes of the values' bits issue fewer operations: of |v| for symmetric_range formats, whose
 // parameters need only the largest magnitude (kMagnitude: the range comes back as [-amax, amax]), and
-// signed plus unsigned maxes for the others (kBits, common/quant.h's BitsRange). Both find NaN and Inf
-// too, since their bits order above every finite value of their sign.
+// signed plus unsigned maxes for the others (kBits, common/quant.h's BitsRange). The integer forms find
+// NaN and Inf too, since their bits order above every finite value of their sign.
 enum class RangeForm { kFloat, kMagnitude, kBits };
 inline RangeForm range_form(const lb_quant_params &p, bool cached) {
   return !cached ? RangeForm::kFloat : symmetric_range(p) ? RangeForm::kMagnitude : RangeForm::kBits;
 }
 
+// A block's partial range, lane by lane, as code_widen accumulates it row after row: symmetric_range
+// formats keep the largest |value|'s bits in `hi` (an unsigned integer max: NaN and Inf order above every
+// finite magnitude); the others min and max (from 0) and the probe, v * 0 summed (NaN iff a value was not
+// finite). All zero bits is the empty range in both forms.
 // ISAs with fewer lanes leave the rest zero.
 struct BlockLanes {
   float lo[16], hi[16], probe[16];
@@ -76,7 +76,7 @@ struct QuantRowKernels {
   // error is the same sum whichever way its rows are fed in.
   void (*clip_errors)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
   // Two rows of C blocks (p->block_cols each, a multiple of 128; the same block columns) in one pass
-  // (pipelined_avx512.cpp): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
+  // (pipelined.inc): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
   // row b widening lanes[cb]. a null: b is only ranged; b null: a is only coded. Null where the ISA
   // has none (code_widen_ok says when it applies).
   void (*code_widen)(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
