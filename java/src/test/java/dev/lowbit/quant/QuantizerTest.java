@@ -8,6 +8,7 @@ import dev.lowbit.LowbitException;
 import dev.lowbit.Tensor;
 import dev.lowbit.convert.Convert;
 import dev.lowbit.reference.FloatFormats;
+import dev.lowbit.reference.Fp8Reference;
 import dev.lowbit.reference.QuantReference;
 import dev.lowbit.support.Isas;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,40 @@ class QuantizerTest {
                 try (Arena arena = Arena.ofConfined()) {
                     Quantized q = assertMatchesReference(arena, x, rows, cols, f);
                     assertTrue(Float.isInfinite(1.0f / q.scales().toFloatArray()[0]), "row 0's inverse scale overflows for " + f);
+                }
+            }
+        });
+    }
+
+    /**
+     * E4M3 blocks whose scale is so large (over 2^118) that the vector encoders may not fold the 2^-8 of
+     * their binary16 route into the inverse scale (inv * 2^-8 would be subnormal, hence inexact): values
+     * placed where x * inv is an exact E4M3 tie and x * fl(inv * 2^-8) * 2^8 is not, so a kernel that folds
+     * anyway codes them differently from the reference. Every quantize path: groups (the grouped kernel),
+     * 1 x 128, per row (the pipelined one), 128 x 128.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void e4m3BlocksTooLargeToFoldTheirScaleMatchTheReference(Isa isa) {
+        float amax = 3e38f;  // the first maximum above it whose inverse does not fold
+        while ((1f / (amax / 448f)) * (1f / 256f) * 256f == 1f / (amax / 448f)) amax = Math.nextUp(amax);
+        float inv = 1f / (amax / 448f), folded = inv * (1f / 256f);
+        List<Float> tricky = new ArrayList<>();
+        for (int c = 0x30; c < 0x7d && tricky.size() < 200; c++) {  // ties between neighbouring codes below 448
+            float tie = (float) ((Fp8Reference.E4M3.decode(c) + Fp8Reference.E4M3.decode(c + 1)) / 2);
+            float x = tie / inv;
+            for (int d = 0; d < 64; d++, x = Math.nextDown(x))
+                if (Fp8Reference.E4M3.encode(x * inv, true) != Fp8Reference.E4M3.encode(x * folded * 256f, true)) tricky.add(d % 2 == 0 ? x : -x);
+        }
+        assertTrue(tricky.size() >= 16, "found only " + tricky.size() + " values that tell folding apart");
+        int rows = 128, cols = 384;
+        float[] x = new float[rows * cols];
+        for (int i = 0; i < x.length; i++) x[i] = i % 128 == 0 ? amax : tricky.get(i % tricky.size());
+        Isas.with(isa, () -> {
+            for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.group(128)), QuantFormat.fp8E4M3(Granularity.block(1, 128)),
+                    QuantFormat.fp8E4M3(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.block(128, 128)))) {
+                try (Arena arena = Arena.ofConfined()) {
+                    assertMatchesReference(arena, x, rows, cols, f.withScaleDtype(DType.F32));
                 }
             }
         });
