@@ -18,38 +18,7 @@ struct Isa {
   template <lb_dtype Q>
   static constexpr int64_t kStep = Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4 ? 128 : 64;
 
-  // kSym: one integer max of |v|'s bits a value, in `hi` (NaN and Inf order above every finite magnitude);
-  // else min, max and the probe v * 0 (NaN iff a value was not finite). Each four vectors are combined
-  // in a tree first, so the accumulators' dependency chains grow by one operation per four vectors.
-  template <bool kSym>
-  struct Lanes {
-    __m512 lo, hi, probe;
-    explicit Lanes(const BlockLanes &l) : lo(_mm512_loadu_ps(l.lo)), hi(_mm512_loadu_ps(l.hi)), probe(_mm512_loadu_ps(l.probe)) {}
-    template <int64_t kN>
-    void widen(const float *x) {
-      for (int64_t k = 0; k < kN; k += 64) widen4(x + k);
-    }
-    void widen4(const float *x) {
-      const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16), v2 = _mm512_loadu_ps(x + 32), v3 = _mm512_loadu_ps(x + 48);
-      if constexpr (kSym) {
-        const __m512i m = _mm512_set1_epi32(0x7fffffff);
-        const auto mag = [&](__m512 v) { return _mm512_and_si512(_mm512_castps_si512(v), m); };
-        const __m512i top = _mm512_max_epu32(_mm512_max_epu32(mag(v0), mag(v1)), _mm512_max_epu32(mag(v2), mag(v3)));
-        hi = _mm512_castsi512_ps(_mm512_max_epu32(_mm512_castps_si512(hi), top));
-      } else {
-        const __m512 zero = _mm512_setzero_ps();
-        lo = _mm512_min_ps(lo, _mm512_min_ps(_mm512_min_ps(v0, v1), _mm512_min_ps(v2, v3)));
-        hi = _mm512_max_ps(hi, _mm512_max_ps(_mm512_max_ps(v0, v1), _mm512_max_ps(v2, v3)));
-        const __m512 p01 = _mm512_fmadd_ps(v0, zero, _mm512_mul_ps(v1, zero)), p23 = _mm512_fmadd_ps(v2, zero, _mm512_mul_ps(v3, zero));
-        probe = _mm512_add_ps(probe, _mm512_add_ps(p01, p23));
-      }
-    }
-    void store(BlockLanes &l) const {
-      _mm512_storeu_ps(l.lo, lo);
-      _mm512_storeu_ps(l.hi, hi);
-      _mm512_storeu_ps(l.probe, probe);
-    }
-  };
+  static constexpr int kLanes = 16;
 
   // fp8 steps go through fp8_codes64 where codes_run would (a finite inverse, E4M3's 2^-8 folding into it).
   template <lb_dtype Q, bool kStream>
