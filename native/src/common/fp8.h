@@ -89,6 +89,12 @@ constexpr float kE4M3HalfScale = 1.0f / 256.0f;
 // Whether an encoder may fold kE4M3HalfScale into the inverse scale `inv`: the product is exact (inv is
 // not so small that it leaves the normal range), so x * (inv * 2^-8) == (x * inv) * 2^-8 for every x.
 LB_HD bool e4m3_half_scale_folds(float inv) { return inv * kE4M3HalfScale * 256.0f == inv; }
+// Whether the CPU's vector encoders may code a block under inverse scale `inv` through binary16, a
+// line of 64 values at a time (cpu/simd/fp8_*.h): a finite inverse (an infinite one makes 0 * inv NaN,
+// which the per-value path encodes) and, for E4M3, kE4M3HalfScale folding into it.
+LB_HD bool fp8_binary16_route(float inv, bool e4m3) {
+  return (float_bits(inv) & kF32AbsMask) < kF32Inf && (!e4m3 || e4m3_half_scale_folds(inv));
+}
 
 #undef LB_FP8_CVT
 

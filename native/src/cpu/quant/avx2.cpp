@@ -41,7 +41,7 @@ void quantize_codes8(const float *x, int64_t n, const lb_quant_params *p, const 
     // Finite inverse scales only (an infinite one makes 0 * inv NaN, which kernels.inc encodes); E4M3 needs
     // inv * 2^-8 exact (a scale below 2^118).
     const float inv32 = t == LB_DTYPE_FP8_E4M3 ? b->inv * kE4M3HalfScale : b->inv;
-    const bool fast = __builtin_fabsf(b->inv) <= FLT_MAX && (t == LB_DTYPE_FP8_E5M2 || e4m3_half_scale_folds(b->inv));
+    const bool fast = fp8_binary16_route(b->inv, t == LB_DTYPE_FP8_E4M3);
     if (fast && t == LB_DTYPE_FP8_E4M3)
       for (; i + 32 <= n; i += 32) store32(codes + i, fp8_bytes32<true>(x + i, _mm256_set1_ps(inv32)), stream);
     else if (fast)

@@ -323,15 +323,14 @@ lb_status quantize_rowwise(const lb_quant_params &p, const FloatRows &in, int64_
   RowQuantizer rq(p, cols, q, scales, zeros, stream);
   const bool pipelined = in.dtype == LB_DTYPE_F32 && rq.pipelines();
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf;
     RowQuantizer::Scratch s;
     if (pipelined) {
       rq.rows(reinterpret_cast<const float *>(in.base), r0, r1, s);
-      fence_streamed(stream);
-      return;
+    } else {
+      std::vector<float> buf;
+      const int64_t row_bytes = cols * elem_size(in.dtype);
+      for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s, r + 1 < r1 ? in.base + (r + 1) * row_bytes : nullptr, row_bytes);
     }
-    const int64_t row_bytes = cols * elem_size(in.dtype);
-    for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s, r + 1 < r1 ? in.base + (r + 1) * row_bytes : nullptr, row_bytes);
     fence_streamed(stream);
   });
   return rq.status("lb_quantize");
@@ -377,10 +376,10 @@ class BlockRowQuantizer {
     }
   }
 
-  // 3. The scales and zero points of the strip's grid rows [rb0, rb1) (in ascending order, as
-  // store_block needs).
-  void store(int64_t rb0, int64_t rb1, const BlockParams *params) {
-    for (int64_t b = 0; b < (rb1 - rb0) * C_; ++b) store_block(p_, scales_, zeros_, C_, rb0 * C_ + b, params[b]);
+  // 3. The scales and zero points of blocks [b0, b0 + n) (row-major; in ascending order, as store_block
+  // needs).
+  void store(int64_t b0, int64_t n, const BlockParams *params) {
+    for (int64_t b = 0; b < n; ++b) store_block(p_, scales_, zeros_, C_, b0 + b, params[b]);
   }
 
   // 4. The codes of the strip's rows [i0, i1).
@@ -438,8 +437,7 @@ class BlockRowQuantizer {
       if (code) {
         for (int64_t c = 0; c < P; ++c) params[c] = block_params_of(rb, b0 % C + c, lo[c], hi[c], buf);
         code = !failed();
-        if (code)
-          for (int64_t c = 0; c < P; ++c) store_block(p_, scales_, zeros_, C, b0 + c, params[c]);
+        if (code) store(b0, P, params);
       }
       const bool more = u + 1 < units;
       std::memset(next, 0, lane_bytes);
@@ -498,20 +496,19 @@ lb_status quantize_grid_rows(BlockRowQuantizer &bq, int64_t R, int64_t br) {
   parallel_for(R, 1, [&](int64_t rb0, int64_t rb1) {
     if (bq.pipelines()) {
       bq.grid_rows_pipelined(rb0, rb1);
-      bq.fence_streams();
-      return;
-    }
-    float *lo = thread_scratch<float>(kScratchQuantLo, br * C), *hi = thread_scratch<float>(kScratchQuantHi, br * C);
-    BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, C);
-    // After a failure the outputs are unspecified: a grid row is then only read for an earlier
-    // failure than the one recorded.
-    for (int64_t rb = rb0; rb < rb1 && !bq.input_failed_before(rb); ++rb) {
-      bq.ranges(rb, 0, br, lo, hi);
-      if (bq.input_failed() || bq.scale_failed_before(rb)) continue;
-      bq.params(rb, 0, C, lo, hi, params);
-      if (bq.failed()) continue;
-      bq.store(rb, rb + 1, params);
-      bq.codes(rb, 0, br, params);
+    } else {
+      float *lo = thread_scratch<float>(kScratchQuantLo, br * C), *hi = thread_scratch<float>(kScratchQuantHi, br * C);
+      BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, C);
+      // After a failure the outputs are unspecified: a grid row is then only read for an earlier
+      // failure than the one recorded.
+      for (int64_t rb = rb0; rb < rb1 && !bq.input_failed_before(rb); ++rb) {
+        bq.ranges(rb, 0, br, lo, hi);
+        if (bq.input_failed() || bq.scale_failed_before(rb)) continue;
+        bq.params(rb, 0, C, lo, hi, params);
+        if (bq.failed()) continue;
+        bq.store(rb * C, C, params);
+        bq.codes(rb, 0, br, params);
+      }
     }
     bq.fence_streams();
   });
@@ -534,7 +531,7 @@ lb_status quantize_strips(BlockRowQuantizer &bq, const lb_quant_params &p, int64
     if (bq.failed()) continue;  // an earlier strip's scale: only an input failure can still be reported
     parallel_for((rb1 - rb0) * C, param_grain, [&](int64_t b0, int64_t b1) { bq.params(rb0, b0, b1, lo, hi, params); });
     if (bq.failed()) continue;
-    bq.store(rb0, rb1, params);
+    bq.store(rb0 * C, (rb1 - rb0) * C, params);
     parallel_for(rows, row_grain(cols), [&](int64_t i0, int64_t i1) {
       bq.codes(rb0, i0, i1, params);
       bq.fence_streams();

@@ -200,19 +200,16 @@ void fp8_block_codes(const float *x, int count, int64_t bc, __m512 inv, __mmask1
     const float *g = x + j * bc, *ahead = next ? next + j * bc : nullptr;
     uint8_t *out = q + j * bc;
     if (!((lines >> j) & 1)) {
-      codes_run<kStream>(__builtin_fabsf(_mm512_cvtss_f32(_mm512_permutexvar_ps(lane, inv))) <= FLT_MAX, g, bc, kType,
-                         _mm512_permutexvar_ps(lane, inv), _mm512_setzero_ps(), range, ahead, out);
+      const __m512 block_inv = _mm512_permutexvar_ps(lane, inv);
+      codes_run<kStream>(__builtin_fabsf(_mm512_cvtss_f32(block_inv)) <= FLT_MAX, g, bc, kType, block_inv, _mm512_setzero_ps(), range, ahead,
+                         out);
       continue;
     }
     const __m512 inv64 = _mm512_permutexvar_ps(lane, inv64_all);
     for (int64_t i = 0; i < bc; i += 64) {
       if (ahead)
         for (int k = 0; k < 64; k += 16) _mm_prefetch(reinterpret_cast<const char *>(ahead + i + k), _MM_HINT_T0);
-      const float *v = g + i;
-      const __m512i c = fp8_codes64<kE4M3>(_mm512_mul_ps(_mm512_loadu_ps(v), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 16), inv64),
-                                           _mm512_mul_ps(_mm512_loadu_ps(v + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 48), inv64));
-      if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out + i), c);
-      else _mm512_storeu_si512(out + i, c);
+      store_line<kStream>(out + i, fp8_line<kE4M3>(g + i, inv64));
     }
   }
 }
@@ -239,7 +236,8 @@ int quantize_groups(const float *x, int count, const lb_quant_params *p, void *s
   const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
   const __mmask16 infinite_inv = _mm512_cmp_ps_mask(_mm512_abs_ps(b.inv), big, _CMP_NLE_UQ);
   if ((t == LB_DTYPE_FP8_E4M3 || t == LB_DTYPE_FP8_E5M2) && bc % 64 == 0) {
-    // Lines where codes_run takes them: a finite inverse, and for E4M3 inv * 2^-8 * 2^8 == inv (e4m3_half_scale_folds).
+    // Lines where codes_run takes them (fp8_binary16_route, lane by lane): a finite inverse, and for E4M3
+    // inv * 2^-8 * 2^8 == inv.
     __mmask16 lines = static_cast<__mmask16>(~infinite_inv);
     if (t == LB_DTYPE_FP8_E4M3)
       lines &= _mm512_cmp_ps_mask(_mm512_mul_ps(_mm512_mul_ps(b.inv, _mm512_set1_ps(kE4M3HalfScale)), _mm512_set1_ps(256.0f)), b.inv, _CMP_EQ_OQ);

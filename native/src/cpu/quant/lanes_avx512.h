@@ -130,6 +130,21 @@ inline void store_values(float *y, __m512 v) {
   else _mm512_storeu_ps(y, v);
 }
 
+// A line of 64 code bytes to out (kStream: non-temporal when out is 64-byte aligned; simd/streaming.h).
+template <bool kStream>
+inline void store_line(uint8_t *out, __m512i line) {
+  if (kStream && (reinterpret_cast<uintptr_t>(out) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out), line);
+  else _mm512_storeu_si512(out, line);
+}
+
+// The fp8 codes of 64 values through fp8_codes64 (simd/fp8_avx512.h); inv64: the inverse scale, times
+// kE4M3HalfScale for E4M3 (fp8_binary16_route says when that is exact).
+template <bool kE4M3>
+[[gnu::always_inline]] inline __m512i fp8_line(const float *x, __m512 inv64) {
+  return fp8_codes64<kE4M3>(_mm512_mul_ps(_mm512_loadu_ps(x), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 16), inv64),
+                            _mm512_mul_ps(_mm512_loadu_ps(x + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 48), inv64));
+}
+
 // 64 values -> their 64 codes in order (codes16, bytes64); kRawNibbles: I4 as signed bytes -8 .. 7.
 template <bool kFiniteInv = false, bool kRawNibbles = false>
 [[gnu::always_inline]] inline __m512i codes64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
@@ -164,16 +179,8 @@ inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m
   for (; i + 64 <= n; i += 64) {
     if constexpr (kPrefetch)
       for (int k = 0; k < 64; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
-    __m512i c;
-    if constexpr (kFp8 != 0) {
-      const float *v = x + i;
-      c = fp8_codes64<kFp8 == 1>(_mm512_mul_ps(_mm512_loadu_ps(v), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 16), inv64),
-                                 _mm512_mul_ps(_mm512_loadu_ps(v + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(v + 48), inv64));
-    } else {
-      c = codes64<kFiniteInv>(x + i, qtype, inv, zero, range);
-    }
-    if (kStream && (reinterpret_cast<uintptr_t>(out + i) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out + i), c);
-    else _mm512_storeu_si512(out + i, c);
+    if constexpr (kFp8 != 0) store_line<kStream>(out + i, fp8_line<kFp8 == 1>(x + i, inv64));
+    else store_line<kStream>(out + i, codes64<kFiniteInv>(x + i, qtype, inv, zero, range));
   }
   for (; i + 16 <= n; i += 16) {
     if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
@@ -215,10 +222,8 @@ inline void packed64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, co
 // 128 values -> 64 packed bytes, one store (kStream: non-temporal when out is 64-byte aligned).
 template <bool kStream>
 inline void packed128(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
-  const __m512i line = _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
-                                          packed64_bytes(x + 64, qtype, inv, zero, range), 1);
-  if (kStream && (reinterpret_cast<uintptr_t>(out) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out), line);
-  else _mm512_storeu_si512(out, line);
+  store_line<kStream>(out, _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
+                                              packed64_bytes(x + 64, qtype, inv, zero, range), 1));
 }
 
 // 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.

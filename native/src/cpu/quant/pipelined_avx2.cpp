@@ -3,8 +3,6 @@
 // stay zero: the empty range).
 #include <immintrin.h>
 
-#include <cfloat>
-
 #include "quant.h"
 
 namespace lb::cpu {
@@ -27,7 +25,7 @@ struct Isa {
     bool fp8_lines;
     Coder(const lb_quant_params &p, const BlockParams &b)
         : ints(p, b), inv32(_mm256_set1_ps(Q == LB_DTYPE_FP8_E4M3 ? b.inv * kE4M3HalfScale : b.inv)),
-          fp8_lines(__builtin_fabsf(b.inv) <= FLT_MAX && (Q != LB_DTYPE_FP8_E4M3 || e4m3_half_scale_folds(b.inv))) {}
+          fp8_lines(fp8_binary16_route(b.inv, Q == LB_DTYPE_FP8_E4M3)) {}
     bool lines() const { return !kFp8 || fp8_lines; }
     void step(const float *x, uint8_t *out) const {
       if constexpr (Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4) store_codes16(out, ints.packed16(x), kStream);
@@ -43,8 +41,7 @@ struct Isa {
 
 void code_widen_avx2(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
                      BlockLanes *lanes, bool stream) {
-  if (stream) code_widen_isa<true>(a, params, qa, b, C, *p, lanes);
-  else code_widen_isa<false>(a, params, qa, b, C, *p, lanes);
+  code_widen_isa(a, params, qa, b, C, p, lanes, stream);
 }
 
 }  // namespace lb::cpu

@@ -5,8 +5,6 @@
 // host, 2026-11-27).
 #include <immintrin.h>
 
-#include <cfloat>
-
 #include "quant.h"
 
 namespace lb::cpu {
@@ -30,21 +28,15 @@ struct Isa {
     Coder(const lb_quant_params &p, const BlockParams &b)
         : inv(_mm512_set1_ps(b.inv)), zero(_mm512_set1_ps(b.zero)),
           inv64(Q == LB_DTYPE_FP8_E4M3 ? _mm512_set1_ps(b.inv * kE4M3HalfScale) : inv), range(p),
-          fp8_lines(__builtin_fabsf(b.inv) <= FLT_MAX && (Q != LB_DTYPE_FP8_E4M3 || e4m3_half_scale_folds(b.inv))) {}
+          fp8_lines(fp8_binary16_route(b.inv, Q == LB_DTYPE_FP8_E4M3)) {}
     bool lines() const { return !kFp8 || fp8_lines; }
     void step(const float *x, uint8_t *out) const {
       if constexpr (Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4) {
         packed128<kStream>(x, Q, inv, zero, range, out);
+      } else if constexpr (kFp8) {
+        store_line<kStream>(out, fp8_line<Q == LB_DTYPE_FP8_E4M3>(x, inv64));
       } else {
-        __m512i c;
-        if constexpr (kFp8) {
-          c = fp8_codes64<Q == LB_DTYPE_FP8_E4M3>(_mm512_mul_ps(_mm512_loadu_ps(x), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 16), inv64),
-                                                  _mm512_mul_ps(_mm512_loadu_ps(x + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 48), inv64));
-        } else {
-          c = codes64<true>(x, Q, inv, zero, range);
-        }
-        if (kStream && (reinterpret_cast<uintptr_t>(out) & 63) == 0) _mm512_stream_si512(reinterpret_cast<__m512i *>(out), c);
-        else _mm512_storeu_si512(out, c);
+        store_line<kStream>(out, codes64<true>(x, Q, inv, zero, range));
       }
     }
   };
@@ -56,8 +48,7 @@ struct Isa {
 
 void code_widen_avx512(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
                        BlockLanes *lanes, bool stream) {
-  if (stream) code_widen_isa<true>(a, params, qa, b, C, *p, lanes);
-  else code_widen_isa<false>(a, params, qa, b, C, *p, lanes);
+  code_widen_isa(a, params, qa, b, C, p, lanes, stream);
 }
 
 }  // namespace lb::cpu
