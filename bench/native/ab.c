@@ -13,6 +13,8 @@
 //   /tmp/ab OLD.so NEW.so fused      N DTYPE QTYPE [ROUNDS]  (lb_hadamard_quantize per row, each build's time also
 //                                                        as a multiple of its own lb_hadamard_transform's)
 //
+// AB_IN (environment) sets quantize's input dtype (0 f32, the default; 1 f16, 2 bf16: the same values
+// converted, rows of 16-bit elements, counted as 2 bytes read each).
 // AB_MIB (environment) sets the f32 input's size (default 1024; AB_KIB in KiB); a few MiB with LOWBIT_NUM_THREADS=1
 // measures a kernel's in-cache (arithmetic) rate instead of the memory-bound one; there AB_REPS=K
 // times K calls after an untimed one, so that neither build inherits the other's cache state.
@@ -45,7 +47,7 @@ typedef struct {
   int fused, hadamard, type, reps;
   lb_quant_params p, fq;
   lb_hadamard_params hp;
-  lb_dtype hdtype, out_dtype;
+  lb_dtype hdtype, out_dtype, qin;  // qin: quantize's input dtype (x converted when not F32)
   int64_t rows, cols, n;
   float *x, *scales;
   char *y;
@@ -60,7 +62,7 @@ static lb_status call(const Run *c, void *lib, int plain_rotation) {
   if (c->fused)
     return ((fused_fn)sym(lib, "lb_hadamard_quantize"))(LB_DEVICE_CPU, NULL, &c->hp, &c->fq, c->x, c->hdtype, c->rows, c->q, c->scales, NULL);
   if (!strcmp(c->mode, "quantize"))
-    return ((quantize_fn)sym(lib, "lb_quantize"))(LB_DEVICE_CPU, NULL, &c->p, c->x, LB_DTYPE_F32, c->rows, c->cols, c->q, c->scales, c->zeros);
+    return ((quantize_fn)sym(lib, "lb_quantize"))(LB_DEVICE_CPU, NULL, &c->p, c->x, c->qin, c->rows, c->cols, c->q, c->scales, c->zeros);
   if (!strcmp(c->mode, "dequantize"))
     return ((dequantize_fn)sym(lib, "lb_dequantize"))(LB_DEVICE_CPU, NULL, &c->p, c->q, c->scales, c->zeros, c->rows, c->cols, c->y, c->out_dtype);
   return ((convert_fn)sym(lib, "lb_convert"))(LB_DEVICE_CPU, NULL, c->x, LB_DTYPE_F32, c->y, c->type, c->n, 0);
@@ -101,6 +103,8 @@ int main(int argc, char **argv) {
   const int hsize = hdtype == LB_DTYPE_F32 ? 4 : 2;
   const lb_hadamard_params hp = {cols, 7, LB_HADAMARD_NORMALIZE | LB_HADAMARD_RANDOM_SIGNS};
   const lb_dtype out_dtype = argc > 9 ? atoi(argv[9]) : LB_DTYPE_F32;  // dequantize's output
+  const lb_dtype qin = getenv("AB_IN") ? atoi(getenv("AB_IN")) : LB_DTYPE_F32;
+  const int qin_size = qin == LB_DTYPE_F32 ? 4 : 2;
   const int packed = type == LB_DTYPE_I4 || type == LB_DTYPE_U4;
   const int out_size = type == LB_DTYPE_F16 || type == LB_DTYPE_BF16 ? 2 : 1;
   copy_fn copy = (copy_fn)sym(lib[0], "lb_cpu_copy");
@@ -123,12 +127,18 @@ int main(int argc, char **argv) {
   if (fused) bytes = n * hsize + n + rows * 4;  // codes counted as bytes (int8 / fp8); int4 reads high
   else if (hadamard) bytes = 2 * n * hsize;
   else if (!strcmp(mode, "convert")) bytes = n * 4 + n * out_size;
+  else if (!strcmp(mode, "quantize")) bytes = n * qin_size + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
   else bytes = n * (!strcmp(mode, "dequantize") && out_dtype != LB_DTYPE_F32 ? 2 : 4) + (packed ? n / 2 : n) + n / p.block_rows / p.block_cols * 4;
+  if (!strcmp(mode, "quantize") && qin != LB_DTYPE_F32) {  // x's values as 16-bit rows, in place (the front half)
+    convert_fn cf = (convert_fn)sym(lib[0], "lb_convert");
+    if (cf(LB_DEVICE_CPU, NULL, x, LB_DTYPE_F32, scratch, qin, n, 0)) return 1;
+    memcpy(x, scratch, n * 2);
+  }
   if (!strcmp(mode, "dequantize")) {
     quantize_fn qf = (quantize_fn)sym(lib[0], "lb_quantize");
     if (qf(LB_DEVICE_CPU, NULL, &p, x, LB_DTYPE_F32, rows, cols, q, scales, zeros)) return 1;
   }
-  const Run run = {mode, fused, hadamard, type, reps, p, fq, hp, hdtype, out_dtype, rows, cols, n, x, scales, y, q, zeros};
+  const Run run = {mode, fused, hadamard, type, reps, p, fq, hp, hdtype, out_dtype, qin, rows, cols, n, x, scales, y, q, zeros};
   double sum[2] = {0, 0}, rel[2] = {0, 0};
   for (int r = 0; r < rounds; ++r) {
     const double t0 = now();

@@ -41,6 +41,7 @@ struct FloatRows {
   }
 
   const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
+  RowIn row_in(int64_t r) const { return RowIn{base + r * cols * elem_size(dtype), dtype, to_f32}; }
 };
 
 int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(cols, 1)); }
@@ -205,13 +206,17 @@ RowQuantizer::RowQuantizer(const lb_quant_params &p, int64_t cols, void *q, void
       scales_(scales), zeros_(zeros), stream_(stream) {}
 
 void RowQuantizer::row(const float *x, int64_t r, Scratch &s, const void *next, int64_t next_bytes) {
+  row(RowIn{x, LB_DTYPE_F32, nullptr}, r, s, next_bytes == cols_ * 4 ? next : nullptr);
+}
+
+void RowQuantizer::row(const RowIn &in, int64_t r, Scratch &s, const void *next) {
   const int64_t bc = p_.block_cols, C = C_;
-  const float *next_f32 = next_bytes == cols_ * 4 ? static_cast<const float *>(next) : nullptr;
-  if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(x, r, next_f32);
+  if (k_.quantize_groups && grouped_ok(p_)) return row_grouped(in, r, next);
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
   s.params.resize(static_cast<size_t>(C));
-  if (C > 1 && bc <= kSpanMaxCols && (!is_packed(p_.qtype) || bc % 2 == 0)) return row_spans(x, r, s, next_f32);
+  if (C > 1 && bc <= kSpanMaxCols && (!is_packed(p_.qtype) || bc % 2 == 0)) return row_spans(in, r, s, next);
+  const float *x = in.values(0, cols_, s.stage);
   ranges(x, r, 0, C, s);
   row_from_ranges(x, r, s);
 }
@@ -224,22 +229,22 @@ void RowQuantizer::row_with_range(const float *x, int64_t r, float lo, float hi,
   row_from_ranges(x, r, s);
 }
 
-// The ranges of blocks [c0, c0 + n) of row r into s.lo / s.hi.
-void RowQuantizer::ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
+// The ranges of blocks [c0, c0 + n) of row r (xs: block c0's first value) into s.lo / s.hi.
+void RowQuantizer::ranges(const float *xs, int64_t r, int64_t c0, int64_t n, Scratch &s) {
   // A row's spans are prefetched one ahead (row_spans); other rows here are single small blocks.
-  block_ranges(k_, p_, x, c0, n, s.lo.data(), s.hi.data(), bad_input_, r * C_, true);
+  block_ranges(k_, p_, xs, 0, n, s.lo.data() + c0, s.hi.data() + c0, bad_input_, r * C_ + c0, true);
 }
 
-// The parameters (MSE clip), scales and zero points of blocks [c0, c0 + n) of row r, from their
-// ranges, into s.params.
-void RowQuantizer::params(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s) {
+// The parameters (MSE clip), scales and zero points of blocks [c0, c0 + n) of row r (xs: block c0's
+// first value), from their ranges, into s.params.
+void RowQuantizer::params(const float *xs, int64_t r, int64_t c0, int64_t n, Scratch &s) {
   const int64_t bc = p_.block_cols, C = C_;
   k_.block_params_many(&p_, s.lo.data() + c0, s.hi.data() + c0, n, s.params.data() + c0);
   for (int64_t cb = c0; cb < c0 + n; ++cb) {
     BlockParams &b = s.params[cb];
     if ((p_.flags & LB_QUANT_MSE_CLIP) && b.scale != 0.0f && __builtin_fabsf(b.scale) <= 3.40282347e38f)
       b = mse_search(p_, s.lo[cb], s.hi[cb], b,
-                     [&](const BlockParams *cands, int count, float *err) { k_.clip_errors(x + cb * bc, bc, &p_, cands, count, err); });
+                     [&](const BlockParams *cands, int count, float *err) { k_.clip_errors(xs + (cb - c0) * bc, bc, &p_, cands, count, err); });
     if (!(__builtin_fabsf(b.scale) <= 3.40282347e38f)) note_failure(bad_scale_, r * C + cb);
     store_block(p_, scales_, zeros_, C, r * C + cb, b);
   }
@@ -257,34 +262,36 @@ void RowQuantizer::row_from_ranges(const float *x, int64_t r, Scratch &s) {
 // next row's first for the last span: next_f32) are prefetched, one block's per block coded. Range
 // then code over the whole row left memory idle during the code pass (the grouped AVX-512 kernel
 // overlaps them the same way). The same kernels in the same order per block: the same bits.
-void RowQuantizer::row_spans(const float *x, int64_t r, Scratch &s, const float *next_f32) {
+void RowQuantizer::row_spans(const RowIn &in, int64_t r, Scratch &s, const void *next) {
   const int64_t bc = p_.block_cols, C = C_;
   uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
   for (int64_t g = 0; g < C; g += kSpanBlocks) {
     const int64_t n = std::min<int64_t>(kSpanBlocks, C - g);
-    ranges(x, r, g, n, s);
-    params(x, r, g, n, s);
-    const float *ahead = g + n < C ? x + (g + n) * bc : next_f32;
+    const float *xs = in.values(g * bc, n * bc, s.stage);
+    ranges(xs, r, g, n, s);
+    params(xs, r, g, n, s);
+    // The next span's lines, as many bytes as this span's f32 values (16-bit rows: two spans ahead).
+    const char *ahead = static_cast<const char *>(g + n < C ? in.at((g + n) * bc) : next);
     for (int64_t cb = g; cb < g + n; ++cb) {
       if (ahead)
-        for (int64_t i = 0; i < bc; i += 16) __builtin_prefetch(ahead + (cb - g) * bc + i, 0, 3);
-      code_block(k_, p_, x, cb, s.params[cb], qrow, stream_);
+        for (int64_t i = 0; i < bc * 4; i += 64) __builtin_prefetch(ahead + (cb - g) * bc * 4 + i, 0, 3);
+      code_block(k_, p_, xs, cb - g, s.params[cb], qrow + q_col_offset(p_, g * bc), stream_);
     }
   }
 }
 
-// Sixteen blocks at a time through quantize_groups (one pass over them, in L1). `next`: the
-// following row's f32 values (prefetched by the last call of this row), or null.
-void RowQuantizer::row_grouped(const float *x, int64_t r, const float *next) {
+// Sixteen blocks at a time through quantize_groups (one pass over them, in L1; 16-bit rows as they are).
+// `next`: the following row's first value, or null.
+void RowQuantizer::row_grouped(const RowIn &in, int64_t r, const void *next) {
   const int64_t bc = p_.block_cols, C = C_;
   uint8_t *qrow = q_ + q_row_offset(p_, r, cols_);
   for (int64_t g = 0; g < C; g += 16) {
     const int count = static_cast<int>(std::min<int64_t>(16, C - g));
     void *zeros = p_.qtype == LB_DTYPE_U4 ? zero_entry(p_, zeros_, r, g, C) : nullptr;
     int bad_scale = -1;
-    const int bad_input = k_.quantize_groups(x + g * bc, count, &p_, scale_entry(p_, scales_, r, g, C), zeros,
-                                             qrow + q_col_offset(p_, g * bc), &bad_scale,
-                                             g + 16 < C ? x + (g + 16) * bc : next, stream_);
+    const void *ahead = g + 16 < C ? in.at((g + 16) * bc) : next;
+    const int bad_input = k_.quantize_groups(in.at(g * bc), in.dtype, count, &p_, scale_entry(p_, scales_, r, g, C), zeros,
+                                             qrow + q_col_offset(p_, g * bc), &bad_scale, static_cast<const float *>(ahead), stream_);
     if (bad_input >= 0) note_failure(bad_input_, r * C + g + bad_input);
     if (bad_scale >= 0) note_failure(bad_scale_, r * C + g + bad_scale);
   }
@@ -295,21 +302,25 @@ bool RowQuantizer::pipelines() const { return k_.code_widen && code_widen_ok(p_)
 // Each row's parameters come from the lanes its predecessor's call widened, then its codes are made
 // while the next row widens the other set: the memory stream of the range pass never waits for a code
 // pass. The same ranges (exact maxima) and the same code kernels per block: the same bits as row().
-void RowQuantizer::rows(const float *x, int64_t r0, int64_t r1, Scratch &s) {
+void RowQuantizer::rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const void *, void *, int64_t), int64_t r0, int64_t r1,
+                        Scratch &s) {
   const int64_t C = C_, cols = cols_;
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
   s.params.resize(static_cast<size_t>(C));
+  const auto row_in = [&](int64_t r) { return RowIn{static_cast<const char *>(x) + r * cols * (x_dtype == LB_DTYPE_F32 ? 4 : 2), x_dtype, to_f32}; };
   BlockLanes *lanes = thread_scratch<BlockLanes>(kScratchQuantLanes, C);
   std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
-  k_.code_widen(nullptr, nullptr, nullptr, x + r0 * cols, C, &p_, lanes, stream_);
+  k_.code_widen(nullptr, nullptr, nullptr, row_in(r0).x, C, &p_, x_dtype, lanes, stream_);
   for (int64_t r = r0; r < r1; ++r) {
-    const float *row = x + r * cols;
+    const RowIn row = row_in(r);
     const int bad = lanes_ranges(lanes, C, p_, s.lo.data(), s.hi.data());
     if (bad >= 0) note_failure(bad_input_, r * C + bad);
-    params(row, r, 0, C, s);
+    // Only the clip search reads the values here: 16-bit rows are widened for it alone.
+    params((p_.flags & LB_QUANT_MSE_CLIP) ? row.values(0, cols, s.stage) : nullptr, r, 0, C, s);
     std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
-    k_.code_widen(row, s.params.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row + cols : nullptr, C, &p_, lanes, stream_);
+    k_.code_widen(row.x, s.params.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row_in(r + 1).x : nullptr, C, &p_, x_dtype,
+                  lanes, stream_);
   }
 }
 
@@ -321,15 +332,13 @@ namespace {
 lb_status quantize_rowwise(const lb_quant_params &p, const FloatRows &in, int64_t rows, int64_t cols, void *q,
                            void *scales, void *zeros, bool stream) {
   RowQuantizer rq(p, cols, q, scales, zeros, stream);
-  const bool pipelined = in.dtype == LB_DTYPE_F32 && rq.pipelines();
+  const bool pipelined = rq.pipelines();
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     RowQuantizer::Scratch s;
     if (pipelined) {
-      rq.rows(reinterpret_cast<const float *>(in.base), r0, r1, s);
+      rq.rows(in.base, in.dtype, in.to_f32, r0, r1, s);
     } else {
-      std::vector<float> buf;
-      const int64_t row_bytes = cols * elem_size(in.dtype);
-      for (int64_t r = r0; r < r1; ++r) rq.row(in.row(r, buf), r, s, r + 1 < r1 ? in.base + (r + 1) * row_bytes : nullptr, row_bytes);
+      for (int64_t r = r0; r < r1; ++r) rq.row(in.row_in(r), r, s, r + 1 < r1 ? in.row_in(r + 1).x : nullptr);
     }
     fence_streamed(stream);
   });
@@ -402,13 +411,14 @@ class BlockRowQuantizer {
   // rows 0.45 -> 0.33 (8 MiB of ranging between a row's two passes: it is read from memory twice),
   // panels of 4 0.45-0.48 -> 0.52-0.54 (8 rows ahead; 16: the same). Exact ranges and the same code
   // kernels per block: the same bits as the four steps.
-  bool pipelines() const { return in_.dtype == LB_DTYPE_F32 && k_.code_widen && code_widen_ok(p_); }
+  // Rows of 16-bit values stay 16-bit in cache (code_widen widens them a step at a time), so whole grid
+  // rows and panels count their bytes as stored.
+  bool pipelines() const { return k_.code_widen && code_widen_ok(p_); }
   void grid_rows_pipelined(int64_t rb0, int64_t rb1) {
-    const int64_t br = p_.block_rows, bc = p_.block_cols, C = C_, cols = C_ * bc;
-    const bool whole = br * cols * static_cast<int64_t>(sizeof(float)) <= kWholeGridRowBytes;
+    const int64_t br = p_.block_rows, bc = p_.block_cols, C = C_, cols = C_ * bc, eb = elem_size(in_.dtype);
+    const bool whole = br * cols * eb <= kWholeGridRowBytes;
     const int64_t P = whole || C <= kPanelBlocks ? C : C % kPanelBlocks == 0 ? kPanelBlocks : C % 2 == 0 ? 2 : 1, panels = C / P;
     const int64_t units = (rb1 - rb0) * panels;
-    const float *x = reinterpret_cast<const float *>(in_.base);
     BlockLanes *lanes = thread_scratch<BlockLanes>(kScratchQuantLanes, P), *next = thread_scratch<BlockLanes>(kScratchQuantLanes2, P);
     float *lo = thread_scratch<float>(kScratchQuantLo, P), *hi = thread_scratch<float>(kScratchQuantHi, P);
     BlockParams *params = thread_scratch<BlockParams>(kScratchQuantParams, P);
@@ -416,15 +426,15 @@ class BlockRowQuantizer {
     const size_t lane_bytes = static_cast<size_t>(P) * sizeof(BlockLanes);
     // Unit u's first block (grid row, block column) and the first value of its row i.
     const auto block_of = [&](int64_t u) { return (rb0 + u / panels) * C + (u % panels) * P; };
-    const auto values = [&](int64_t u, int64_t i) { return x + ((rb0 + u / panels) * br + i) * cols + (u % panels) * P * bc; };
-    const auto prefetch = [&](const float *v) {
+    const auto values = [&](int64_t u, int64_t i) { return in_.base + (((rb0 + u / panels) * br + i) * cols + (u % panels) * P * bc) * eb; };
+    const auto prefetch = [&](const char *v) {
       if (!whole)
-        for (int64_t k = 0; k < P * bc; k += 16) __builtin_prefetch(v + k, 0, 3);
+        for (int64_t k = 0; k < P * bc * eb; k += 64) __builtin_prefetch(v + k, 0, 3);
     };
     std::memset(lanes, 0, lane_bytes);
     for (int64_t i = 0; i < br; ++i) {
       if (i + kAheadRows < br) prefetch(values(0, i + kAheadRows));
-      k_.code_widen(nullptr, nullptr, nullptr, values(0, i), P, &p_, lanes, stream_);
+      k_.code_widen(nullptr, nullptr, nullptr, values(0, i), P, &p_, in_.dtype, lanes, stream_);
     }
     // After a failure the outputs are unspecified: units are then only read for an earlier one.
     for (int64_t u = 0; u < units && bad_input_.load() >= block_of(u); ++u) {
@@ -445,7 +455,7 @@ class BlockRowQuantizer {
         const int64_t r = rb * br + i;
         if (more && i + kAheadRows < br) prefetch(values(u + 1, i + kAheadRows));
         k_.code_widen(code ? values(u, i) : nullptr, params, q_ + q_row_offset(p_, r, cols) + q_col_offset(p_, (b0 % C) * bc),
-                      more ? values(u + 1, i) : nullptr, P, &p_, next, stream_);
+                      more ? values(u + 1, i) : nullptr, P, &p_, in_.dtype, next, stream_);
       }
       std::swap(lanes, next);
     }
@@ -555,6 +565,42 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 
 namespace {
 
+// Where dequantize puts a row's f32 values: y itself (F32), or a stage of kStage values in L1 narrowed
+// into y (F16 / BF16) whenever the next piece would not fit, and at the row's end. (The whole row made
+// in an f32 buffer and then narrowed crossed L2 twice: bf16 outputs ran 0.36-0.43 of the copy from
+// memory, 2026-11-27 (23).)
+class RowSink {
+ public:
+  static constexpr int64_t kStage = 4096;
+  RowSink(void *y, lb_dtype y_dtype, int64_t cols, ConvertFn from_f32)
+      : y_(static_cast<char *>(y)), eb_(elem_size(y_dtype)), cols_(cols), f32_(y_dtype == LB_DTYPE_F32), from_f32_(from_f32),
+        stage_(f32_ ? 0 : kStage) {}
+  bool f32() const { return f32_; }
+  void start(int64_t r) {
+    r_ = r;
+    s0_ = 0;
+  }
+  // Room for the row's values [c, c + n) (n <= kStage; c: where the previous piece ended).
+  float *take(int64_t c, int64_t n) {
+    if (f32_) return reinterpret_cast<float *>(y_) + r_ * cols_ + c;
+    if (c + n - s0_ > kStage) flush(c);
+    return stage_.data() + (c - s0_);
+  }
+  // Narrows the staged values [s0, c) into y.
+  void flush(int64_t c) {
+    if (!f32_ && c > s0_) from_f32_(stage_.data(), y_ + (r_ * cols_ + s0_) * eb_, c - s0_);
+    s0_ = c;
+  }
+
+ private:
+  char *y_;
+  const int64_t eb_, cols_;
+  const bool f32_;
+  const ConvertFn from_f32_;
+  std::vector<float> stage_;
+  int64_t r_ = 0, s0_ = 0;
+};
+
 // Rows through dequantize_groups, 16 blocks at a time.
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
                              const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype, bool stream) {
@@ -562,17 +608,18 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
   const bool f32 = y_dtype == LB_DTYPE_F32;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf(f32 ? 0 : static_cast<size_t>(cols));
+    RowSink sink(y, y_dtype, cols, from_f32);
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t rb = r / p.block_rows;
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
-      float *out = f32 ? static_cast<float *>(y) + r * cols : buf.data();
+      sink.start(r);
       for (int64_t g = 0; g < C; g += 16) {
+        const int count = static_cast<int>(std::min<int64_t>(16, C - g));
         const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
-        k.dequantize_groups(in + q_col_offset(p, g * bc), static_cast<int>(std::min<int64_t>(16, C - g)), &p,
-                            scale_entry(p, scales, rb, g, C), z, out + g * bc, stream && f32);
+        k.dequantize_groups(in + q_col_offset(p, g * bc), count, &p, scale_entry(p, scales, rb, g, C), z, sink.take(g * bc, count * bc),
+                            stream && f32);
       }
-      if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
+      sink.flush(cols);
     }
     fence_streamed(stream);
   });
@@ -604,21 +651,26 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   // Packed codes are read in place when blocks hold whole bytes (even width); else unpacked first.
   const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf(f32 ? 0 : static_cast<size_t>(cols));
+    RowSink sink(y, y_dtype, cols, from_f32);
     std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
+    // Pieces of at most a stage (even: packed blocks are even wide on the direct path).
+    const int64_t piece = f32 ? bc : std::min<int64_t>(bc, RowSink::kStage);
     for (int64_t r = r0; r < r1; ++r) {
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
       if (!direct) {
         k.unpack_nibbles(in, cols, codes.data());
         in = codes.data();
       }
-      float *out = f32 ? static_cast<float *>(y) + r * cols : buf.data();
+      sink.start(r);
       for (int64_t cb = 0; cb < C; ++cb) {
         const BlockParams *bp = &params[(r / br) * C + cb];
-        if (packed && direct) k.dequantize_packed(in + cb * bc / 2, bc, p.qtype, bp, out + cb * bc, stream && f32);
-        else k.dequantize_codes(in + cb * bc, bc, p.qtype, bp, out + cb * bc, stream && f32);
+        for (int64_t c = cb * bc; c < (cb + 1) * bc; c += piece) {
+          const int64_t n = std::min(piece, (cb + 1) * bc - c);
+          if (packed && direct) k.dequantize_packed(in + c / 2, n, p.qtype, bp, sink.take(c, n), stream && f32);
+          else k.dequantize_codes(in + c, n, p.qtype, bp, sink.take(c, n), stream && f32);
+        }
       }
-      if (!f32) from_f32(out, static_cast<char *>(y) + r * cols * elem_size(y_dtype), cols);
+      sink.flush(cols);
     }
     fence_streamed(stream);
   });

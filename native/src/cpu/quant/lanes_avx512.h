@@ -7,6 +7,20 @@
 
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
 
+// 16 input values at p as f32: F32 as they are, F16 / BF16 (quant.h's F16Bits / Bf16Bits) widened
+// exactly — so the code helpers below, templated on the element type, take 16-bit rows where they lie
+// (quantize_groups, code_widen) instead of an f32 copy. load16z: lanes outside m read 0.
+inline __m512 load16(const float *p) { return _mm512_loadu_ps(p); }
+inline __m512 load16(const Bf16Bits *p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))), 16));
+}
+inline __m512 load16(const F16Bits *p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
+inline __m512 load16z(__mmask16 m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
+inline __m512 load16z(__mmask16 m, const Bf16Bits *p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+inline __m512 load16z(__mmask16 m, const F16Bits *p) { return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p)); }
+
 // Lane-wise range of n values, widening [lo, hi] (which must contain 0: the masked tail's lanes
 // read 0), and whether all are finite. Two chains of each, or the loop waits on the min/max and
 // FMA latencies; v * 0 is NaN exactly for NaN and Inf, so one FMA per vector finds them.
@@ -96,8 +110,10 @@ struct CodeRange {
 // makes 0 * inv NaN, encoded as NaN like the scalar path.
 // kRawNibbles: I4 codes as their signed values (-8 .. 7), not masked to nibbles: for callers whose
 // packing keeps only the low four bits anyway (packed64).
+// Always inlined: with the element-typed helpers below, GCC 12 called it out of line from codes64 (a call
+// and the qtype switch per 16 values: int8 g128 40% slower in L2).
 template <bool kFiniteInv = false, bool kRawNibbles = false>
-inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
+[[gnu::always_inline]] inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   switch (qtype) {
     case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
     case LB_DTYPE_FP8_E5M2: return e5m2_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
@@ -139,19 +155,19 @@ inline void store_line(uint8_t *out, __m512i line) {
 
 // The fp8 codes of 64 values through fp8_codes64 (simd/fp8_avx512.h); inv64: the inverse scale, times
 // kE4M3HalfScale for E4M3 (fp8_binary16_route says when that is exact).
-template <bool kE4M3>
-[[gnu::always_inline]] inline __m512i fp8_line(const float *x, __m512 inv64) {
-  return fp8_codes64<kE4M3>(_mm512_mul_ps(_mm512_loadu_ps(x), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 16), inv64),
-                            _mm512_mul_ps(_mm512_loadu_ps(x + 32), inv64), _mm512_mul_ps(_mm512_loadu_ps(x + 48), inv64));
+template <bool kE4M3, class E>
+[[gnu::always_inline]] inline __m512i fp8_line(const E *x, __m512 inv64) {
+  return fp8_codes64<kE4M3>(_mm512_mul_ps(load16(x), inv64), _mm512_mul_ps(load16(x + 16), inv64),
+                            _mm512_mul_ps(load16(x + 32), inv64), _mm512_mul_ps(load16(x + 48), inv64));
 }
 
 // 64 values -> their 64 codes in order (codes16, bytes64); kRawNibbles: I4 as signed bytes -8 .. 7.
-template <bool kFiniteInv = false, bool kRawNibbles = false>
-[[gnu::always_inline]] inline __m512i codes64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
-  return bytes64(codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 16), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 32), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(_mm512_loadu_ps(x + 48), qtype, inv, zero, range),
+template <bool kFiniteInv = false, bool kRawNibbles = false, class E>
+[[gnu::always_inline]] inline __m512i codes64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
+  return bytes64(codes16<kFiniteInv, kRawNibbles>(load16(x), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(load16(x + 16), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(load16(x + 32), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles>(load16(x + 48), qtype, inv, zero, range),
                  qtype == LB_DTYPE_I8 || kRawNibbles);
 }
 
@@ -165,8 +181,8 @@ template <bool kFiniteInv = false, bool kRawNibbles = false>
 // qtype switch GCC rebuilt them every 64 values, and it was no faster than fp8_encode), with E4M3's
 // 2^-8 folded into the inverse scale where that is exact (a scale below 2^118; larger ones take the
 // generic path). In cache, one thread, 4096-column rows: per-row fp8 quantize +5-8% (2026-11-27).
-template <bool kFiniteInv, bool kPrefetch, bool kStream = false, int kFp8 = 0>
-inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
+template <bool kFiniteInv, bool kPrefetch, bool kStream = false, int kFp8 = 0, class E>
+inline void codes_run(const E *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
   // What the lines of 64 multiply by.
   const __m512 inv64 = kFp8 == 1 ? _mm512_mul_ps(inv, _mm512_set1_ps(kE4M3HalfScale)) : inv;
@@ -185,18 +201,18 @@ inline void codes_run(const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m
   for (; i + 16 <= n; i += 16) {
     if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
     _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i),
-                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_loadu_ps(x + i), qtype, inv, zero, range)));
+                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(load16(x + i), qtype, inv, zero, range)));
   }
   if (i < n) {
     const __mmask16 m = tail_mask(n - i);
-    _mm_mask_storeu_epi8(out + i, m, _mm512_cvtepi32_epi8(codes16<kFiniteInv>(_mm512_maskz_loadu_ps(m, x + i), qtype, inv, zero, range)));
+    _mm_mask_storeu_epi8(out + i, m, _mm512_cvtepi32_epi8(codes16<kFiniteInv>(load16z(m, x + i), qtype, inv, zero, range)));
   }
 }
 
 // codes_run with its template arguments from the block: finite_inv (|inv| <= FLT_MAX) and next
 // (null: no prefetch).
-template <bool kStream = false>
-inline void codes_run(bool finite_inv, const float *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
+template <bool kStream = false, class E>
+inline void codes_run(bool finite_inv, const E *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
   if (finite_inv) {
     if (next) codes_run<true, true, kStream>(x, n, qtype, inv, zero, range, next, out);
@@ -211,25 +227,28 @@ inline void codes_run(bool finite_inv, const float *x, int64_t n, lb_dtype qtype
 // then per 16-bit pair lo | hi << 4 as one bitwise select of the pair and the pair >> 4, narrowed.
 // Always inlined, as codes64: packed128 takes two, and GCC then called them out of line (a call and the
 // qtype switch per 64 values: int4 per row 18% slower from memory, 5% in cache).
-[[gnu::always_inline]] inline __m256i packed64_bytes(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
+template <class E>
+[[gnu::always_inline]] inline __m256i packed64_bytes(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   const __m512i b = codes64<false, true>(x, qtype, inv, zero, range);  // the select below keeps each low nibble
   const __m512i r = _mm512_ternarylogic_epi32(_mm512_set1_epi16(0x000f), b, _mm512_srli_epi16(b, 4), 0xCA);  // A ? B : C
   return _mm512_cvtepi16_epi8(r);
 }
-inline void packed64(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+template <class E>
+inline void packed64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes(x, qtype, inv, zero, range));
 }
 // 128 values -> 64 packed bytes, one store (kStream: non-temporal when out is 64-byte aligned).
-template <bool kStream>
-inline void packed128(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+template <bool kStream, class E>
+inline void packed128(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   store_line<kStream>(out, _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
                                               packed64_bytes(x + 64, qtype, inv, zero, range), 1));
 }
 
 // 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.
-inline void packed32(const float *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
-  const __m128i c0 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x), qtype, inv, zero, range));
-  const __m128i c1 = _mm512_cvtepi32_epi8(codes16(_mm512_loadu_ps(x + 16), qtype, inv, zero, range));
+template <class E>
+inline void packed32(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
+  const __m128i c0 = _mm512_cvtepi32_epi8(codes16(load16(x), qtype, inv, zero, range));
+  const __m128i c1 = _mm512_cvtepi32_epi8(codes16(load16(x + 16), qtype, inv, zero, range));
   const __m256i w = _mm256_inserti128_si256(_mm256_castsi128_si256(c0), c1, 1);
   const __m256i r = _mm256_or_si256(_mm256_and_si256(w, _mm256_set1_epi16(0x000f)),
                                     _mm256_and_si256(_mm256_srli_epi16(w, 4), _mm256_set1_epi16(0x00f0)));

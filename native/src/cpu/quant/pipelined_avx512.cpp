@@ -5,6 +5,9 @@
 // host, 2026-11-27).
 #include <immintrin.h>
 
+#include <type_traits>
+
+#include "../../common/half.h"
 #include "quant.h"
 
 namespace lb::cpu {
@@ -17,6 +20,10 @@ struct Isa {
   static constexpr int64_t kStep = Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4 ? 128 : 64;
 
   static constexpr int kLanes = 16;
+  static __m512 f16_vector(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
+  static __m512 bf16_vector(const uint16_t *p) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))), 16));
+  }
 
   // fp8 steps go through fp8_codes64 where codes_run would (a finite inverse, E4M3's 2^-8 folding into it).
   template <lb_dtype Q, bool kStream>
@@ -30,7 +37,8 @@ struct Isa {
           inv64(Q == LB_DTYPE_FP8_E4M3 ? _mm512_set1_ps(b.inv * kE4M3HalfScale) : inv), range(p),
           fp8_lines(fp8_binary16_route(b.inv, Q == LB_DTYPE_FP8_E4M3)) {}
     bool lines() const { return !kFp8 || fp8_lines; }
-    void step(const float *x, uint8_t *out) const {
+    template <class E>
+    void step(const E *x, uint8_t *out) const {
       if constexpr (Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4) {
         packed128<kStream>(x, Q, inv, zero, range, out);
       } else if constexpr (kFp8) {
@@ -46,9 +54,9 @@ struct Isa {
 
 }  // namespace
 
-void code_widen_avx512(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
-                       BlockLanes *lanes, bool stream) {
-  code_widen_isa(a, params, qa, b, C, p, lanes, stream);
+void code_widen_avx512(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+                       lb_dtype x_dtype, BlockLanes *lanes, bool stream) {
+  code_widen_isa(a, params, qa, b, C, p, x_dtype, lanes, stream);
 }
 
 }  // namespace lb::cpu

@@ -14,6 +14,15 @@
 
 namespace lb::cpu {
 
+// 16-bit input values as element types of their own, so that a kernel templated on its row's element
+// type picks the widening by overload (lanes_avx512.h's load16).
+struct Bf16Bits {
+  uint16_t bits;
+};
+struct F16Bits {
+  uint16_t bits;
+};
+
 // How the grouped kernels find blocks' ranges. Streaming from memory, a float min / max loop (kFloat)
 // reads faster on the Zen 4 host (bench/RESULTS.md, 2026-11-27 (19)); for blocks already in cache,
 // integer maxes of the values' bits issue fewer operations: of |v| for symmetric_range formats, whose
@@ -54,14 +63,15 @@ struct QuantRowKernels {
   void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
   void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
-  // Up to 16 consecutive blocks of one row (count <= 16, x at the first) in one pass: ranges,
+  // Up to 16 consecutive blocks of one row (count <= 16, x at the first; F32, F16 or BF16 values) in one pass: ranges,
   // parameters, scales, zero points and codes, with scales / zeros / q at the first block's entry
   // (U4 packed zeros: its byte; the first block is even). Only for what grouped_ok() accepts; null
   // where the ISA has none. Returns the first block with NaN or Inf (or -1); *bad_scale: the first
-  // block whose scale overflows the scale dtype (or -1). `ahead`: the next 16 blocks' values
-  // (prefetched while this call makes its codes), or null. `stream`: as above (packed codes: the
+  // block whose scale overflows the scale dtype (or -1). `ahead`: memory prefetched while this call
+  // makes its codes, as many bytes as its f32 values (the next 16 blocks' values; for 16-bit rows the next
+  // 32 blocks'), or null. `stream`: as above (packed codes: the
   // 64-byte lines of each block's whole 128-value runs).
-  int (*quantize_groups)(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+  int (*quantize_groups)(const void *x, lb_dtype x_dtype, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                          int *bad_scale, const float *ahead, bool stream);
   // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
   // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
@@ -77,10 +87,10 @@ struct QuantRowKernels {
   void (*clip_errors)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
   // Two rows of C blocks (p->block_cols each, a multiple of 128; the same block columns) in one pass
   // (pipelined.inc): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
-  // row b widening lanes[cb]. a null: b is only ranged; b null: a is only coded. Null where the ISA
-  // has none (code_widen_ok says when it applies).
-  void (*code_widen)(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
-                     BlockLanes *lanes, bool stream);
+  // row b widening lanes[cb]; both rows' values are x_dtype (F32, F16 or BF16). a null: b is only
+  // ranged; b null: a is only coded. Null where the ISA has none (code_widen_ok says when it applies).
+  void (*code_widen)(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+                     lb_dtype x_dtype, BlockLanes *lanes, bool stream);
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -107,18 +117,17 @@ inline bool grouped_ok(const lb_quant_params &p) {
 
 // symmetric_range (which formats a range [-amax, amax] serves): common/quant.h.
 
-int quantize_groups_avx512(const float *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
+int quantize_groups_avx512(const void *x, lb_dtype x_dtype, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q,
                            int *bad_scale, const float *ahead, bool stream);
 int ranges_groups_avx512(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               float *y, bool stream);
 
-void code_widen_avx512(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
-                       BlockLanes *lanes, bool stream);
-void code_widen_avx2(const float *a, const BlockParams *params, uint8_t *qa, const float *b, int64_t C, const lb_quant_params *p,
-                     BlockLanes *lanes, bool stream);
-// Whether code_widen takes this format's blocks (whole 128-value steps; the caller's rows must also be
-// f32 in memory).
+void code_widen_avx512(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+                       lb_dtype x_dtype, BlockLanes *lanes, bool stream);
+void code_widen_avx2(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+                     lb_dtype x_dtype, BlockLanes *lanes, bool stream);
+// Whether code_widen takes this format's blocks (whole 128-value steps).
 inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 == 0; }
 
 void clip_errors_avx512(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *cands, int count, float *err);
@@ -133,6 +142,25 @@ QuantRowKernels quant_row_kernels_avx512();
 // The row kernels of the active ISA.
 QuantRowKernels quant_row_kernels();
 
+// A row of the input as the row kernels take it: F32 values in place; F16 / BF16 ones widened a span of
+// blocks at a time into the caller's stage (in L1), where widening the whole row first and then ranging
+// and coding the f32 copy from L2 ran bf16 rows at 0.29-0.36 of the copy from memory (2026-11-27 (23)).
+struct RowIn {
+  const void *x;  // the row's first value
+  lb_dtype dtype;
+  void (*to_f32)(const void *src, void *dst, int64_t count);  // convert_kernel(dtype, F32); unused for F32
+
+  int64_t elem_bytes() const { return dtype == LB_DTYPE_F32 ? 4 : 2; }
+  const char *at(int64_t c) const { return static_cast<const char *>(x) + c * elem_bytes(); }
+  // Values [c0, c0 + n) as f32: in place, or widened into stage.
+  const float *values(int64_t c0, int64_t n, std::vector<float> &stage) const {
+    if (dtype == LB_DTYPE_F32) return static_cast<const float *>(x) + c0;
+    if (stage.size() < static_cast<size_t>(n)) stage.resize(static_cast<size_t>(n));
+    to_f32(at(c0), stage.data(), n);
+    return stage.data();
+  }
+};
+
 // Quantizes whole rows whose blocks lie within the row (block_rows == 1): range, parameters
 // (with the MSE clip search when asked), scale, zero point and codes, block after block, while
 // the row is in cache. Shared by lb_quantize and the fused rotate+quantize (hadamard family).
@@ -143,6 +171,7 @@ class RowQuantizer {
     std::vector<float> lo, hi;
     std::vector<BlockParams> params;
     std::vector<uint8_t> codes;
+    std::vector<float> stage;  // 16-bit rows' values widened (RowIn::values)
   };
   // stream: the codes go out with non-temporal stores where the kernels have them (simd/streaming.h);
   // each thread that called row() then fences (fence_streamed) before handing its work back.
@@ -151,18 +180,21 @@ class RowQuantizer {
   // for the following row (next_bytes of it): the grouped path prefetches its first blocks (when
   // they are the f32 values themselves) while it codes this row's last ones.
   void row(const float *x, int64_t r, Scratch &s, const void *next = nullptr, int64_t next_bytes = 0);
+  // Row r of the matrix as cols values of in.dtype. `next`, if not null: the following row's first value
+  // (in.dtype too), prefetched while this row's last blocks are coded.
+  void row(const RowIn &in, int64_t r, Scratch &s, const void *next);
   // Formats with one block per row on the path that ranges the block itself (not the grouped
   // kernel): the caller may hand row_with_range the range it already has.
   bool takes_ranges() const { return C_ == 1 && !(k_.quantize_groups && grouped_ok(p_)); }
   // row() given lo = min(0, x), hi = max(0, x) and whether all of x is finite (takes_ranges()): the
   // same results without the range pass.
   void row_with_range(const float *x, int64_t r, float lo, float hi, bool finite, Scratch &s);
-  // Whether rows() takes this call's rows (given as f32 in memory): blocks too wide for the grouped and
-  // span paths (per row) where the ISA has code_widen.
+  // Whether rows() takes this call's rows: blocks too wide for the grouped and span paths (per row) where
+  // the ISA has code_widen.
   bool pipelines() const;
-  // row() for rows [r0, r1) of the f32 matrix x (cols_ a row), each coded while the next is ranged
-  // (code_widen). Only where pipelines().
-  void rows(const float *x, int64_t r0, int64_t r1, Scratch &s);
+  // row() for rows [r0, r1) of the matrix x (cols_ values of x_dtype a row; to_f32 as RowIn's), each coded
+  // while the next is ranged (code_widen). Only where pipelines().
+  void rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const void *, void *, int64_t), int64_t r0, int64_t r1, Scratch &s);
   // LB_OK, or the first NaN/Inf input block or overflowing scale, reported as `fn`.
   lb_status status(const char *fn) const;
   // Those blocks' row-major indices (kNoBadBlock if none).
@@ -173,10 +205,11 @@ class RowQuantizer {
   // row()'s span path: blocks of at most kSpanMaxCols, kSpanBlocks at a time (row_spans).
   static constexpr int64_t kSpanBlocks = 16, kSpanMaxCols = 256;
 
-  void row_grouped(const float *x, int64_t r, const float *next);
-  void row_spans(const float *x, int64_t r, Scratch &s, const float *next);
-  void ranges(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s);
-  void params(const float *x, int64_t r, int64_t c0, int64_t n, Scratch &s);
+  void row_grouped(const RowIn &in, int64_t r, const void *next);
+  void row_spans(const RowIn &in, int64_t r, Scratch &s, const void *next);
+  // Blocks [c0, c0 + n) of row r, whose values start at xs (block c0's first).
+  void ranges(const float *xs, int64_t r, int64_t c0, int64_t n, Scratch &s);
+  void params(const float *xs, int64_t r, int64_t c0, int64_t n, Scratch &s);
   void row_from_ranges(const float *x, int64_t r, Scratch &s);
 
   const lb_quant_params p_;

@@ -87,13 +87,18 @@ class QuantizerTest {
     /** Quantizes x with f and checks codes, scales, zero points and dequantized values against the
      *  reference, bit for bit. */
     static Quantized assertMatchesReference(Arena arena, float[] x, int rows, int cols, QuantFormat f) {
-        Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+        return assertMatchesReference(arena, Tensor.of(arena, x, rows, cols), x, rows, cols, f, f.toString());
+    }
+
+    /** As above for an input of any dtype whose values, widened to f32, are x; failures name `what`. */
+    static Quantized assertMatchesReference(Arena arena, Tensor in, float[] x, int rows, int cols, QuantFormat f, String what) {
+        Quantized q = Quantizer.quantize(in, f, arena);
         QuantReference.Result ref = QuantReference.quantize(x, rows, cols, f);
-        assertArrayEquals(ref.codes(), codes(q), "codes of " + f);
-        assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + f);
-        if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + f);
+        assertArrayEquals(ref.codes(), codes(q), "codes of " + what);
+        assertArrayEquals(bits(ref.scales(), f.scaleDtype()), scaleBits(q), "scales of " + what);
+        if (f.zeroDtype() != null) assertArrayEquals(ref.zeros(), zeros(q), "zeros of " + what);
         assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), Quantizer.dequantize(q, DType.F32, arena).toFloatArray(),
-                "dequantized " + f);
+                "dequantized " + what);
         return q;
     }
 
@@ -219,6 +224,61 @@ class QuantizerTest {
                     QuantFormat f = QuantFormat.int4(Granularity.group(32));
                     Quantized q = Quantizer.quantize(in, f, arena);
                     assertArrayEquals(QuantReference.quantize(widened.toFloatArray(), 64, 128, f).codes(), codes(q), t.toString());
+                }
+            }
+        });
+    }
+
+    /** x (rows x cols) rounded to t (F16 or BF16), and the rounded values widened back to f32. */
+    record SixteenBit(Tensor tensor, float[] values) {
+        static SixteenBit of(Arena arena, float[] x, int rows, int cols, DType t) {
+            Tensor in = Tensor.allocate(arena, t, Device.CPU, rows, cols);
+            Convert.convert(Tensor.of(arena, x, rows, cols), in);
+            Tensor widened = Tensor.allocate(arena, DType.F32, Device.CPU, rows, cols);
+            Convert.convert(in, widened);
+            return new SixteenBit(in, widened.toFloatArray());
+        }
+    }
+
+    /**
+     * F16 / BF16 rows on every path that reads them without an f32 copy of the row: the grouped kernel and
+     * the spans (a group of blocks widened at a time), the pipelined per-row path (wide blocks, widened a
+     * step at a time in both passes; with the clip search, which widens the row for itself), blocks of
+     * other widths (the whole row widened), and 128 x 128 grid rows whole and in panels — each the
+     * reference's bits on the widened values, and NaN / Inf named with their block.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void sixteenBitRowsMatchTheReferenceOnEveryPath(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                for (DType t : new DType[] {DType.F16, DType.BF16}) {
+                    int rows = 9, cols = 640;
+                    SixteenBit in = SixteenBit.of(arena, data(rows * cols, 5 + t.ordinal()), rows, cols, t);
+                    for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.PER_ROW),
+                            QuantFormat.fp8E5M2(Granularity.PER_ROW).withScaleDtype(DType.F32), QuantFormat.int4(Granularity.PER_ROW),
+                            QuantFormat.uint4(Granularity.PER_ROW), QuantFormat.int4(Granularity.PER_ROW).withMseClip(),
+                            QuantFormat.int8(Granularity.group(128)), QuantFormat.fp8E4M3(Granularity.block(1, 128)),
+                            QuantFormat.uint4(Granularity.group(64)), QuantFormat.int4(Granularity.group(32)), QuantFormat.int4(Granularity.group(32)).withMseClip(),
+                            QuantFormat.int8(Granularity.group(320))))
+                        assertMatchesReference(arena, in.tensor(), in.values(), rows, cols, f, f + " from " + t);
+                    // 128 x 128 grid rows: whole (4352 columns: 1.1 MiB of 16-bit values) and in panels (8704: 2.2 MiB).
+                    for (int gridCols : new int[] {34 * 128, 68 * 128}) {
+                        SixteenBit grid = SixteenBit.of(arena, data(4 * 128 * gridCols, gridCols + t.ordinal()), 4 * 128, gridCols, t);
+                        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32),
+                                QuantFormat.uint4(Granularity.block(128, 128))))
+                            assertMatchesReference(arena, grid.tensor(), grid.values(), 4 * 128, gridCols, f, f + " from " + t);
+                    }
+                    float[] bad = data(rows * cols, 6);
+                    bad[4 * cols + 17] = Float.POSITIVE_INFINITY;
+                    bad[6 * cols + 600] = Float.NaN;
+                    Tensor badIn = SixteenBit.of(arena, bad, rows, cols, t).tensor();
+                    assertEquals("lb_quantize: x has NaN or Inf in block (4, 0) (rows 4..4, columns 0..639)",
+                            assertThrows(LowbitException.class, () -> Quantizer.quantize(badIn, QuantFormat.fp8E4M3(Granularity.PER_ROW), arena))
+                                    .getMessage(), t.toString());
+                    assertEquals("lb_quantize: x has NaN or Inf in block (4, 0) (rows 4..4, columns 0..127)",
+                            assertThrows(LowbitException.class, () -> Quantizer.quantize(badIn, QuantFormat.int8(Granularity.group(128)), arena))
+                                    .getMessage(), t.toString());
                 }
             }
         });
