@@ -566,12 +566,15 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 namespace {
 
 // Where dequantize puts a row's f32 values: y itself (F32), or a stage of kStage values in L1 narrowed
-// into y (F16 / BF16) whenever the next piece would not fit, and at the row's end. (The whole row made
-// in an f32 buffer and then narrowed crossed L2 twice: bf16 outputs ran 0.36-0.43 of the copy from
-// memory, 2026-11-27 (23).)
+// into y (F16 / BF16) whenever the next piece would not fit, and at the row's end. The stage is small so
+// that the narrowing's non-temporal stores and the next piece's code reads take turns often: a phase of
+// stores only leaves the reads idle, and the other way round. BF16 outputs from 1 GiB, 2 threads (Zen 5
+// host, 2026-11-27 (23)): the whole row in an f32 buffer 0.34-0.43 of the copy; stages of 4096 / 1024 /
+// 512 values: int8 per row 0.43-0.48 / 0.55 / 0.47-0.52, int4 g128 0.40-0.43 / 0.46-0.49 / 0.45-0.49,
+// fp8 128 x 128 0.33-0.37 / 0.56 / 0.46-0.53; one thread, int8 per row 14.2 / 18.3 / 18.3 GB/s.
 class RowSink {
  public:
-  static constexpr int64_t kStage = 4096;
+  static constexpr int64_t kStage = 1024;
   RowSink(void *y, lb_dtype y_dtype, int64_t cols, ConvertFn from_f32)
       : y_(static_cast<char *>(y)), eb_(elem_size(y_dtype)), cols_(cols), f32_(y_dtype == LB_DTYPE_F32), from_f32_(from_f32),
         stage_(f32_ ? 0 : kStage) {}
@@ -607,14 +610,17 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
   const int64_t bc = p.block_cols, C = cols / bc;
   const bool f32 = y_dtype == LB_DTYPE_F32;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
+  // 16-bit outputs: as many blocks a call as fill the stage (an even count: packed U4 zero points come in
+  // pairs of blocks).
+  const int64_t per = f32 ? 16 : std::max<int64_t>(2, std::min<int64_t>(16, RowSink::kStage / bc));
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     RowSink sink(y, y_dtype, cols, from_f32);
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t rb = r / p.block_rows;
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
       sink.start(r);
-      for (int64_t g = 0; g < C; g += 16) {
-        const int count = static_cast<int>(std::min<int64_t>(16, C - g));
+      for (int64_t g = 0; g < C; g += per) {
+        const int count = static_cast<int>(std::min<int64_t>(per, C - g));
         const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
         k.dequantize_groups(in + q_col_offset(p, g * bc), count, &p, scale_entry(p, scales, rb, g, C), z, sink.take(g * bc, count * bc),
                             stream && f32);

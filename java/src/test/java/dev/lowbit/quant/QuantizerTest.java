@@ -284,6 +284,35 @@ class QuantizerTest {
         });
     }
 
+    /**
+     * Dequantize to F16 / BF16 goes through a small f32 stage, a few blocks at a time (whole rows' worth of
+     * calls, blocks wider than the stage in pieces): every element is still the F32 result rounded once, on
+     * every ISA, for grouped rows with packed zero points, per-row blocks wider than the stage, and blocks
+     * spanning rows.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void sixteenBitOutputsAreTheF32ResultRoundedOnce(Isa isa) {
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                int rows = 256, cols = 2560;
+                float[] x = data(rows * cols, 11);
+                for (QuantFormat f : List.of(QuantFormat.uint4(Granularity.group(128)), QuantFormat.int4(Granularity.group(32)),
+                        QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.block(128, 128)),
+                        QuantFormat.uint4(Granularity.block(2, 64)).withZeroDtype(DType.F16))) {
+                    Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
+                    float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                    short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
+                    short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
+                    for (int i = 0; i < y.length; i++) {
+                        if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
+                            throw new AssertionError(f + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
+                    }
+                }
+            }
+        });
+    }
+
     @Test
     void integerRoundTripIsWithinHalfAStep() {
         for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(32)).withScaleDtype(DType.F32),
