@@ -59,8 +59,8 @@ struct Isa {
 }  // namespace
 
 void code_widen_avx2(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream) {
-  code_widen_isa(a, params, qa, b, C, p, x_dtype, lanes, stream);
+                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead) {
+  code_widen_isa(a, params, qa, b, C, p, x_dtype, lanes, stream, ahead);
 }
 
 }  // namespace lb::cpu

@@ -88,9 +88,11 @@ struct QuantRowKernels {
   // Two rows of C blocks (p->block_cols each, a multiple of 128; the same block columns) in one pass
   // (pipelined.inc): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
   // row b widening lanes[cb]; both rows' values are x_dtype (F32, F16 or BF16). a null: b is only
-  // ranged; b null: a is only coded. Null where the ISA has none (code_widen_ok says when it applies).
+  // ranged; b null: a is only coded. ahead (> 0): as row b is widened, the lines `ahead` bytes past it
+  // are prefetched (rows that continue in memory: the next row's), 0: none. Null where the ISA has none
+  // (code_widen_ok says when it applies).
   void (*code_widen)(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream);
+                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -124,9 +126,9 @@ void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params
                               float *y, bool stream);
 
 void code_widen_avx512(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                       lb_dtype x_dtype, BlockLanes *lanes, bool stream);
+                       lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
 void code_widen_avx2(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream);
+                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
 // Whether code_widen takes this format's blocks (whole 128-value steps).
 inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 == 0; }
 
@@ -204,6 +206,8 @@ class RowQuantizer {
  private:
   // row()'s span path: blocks of at most kSpanMaxCols, kSpanBlocks at a time (row_spans).
   static constexpr int64_t kSpanBlocks = 16, kSpanMaxCols = 256;
+  // How far ahead rows() prefetches the 16-bit row it ranges (code_widen's `ahead`).
+  static constexpr int64_t kRowAheadBytes = 8192;
 
   void row_grouped(const RowIn &in, int64_t r, const void *next);
   void row_spans(const RowIn &in, int64_t r, Scratch &s, const void *next);
