@@ -1,6 +1,7 @@
 // lb_quantize / lb_dequantize on the CPU: block statistics, block parameters (with the optional
-// MSE clip search), then the rows, each step spread over the pool. Rows of F16/BF16 are widened
-// to f32 (and narrowed back) with the convert family's kernels.
+// MSE clip search), then the rows, each step spread over the pool. F16/BF16 rows are read in place
+// by the grouped and pipelined kernels, widened a span at a time (RowIn) elsewhere; F16/BF16 outputs
+// are narrowed from a small f32 stage (RowSink) with the convert family's kernels.
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -582,7 +583,6 @@ class RowSink {
   RowSink(void *y, lb_dtype y_dtype, int64_t cols, ConvertFn from_f32)
       : y_(static_cast<char *>(y)), eb_(elem_size(y_dtype)), cols_(cols), f32_(y_dtype == LB_DTYPE_F32), from_f32_(from_f32),
         stage_(f32_ ? 0 : kStage) {}
-  bool f32() const { return f32_; }
   void start(int64_t r) {
     r_ = r;
     s0_ = 0;
@@ -608,7 +608,7 @@ class RowSink {
   int64_t r_ = 0, s0_ = 0;
 };
 
-// Rows through dequantize_groups, 16 blocks at a time.
+// Rows through dequantize_groups, 16 blocks at a time (16-bit outputs: as many as fill the stage).
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
                              const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype, bool stream) {
   const int64_t bc = p.block_cols, C = cols / bc;

@@ -1,6 +1,7 @@
-// CPU backend of the quant family. Row kernels (one ISA each, on f32 rows) do the element work;
-// dispatch.cpp schedules blocks and rows over the pool and converts F16/BF16 rows to f32 with the
-// convert family's kernels.
+// CPU backend of the quant family. Row kernels (one ISA each) do the element work: on f32 rows, and
+// the grouped and pipelined quantize kernels on F16/BF16 rows too (widened where they are read);
+// dispatch.cpp schedules blocks and rows over the pool and widens the other F16/BF16 rows to f32 with
+// the convert family's kernels.
 #pragma once
 #include <stdint.h>
 
