@@ -262,12 +262,20 @@ class QuantizerTest {
                             QuantFormat.uint4(Granularity.group(64)), QuantFormat.int4(Granularity.group(32)), QuantFormat.int4(Granularity.group(32)).withMseClip(),
                             QuantFormat.int8(Granularity.group(320))))
                         assertMatchesReference(arena, in.tensor(), in.values(), rows, cols, f, f + " from " + t);
-                    // 128 x 128 grid rows: whole (4352 columns: 1.1 MiB of 16-bit values) and in panels (8704: 2.2 MiB).
-                    for (int gridCols : new int[] {34 * 128, 68 * 128}) {
-                        SixteenBit grid = SixteenBit.of(arena, data(4 * 128 * gridCols, gridCols + t.ordinal()), 4 * 128, gridCols, t);
-                        for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32),
-                                QuantFormat.uint4(Granularity.block(128, 128))))
-                            assertMatchesReference(arena, grid.tensor(), grid.values(), 4 * 128, gridCols, f, f + " from " + t);
+                    // 128 x 128 grid rows: whole (4352 columns: 1.1 MiB of 16-bit values), and in panels past 4 MiB
+                    // (16896 columns, 4.1 MiB; one thread, so that two grid rows take the grid-row path).
+                    int previous = Lowbit.threads();
+                    try {
+                        for (int gridCols : new int[] {34 * 128, 132 * 128}) {
+                            int gridRows = gridCols > 16384 ? 2 * 128 : 4 * 128;
+                            if (gridCols > 16384) Lowbit.setThreads(1);
+                            SixteenBit grid = SixteenBit.of(arena, data(gridRows * gridCols, gridCols + t.ordinal()), gridRows, gridCols, t);
+                            for (QuantFormat f : List.of(QuantFormat.fp8E4M3(Granularity.block(128, 128)).withScaleDtype(DType.F32),
+                                    QuantFormat.uint4(Granularity.block(128, 128))))
+                                assertMatchesReference(arena, grid.tensor(), grid.values(), gridRows, gridCols, f, f + " from " + t + ", " + gridCols + " columns");
+                        }
+                    } finally {
+                        Lowbit.setThreads(previous);
                     }
                     float[] bad = data(rows * cols, 6);
                     bad[4 * cols + 17] = Float.POSITIVE_INFINITY;
