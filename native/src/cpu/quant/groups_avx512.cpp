@@ -133,7 +133,8 @@ template <class E, class F>
     f(_mm512_loadu_si512(b + i), std::false_type{});
     i += kPer;
   }
-  if (i < bc) f(_mm512_maskz_loadu_epi16(0xffff, b + i), std::false_type{});  // 16-bit rows only: bc is a multiple of 16
+  if constexpr (kPer == 32)  // f32 rows end above (bc is a multiple of 16); 16-bit rows may have 16 values left
+    if (i < bc) f(_mm512_maskz_loadu_epi16(0xffff, b + i), std::false_type{});
 }
 // The unsigned max of |v|'s bits.
 template <class E>

@@ -260,7 +260,8 @@ class QuantizerTest {
                             QuantFormat.uint4(Granularity.PER_ROW), QuantFormat.int4(Granularity.PER_ROW).withMseClip(),
                             QuantFormat.int8(Granularity.group(128)), QuantFormat.fp8E4M3(Granularity.block(1, 128)),
                             QuantFormat.uint4(Granularity.group(64)), QuantFormat.int4(Granularity.group(32)), QuantFormat.int4(Granularity.group(32)).withMseClip(),
-                            QuantFormat.int8(Granularity.group(320))))
+                            QuantFormat.int8(Granularity.group(320)), QuantFormat.fp8E5M2(Granularity.group(16)),
+                            QuantFormat.int8(Granularity.group(80))))  // 16 and 80: a half vector of 16-bit values left over
                         assertMatchesReference(arena, in.tensor(), in.values(), rows, cols, f, f + " from " + t);
                     // 128 x 128 grid rows: whole (4352 columns: 1.1 MiB of 16-bit values), and in panels past 4 MiB
                     // (16896 columns, 4.1 MiB; one thread, so that two grid rows take the grid-row path).
