@@ -23,7 +23,7 @@ namespace lb::cpu {
 namespace {
 
 bool is_packed(lb_dtype t) { return t == LB_DTYPE_I4 || t == LB_DTYPE_U4; }
-int64_t elem_size(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }  // F32, F16, BF16 rows
+int64_t elem_size(lb_dtype t) { return RowIn::bytes_of(t); }  // F32, F16, BF16 values
 
 // Rows of a [rows, cols] F32/F16/BF16 matrix as f32, converted into `buf` when needed.
 struct FloatRows {
@@ -32,17 +32,10 @@ struct FloatRows {
   int64_t cols;
   ConvertFn to_f32;
 
-  // Elements [c0, c0 + n) of row r.
-  const float *segment(int64_t r, int64_t c0, int64_t n, std::vector<float> &buf) const {
-    const char *src = base + (r * cols + c0) * elem_size(dtype);
-    if (dtype == LB_DTYPE_F32) return reinterpret_cast<const float *>(src);
-    buf.resize(static_cast<size_t>(n));
-    to_f32(src, buf.data(), n);
-    return buf.data();
-  }
-
-  const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
   RowIn row_in(int64_t r) const { return RowIn{base + r * cols * elem_size(dtype), dtype, to_f32}; }
+  // Elements [c0, c0 + n) of row r.
+  const float *segment(int64_t r, int64_t c0, int64_t n, std::vector<float> &buf) const { return row_in(r).values(c0, n, buf); }
+  const float *row(int64_t r, std::vector<float> &buf) const { return segment(r, 0, cols, buf); }
 };
 
 int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(cols, 1)); }
@@ -312,7 +305,7 @@ void RowQuantizer::rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const vo
   s.lo.resize(static_cast<size_t>(C));
   s.hi.resize(static_cast<size_t>(C));
   s.params.resize(static_cast<size_t>(C));
-  const auto row_in = [&](int64_t r) { return RowIn{static_cast<const char *>(x) + r * cols * (x_dtype == LB_DTYPE_F32 ? 4 : 2), x_dtype, to_f32}; };
+  const auto row_in = [&](int64_t r) { return RowIn{static_cast<const char *>(x) + r * cols * elem_size(x_dtype), x_dtype, to_f32}; };
   const int64_t ahead = x_dtype == LB_DTYPE_F32 ? 0 : kRowAheadBytes;
   BlockLanes *lanes = thread_scratch<BlockLanes>(kScratchQuantLanes, C);
   std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));

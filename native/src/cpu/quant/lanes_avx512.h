@@ -5,16 +5,17 @@
 #pragma once
 #include <immintrin.h>
 
+#include "../simd/half_avx512.h"
+
 inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_cast<__mmask16>((1u << left) - 1u); }
 
 // 16 input values at p as f32: F32 as they are, F16 / BF16 (quant.h's F16Bits / Bf16Bits) widened
-// exactly — so the code helpers below, templated on the element type, take 16-bit rows where they lie
+// exactly by simd/half_avx512.h's codecs (without their NaN quieting: a NaN fails the call anyway) — so
+// the code helpers below, templated on the element type, take 16-bit rows where they lie
 // (quantize_groups, code_widen) instead of an f32 copy. load16z: lanes outside m read 0.
 inline __m512 load16(const float *p) { return _mm512_loadu_ps(p); }
-inline __m512 load16(const Bf16Bits *p) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))), 16));
-}
-inline __m512 load16(const F16Bits *p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
+inline __m512 load16(const Bf16Bits *p) { return BF16::load_raw(p, 0); }
+inline __m512 load16(const F16Bits *p) { return F16::load_raw(p, 0); }
 inline __m512 load16z(__mmask16 m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
 inline __m512 load16z(__mmask16 m, const Bf16Bits *p) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));

@@ -11,6 +11,7 @@
 namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx2.h"
+#include "../simd/half_avx2.h"
 #include "lanes_avx2.h"
 
 struct Isa {
@@ -18,10 +19,8 @@ struct Isa {
   static constexpr int64_t kStep = 32;
 
   static constexpr int kLanes = 8;
-  static __m256 f16_vector(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))); }
-  static __m256 bf16_vector(const uint16_t *p) {
-    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i *>(p))), 16));
-  }
+  static __m256 f16_vector(const uint16_t *p) { return F16::load_raw(p); }
+  static __m256 bf16_vector(const uint16_t *p) { return BF16::load_raw(p); }
 
   // fp8 steps only with a finite inverse scale (and E4M3's 2^-8 folding into it), as quantize_codes8.
   template <lb_dtype Q, bool kStream>

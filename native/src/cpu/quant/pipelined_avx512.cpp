@@ -20,10 +20,8 @@ struct Isa {
   static constexpr int64_t kStep = Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4 ? 128 : 64;
 
   static constexpr int kLanes = 16;
-  static __m512 f16_vector(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))); }
-  static __m512 bf16_vector(const uint16_t *p) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(p))), 16));
-  }
+  static __m512 f16_vector(const uint16_t *p) { return F16::load_raw(p, 0); }
+  static __m512 bf16_vector(const uint16_t *p) { return BF16::load_raw(p, 0); }
 
   // fp8 steps go through fp8_codes64 where codes_run would (a finite inverse, E4M3's 2^-8 folding into it).
   template <lb_dtype Q, bool kStream>

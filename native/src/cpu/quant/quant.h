@@ -153,8 +153,9 @@ struct RowIn {
   lb_dtype dtype;
   void (*to_f32)(const void *src, void *dst, int64_t count);  // convert_kernel(dtype, F32); unused for F32
 
-  int64_t elem_bytes() const { return dtype == LB_DTYPE_F32 ? 4 : 2; }
-  const char *at(int64_t c) const { return static_cast<const char *>(x) + c * elem_bytes(); }
+  // The bytes of one F32, F16 or BF16 value.
+  static int64_t bytes_of(lb_dtype t) { return t == LB_DTYPE_F32 ? 4 : 2; }
+  const char *at(int64_t c) const { return static_cast<const char *>(x) + c * bytes_of(dtype); }
   // Values [c0, c0 + n) as f32: in place, or widened into stage.
   const float *values(int64_t c0, int64_t n, std::vector<float> &stage) const {
     if (dtype == LB_DTYPE_F32) return static_cast<const float *>(x) + c0;

@@ -217,13 +217,10 @@ class QuantizerTest {
             try (Arena arena = Arena.ofConfined()) {
                 float[] x = data(64 * 128, 5);
                 for (DType t : new DType[] {DType.F16, DType.BF16}) {
-                    Tensor in = Tensor.allocate(arena, t, Device.CPU, 64, 128);
-                    Convert.convert(Tensor.of(arena, x, 64, 128), in);
-                    Tensor widened = Tensor.allocate(arena, DType.F32, Device.CPU, 64, 128);
-                    Convert.convert(in, widened);
+                    SixteenBit in = SixteenBit.of(arena, x, 64, 128, t);
                     QuantFormat f = QuantFormat.int4(Granularity.group(32));
-                    Quantized q = Quantizer.quantize(in, f, arena);
-                    assertArrayEquals(QuantReference.quantize(widened.toFloatArray(), 64, 128, f).codes(), codes(q), t.toString());
+                    Quantized q = Quantizer.quantize(in.tensor(), f, arena);
+                    assertArrayEquals(QuantReference.quantize(in.values(), 64, 128, f).codes(), codes(q), t.toString());
                 }
             }
         });
