@@ -3,8 +3,10 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "../../common/fp8.h"
+#include "../../core/cpu_features.h"
 #include "convert.h"
 #include "pairs.h"
 
@@ -68,9 +70,44 @@ void streamed_kernel(const void *s, void *d, int64_t n) {
   kernel<S, D, true>(s, d, n);
 }
 
+// To F16 / BF16: 32 values a step narrowed into one vector (D::narrow_pair) and stored whole: one store
+// where two half-vector ones were. kFast (BF16 where avx512_bf16() holds): BF16::narrow_pair_fast.
+template <class S, class D, bool kFast, bool kStream>
+void to_16bit(const void *s, void *d, int64_t n) {
+  int64_t i = 0;
+  if constexpr (kStream) {
+    const uintptr_t misaligned = reinterpret_cast<uintptr_t>(d) & 63;
+    if (misaligned) {
+      i = std::min<int64_t>(n, static_cast<int64_t>((64 - misaligned) / D::kSize));
+      masked_steps<S, D>(s, d, 0, i);
+    }
+  }
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = S::load(s, i, 0xffff), b = S::load(s, i + 16, 0xffff);
+    __m512i v;
+    if constexpr (kFast) v = D::narrow_pair_fast(a, b);
+    else v = D::narrow_pair(a, b);
+    __m512i *out = reinterpret_cast<__m512i *>(static_cast<uint16_t *>(d) + i);
+    if constexpr (kStream) _mm512_stream_si512(out, v);
+    else _mm512_storeu_si512(out, v);
+  }
+  masked_steps<S, D>(s, d, i, n);
+}
+
+template <class S, class D, bool kStream>
+ConvertFn to_16bit_kernel() {
+  if constexpr (std::is_same_v<D, BF16>) {
+    if (avx512_bf16()) return to_16bit<S, D, true, kStream>;
+  }
+  return to_16bit<S, D, false, kStream>;
+}
+
 }  // namespace
 
 ConvertFn convert_kernel_avx512(lb_dtype src, lb_dtype dst, bool stream) {
+  if (src == LB_DTYPE_F32 && dst == LB_DTYPE_F16) return stream ? to_16bit_kernel<F32, F16, true>() : to_16bit_kernel<F32, F16, false>();
+  if (src == LB_DTYPE_F32 && dst == LB_DTYPE_BF16) return stream ? to_16bit_kernel<F32, BF16, true>() : to_16bit_kernel<F32, BF16, false>();
+  if (src == LB_DTYPE_F16 && dst == LB_DTYPE_BF16) return stream ? to_16bit_kernel<F16, BF16, true>() : to_16bit_kernel<F16, BF16, false>();
   if (stream) LB_CONVERT_PAIRS_OF(streamed_kernel, src, dst);
   LB_CONVERT_PAIRS(src, dst);
 }

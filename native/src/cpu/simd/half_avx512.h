@@ -35,6 +35,8 @@ struct F16 {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i *>(static_cast<const uint16_t *>(p) + i)));
   }
   static __m256i narrow(__m512 v) { return _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  // 32 values, a in the low half: one 64-byte vector (a whole line to store).
+  static __m512i narrow_pair(__m512 a, __m512 b) { return _mm512_inserti64x4(_mm512_castsi256_si512(narrow(a)), narrow(b), 1); }
   static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
     _mm256_mask_storeu_epi16(static_cast<uint16_t *>(p) + i, m, narrow(v));
   }
@@ -75,6 +77,17 @@ struct BF16 {
   // like common/half.h except for subnormal inputs (flushed) and NaN payloads: needs_exact.
   static __mmask16 needs_exact(__m512 v) { return _mm512_fpclass_ps_mask(v, 0x20 | 0x01 | 0x80); }  // denormal, QNaN, SNaN
   static __m256i narrow_fast(__m512 v) { return reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(v)); }
+  // 32 values, a in the low half, exactly.
+  static __m512i narrow_pair(__m512 a, __m512 b) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(narrow_exact(a)), narrow_exact(b), 1);
+  }
+  // The same where avx512_bf16() holds: one VCVTNE2PS2BF16 for the 32 (about 3 ops where narrow_pair
+  // takes ~20), or narrow_pair for a pair with a lane it would round differently (needs_exact: rare, so
+  // the branch predicts). f32 -> bf16 in L1 / L2, one thread (Zen 5 host): 87-93 -> 125-129 GB/s.
+  static __m512i narrow_pair_fast(__m512 a, __m512 b) {
+    if (needs_exact(a) | needs_exact(b)) [[unlikely]] return narrow_pair(a, b);
+    return reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(b, a));
+  }
   static void store(void *p, int64_t i, __m512 v, __mmask16 m) {
     _mm256_mask_storeu_epi16(static_cast<uint16_t *>(p) + i, m, narrow(v));
   }
