@@ -7,6 +7,7 @@
 #       (their fp8 / u4 -> bf16 conversions, called on any AVX-512 CPU, must not use them);
 #     - cpu/hadamard/avx512.cpp: the row kernels instantiated with IoBF16Fast;
 #     - cpu/convert/avx512.cpp: to_16bit with kFast (BF16 outputs);
+#     - cpu/quant/{avx512,groups_avx512}.cpp: the dequantize kernels instantiated with Put16<BF16, true>;
 #   VNNI (VPDPBUSD(S), VPDPWSSD(S)):
 #     - cpu/gemm/avx512.cpp: the W8A8 tiles and the int8 roof;
 #     - cpu/gemm/w4a16_avx512.cpp: the int8-activation decode (q8_*, VBMI and VNNI checked).
@@ -39,6 +40,7 @@ for obj in $1; do
       bf16=$(printf '%s\n' "$bf16" | grep -E '_to_bf16' || true) ;;
     */cpu/hadamard/avx512.cpp.o) bf16=$(printf '%s\n' "$bf16" | grep -v 'IoBF16Fast' || true) ;;
     */cpu/convert/avx512.cpp.o) bf16=$(printf '%s\n' "$bf16" | grep -v 'to_16bit<.*BF16, true, ' || true) ;;
+    */cpu/quant/avx512.cpp.o | */cpu/quant/groups_avx512.cpp.o) bf16=$(printf '%s\n' "$bf16" | grep -v 'Put16<[^<>]*BF16, true>' || true) ;;
   esac
   case "$obj" in
     */cpu/gemm/avx512.cpp.o) vnni= ;;

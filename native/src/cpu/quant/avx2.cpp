@@ -94,7 +94,9 @@ inline void store16(float *y, const __m256 (&v)[2], __m256 scale, bool stream) {
   }
 }
 
-void dequantize_codes8(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
+// F32 y only (narrows is false on AVX2).
+void dequantize_codes8(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *out, lb_dtype, bool stream) {
+  float *y = static_cast<float *>(out);
   const __m256 scale = _mm256_set1_ps(b->scale), zero = _mm256_set1_ps(b->zero);
   int64_t i = 0;
   with_qtype(qtype, [&](auto q) {
@@ -104,10 +106,11 @@ void dequantize_codes8(const uint8_t *codes, int64_t n, lb_dtype qtype, const Bl
       store16(y + i, v, scale, stream);
     }
   });
-  if (i < n) dequantize_codes(codes + i, n - i, qtype, b, y + i, false);  // builds a 256-entry table: not for nothing
+  if (i < n) dequantize_codes(codes + i, n - i, qtype, b, y + i, LB_DTYPE_F32, false);  // builds a 256-entry table: not for nothing
 }
 
-void dequantize_packed8(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
+void dequantize_packed8(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, void *out, lb_dtype, bool stream) {
+  float *y = static_cast<float *>(out);
   const __m256 scale = _mm256_set1_ps(b->scale), zero = _mm256_set1_ps(b->zero);
   int64_t i = 0;
   with_qtype(qtype, [&](auto q) {
@@ -120,7 +123,7 @@ void dequantize_packed8(const uint8_t *packed, int64_t n, lb_dtype qtype, const 
       store16(y + i, v, scale, stream);
     }
   });
-  if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i, false);
+  if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i, LB_DTYPE_F32, false);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <cfloat>
 
+#include "../../core/cpu_features.h"
 #include "quant.h"
 
 namespace lb::cpu {
@@ -12,6 +13,7 @@ namespace {
 #include "../simd/fp8_avx512.h"
 #include "kernels.inc"
 #include "lanes_avx512.h"
+#include "dequant_avx512.h"
 
 // Loops run whole vectors unmasked and only the tail masked: masked stores are slow on some
 // cores (AMD Zen 4), and a constant full mask is not always turned into a plain store.
@@ -48,22 +50,17 @@ void quantize_codes16(const float *x, int64_t n, const lb_quant_params *p, const
   else quantize_codes_as<false>(x, n, p, b, codes);
 }
 
-template <bool kStream>
-void dequantize_codes_as(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
-  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + i));
-    store_values<kStream>(y + i, _mm512_mul_ps(values16(bytes, qtype, zero), scale));
+// One block's codes (a byte each, or kPacked: I4 / U4 two a byte) under one block's parameters
+// (dequant_avx512.h's decoders and puts).
+template <bool kPacked>
+struct DequantizeRun {
+  template <class Put, bool kStream>
+  static void run(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *y) {
+    dequantize_run<Put, kStream, kPacked>(qtype, _mm512_set1_ps(b->scale), _mm512_set1_ps(b->zero), codes, n, y, 0);
   }
-  if (i < n) {
-    const __mmask16 m = tail_mask(n - i);
-    _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(values16(_mm_maskz_loadu_epi8(m, codes + i), qtype, zero), scale));
-  }
-}
-void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
-  if (stream) dequantize_codes_as<true>(codes, n, qtype, b, y);
-  else dequantize_codes_as<false>(codes, n, qtype, b, y);
+};
+void dequantize_codes16(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype, bool stream) {
+  with_put<DequantizeRun<false>>(y_dtype, stream, codes, n, qtype, b, y);
 }
 
 // 128 (then 64, 32) values -> 64 (32, 16) packed bytes per step, codes never leave registers; the tail goes
@@ -83,18 +80,8 @@ void quantize_packed32(const float *x, int64_t n, const lb_quant_params *p, cons
   else quantize_packed_as<false>(x, n, p, b, packed);
 }
 
-// 16 values from 8 packed bytes per step (nibbles16), then the same value path as
-// dequantize_codes16.
-template <bool kStream>
-void dequantize_packed_as(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y) {
-  const __m512 scale = _mm512_set1_ps(b->scale), zero = _mm512_set1_ps(b->zero);
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) store_values<kStream>(y + i, _mm512_mul_ps(values16(nibbles16(packed + i / 2), qtype, zero), scale));
-  if (i < n) dequantize_packed(packed + i / 2, n - i, qtype, b, y + i, false);
-}
-void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream) {
-  if (stream) dequantize_packed_as<true>(packed, n, qtype, b, y);
-  else dequantize_packed_as<false>(packed, n, qtype, b, y);
+void dequantize_packed16(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype, bool stream) {
+  with_put<DequantizeRun<true>>(y_dtype, stream, packed, n, qtype, b, y);
 }
 
 // 64 codes -> 32 bytes: as 16-bit lanes a pair is lo | hi << 8; fold hi down to bits 4..7, narrow.
@@ -135,6 +122,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.unpack_nibbles = unpack_nibbles64;
   k.quantize_groups = quantize_groups_avx512;
   k.dequantize_groups = dequantize_groups_avx512;
+  k.narrows = true;
   k.ranges_groups = ranges_groups_avx512;
   k.clip_errors = clip_errors_avx512;
   k.code_widen = code_widen_avx512;

@@ -1,7 +1,8 @@
 // lb_quantize / lb_dequantize on the CPU: block statistics, block parameters (with the optional
 // MSE clip search), then the rows, each step spread over the pool. F16/BF16 rows are read in place
 // by the grouped and pipelined kernels, widened a span at a time (RowIn) elsewhere; F16/BF16 outputs
-// are narrowed from a small f32 stage (RowSink) with the convert family's kernels.
+// are narrowed in registers by the AVX-512 kernels, else from a small f32 stage (RowSink) by the convert
+// family's kernels.
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -567,55 +568,61 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 
 namespace {
 
-// Where dequantize puts a row's f32 values: y itself (F32), or a stage of kStage values in L1 narrowed
-// into y (F16 / BF16) whenever the next piece would not fit, and at the row's end. The stage is small so
+// Where dequantize puts a row's values: y itself (F32, or F16 / BF16 when the kernels narrow, as the
+// AVX-512 ones do), or a stage of kStage f32 values in L1 narrowed into y (F16 / BF16 from the AVX2 and
+// scalar kernels) whenever the next piece would not fit, and at the row's end. The stage is small so
 // that the narrowing's non-temporal stores and the next piece's code reads take turns often: a phase of
 // stores only leaves the reads idle, and the other way round. BF16 outputs from 1 GiB, 2 threads (Zen 5
-// host, 2026-11-27 (23)): the whole row in an f32 buffer 0.34-0.43 of the copy; stages of 4096 / 1024 /
+// host, AVX-512, 2026-11-27 (23)): the whole row in an f32 buffer 0.34-0.43 of the copy; stages of 4096 / 1024 /
 // 512 values: int8 per row 0.43-0.48 / 0.55 / 0.47-0.52, int4 g128 0.40-0.43 / 0.46-0.49 / 0.45-0.49,
 // fp8 128 x 128 0.33-0.37 / 0.56 / 0.46-0.53; one thread, int8 per row 14.2 / 18.3 / 18.3 GB/s.
 class RowSink {
  public:
   static constexpr int64_t kStage = 1024;
-  RowSink(void *y, lb_dtype y_dtype, int64_t cols, ConvertFn from_f32)
-      : y_(static_cast<char *>(y)), eb_(elem_size(y_dtype)), cols_(cols), f32_(y_dtype == LB_DTYPE_F32), from_f32_(from_f32),
-        stage_(f32_ ? 0 : kStage) {}
+  RowSink(void *y, lb_dtype y_dtype, int64_t cols, bool narrows, ConvertFn from_f32)
+      : y_(static_cast<char *>(y)), y_dtype_(y_dtype), eb_(elem_size(y_dtype)), cols_(cols),
+        direct_(y_dtype == LB_DTYPE_F32 || narrows), from_f32_(from_f32), stage_(direct_ ? 0 : kStage) {}
+  // The dtype of what take() returns: y's, or F32 (the stage).
+  lb_dtype dtype() const { return direct_ ? y_dtype_ : LB_DTYPE_F32; }
+  // The most values one take() may ask for.
+  int64_t most() const { return direct_ ? INT64_MAX : kStage; }
   void start(int64_t r) {
     r_ = r;
     s0_ = 0;
   }
-  // Room for the row's values [c, c + n) (n <= kStage; c: where the previous piece ended).
-  float *take(int64_t c, int64_t n) {
-    if (f32_) return reinterpret_cast<float *>(y_) + r_ * cols_ + c;
+  // Room for the row's values [c, c + n) (n <= most(); c: where the previous piece ended).
+  void *take(int64_t c, int64_t n) {
+    if (direct_) return y_ + (r_ * cols_ + c) * eb_;
     if (c + n - s0_ > kStage) flush(c);
     return stage_.data() + (c - s0_);
   }
   // Narrows the staged values [s0, c) into y.
   void flush(int64_t c) {
-    if (!f32_ && c > s0_) from_f32_(stage_.data(), y_ + (r_ * cols_ + s0_) * eb_, c - s0_);
+    if (!direct_ && c > s0_) from_f32_(stage_.data(), y_ + (r_ * cols_ + s0_) * eb_, c - s0_);
     s0_ = c;
   }
 
  private:
   char *y_;
+  const lb_dtype y_dtype_;
   const int64_t eb_, cols_;
-  const bool f32_;
+  const bool direct_;
   const ConvertFn from_f32_;
   std::vector<float> stage_;
   int64_t r_ = 0, s0_ = 0;
 };
 
-// Rows through dequantize_groups, 16 blocks at a time (16-bit outputs: as many as fill the stage).
+// Rows through dequantize_groups, 16 blocks at a time (staged 16-bit outputs: as many as fill the stage).
 lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p, const void *q, const void *scales,
                              const void *zeros, int64_t rows, int64_t cols, void *y, lb_dtype y_dtype, bool stream) {
   const int64_t bc = p.block_cols, C = cols / bc;
-  const bool f32 = y_dtype == LB_DTYPE_F32;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
-  // 16-bit outputs: as many blocks a call as fill the stage (an even count: packed U4 zero points come in
-  // pairs of blocks).
-  const int64_t per = f32 ? 16 : std::max<int64_t>(2, std::min<int64_t>(16, RowSink::kStage / bc));
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    RowSink sink(y, y_dtype, cols, from_f32);
+    RowSink sink(y, y_dtype, cols, k.narrows, from_f32);
+    // An even count: packed U4 zero points come in pairs of blocks.
+    const int64_t per = std::max<int64_t>(2, std::min<int64_t>(16, sink.most() / bc));
+    // Streamed by the kernel when it writes y, else by the stage's narrowing.
+    const bool kernel_streams = stream && sink.dtype() == y_dtype;
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t rb = r / p.block_rows;
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
@@ -624,7 +631,7 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
         const int count = static_cast<int>(std::min<int64_t>(per, C - g));
         const void *z = p.qtype == LB_DTYPE_U4 ? zero_entry(p, zeros, rb, g, C) : nullptr;
         k.dequantize_groups(in + q_col_offset(p, g * bc), count, &p, scale_entry(p, scales, rb, g, C), z, sink.take(g * bc, count * bc),
-                            stream && f32);
+                            sink.dtype(), kernel_streams);
       }
       sink.flush(cols);
     }
@@ -643,8 +650,8 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   // Outputs of kStreamBytes and more go out with non-temporal stores (simd/streaming.h): to F32 four
   // bytes written per code read, so the read-for-ownership was up to 4 / 9 of the traffic (int8 per row
   // from 1 GiB, in-process A/B: 0.97-1.15 -> 1.10-1.24 of the copy, which pays it too). F16 / BF16 rows
-  // are made in an f32 buffer in cache and streamed by the narrowing convert kernel.
-  const bool f32 = y_dtype == LB_DTYPE_F32, stream = rows * cols * elem_size(y_dtype) >= kStreamBytes;
+  // are narrowed by the kernels (AVX-512) or made in an f32 stage and streamed by the convert kernel (RowSink).
+  const bool stream = rows * cols * elem_size(y_dtype) >= kStreamBytes;
   const ConvertFn from_f32 = convert_kernel(LB_DTYPE_F32, y_dtype, false, stream);
   // Blocks spanning rows share their parameters over many rows, so the table below costs little
   // there (and the grouped kernel was 20% slower in cache on 128 x 128 fp8 blocks).
@@ -658,10 +665,11 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   // Packed codes are read in place when blocks hold whole bytes (even width); else unpacked first.
   const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
-    RowSink sink(y, y_dtype, cols, from_f32);
+    RowSink sink(y, y_dtype, cols, k.narrows, from_f32);
+    const bool kernel_streams = stream && sink.dtype() == y_dtype;
     std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     // Pieces of at most a stage (even: packed blocks are even wide on the direct path).
-    const int64_t piece = f32 ? bc : std::min<int64_t>(bc, RowSink::kStage);
+    const int64_t piece = std::min(bc, sink.most());
     for (int64_t r = r0; r < r1; ++r) {
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
       if (!direct) {
@@ -673,8 +681,8 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
         const BlockParams *bp = &params[(r / br) * C + cb];
         for (int64_t c = cb * bc; c < (cb + 1) * bc; c += piece) {
           const int64_t n = std::min(piece, (cb + 1) * bc - c);
-          if (packed && direct) k.dequantize_packed(in + c / 2, n, p.qtype, bp, sink.take(c, n), stream && f32);
-          else k.dequantize_codes(in + c, n, p.qtype, bp, sink.take(c, n), stream && f32);
+          if (packed && direct) k.dequantize_packed(in + c / 2, n, p.qtype, bp, sink.take(c, n), sink.dtype(), kernel_streams);
+          else k.dequantize_codes(in + c, n, p.qtype, bp, sink.take(c, n), sink.dtype(), kernel_streams);
         }
       }
       sink.flush(cols);

@@ -9,12 +9,14 @@
 #include <cfloat>
 #include <type_traits>
 
+#include "../../core/cpu_features.h"
 #include "quant.h"
 
 namespace lb::cpu {
 namespace {
 #include "../simd/fp8_avx512.h"
 #include "lanes_avx512.h"
+#include "dequant_avx512.h"
 
 struct MinOp {
   __m512 operator()(__m512 a, __m512 b) const { return _mm512_min_ps(a, b); }
@@ -340,49 +342,41 @@ int quantize_groups_avx512(const void *x, lb_dtype x_dtype, int count, const lb_
 
 namespace {
 
-template <bool kStream>
-void dequantize_groups(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros, float *y) {
-  const int64_t bc = p->block_cols;
-  const lb_dtype t = p->qtype;
-  const __mmask16 valid = tail_mask(count);
-  __m512 scale;
-  if (p->scale_dtype == LB_DTYPE_F32) scale = _mm512_maskz_loadu_ps(valid, scales);
-  else if (p->scale_dtype == LB_DTYPE_F16) scale = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, scales));
-  else scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(valid, scales)), 16));
-  __m512 zero = _mm512_setzero_ps();
-  if (t == LB_DTYPE_U4) {
-    if (p->zero_dtype == LB_DTYPE_F16) {
-      zero = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, zeros));
-    } else {  // (count + 1) / 2 bytes of two nibbles, low = even block
-      uint8_t bytes[8] = {};
-      for (int i = 0; i < (count + 1) / 2; ++i) bytes[i] = static_cast<const uint8_t *>(zeros)[i];
-      zero = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(nibbles16(bytes)));
-    }
-  }
-  const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
-  for (int j = 0; j < count; ++j) {
-    const __m512i lane = _mm512_set1_epi32(j);
-    const __m512 s = _mm512_permutexvar_ps(lane, scale), z = _mm512_permutexvar_ps(lane, zero);
-    float *out = y + j * bc;
-    if (packed) {
-      const uint8_t *in = q + j * bc / 2;
-      for (int64_t i = 0; i < bc; i += 16) store_values<kStream>(out + i, _mm512_mul_ps(values16(nibbles16(in + i / 2), t, z), s));
-    } else {
-      const uint8_t *in = q + j * bc;
-      for (int64_t i = 0; i < bc; i += 16) {
-        const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
-        store_values<kStream>(out + i, _mm512_mul_ps(values16(bytes, t, z), s));
+// The values of up to 16 blocks, each through dequantize_run (dequant_avx512.h).
+struct DequantizeGroups {
+  template <class Put, bool kStream>
+  static void run(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros, void *y) {
+    const int64_t bc = p->block_cols;
+    const lb_dtype t = p->qtype;
+    const __mmask16 valid = tail_mask(count);
+    __m512 scale;
+    if (p->scale_dtype == LB_DTYPE_F32) scale = _mm512_maskz_loadu_ps(valid, scales);
+    else if (p->scale_dtype == LB_DTYPE_F16) scale = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, scales));
+    else scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(valid, scales)), 16));
+    __m512 zero = _mm512_setzero_ps();
+    if (t == LB_DTYPE_U4) {
+      if (p->zero_dtype == LB_DTYPE_F16) {
+        zero = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(valid, zeros));
+      } else {  // (count + 1) / 2 bytes of two nibbles, low = even block
+        uint8_t bytes[8] = {};
+        for (int i = 0; i < (count + 1) / 2; ++i) bytes[i] = static_cast<const uint8_t *>(zeros)[i];
+        zero = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(nibbles16(bytes)));
       }
     }
+    const bool packed = t == LB_DTYPE_I4 || t == LB_DTYPE_U4;
+    for (int j = 0; j < count; ++j) {
+      const __m512i lane = _mm512_set1_epi32(j);
+      dequantize_run<Put, kStream, true>(t, _mm512_permutexvar_ps(lane, scale), _mm512_permutexvar_ps(lane, zero), q + (packed ? j * bc / 2 : j * bc),
+                                   bc, y, j * bc);
+    }
   }
-}
+};
 
 }  // namespace
 
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                              float *y, bool stream) {
-  if (stream) dequantize_groups<true>(q, count, p, scales, zeros, y);
-  else dequantize_groups<false>(q, count, p, scales, zeros, y);
+                              void *y, lb_dtype y_dtype, bool stream) {
+  with_put<DequantizeGroups>(y_dtype, stream, q, count, p, scales, zeros, y);
 }
 
 }  // namespace lb::cpu

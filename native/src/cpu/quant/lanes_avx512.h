@@ -256,21 +256,6 @@ inline void packed32(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const 
   _mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm256_cvtepi16_epi8(r));
 }
 
-// Values (before the scale) of 16 codes, one per byte: (c - zero) for U4, the signed value for
-// I4 / I8, the decoded fp8.
-inline __m512 values16(__m128i bytes, lb_dtype qtype, __m512 zero) {
-  switch (qtype) {
-    case LB_DTYPE_FP8_E4M3: return e4m3_decode16(_mm512_cvtepu8_epi32(bytes));
-    case LB_DTYPE_FP8_E5M2: return e5m2_decode16(_mm512_cvtepu8_epi32(bytes));
-    case LB_DTYPE_I8: return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(bytes));
-    case LB_DTYPE_I4: {  // two's complement nibble: (c ^ 8) - 8
-      const __m512i c = _mm512_xor_si512(_mm512_cvtepu8_epi32(bytes), _mm512_set1_epi32(8));
-      return _mm512_cvtepi32_ps(_mm512_sub_epi32(c, _mm512_set1_epi32(8)));
-    }
-    default: return _mm512_sub_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), zero);  // U4
-  }
-}
-
 // 16 nibble codes, one per byte in order, from 8 packed bytes: widen to 16-bit lanes and move each
 // high nibble into the lane's high byte.
 inline __m128i nibbles16(const uint8_t *packed) {

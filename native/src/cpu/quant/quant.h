@@ -57,11 +57,13 @@ struct QuantRowKernels {
   // (simd/streaming.h; the caller fences); ignored where the ISA has no such path.
   // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
   void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream);
-  void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
+  // The dequantize kernels' outputs (y at the first value): F32, or also F16 / BF16 where `narrows`.
+  void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype, bool stream);
   // I4/U4 codes of n (even) values straight into packed bytes.
   void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream);
   // Values of n (even) packed I4/U4 codes under one block's parameters.
-  void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, float *y, bool stream);
+  void (*dequantize_packed)(const uint8_t *packed, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype,
+                            bool stream);
   void (*pack_nibbles)(const uint8_t *codes, int64_t n, uint8_t *packed);    // n even
   void (*unpack_nibbles)(const uint8_t *packed, int64_t n, uint8_t *codes);  // n even
   // Up to 16 consecutive blocks of one row (count <= 16, x at the first; F32, F16 or BF16 values) in one pass: ranges,
@@ -77,7 +79,7 @@ struct QuantRowKernels {
   // The values of up to 16 consecutive blocks of one row (the same blocks, pointers and layouts
   // as quantize_groups; any block_rows), as dequantize_value; null where the ISA has none.
   void (*dequantize_groups)(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                            float *y, bool stream);
+                            void *y, lb_dtype y_dtype, bool stream);
   // minmax of up to 16 consecutive blocks of bc values (grouped_width_ok: 16..256 columns) in one
   // pass: lo[j], hi[j] for block j < count (from 0, as minmax), in the given form (RangeForm); returns
   // the first block with NaN or Inf, or -1. Null where the ISA has none.
@@ -94,6 +96,9 @@ struct QuantRowKernels {
   // (code_widen_ok says when it applies).
   void (*code_widen)(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
                      lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
+  // The dequantize kernels write F16 / BF16 y themselves (narrowed in registers, AVX-512); else they
+  // write F32 only, and dequantize narrows an f32 stage.
+  bool narrows;
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
@@ -124,7 +129,7 @@ int quantize_groups_avx512(const void *x, lb_dtype x_dtype, int count, const lb_
                            int *bad_scale, const float *ahead, bool stream);
 int ranges_groups_avx512(const float *x, int count, int64_t bc, RangeForm form, float *lo, float *hi);
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
-                              float *y, bool stream);
+                              void *y, lb_dtype y_dtype, bool stream);
 
 void code_widen_avx512(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
                        lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);

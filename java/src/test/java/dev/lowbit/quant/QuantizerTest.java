@@ -319,6 +319,71 @@ class QuantizerTest {
         });
     }
 
+    /**
+     * Dequantize of any codes under any scales (a Quantized built by hand, as from a model file): every code
+     * of every format, E4M3's NaN codes included, under ordinary scales and ones at the edges of the AVX-512
+     * fp8 route (which folds E4M3's 2^-8 into the scale unless the scale is 2^119 or more in magnitude),
+     * the largest finite, infinite, NaN, subnormal and signed-zero scales; on each kernel path: grouped
+     * blocks (whole 32-value steps, a 16-value rest), per-row blocks (steps, a rest of 16, a masked tail),
+     * odd widths (unpacked nibbles), blocks spanning rows. F32 is the reference's; F16 and BF16 are the F32
+     * values rounded once.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void anyCodesUnderExtremeScalesDequantizeAsTheReference(Isa isa) {
+        float[] kinds = {1f, -0.37f, 0x1p119f, 0x1.fffffep119f, 3e38f, Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.NaN, 1e-40f, 0f, -0f};
+        List<QuantFormat> formats = new ArrayList<>();
+        for (Granularity g : List.of(Granularity.group(128), Granularity.PER_ROW, Granularity.group(25), Granularity.block(2, 64))) {
+            formats.add(QuantFormat.int8(g));
+            formats.add(QuantFormat.int4(g));
+            formats.add(QuantFormat.uint4(g));
+            formats.add(QuantFormat.uint4(g).withZeroDtype(DType.F16));
+            formats.add(QuantFormat.fp8E4M3(g));
+            formats.add(QuantFormat.fp8E5M2(g));
+        }
+        formats.add(QuantFormat.int8(Granularity.group(48)));
+        formats.add(QuantFormat.fp8E4M3(Granularity.group(48)));
+        int rows = 12;
+        SplittableRandom rnd = new SplittableRandom(5);
+        Isas.with(isa, () -> {
+            for (QuantFormat f0 : formats) {
+                QuantFormat f = f0.withScaleDtype(DType.F32);
+                int bc = (int) f.granularity().resolve(rows, 19200)[1];  // a multiple of every group width here
+                int cols = bc == 19200 ? 1400 : bc * (bc == 25 ? 40 : 10);  // per row: 43 steps of 32, a rest of 16, a tail of 8
+                try (Arena arena = Arena.ofConfined()) {
+                    Quantized q = Quantizer.allocate(f, rows, cols, Device.CPU, arena);
+                    byte[] codes = new byte[(int) q.q().segment().byteSize()];
+                    for (int i = 0; i < codes.length; i++) codes[i] = (byte) (i % 256 == 0 ? rnd.nextInt(256) : i * 7 + rnd.nextInt(2));
+                    q.q().segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(codes));
+                    float[] scales = new float[(int) q.scales().numel()];
+                    for (int b = 0; b < scales.length; b++) scales[b] = kinds[(b * 5 + b / kinds.length) % kinds.length];
+                    q.scales().segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(scales));
+                    if (q.zeros() != null && f.zeroDtype() == DType.U4) {
+                        byte[] z = new byte[(int) q.zeros().segment().byteSize()];
+                        rnd.nextBytes(z);
+                        q.zeros().segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(z));
+                    } else if (q.zeros() != null) {
+                        short[] z = new short[(int) q.zeros().numel()];
+                        for (int i = 0; i < z.length; i++) z[i] = (short) FloatFormats.F16.encode(rnd.nextInt(16) - 0.25f);
+                        q.zeros().segment().copyFrom(java.lang.foreign.MemorySegment.ofArray(z));
+                    }
+                    long[] block = f.granularity().resolve(rows, cols);
+                    QuantReference.Result ref = new QuantReference.Result(codes(q), q.scales().toFloatArray(),
+                            q.zeros() == null ? new float[scales.length] : zeros(q), block[0], block[1]);
+                    float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                    assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), y, "dequantized " + f);
+                    short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
+                    short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
+                    for (int i = 0; i < y.length; i++) {
+                        if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
+                            throw new AssertionError(f + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
+                    }
+                }
+            }
+        });
+    }
+
     @Test
     void integerRoundTripIsWithinHalfAStep() {
         for (QuantFormat f : List.of(QuantFormat.int8(Granularity.PER_ROW), QuantFormat.int4(Granularity.group(32)).withScaleDtype(DType.F32),
