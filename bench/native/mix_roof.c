@@ -12,7 +12,8 @@
 //   write        non-temporal stores only;
 //   read4write1  f32 in, one byte out per four read, one pass (quantize's mix; its codes streamed, and
 //                with ordinary stores: their read-for-ownership included);
-//   read1write4  one byte in per four written, non-temporal (dequantize to f32).
+//   read1write4  one byte in per four written, non-temporal (dequantize to f32; int4 to bf16 / f16);
+//   read1write2  one byte in per two written, non-temporal (int8 / fp8 dequantized to bf16 / f16).
 #define _GNU_SOURCE
 #include <immintrin.h>
 #include <pthread.h>
@@ -24,8 +25,8 @@
 
 #define BYTES (INT64_C(1) << 30)
 
-enum Mix { COPY, READ, WRITE, READ4_WRITE1_NT, READ4_WRITE1, READ1_WRITE4, MIXES };
-static const char *kNames[MIXES] = {"copy", "read", "write", "read4write1", "read4write1-rfo", "read1write4"};
+enum Mix { COPY, READ, WRITE, READ4_WRITE1_NT, READ4_WRITE1, READ1_WRITE4, READ1_WRITE2, MIXES };
+static const char *kNames[MIXES] = {"copy", "read", "write", "read4write1", "read4write1-rfo", "read1write4", "read1write2"};
 
 static char *src, *dst;
 static int threads = 2;
@@ -54,17 +55,15 @@ static int64_t run_share(int t) {
   const int64_t share = BYTES / threads, off = t * share;
   switch (mix) {
     case COPY:
-    case READ1_WRITE4: {  // copy: share in, share out; read1write4: share / 4 in, share out
-      const int64_t in = mix == COPY ? share : share / 4;
-      const char *s = src + (mix == COPY ? off : off / 4);
+    case READ1_WRITE2:
+    case READ1_WRITE4: {  // copy: share in, share out; read1writeW: share / W in, share out
+      const int w = mix == COPY ? 1 : mix == READ1_WRITE2 ? 2 : 4;
+      const int64_t in = share / w;
+      const char *s = src + off / w;
       char *d = dst + off;
       for (int64_t i = 0; i < in; i += 64) {
         const __m512i v = _mm512_load_si512(s + i);
-        if (mix == COPY) {
-          _mm512_stream_si512((__m512i *)(d + i), v);
-        } else {
-          for (int k = 0; k < 4; ++k) _mm512_stream_si512((__m512i *)(d + 4 * i + 64 * k), _mm512_add_epi32(v, _mm512_set1_epi32(k)));
-        }
+        for (int k = 0; k < w; ++k) _mm512_stream_si512((__m512i *)(d + w * i + 64 * k), _mm512_add_epi32(v, _mm512_set1_epi32(k)));
       }
       _mm_sfence();
       return in + share;
