@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <cfloat>
+#include <type_traits>
 
 #include "../../core/cpu_features.h"
 #include "quant.h"

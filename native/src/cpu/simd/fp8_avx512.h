@@ -79,17 +79,33 @@ inline __m512i fp8_codes_of_halves(__m512i h, __mmask32 inexact) {
 // Saturating E4M3 (kE4M3) or E5M2 codes of v0 .. v3 (elements 0-15, ..., 48-63; finite or infinite,
 // no NaN; E4M3: the values times lb::kE4M3HalfScale (common/fp8.h) — products below 2^-126 that rounds inexactly are far
 // below half the least code either way) as 64 bytes in order.
+// The codes of v0 .. v3 as above, in the low bytes of 16-bit lanes: *ca those of v0 then v1, *cb of v2 then v3.
 template <bool kE4M3>
-[[gnu::always_inline]] inline __m512i fp8_codes64(__m512 v0, __m512 v1, __m512 v2, __m512 v3) {
+[[gnu::always_inline]] inline void fp8_code_words(__m512 v0, __m512 v1, __m512 v2, __m512 v3, __m512i *ca, __m512i *cb) {
   __mmask16 k0, k1, k2, k3;
   const __m256i h0 = fp8_half_truncated(v0, &k0), h1 = fp8_half_truncated(v1, &k1);
   const __m256i h2 = fp8_half_truncated(v2, &k2), h3 = fp8_half_truncated(v3, &k3);
   const __m512i a = _mm512_inserti64x4(_mm512_castsi256_si512(h0), h1, 1), b = _mm512_inserti64x4(_mm512_castsi256_si512(h2), h3, 1);
   constexpr int kDrop = kE4M3 ? 7 : 8, kMaxHalf = kE4M3 ? 0x3f00 : 0x7b00;  // 448 * 2^-8, 57344
-  const __m512i ca = fp8_codes_of_halves<kDrop, kMaxHalf>(a, _mm512_kunpackw(k1, k0));
-  const __m512i cb = fp8_codes_of_halves<kDrop, kMaxHalf>(b, _mm512_kunpackw(k3, k2));
+  *ca = fp8_codes_of_halves<kDrop, kMaxHalf>(a, _mm512_kunpackw(k1, k0));
+  *cb = fp8_codes_of_halves<kDrop, kMaxHalf>(b, _mm512_kunpackw(k3, k2));
+}
+template <bool kE4M3>
+[[gnu::always_inline]] inline __m512i fp8_codes64(__m512 v0, __m512 v1, __m512 v2, __m512 v3) {
+  __m512i ca, cb;
+  fp8_code_words<kE4M3>(v0, v1, v2, v3, &ca, &cb);
   // packus interleaves the two per 128-bit lane; the qword permute restores the order.
   return _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), _mm512_packus_epi16(ca, cb));
+}
+// The same for 64 values split by parity: e0, e1 hold values 0, 2, ..., 62 and o0, o1 values 1, 3, ..., 63
+// (as a BF16 row's 32-value loads give them without widening shuffles: fp8_line). Each even code and the
+// odd one after it share a 16-bit lane, so a shift and an or put the 64 bytes in order, where
+// fp8_codes64 packs and permutes (two shuffles).
+template <bool kE4M3>
+[[gnu::always_inline]] inline __m512i fp8_codes64_by_parity(__m512 e0, __m512 e1, __m512 o0, __m512 o1) {
+  __m512i even, odd;
+  fp8_code_words<kE4M3>(e0, e1, o0, o1, &even, &odd);
+  return _mm512_or_si512(even, _mm512_slli_epi16(odd, 8));
 }
 
 // Codes in the low byte of 32-bit lanes -> values. E4M3 via binary16: its fields, shifted into
