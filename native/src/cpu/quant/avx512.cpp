@@ -123,7 +123,7 @@ QuantRowKernels quant_row_kernels_avx512() {
   k.unpack_nibbles = unpack_nibbles64;
   k.quantize_groups = quantize_groups_avx512;
   k.dequantize_groups = dequantize_groups_avx512;
-  k.narrows = true;
+  k.narrows = 1u << LB_DTYPE_F16 | 1u << LB_DTYPE_BF16;
   k.ranges_groups = ranges_groups_avx512;
   k.clip_errors = clip_errors_avx512;
   k.code_widen = code_widen_avx512;

@@ -568,20 +568,21 @@ lb_status quantize(const lb_quant_params &p, const void *x, lb_dtype x_dtype, in
 
 namespace {
 
-// Where dequantize puts a row's values: y itself (F32, or F16 / BF16 when the kernels narrow, as the
-// AVX-512 ones do), or a stage of kStage f32 values in L1 narrowed into y (F16 / BF16 from the AVX2 and
-// scalar kernels) whenever the next piece would not fit, and at the row's end. The stage is small so
-// that the narrowing's non-temporal stores and the next piece's code reads take turns often: a phase of
-// stores only leaves the reads idle, and the other way round. BF16 outputs from 1 GiB, 2 threads (Zen 5
+// Where dequantize puts a row's values: y itself (F32, or F16 / BF16 when the kernels narrow to it: AVX-512
+// both, AVX2 F16), or a stage of kStage f32 values in L1 narrowed into y (the other 16-bit outputs)
+// whenever the next piece would not fit, and at the row's end. The stage is small so that the narrowing's
+// non-temporal stores and the next piece's code reads take turns often: a phase of stores only leaves the
+// reads idle, and the other way round. BF16 outputs from 1 GiB, 2 threads (Zen 5
 // host, AVX-512, 2026-11-27 (23)): the whole row in an f32 buffer 0.34-0.43 of the copy; stages of 4096 / 1024 /
 // 512 values: int8 per row 0.43-0.48 / 0.55 / 0.47-0.52, int4 g128 0.40-0.43 / 0.46-0.49 / 0.45-0.49,
 // fp8 128 x 128 0.33-0.37 / 0.56 / 0.46-0.53; one thread, int8 per row 14.2 / 18.3 / 18.3 GB/s.
 class RowSink {
  public:
   static constexpr int64_t kStage = 1024;
-  RowSink(void *y, lb_dtype y_dtype, int64_t cols, bool narrows, ConvertFn from_f32)
+  // narrows: QuantRowKernels::narrows.
+  RowSink(void *y, lb_dtype y_dtype, int64_t cols, uint32_t narrows, ConvertFn from_f32)
       : y_(static_cast<char *>(y)), y_dtype_(y_dtype), eb_(elem_size(y_dtype)), cols_(cols),
-        direct_(y_dtype == LB_DTYPE_F32 || narrows), from_f32_(from_f32), stage_(direct_ ? 0 : kStage) {}
+        direct_(y_dtype == LB_DTYPE_F32 || ((narrows >> y_dtype) & 1u)), from_f32_(from_f32), stage_(direct_ ? 0 : kStage) {}
   // The dtype of what take() returns: y's, or F32 (the stage).
   lb_dtype dtype() const { return direct_ ? y_dtype_ : LB_DTYPE_F32; }
   // The most values one take() may ask for.

@@ -57,7 +57,7 @@ struct QuantRowKernels {
   // (simd/streaming.h; the caller fences); ignored where the ISA has no such path.
   // Codes of n values under one block's parameters: int8 two's complement, a nibble, or fp8.
   void (*quantize_codes)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *codes, bool stream);
-  // The dequantize kernels' outputs (y at the first value): F32, or also F16 / BF16 where `narrows`.
+  // The dequantize kernels' outputs (y at the first value): F32, or also the F16 / BF16 of `narrows`.
   void (*dequantize_codes)(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype, bool stream);
   // I4/U4 codes of n (even) values straight into packed bytes.
   void (*quantize_packed)(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream);
@@ -96,9 +96,9 @@ struct QuantRowKernels {
   // (code_widen_ok says when it applies).
   void (*code_widen)(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
                      lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
-  // The dequantize kernels write F16 / BF16 y themselves (narrowed in registers, AVX-512); else they
-  // write F32 only, and dequantize narrows an f32 stage.
-  bool narrows;
+  // The 16-bit y dtypes (bit 1 << dtype: F16, BF16) the dequantize kernels write themselves, narrowed in
+  // registers; for the others they write F32 and dequantize narrows an f32 stage (RowSink).
+  uint32_t narrows;
 };
 
 // Whether the codes of `elements` values (two I4/U4 codes a byte) go out with non-temporal stores:
