@@ -246,22 +246,24 @@ template <class E>
 inline void packed64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes(x, qtype, inv, zero, range));
 }
+// 32 BF16 values -> their 16 packed bytes, one in the low byte of each 32-bit lane: the load split by parity
+// (as in fp8_line), so each even code and the odd one after it share a lane and a shift and an or pair them.
+[[gnu::always_inline]] inline __m512i nibble_pairs16(const Bf16Bits *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
+  const __m512i w = _mm512_loadu_si512(x);
+  const __m512i even = codes16(_mm512_castsi512_ps(_mm512_slli_epi32(w, 16)), qtype, inv, zero, range);
+  const __m512i odd = codes16(_mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(static_cast<int>(0xffff0000u)))), qtype, inv, zero, range);
+  return _mm512_or_si512(even, _mm512_slli_epi32(odd, 4));  // codes are 0 .. 15 (not raw nibbles)
+}
+
 // 128 values -> 64 packed bytes, one store (kStream: non-temporal when out is 64-byte aligned).
-// BF16 rows: 32 values a load split by parity as in fp8_line, so each even code and the odd one after it
-// sit in one 32-bit lane and a shift and an or make their packed byte; bytes64 then orders the 64 bytes.
-// 4 shuffles per 128 values where widening, ordering all codes and pairing them take ~21.
+// BF16 rows: nibble_pairs16 four times, bytes64 orders the 64 bytes: 4 shuffles per 128 values where
+// widening, ordering all codes and pairing them take ~21.
 template <bool kStream, class E>
 inline void packed128(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   if constexpr (std::is_same_v<E, Bf16Bits>) {
-    const __m512i top = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-    __m512i p[4];
-    for (int k = 0; k < 4; ++k) {
-      const __m512i w = _mm512_loadu_si512(x + 32 * k);
-      const __m512i even = codes16(_mm512_castsi512_ps(_mm512_slli_epi32(w, 16)), qtype, inv, zero, range);
-      const __m512i odd = codes16(_mm512_castsi512_ps(_mm512_and_si512(w, top)), qtype, inv, zero, range);
-      p[k] = _mm512_or_si512(even, _mm512_slli_epi32(odd, 4));  // codes are 0 .. 15 (not raw nibbles)
-    }
-    store_line<kStream>(out, bytes64(p[0], p[1], p[2], p[3], false));
+    store_line<kStream>(out, bytes64(nibble_pairs16(x, qtype, inv, zero, range), nibble_pairs16(x + 32, qtype, inv, zero, range),
+                                     nibble_pairs16(x + 64, qtype, inv, zero, range), nibble_pairs16(x + 96, qtype, inv, zero, range),
+                                     false));
     return;
   }
   store_line<kStream>(out, _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
