@@ -40,18 +40,23 @@ void masked_steps(const void *s, void *d, int64_t i, int64_t end) {
   }
 }
 
+// The elements before d's first 64-byte boundary (at most n) through masked stores; returns how many.
+template <class S, class D>
+int64_t stream_head(const void *s, void *d, int64_t n) {
+  const uintptr_t misaligned = reinterpret_cast<uintptr_t>(d) & 63;
+  if (!misaligned) return 0;
+  // elements are whole bytes apart, so this is a whole number of them
+  const int64_t head = std::min<int64_t>(n, static_cast<int64_t>((64 - misaligned) / D::kSize));
+  masked_steps<S, D>(s, d, 0, head);
+  return head;
+}
+
 // kStream: once the destination is 64-byte aligned (the elements before that through masked stores),
 // whole steps go out with non-temporal stores (simd/streaming.h; the caller fences).
 template <class S, class D, bool kStream = false>
 void kernel(const void *s, void *d, int64_t n) {
   int64_t i = 0;
-  if constexpr (kStream) {
-    const uintptr_t misaligned = reinterpret_cast<uintptr_t>(d) & 63;
-    if (misaligned) {  // elements are whole bytes apart, so this is a whole number of them
-      i = std::min<int64_t>(n, static_cast<int64_t>((64 - misaligned) / D::kSize));
-      masked_steps<S, D>(s, d, 0, i);
-    }
-  }
+  if constexpr (kStream) i = stream_head<S, D>(s, d, n);
   for (; i + 32 <= n; i += 32) {  // two vectors in flight per step
     const __m512 a = S::load(s, i, 0xffff), b = S::load(s, i + 16, 0xffff);
     if constexpr (kStream) {
@@ -75,13 +80,7 @@ void streamed_kernel(const void *s, void *d, int64_t n) {
 template <class S, class D, bool kFast, bool kStream>
 void to_16bit(const void *s, void *d, int64_t n) {
   int64_t i = 0;
-  if constexpr (kStream) {
-    const uintptr_t misaligned = reinterpret_cast<uintptr_t>(d) & 63;
-    if (misaligned) {
-      i = std::min<int64_t>(n, static_cast<int64_t>((64 - misaligned) / D::kSize));
-      masked_steps<S, D>(s, d, 0, i);
-    }
-  }
+  if constexpr (kStream) i = stream_head<S, D>(s, d, n);
   for (; i + 32 <= n; i += 32) {
     const __m512 a = S::load(s, i, 0xffff), b = S::load(s, i + 16, 0xffff);
     __m512i v;

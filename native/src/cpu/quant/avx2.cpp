@@ -86,8 +86,8 @@ inline void values16(__m128i bytes, __m256 zero, __m256 (&v)[2]) {
   }
 }
 
-// 16 values times the scale to y's elements i .. i + 15 as D (half_avx2.h's F32, F16 or BF16: narrowed in
-// registers, with common/half.h's rounding; non-temporal when asked for and the 32 bytes are aligned).
+// 16 values times the scale to y's elements i .. i + 15 as D (half_avx2.h's F32, or F16 narrowed in
+// registers with common/half.h's rounding; non-temporal when asked for and the 32 bytes are aligned).
 template <class D>
 inline void store16(void *y, int64_t i, const __m256 (&v)[2], __m256 scale, bool stream) {
   const __m256 r0 = _mm256_mul_ps(v[0], scale), r1 = _mm256_mul_ps(v[1], scale);
@@ -105,28 +105,25 @@ inline void store16(void *y, int64_t i, const __m256 (&v)[2], __m256 scale, bool
   }
 }
 
-// The last n < 16 values of a run (scalar: kernels.inc's table), narrowed one by one for 16-bit y.
+// The last n < 16 values of a run (scalar: kernels.inc's table), narrowed one by one for F16 y.
 void dequantize_tail(const uint8_t *codes, bool packed, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype) {
   float v[16];
   if (packed) dequantize_packed(codes, n, qtype, b, v, LB_DTYPE_F32, false);
   else dequantize_codes(codes, n, qtype, b, v, LB_DTYPE_F32, false);
   for (int64_t k = 0; k < n; ++k) {
-    if (y_dtype == LB_DTYPE_F32) static_cast<float *>(y)[k] = v[k];
-    else if (y_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(y)[k] = f32_to_f16_bits(v[k]);
-    else static_cast<uint16_t *>(y)[k] = f32_to_bf16_bits(v[k]);
+    if (y_dtype == LB_DTYPE_F16) static_cast<uint16_t *>(y)[k] = f32_to_f16_bits(v[k]);
+    else static_cast<float *>(y)[k] = v[k];
   }
 }
 
-// f(D{}) with half_avx2.h's codec for y_dtype.
+// f(D{}) with half_avx2.h's codec for y_dtype (F16 or F32).
 template <class F>
 void with_out(lb_dtype y_dtype, F &&f) {
   if (y_dtype == LB_DTYPE_F16) f(F16{});
-  else if (y_dtype == LB_DTYPE_BF16) f(BF16{});
   else f(F32{});
 }
 
-// y: F32, F16 or BF16 (the stores narrow in registers; the table's `narrows` says which 16-bit outputs
-// dispatch sends here rather than through the f32 stage).
+// y: F32 or F16, the one 16-bit output this table's `narrows` lists (BF16 goes through dispatch's f32 stage).
 void dequantize_codes8(const uint8_t *codes, int64_t n, lb_dtype qtype, const BlockParams *b, void *y, lb_dtype y_dtype, bool stream) {
   const __m256 scale = _mm256_set1_ps(b->scale), zero = _mm256_set1_ps(b->zero);
   int64_t i = 0;

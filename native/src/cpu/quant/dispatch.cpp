@@ -583,6 +583,8 @@ class RowSink {
   RowSink(void *y, lb_dtype y_dtype, int64_t cols, uint32_t narrows, ConvertFn from_f32)
       : y_(static_cast<char *>(y)), y_dtype_(y_dtype), eb_(elem_size(y_dtype)), cols_(cols),
         direct_(y_dtype == LB_DTYPE_F32 || ((narrows >> y_dtype) & 1u)), from_f32_(from_f32), stage_(direct_ ? 0 : kStage) {}
+  // Whether take() returns y itself (the kernels then write, and stream, y's dtype).
+  bool direct() const { return direct_; }
   // The dtype of what take() returns: y's, or F32 (the stage).
   lb_dtype dtype() const { return direct_ ? y_dtype_ : LB_DTYPE_F32; }
   // The most values one take() may ask for.
@@ -623,7 +625,7 @@ lb_status dequantize_grouped(const QuantRowKernels &k, const lb_quant_params &p,
     // An even count: packed U4 zero points come in pairs of blocks.
     const int64_t per = std::max<int64_t>(2, std::min<int64_t>(16, sink.most() / bc));
     // Streamed by the kernel when it writes y, else by the stage's narrowing.
-    const bool kernel_streams = stream && sink.dtype() == y_dtype;
+    const bool kernel_streams = stream && sink.direct();
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t rb = r / p.block_rows;
       const uint8_t *in = static_cast<const uint8_t *>(q) + q_row_offset(p, r, cols);
@@ -667,7 +669,7 @@ lb_status dequantize(const lb_quant_params &p, const void *q, const void *scales
   const bool direct = !packed || bc % 2 == 0;
   parallel_for(rows, row_grain(cols), [&](int64_t r0, int64_t r1) {
     RowSink sink(y, y_dtype, cols, k.narrows, from_f32);
-    const bool kernel_streams = stream && sink.dtype() == y_dtype;
+    const bool kernel_streams = stream && sink.direct();
     std::vector<uint8_t> codes(direct ? 0 : static_cast<size_t>(cols));
     // Pieces of at most a stage (even: packed blocks are even wide on the direct path).
     const int64_t piece = std::min(bc, sink.most());

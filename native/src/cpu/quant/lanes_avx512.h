@@ -16,6 +16,11 @@ inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? 0xffff : static_c
 inline __m512 load16(const float *p) { return _mm512_loadu_ps(p); }
 inline __m512 load16(const Bf16Bits *p) { return BF16::load_raw(p, 0); }
 inline __m512 load16(const F16Bits *p) { return F16::load_raw(p, 0); }
+// 32 BF16 values as one 512-bit load, split by parity without a widening shuffle: the even elements are
+// the 32-bit lanes shifted up 16 bits, the odd ones the lanes with their low half cleared (fp8_line,
+// nibble_pairs16; their callers put the results back in order).
+inline __m512 bf16_even(__m512i w) { return _mm512_castsi512_ps(_mm512_slli_epi32(w, 16)); }
+inline __m512 bf16_odd(__m512i w) { return _mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(static_cast<int>(0xffff0000u)))); }
 inline __m512 load16z(__mmask16 m, const float *p) { return _mm512_maskz_loadu_ps(m, p); }
 inline __m512 load16z(__mmask16 m, const Bf16Bits *p) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
@@ -159,12 +164,10 @@ inline void store_line(uint8_t *out, __m512i line) {
 template <bool kE4M3, class E>
 [[gnu::always_inline]] inline __m512i fp8_line(const E *x, __m512 inv64) {
   if constexpr (std::is_same_v<E, Bf16Bits>) {
-    // 32 BF16 values a load: the even ones are the 32-bit lanes shifted up 16, the odd ones the lanes with
-    // their low half cleared — f32 without a widening shuffle (fp8_codes64_by_parity puts them in order).
-    const __m512i w0 = _mm512_loadu_si512(x), w1 = _mm512_loadu_si512(x + 32), top = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-    const auto f32 = [&](__m512i bits) { return _mm512_mul_ps(_mm512_castsi512_ps(bits), inv64); };
-    return fp8_codes64_by_parity<kE4M3>(f32(_mm512_slli_epi32(w0, 16)), f32(_mm512_slli_epi32(w1, 16)), f32(_mm512_and_si512(w0, top)),
-                                        f32(_mm512_and_si512(w1, top)));
+    // Split by parity (bf16_even / bf16_odd); fp8_codes64_by_parity puts the codes back in order.
+    const __m512i w0 = _mm512_loadu_si512(x), w1 = _mm512_loadu_si512(x + 32);
+    return fp8_codes64_by_parity<kE4M3>(_mm512_mul_ps(bf16_even(w0), inv64), _mm512_mul_ps(bf16_even(w1), inv64),
+                                        _mm512_mul_ps(bf16_odd(w0), inv64), _mm512_mul_ps(bf16_odd(w1), inv64));
   }
   return fp8_codes64<kE4M3>(_mm512_mul_ps(load16(x), inv64), _mm512_mul_ps(load16(x + 16), inv64),
                             _mm512_mul_ps(load16(x + 32), inv64), _mm512_mul_ps(load16(x + 48), inv64));
@@ -247,11 +250,10 @@ inline void packed64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const 
   _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes(x, qtype, inv, zero, range));
 }
 // 32 BF16 values -> their 16 packed bytes, one in the low byte of each 32-bit lane: the load split by parity
-// (as in fp8_line), so each even code and the odd one after it share a lane and a shift and an or pair them.
+// (bf16_even / bf16_odd), so each even code and the odd one after it share a lane and a shift and an or pair them.
 [[gnu::always_inline]] inline __m512i nibble_pairs16(const Bf16Bits *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   const __m512i w = _mm512_loadu_si512(x);
-  const __m512i even = codes16(_mm512_castsi512_ps(_mm512_slli_epi32(w, 16)), qtype, inv, zero, range);
-  const __m512i odd = codes16(_mm512_castsi512_ps(_mm512_and_si512(w, _mm512_set1_epi32(static_cast<int>(0xffff0000u)))), qtype, inv, zero, range);
+  const __m512i even = codes16(bf16_even(w), qtype, inv, zero, range), odd = codes16(bf16_odd(w), qtype, inv, zero, range);
   return _mm512_or_si512(even, _mm512_slli_epi32(odd, 4));  // codes are 0 .. 15 (not raw nibbles)
 }
 

@@ -306,14 +306,7 @@ class QuantizerTest {
                 for (QuantFormat f : List.of(QuantFormat.uint4(Granularity.group(128)), QuantFormat.int4(Granularity.group(32)),
                         QuantFormat.int8(Granularity.PER_ROW), QuantFormat.fp8E4M3(Granularity.block(128, 128)),
                         QuantFormat.uint4(Granularity.block(2, 64)).withZeroDtype(DType.F16))) {
-                    Quantized q = Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena);
-                    float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
-                    short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
-                    short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
-                    for (int i = 0; i < y.length; i++) {
-                        if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
-                            throw new AssertionError(f + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
-                    }
+                    assertSixteenBitOutputsRoundTheF32Ones(Quantizer.quantize(Tensor.of(arena, x, rows, cols), f, arena), arena);
                 }
             }
         });
@@ -371,17 +364,24 @@ class QuantizerTest {
                     long[] block = f.granularity().resolve(rows, cols);
                     QuantReference.Result ref = new QuantReference.Result(codes(q), q.scales().toFloatArray(),
                             q.zeros() == null ? new float[scales.length] : zeros(q), block[0], block[1]);
-                    float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+                    float[] y = assertSixteenBitOutputsRoundTheF32Ones(q, arena);
                     assertArrayEquals(QuantReference.dequantize(ref, rows, cols, f), y, "dequantized " + f);
-                    short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
-                    short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
-                    for (int i = 0; i < y.length; i++) {
-                        if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
-                            throw new AssertionError(f + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
-                    }
                 }
             }
         });
+    }
+
+    /** Dequantizes q to F32, BF16 and F16, checks that every 16-bit element is the F32 one rounded once, and
+     *  returns the F32 values. */
+    static float[] assertSixteenBitOutputsRoundTheF32Ones(Quantized q, Arena arena) {
+        float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
+        short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
+        short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
+        for (int i = 0; i < y.length; i++) {
+            if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
+                throw new AssertionError(q.format() + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
+        }
+        return y;
     }
 
     @Test
