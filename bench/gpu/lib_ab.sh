@@ -5,6 +5,8 @@
 # .gpu (xz-compressed: the device tool carries 64 MiB in all, and the .so is ~21 MB):
 #   bash bench/gpu/lib_ab.sh A.so[.xz] B.so[.xz] [JMH regexp] [JMH options...]
 # Results: $OUT/jmh-ab-A.json, $OUT/jmh-ab-B.json and their summary lines in the output.
+# Each side runs under LOWBIT_AB_TIMEOUT seconds (default 300) — not device.sh's LOWBIT_STEP_TIMEOUT, which
+# once cut both sides of an A/B run after it in the same command (lease (25)).
 set -uo pipefail
 OUT=${OUT:-/tmp/lowbit-gpu-out}
 mkdir -p "$OUT" /tmp/jre /tmp/lib-ab
@@ -22,7 +24,7 @@ plain() {
 for side in A B; do
   if [ $side = A ]; then lib=$(plain "$a" A); else lib=$(plain "$b" B); fi
   echo "== JMH with $side: ${a##*/} / ${b##*/} ($(date +%T))"
-  LOWBIT_LIBRARY_PATH=$lib timeout "${LOWBIT_STEP_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "$filter" -p device=cuda -p mib=256 \
+  LOWBIT_LIBRARY_PATH=$lib timeout "${LOWBIT_AB_TIMEOUT:-300}" java -jar .gpu/benchmarks.jar "$filter" -p device=cuda -p mib=256 \
     -f 1 -wi 1 -w 1 -i 2 -r 1 "$@" -rf json -rff "$OUT/jmh-ab-$side.json" > "/tmp/lib-ab/jmh-$side.txt"
   echo "jmh ($side) exit: $?"
   grep -E "^(HadamardBench|QuantBench|Roof|EncoderBench|EncoderOpsBench)" "/tmp/lib-ab/jmh-$side.txt"
