@@ -267,6 +267,27 @@ void fp8_block_codes(const E *x, int count, int64_t bc, __m512 inv, __mmask16 li
   }
 }
 
+// The integer codes of one block (bc values at g; inv and zero point broadcast) to out: packed I4 / U4 a
+// line of 128 values at a time (then 64, 32), int8 through codes_run. next (or null): the matching values of
+// the next blocks, prefetched a line per vector coded. kClamp false: clamp_free16 holds for the block.
+template <bool kStream, bool kClamp, class E>
+void int_block_codes(const E *g, int64_t bc, lb_dtype t, bool finite_inv, __m512 inv, __m512 zero_point, const CodeRange &range,
+                     const float *next, uint8_t *out) {
+  if (t != LB_DTYPE_I4 && t != LB_DTYPE_U4) {
+    codes_run<kStream, kClamp>(finite_inv, g, bc, t, inv, zero_point, range, next, out);
+    return;
+  }
+  for (int64_t i = 0; i < bc;) {  // bc is a multiple of 32: 128 values per step (a line), then 64, 32
+    const int64_t step = i + 128 <= bc ? 128 : i + 64 <= bc ? 64 : 32;
+    if (next)
+      for (int64_t k = 0; k < step; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
+    if (step == 128) packed128<kStream, kClamp>(g + i, t, inv, zero_point, range, out + i / 2);
+    else if (step == 64) packed64<kClamp>(g + i, t, inv, zero_point, range, out + i / 2);
+    else packed32(g + i, t, inv, zero_point, range, out + i / 2);
+    i += step;
+  }
+}
+
 template <bool kStream, class E>
 int quantize_groups(const E *x, int count, const lb_quant_params *p, void *scales, void *zeros, uint8_t *q, int *bad_scale,
                     const float *ahead) {
@@ -298,25 +319,16 @@ int quantize_groups(const E *x, int count, const lb_quant_params *p, void *scale
     else fp8_block_codes<false, kStream>(x, count, bc, b.inv, lines, range, ahead, q);
     return ranges.bad ? __builtin_ctz(ranges.bad) : -1;
   }
+  const __mmask16 clamp_free = clamp_free16(t, ranges.lo, ranges.hi, b.inv, b.zero, range);
   for (int j = 0; j < count; ++j) {
     const __m512i lane = _mm512_set1_epi32(j);
     const __m512 inv = _mm512_permutexvar_ps(lane, b.inv), zero_point = _mm512_permutexvar_ps(lane, b.zero);
     const E *g = x + j * bc;
     const float *next = ahead ? ahead + j * bc : nullptr;
-    if (packed) {
-      uint8_t *out = q + j * bc / 2;
-      for (int64_t i = 0; i < bc;) {  // bc is a multiple of 32: 128 values per step (a line), then 64, 32
-        const int64_t step = i + 128 <= bc ? 128 : i + 64 <= bc ? 64 : 32;
-        if (next)
-          for (int64_t k = 0; k < step; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
-        if (step == 128) packed128<kStream>(g + i, t, inv, zero_point, range, out + i / 2);
-        else if (step == 64) packed64(g + i, t, inv, zero_point, range, out + i / 2);
-        else packed32(g + i, t, inv, zero_point, range, out + i / 2);
-        i += step;
-      }
-    } else {
-      codes_run<kStream>(((infinite_inv >> j) & 1) == 0, g, bc, t, inv, zero_point, range, next, q + j * bc);
-    }
+    uint8_t *out = q + (packed ? j * bc / 2 : j * bc);
+    const bool finite_inv = ((infinite_inv >> j) & 1) == 0;
+    if ((clamp_free >> j) & 1) int_block_codes<kStream, false>(g, bc, t, finite_inv, inv, zero_point, range, next, out);
+    else int_block_codes<kStream, true>(g, bc, t, finite_inv, inv, zero_point, range, next, out);
   }
   return ranges.bad ? __builtin_ctz(ranges.bad) : -1;
 }

@@ -110,15 +110,33 @@ struct CodeRange {
   }
 };
 
+// Which of 16 blocks (lanes; their ranges [lo, hi], which hold 0, and params16's inverse and zero point) code
+// every value inside the code range without the clamp: the code of v is rint(v * inv (+ zero)), clamped, and
+// that is monotonic in v (inv >= 0), so when the two ends of the range round into [low, high] every value
+// does, and the clamp changes no code (a value past a bound by less than half rounds to the bound either
+// way). False for NaN / Inf ranges and infinite inverses (a product is then infinite or NaN).
+inline __mmask16 clamp_free16(lb_dtype qtype, __m512 lo, __m512 hi, __m512 inv, __m512 zero, const CodeRange &range) {
+  __m512 t_lo = _mm512_mul_ps(lo, inv), t_hi = _mm512_mul_ps(hi, inv);
+  if (qtype == LB_DTYPE_U4) {
+    t_lo = _mm512_add_ps(t_lo, zero);
+    t_hi = _mm512_add_ps(t_hi, zero);
+  }
+  constexpr int kRne = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+  return _mm512_cmp_ps_mask(_mm512_roundscale_ps(t_lo, kRne), range.low, _CMP_GE_OQ) &
+         _mm512_cmp_ps_mask(_mm512_roundscale_ps(t_hi, kRne), range.high, _CMP_LE_OQ);
+}
+
 // 16 codes (low byte of each lane) of 16 values. kFiniteInv: the block's inverse scale is finite,
 // so v * inv holds no NaN for finite v (NaN/Inf inputs fail the call, whose outputs are then
 // unspecified) and fp8 skips its NaN select; an infinite inverse (a nonzero scale below 2^-128)
 // makes 0 * inv NaN, encoded as NaN like the scalar path.
 // kRawNibbles: I4 codes as their signed values (-8 .. 7), not masked to nibbles: for callers whose
 // packing keeps only the low four bits anyway (packed64).
+// kClamp false: no clamp, for blocks whose every value rounds into the code range anyway (clamp_free16
+// says which): two of the ~8 operations a vector of a 4-bit code pass.
 // Always inlined: with the element-typed helpers below, GCC 12 called it out of line from codes64 (a call
 // and the qtype switch per 16 values: int8 g128 40% slower in L2).
-template <bool kFiniteInv = false, bool kRawNibbles = false>
+template <bool kFiniteInv = false, bool kRawNibbles = false, bool kClamp = true>
 [[gnu::always_inline]] inline __m512i codes16(__m512 v, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   switch (qtype) {
     case LB_DTYPE_FP8_E4M3: return e4m3_encode16(_mm512_mul_ps(v, inv), true, kFiniteInv);
@@ -128,7 +146,7 @@ template <bool kFiniteInv = false, bool kRawNibbles = false>
       // bounds are integers, rounding is monotonic) and one instruction fewer.
       __m512 t = _mm512_mul_ps(v, inv);
       if (qtype == LB_DTYPE_U4) t = _mm512_add_ps(t, zero);
-      t = _mm512_min_ps(_mm512_max_ps(t, range.low), range.high);
+      if constexpr (kClamp) t = _mm512_min_ps(_mm512_max_ps(t, range.low), range.high);
       const __m512i q = _mm512_cvt_roundps_epi32(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
       return qtype == LB_DTYPE_I8 || kRawNibbles ? q : _mm512_and_si512(q, _mm512_set1_epi32(0xf));
     }
@@ -174,12 +192,12 @@ template <bool kE4M3, class E>
 }
 
 // 64 values -> their 64 codes in order (codes16, bytes64); kRawNibbles: I4 as signed bytes -8 .. 7.
-template <bool kFiniteInv = false, bool kRawNibbles = false, class E>
+template <bool kFiniteInv = false, bool kRawNibbles = false, bool kClamp = true, class E>
 [[gnu::always_inline]] inline __m512i codes64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
-  return bytes64(codes16<kFiniteInv, kRawNibbles>(load16(x), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(load16(x + 16), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(load16(x + 32), qtype, inv, zero, range),
-                 codes16<kFiniteInv, kRawNibbles>(load16(x + 48), qtype, inv, zero, range),
+  return bytes64(codes16<kFiniteInv, kRawNibbles, kClamp>(load16(x), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles, kClamp>(load16(x + 16), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles, kClamp>(load16(x + 32), qtype, inv, zero, range),
+                 codes16<kFiniteInv, kRawNibbles, kClamp>(load16(x + 48), qtype, inv, zero, range),
                  qtype == LB_DTYPE_I8 || kRawNibbles);
 }
 
@@ -193,7 +211,7 @@ template <bool kFiniteInv = false, bool kRawNibbles = false, class E>
 // qtype switch GCC rebuilt them every 64 values, and it was no faster than fp8_encode), with E4M3's
 // 2^-8 folded into the inverse scale where that is exact (a scale below 2^118; larger ones take the
 // generic path). In cache, one thread, 4096-column rows: per-row fp8 quantize +5-8% (2026-11-27).
-template <bool kFiniteInv, bool kPrefetch, bool kStream = false, int kFp8 = 0, class E>
+template <bool kFiniteInv, bool kPrefetch, bool kStream = false, int kFp8 = 0, bool kClamp = true, class E>
 inline void codes_run(const E *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
   // What the lines of 64 multiply by.
@@ -208,27 +226,27 @@ inline void codes_run(const E *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 
     if constexpr (kPrefetch)
       for (int k = 0; k < 64; k += 16) _mm_prefetch(reinterpret_cast<const char *>(next + i + k), _MM_HINT_T0);
     if constexpr (kFp8 != 0) store_line<kStream>(out + i, fp8_line<kFp8 == 1>(x + i, inv64));
-    else store_line<kStream>(out + i, codes64<kFiniteInv>(x + i, qtype, inv, zero, range));
+    else store_line<kStream>(out + i, codes64<kFiniteInv, false, kClamp>(x + i, qtype, inv, zero, range));
   }
   for (; i + 16 <= n; i += 16) {
     if constexpr (kPrefetch) _mm_prefetch(reinterpret_cast<const char *>(next + i), _MM_HINT_T0);
     _mm_storeu_si128(reinterpret_cast<__m128i *>(out + i),
-                     _mm512_cvtepi32_epi8(codes16<kFiniteInv>(load16(x + i), qtype, inv, zero, range)));
+                     _mm512_cvtepi32_epi8(codes16<kFiniteInv, false, kClamp>(load16(x + i), qtype, inv, zero, range)));
   }
   if (i < n) {
     const __mmask16 m = tail_mask(n - i);
-    _mm_mask_storeu_epi8(out + i, m, _mm512_cvtepi32_epi8(codes16<kFiniteInv>(load16z(m, x + i), qtype, inv, zero, range)));
+    _mm_mask_storeu_epi8(out + i, m, _mm512_cvtepi32_epi8(codes16<kFiniteInv, false, kClamp>(load16z(m, x + i), qtype, inv, zero, range)));
   }
 }
 
 // codes_run with its template arguments from the block: finite_inv (|inv| <= FLT_MAX) and next
-// (null: no prefetch).
-template <bool kStream = false, class E>
+// (null: no prefetch). kClamp false (clamp_free16's blocks, whose inverse is finite): no clamp.
+template <bool kStream = false, bool kClamp = true, class E>
 inline void codes_run(bool finite_inv, const E *x, int64_t n, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range,
                       const float *next, uint8_t *out) {
-  if (finite_inv) {
-    if (next) codes_run<true, true, kStream>(x, n, qtype, inv, zero, range, next, out);
-    else codes_run<true, false, kStream>(x, n, qtype, inv, zero, range, next, out);
+  if (finite_inv || !kClamp) {
+    if (next) codes_run<true, true, kStream, 0, kClamp>(x, n, qtype, inv, zero, range, next, out);
+    else codes_run<true, false, kStream, 0, kClamp>(x, n, qtype, inv, zero, range, next, out);
   } else {
     if (next) codes_run<false, true, kStream>(x, n, qtype, inv, zero, range, next, out);
     else codes_run<false, false, kStream>(x, n, qtype, inv, zero, range, next, out);
@@ -239,37 +257,39 @@ inline void codes_run(bool finite_inv, const E *x, int64_t n, lb_dtype qtype, __
 // then per 16-bit pair lo | hi << 4 as one bitwise select of the pair and the pair >> 4, narrowed.
 // Always inlined, as codes64: packed128 takes two, and GCC then called them out of line (a call and the
 // qtype switch per 64 values: int4 per row 18% slower from memory, 5% in cache).
-template <class E>
+template <bool kClamp = true, class E>
 [[gnu::always_inline]] inline __m256i packed64_bytes(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
-  const __m512i b = codes64<false, true>(x, qtype, inv, zero, range);  // the select below keeps each low nibble
+  const __m512i b = codes64<false, true, kClamp>(x, qtype, inv, zero, range);  // the select below keeps each low nibble
   const __m512i r = _mm512_ternarylogic_epi32(_mm512_set1_epi16(0x000f), b, _mm512_srli_epi16(b, 4), 0xCA);  // A ? B : C
   return _mm512_cvtepi16_epi8(r);
 }
-template <class E>
+template <bool kClamp = true, class E>
 inline void packed64(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
-  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes(x, qtype, inv, zero, range));
+  _mm256_storeu_si256(reinterpret_cast<__m256i *>(out), packed64_bytes<kClamp>(x, qtype, inv, zero, range));
 }
 // 32 BF16 values -> their 16 packed bytes, one in the low byte of each 32-bit lane: the load split by parity
 // (bf16_even / bf16_odd), so each even code and the odd one after it share a lane and a shift and an or pair them.
+template <bool kClamp = true>
 [[gnu::always_inline]] inline __m512i nibble_pairs16(const Bf16Bits *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range) {
   const __m512i w = _mm512_loadu_si512(x);
-  const __m512i even = codes16(bf16_even(w), qtype, inv, zero, range), odd = codes16(bf16_odd(w), qtype, inv, zero, range);
+  const __m512i even = codes16<false, false, kClamp>(bf16_even(w), qtype, inv, zero, range),
+                odd = codes16<false, false, kClamp>(bf16_odd(w), qtype, inv, zero, range);
   return _mm512_or_si512(even, _mm512_slli_epi32(odd, 4));  // codes are 0 .. 15 (not raw nibbles)
 }
 
 // 128 values -> 64 packed bytes, one store (kStream: non-temporal when out is 64-byte aligned).
 // BF16 rows: nibble_pairs16 four times, bytes64 orders the 64 bytes: 4 shuffles per 128 values where
 // widening, ordering all codes and pairing them take ~21.
-template <bool kStream, class E>
+template <bool kStream, bool kClamp = true, class E>
 inline void packed128(const E *x, lb_dtype qtype, __m512 inv, __m512 zero, const CodeRange &range, uint8_t *out) {
   if constexpr (std::is_same_v<E, Bf16Bits>) {
-    store_line<kStream>(out, bytes64(nibble_pairs16(x, qtype, inv, zero, range), nibble_pairs16(x + 32, qtype, inv, zero, range),
-                                     nibble_pairs16(x + 64, qtype, inv, zero, range), nibble_pairs16(x + 96, qtype, inv, zero, range),
-                                     false));
+    store_line<kStream>(out, bytes64(nibble_pairs16<kClamp>(x, qtype, inv, zero, range), nibble_pairs16<kClamp>(x + 32, qtype, inv, zero, range),
+                                     nibble_pairs16<kClamp>(x + 64, qtype, inv, zero, range),
+                                     nibble_pairs16<kClamp>(x + 96, qtype, inv, zero, range), false));
     return;
   }
-  store_line<kStream>(out, _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes(x, qtype, inv, zero, range)),
-                                              packed64_bytes(x + 64, qtype, inv, zero, range), 1));
+  store_line<kStream>(out, _mm512_inserti64x4(_mm512_castsi256_si512(packed64_bytes<kClamp>(x, qtype, inv, zero, range)),
+                                              packed64_bytes<kClamp>(x + 64, qtype, inv, zero, range), 1));
 }
 
 // 32 values -> 16 packed I4/U4 bytes (low nibble = even element); the codes never leave registers.

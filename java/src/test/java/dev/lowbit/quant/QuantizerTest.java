@@ -226,6 +226,55 @@ class QuantizerTest {
         });
     }
 
+    /**
+     * Integer blocks whose codes need the clamp: tiny blocks whose F16 scale is subnormal, so rounding it moves
+     * v / scale past the code range (5.84e-7 / 7 rounds to 5.96e-8 in F16: codes up to 9.8 before the clamp),
+     * beside ordinary blocks that the AVX-512 grouped kernel codes without it (its clamp_free16 test), and U4
+     * blocks whose zero point rounds up by half (the top end then a tie at 15.5, which rounds to 16 unclamped).
+     * Every integer format, from F32 and BF16 rows, every ISA; the reference rounds, then clamps.
+     */
+    @ParameterizedTest
+    @MethodSource("dev.lowbit.support.Isas#available")
+    void integerBlocksThatNeedTheClampMatchTheReference(Isa isa) {
+        int rows = 6, cols = 1152;  // 9 x 128, 12 x 96
+        float[] x = data(rows * cols, 21);
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < cols / 128; b++) {
+                int at = r * cols + b * 128;
+                // Tiny blocks: amax / 7 (int4) or amax / 127 (int8) is 1.4 ulps of F16's subnormals, which rounds to one.
+                float amax = r % 2 == 0 ? 5.84e-7f : 1.06e-5f, blockMax = maxAbs(x, at, at + 128);
+                for (int c = 0; c < 128; c++) {
+                    if ((b + r) % 3 == 0) x[at + c] = x[at + c] / blockMax * amax;
+                    // U4: scale 0.5, zero point rint(3.5) = 4, so 5.75 is coded from 15.5
+                    if ((b + r) % 3 == 1 && r % 2 == 0) x[at + c] = c == 0 ? -1.75f : (c == 1 ? 5.75f : 0.25f * (c % 7) - 1f);
+                }
+            }
+        Isas.with(isa, () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                for (DType t : new DType[] {DType.F32, DType.BF16}) {
+                    SixteenBit in = t == DType.F32 ? new SixteenBit(Tensor.of(arena, x, rows, cols), x) : SixteenBit.of(arena, x, rows, cols, t);
+                    for (QuantFormat f : List.of(QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.F16),
+                            QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F16),
+                            QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F32),
+                            QuantFormat.uint4(Granularity.group(64)).withScaleDtype(DType.F16).withZeroDtype(DType.F16),
+                            QuantFormat.int8(Granularity.group(128)).withScaleDtype(DType.F16),
+                            QuantFormat.int4(Granularity.group(96)).withScaleDtype(DType.F16),
+                            QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F16)))
+                        assertMatchesReference(arena, in.tensor(), in.values(), rows, cols, f, f + " from " + t);
+                }
+            }
+        });
+        // The tiny blocks do reach past the range before the clamp (else this test could not fail).
+        float scale = Float.float16ToFloat(Float.floatToFloat16(maxAbs(x, 0, 128) / 7f));
+        assertTrue(maxAbs(x, 0, 128) / scale > 7.5f, "block 0's values stay inside the code range: " + maxAbs(x, 0, 128) / scale);
+    }
+
+    private static float maxAbs(float[] x, int from, int to) {
+        float m = 0;
+        for (int i = from; i < to; i++) m = Math.max(m, Math.abs(x[i]));
+        return m;
+    }
+
     /** x (rows x cols) rounded to t (F16 or BF16), and the rounded values widened back to f32. */
     record SixteenBit(Tensor tensor, float[] values) {
         static SixteenBit of(Arena arena, float[] x, int rows, int cols, DType t) {
@@ -372,12 +421,18 @@ class QuantizerTest {
     }
 
     /** Dequantizes q to F32, BF16 and F16, checks that every 16-bit element is the F32 one rounded once, and
-     *  returns the F32 values. */
+     *  returns the F32 values. A NaN only has to stay NaN: which operand's NaN a product of a NaN code and a NaN
+     *  scale keeps (its sign) depends on the operand order the compiler picked for each output's multiply. */
     static float[] assertSixteenBitOutputsRoundTheF32Ones(Quantized q, Arena arena) {
         float[] y = Quantizer.dequantize(q, DType.F32, arena).toFloatArray();
         short[] bf16 = Quantizer.dequantize(q, DType.BF16, arena).toShortArray();
         short[] f16 = Quantizer.dequantize(q, DType.F16, arena).toShortArray();
         for (int i = 0; i < y.length; i++) {
+            if (Float.isNaN(y[i])) {
+                if (!Float.isNaN(FloatFormats.BF16.decode(bf16[i] & 0xffff)) || !Float.isNaN(Float.float16ToFloat(f16[i])))
+                    throw new AssertionError(q.format() + ": element " + i + " of NaN narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
+                continue;
+            }
             if ((short) FloatFormats.BF16.encode(y[i]) != bf16[i] || (short) FloatFormats.F16.encode(y[i]) != f16[i])
                 throw new AssertionError(q.format() + ": element " + i + " of " + y[i] + " narrowed to bf16 " + bf16[i] + ", f16 " + f16[i]);
         }
