@@ -15,6 +15,9 @@ export PATH=/tmp/jre/bin:$PATH
 a=$1 b=$2
 filter=${3:-"Roof.deviceCopy|HadamardBench.rotate$|HadamardBench.rotateQuantizeInt4|QuantBench.quantize"}
 shift $(($# < 3 ? $# : 3))
+# No JMH options given: the two row lengths that matter most and f32, which fit ~105 s a side on an H200
+# (every length and both dtypes did not fit 150 s; lease (25)).
+[ $# -eq 0 ] && set -- -p n=4096,14336 -p dtype=F32
 # The library as a plain file (decompressed when carried as .xz).
 plain() {
   local f=$1 to=/tmp/lib-ab/$2.so
