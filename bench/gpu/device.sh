@@ -79,7 +79,7 @@ pack_reports() {
   # the warp-specialised kernel, FP8 on the cp.async one): 0 the cp.async kernel, 1 the warp-specialised
   # one, 2 its clusters of two sharing activation rows by TMA multicast; the warp-specialised FP8 with
   # its weights by cp.async (LOWBIT_CUDA_FP8_TMA_WEIGHTS=0); and both GEMMs on a K-major copy of their
-  # weights read by both-operands-in-shared-memory wgmmas (LOWBIT_CUDA_KMAJOR=1, an experiment, alone and
+  # weights read by both-operands-in-shared-memory wgmmas (LOWBIT_CUDA_KMAJOR=1, the default from m = 2048, alone and
   # clustered) — so each GEMM also runs the forms it does not take by default. The W8A8 (bit for bit with the CPU) and FP8 tests, every shape the wgmma path can take
   # sent there, small shapes. A protocol error traps (wg_ws_gemm.cuh), so a process may end with a CUDA
   # error rather than hang; each step has its own.

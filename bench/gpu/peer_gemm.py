@@ -184,15 +184,16 @@ def w8a8_cases(lb, shapes, ms, out, extras=True):
             row["lowbit_tops"] = 2 * m * n * k / row["lowbit_i32_s"] / 1e12
             if extras:
                 mma_sync_variant(row, "lowbit_i32_s", lambda: timed(run, 20))
-                if m >= 512:  # the K-major experiment (LOWBIT_CUDA_KMAJOR, read per call; see kmajor_variant): exact too
-                    for mode, name in (("1", "kmajor"), ("2", "kmajor_kernel")):
+                if m >= 512:  # K-major weights (LOWBIT_CUDA_KMAJOR, read per call; see kmajor_variant): exact too
+                    for mode, name in (("0", "register"), ("1", "kmajor"), ("2", "kmajor_kernel")):
                         os.environ["LOWBIT_CUDA_KMAJOR"] = mode
                         try:
                             run(0)
                             torch.cuda.synchronize()
                             row[f"{name}_exact"] = bool(torch.equal(d32.to(torch.int64), exact))
                             row[f"lowbit_{name}_i32_s"] = timed(run, 20)
-                            row[f"{name}_speedup"] = row["lowbit_i32_s"] / row[f"lowbit_{name}_i32_s"]
+                            if name != "register":  # against the register form (the default is K-major from m = 2048)
+                                row[f"{name}_speedup"] = row["lowbit_register_i32_s"] / row[f"lowbit_{name}_i32_s"]
                         finally:
                             del os.environ["LOWBIT_CUDA_KMAJOR"]
                 w4a4_case(lb, row, m, n, k)
@@ -294,16 +295,18 @@ def halves_variant(row, run, d32, ref, mag):
 
 
 def kmajor_variant(row, run, d32, ref, mag):
-    """LOWBIT_CUDA_KMAJOR (fp8.cu, an experiment): the warp-specialised kernel reading both wgmma operands from
+    """LOWBIT_CUDA_KMAJOR (kmajor_copy.cuh): the warp-specialised kernel reading both wgmma operands from
     shared memory, on a K-major copy of the weights — made in each call (1: kmajor_speedup, the copy's time
-    included) or kept from the first call (2, benchmark-only: kmajor_kernel_speedup, the GEMM kernel alone).
-    > 1: faster than the default."""
+    included; the default from m = 2048 on weights of 4096 x 4096 and more) or kept from the first call
+    (2, benchmark-only: kmajor_kernel_speedup, the GEMM kernel alone), each against the register form
+    (0: lowbit_register_bf16_s). > 1: faster than the register form."""
     if row["m"] < 512:
         return
+    env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_KMAJOR", "0", "register")
     env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_KMAJOR", "1", "kmajor")
-    row["kmajor_speedup"] = row["lowbit_bf16_s"] / row["lowbit_kmajor_bf16_s"]
+    row["kmajor_speedup"] = row["lowbit_register_bf16_s"] / row["lowbit_kmajor_bf16_s"]
     env_variant(row, run, d32, ref, mag, "LOWBIT_CUDA_KMAJOR", "2", "kmajor_kept")
-    row["kmajor_kernel_speedup"] = row["lowbit_bf16_s"] / row["lowbit_kmajor_kept_bf16_s"]
+    row["kmajor_kernel_speedup"] = row["lowbit_register_bf16_s"] / row["lowbit_kmajor_kept_bf16_s"]
 
 
 def fold_variants(row, run, d32, ref, mag):

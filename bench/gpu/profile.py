@@ -76,13 +76,14 @@ def prefill_calls(so):
 
 def gemms(so):
     _, fp8_8192 = prefill_calls(so)
-    twice("fp8 e4m3 8192^3 row x col scales, bf16 out (0.48x torch._scaled_mm)", fp8_8192)
-    # Both wgmma operands from shared memory (LOWBIT_CUDA_KMAJOR=1, read per call): ncu lists the per-call
-    # K-major copy (kmajor_copy_kernel) and the GEMM kernel as separate rows. (Folding every 4 stages, profiled
-    # here until lease (20), measured slower than every stage.)
-    os.environ["LOWBIT_CUDA_KMAJOR"] = "1"
+    # The default at 8192^3 since session 25: both wgmma operands from shared memory on a per-call K-major copy
+    # (kmajor_copy.cuh): ncu lists the copy (kmajor_copy_kernel) and the GEMM kernel as separate rows.
+    twice("fp8 e4m3 8192^3 row x col scales, bf16 out, K-major weights (0.48x torch._scaled_mm before them)", fp8_8192)
+    # The register form it replaced there (LOWBIT_CUDA_KMAJOR=0, read per call). (Folding every 4 stages,
+    # profiled here until lease (20), measured slower than every stage.)
+    os.environ["LOWBIT_CUDA_KMAJOR"] = "0"
     try:
-        twice("fp8 e4m3 8192^3, K-major weights: both wgmma operands from shared memory (LOWBIT_CUDA_KMAJOR=1)", fp8_8192)
+        twice("fp8 e4m3 8192^3, register-form weights (LOWBIT_CUDA_KMAJOR=0)", fp8_8192)
     finally:
         del os.environ["LOWBIT_CUDA_KMAJOR"]
     lb = pg.Lowbit(so)

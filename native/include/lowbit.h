@@ -327,7 +327,9 @@ LB_API lb_status lb_hadamard_quantize(int32_t device, lb_stream stream, const lb
  * CPU: AVX-512 VNNI kernel, scalar fallback. CUDA (sm_80+): int8 tensor cores (mma.sync; on compute
  * capability 9.0 wgmma when the 128 x 128 output tiles fill every SM, k % 16 == 0 and A and b_packed are
  * 16-byte aligned) reading the same packed bytes; results equal the CPU's bit for bit. On CUDA, lb_w8a8_prepack stages B through
- * host memory (a one-time step) and waits for completion; all pointers are device memory.
+ * host memory (a one-time step) and waits for completion; all pointers are device memory. Calls with m >= 2048 on
+ * n * k >= 4096 * 4096 weights take n * k bytes of scratch from the device's stream-ordered memory pool for the call
+ * (a K-major copy of B that the Hopper kernel reads faster; without memory for it, the call runs without it).
  * ------------------------------------------------------------------------------------- */
 LB_API int64_t lb_w8a8_packed_bytes(int64_t n, int64_t k);
 LB_API lb_status lb_w8a8_prepack(int32_t device, const int8_t *b, int64_t n, int64_t k, void *packed,
@@ -388,7 +390,8 @@ LB_API lb_status lb_w4a4_gemm(int32_t device, lb_stream stream, const uint8_t *a
  * when the 128 x 128 output tiles fill every SM, k % 16 == 0 and A and b_packed are 16-byte aligned) on
  * the same packed bytes; their sums are folded into f32 totals every 128 k (with the block scales for
  * LB_FP8_SCALE_BLOCK), in another order than the CPU's, so the devices agree to accumulation
- * tolerance, not bit for bit. lb_fp8_prepack on CUDA stages B through host memory and waits.
+ * tolerance, not bit for bit. lb_fp8_prepack on CUDA stages B through host memory and waits. Large calls take
+ * a scratch copy of B as lb_w8a8_gemm's do (m >= 2048, n * k >= 4096 * 4096; n * k bytes for the call).
  * ------------------------------------------------------------------------------------- */
 #define LB_FP8_SCALE_TENSOR 0
 #define LB_FP8_SCALE_ROW_COL 1

@@ -313,9 +313,9 @@ cudaError_t launch(const TcOperands &o, const float *a_scales, const float *b_sc
     // of TMA (Fp8WgOp's kWeights); LOWBIT_CUDA_FP8_HALVES=0: every stage folded on the whole-stage
     // kernel instead of the half-tile pipeline (kHalves).
     using lb::cuda_wg::WsWeights;
-    if (kmajor_setting() != 0) {
-      // The experiment: the warp-specialised kernel (clustered with LOWBIT_CUDA_WS=2) on a K-major copy.
-      const cudaError_t err = launch_kmajor(PackedForm::kPairs, p, s, [&](const typename Op::Args &q) {
+    if (const int kmajor = kmajor_mode(o.m, o.n, o.k)) {
+      // The warp-specialised kernel (clustered with LOWBIT_CUDA_WS=2) on a K-major copy (kmajor_copy.cuh).
+      const cudaError_t err = launch_kmajor(PackedForm::kPairs, kmajor, p, s, [&](const typename Op::Args &q) {
         return ws_form(1) == 2 ? launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, true>(q, s)
                                : launch_ws_gemm_as<Fp8WgOp<kAE5M2, kBE5M2, false, true, WsWeights::kTmaKMajor>, false>(q, s);
       });

@@ -51,9 +51,10 @@ cudaError_t packed_to_kmajor(PackedForm form, const uint8_t *packed, int64_t n, 
   return cudaGetLastError();
 }
 
-int kmajor_setting() {
+int kmajor_mode(int64_t m, int64_t n, int64_t k) {
   const char *v = std::getenv("LOWBIT_CUDA_KMAJOR");
-  return v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
+  if (v && v[0] >= '0' && v[0] <= '2' && v[1] == '\0') return v[0] - '0';
+  return m >= kKMajorMinRows && n * k >= kKMajorMinWeights ? 1 : 0;
 }
 
 const uint8_t *kept_kmajor(PackedForm form, const uint8_t *packed, int64_t n, int64_t k, cudaStream_t s, cudaError_t *err) {

@@ -147,12 +147,13 @@ lb_status w8a8_gemm(const int8_t *a, const float *a_scales, const void *b_packed
                        a_scales, b_scales, bias, d, d_dtype};
   const int ws = ws_form(1);
   cudaError_t err = cudaErrorNotSupported;
-  if (wg_gemm_applies(p.op) && kmajor_setting() != 0)  // the experiment (kmajor_copy.cuh); LOWBIT_CUDA_WS=2: clustered
-    err = launch_kmajor(PackedForm::kQuads, p, s, [&](const Int8Op::Args &q) {
+  const int kmajor = wg_gemm_applies(p.op) ? kmajor_mode(m, n, k) : 0;
+  if (kmajor != 0)  // K-major weights (kmajor_copy.cuh); LOWBIT_CUDA_WS=2: clustered
+    err = launch_kmajor(PackedForm::kQuads, kmajor, p, s, [&](const Int8Op::Args &q) {
       using K = Int8WgOpOf<lb::cuda_wg::WsWeights::kTmaKMajor>;
       return ws == 2 ? launch_ws_gemm_as<K, true>(q, s) : launch_ws_gemm_as<K, false>(q, s);
     });
-  if (err == cudaErrorNotSupported)  // else the experiment ran (or failed); no tensor maps: as without it
+  if (err == cudaErrorNotSupported)  // else the K-major form ran (or failed); no tensor maps: as without it
     err = !wg_gemm_applies(p.op) ? launch_tc_gemm<Int8Op>(p, s)
           : ws != 0              ? launch_ws_gemm<Int8WgOp>(p, s, ws)
                                  : launch_wg_gemm<Int8WgOp>(p, s);
