@@ -141,6 +141,21 @@ LB_HD int32_t quantize_value(float x, lb_dtype qtype, const BlockParams &b, bool
   }
 }
 
+// Whether every value of a block whose range is [lo, hi] (0 inside) codes inside the code range before
+// quantize_value's clamp, so that a kernel may skip it: the code is rint(x * inv (+ zero)), monotonic in x
+// (inv >= 0), so the two ends decide. False for fp8, NaN / Inf ends and infinite inverses. The AVX-512
+// grouped kernel's clamp_free16 (quant/lanes_avx512.h) is the same test on 16 blocks at once.
+LB_HD bool codes_clamp_free(lb_dtype qtype, bool restrict_range, float lo, float hi, const BlockParams &b) {
+  if (qtype != LB_DTYPE_I8 && qtype != LB_DTYPE_I4 && qtype != LB_DTYPE_U4) return false;
+  float t_lo = mul_rn(lo, b.inv), t_hi = mul_rn(hi, b.inv);
+  if (qtype == LB_DTYPE_U4) {
+    t_lo = add_rn(t_lo, b.zero);
+    t_hi = add_rn(t_hi, b.zero);
+  }
+  const CodeBounds c = code_bounds(qtype, restrict_range);
+  return rint_even(t_lo) >= c.low && rint_even(t_hi) <= c.high;
+}
+
 LB_HD float dequantize_value(int32_t q, lb_dtype qtype, const BlockParams &b) {
   switch (qtype) {
     case LB_DTYPE_FP8_E4M3: return mul_rn(e4m3_to_f32(static_cast<uint8_t>(q)), b.scale);

@@ -48,7 +48,7 @@ void quantize_codes8(const float *x, int64_t n, const lb_quant_params *p, const 
     else if (fast)
       for (; i + 32 <= n; i += 32) store32(codes + i, fp8_bytes32<false>(x + i, _mm256_set1_ps(inv32)), stream);
   } else {
-    const IntCoder coder(*p, *b);
+    const IntCoder<> coder(*p, *b);
     const __m256i nibble = _mm256_set1_epi8(0x0f);
     for (; i + 32 <= n; i += 32) {
       const __m256i c = coder.bytes32(x + i);
@@ -60,7 +60,7 @@ void quantize_codes8(const float *x, int64_t n, const lb_quant_params *p, const 
 
 // I4/U4 codes of 32 values straight into 16 packed bytes (low nibble = even element).
 void quantize_packed8(const float *x, int64_t n, const lb_quant_params *p, const BlockParams *b, uint8_t *packed, bool stream) {
-  const IntCoder coder(*p, *b);
+  const IntCoder<> coder(*p, *b);
   int64_t i = 0;
   for (; i + 32 <= n; i += 32) store_codes16(packed + i / 2, coder.packed16(x + i), stream);
   if (i < n) quantize_packed(x + i, n - i, p, b, packed + i / 2, false);

@@ -310,7 +310,7 @@ void RowQuantizer::rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const vo
   const int64_t ahead = x_dtype == LB_DTYPE_F32 ? 0 : kRowAheadBytes;
   BlockLanes *lanes = thread_scratch<BlockLanes>(kScratchQuantLanes, C);
   std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
-  k_.code_widen(nullptr, nullptr, nullptr, row_in(r0).x, C, &p_, x_dtype, lanes, stream_, ahead);
+  k_.code_widen(nullptr, nullptr, nullptr, nullptr, nullptr, row_in(r0).x, C, &p_, x_dtype, lanes, stream_, ahead);
   for (int64_t r = r0; r < r1; ++r) {
     const RowIn row = row_in(r);
     const int bad = lanes_ranges(lanes, C, p_, s.lo.data(), s.hi.data());
@@ -318,7 +318,7 @@ void RowQuantizer::rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const vo
     // Only the clip search reads the values here: 16-bit rows are widened for it alone.
     params((p_.flags & LB_QUANT_MSE_CLIP) ? row.values(0, cols, s.stage) : nullptr, r, 0, C, s);
     std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
-    k_.code_widen(row.x, s.params.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row_in(r + 1).x : nullptr, C, &p_, x_dtype,
+    k_.code_widen(row.x, s.params.data(), s.lo.data(), s.hi.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row_in(r + 1).x : nullptr, C, &p_, x_dtype,
                   lanes, stream_, ahead);
   }
 }
@@ -437,7 +437,7 @@ class BlockRowQuantizer {
     std::memset(lanes, 0, lane_bytes);
     for (int64_t i = 0; i < br; ++i) {
       if (i + kAheadRows < br) prefetch(values(0, i + kAheadRows));
-      k_.code_widen(nullptr, nullptr, nullptr, values(0, i), P, &p_, in_.dtype, lanes, stream_, 0);
+      k_.code_widen(nullptr, nullptr, nullptr, nullptr, nullptr, values(0, i), P, &p_, in_.dtype, lanes, stream_, 0);
     }
     // After a failure the outputs are unspecified: units are then only read for an earlier one.
     for (int64_t u = 0; u < units && bad_input_.load() >= block_of(u); ++u) {
@@ -457,7 +457,7 @@ class BlockRowQuantizer {
       for (int64_t i = 0; i < br; ++i) {
         const int64_t r = rb * br + i;
         if (more && i + kAheadRows < br) prefetch(values(u + 1, i + kAheadRows));
-        k_.code_widen(code ? values(u, i) : nullptr, params, q_ + q_row_offset(p_, r, cols) + q_col_offset(p_, (b0 % C) * bc),
+        k_.code_widen(code ? values(u, i) : nullptr, params, lo, hi, q_ + q_row_offset(p_, r, cols) + q_col_offset(p_, (b0 % C) * bc),
                       more ? values(u + 1, i) : nullptr, P, &p_, in_.dtype, next, stream_, 0);
       }
       std::swap(lanes, next);

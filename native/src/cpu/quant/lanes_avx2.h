@@ -35,7 +35,9 @@ inline void store_codes16(uint8_t *out, __m128i v, bool stream) {
 }
 
 // Integer codes of 8 values: clamp to code_bounds (common/quant.h), then round to nearest even (the same as
-// rounding first: the bounds are integers and rounding is monotonic).
+// rounding first: the bounds are integers and rounding is monotonic). kClamp false: no clamp, for blocks
+// that pass codes_clamp_free.
+template <bool kClamp = true>
 struct IntCoder {
   __m256 inv, zero, low, high;
   bool u4;
@@ -47,7 +49,7 @@ struct IntCoder {
   __m256i codes8(const float *x) const {
     __m256 t = _mm256_mul_ps(_mm256_loadu_ps(x), inv);
     if (u4) t = _mm256_add_ps(t, zero);
-    t = _mm256_min_ps(_mm256_max_ps(t, low), high);
+    if constexpr (kClamp) t = _mm256_min_ps(_mm256_max_ps(t, low), high);
     return _mm256_cvttps_epi32(_mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
   }
   // The codes of 32 values as bytes in order (I4 as signed -8 .. 7: the nibble packing keeps four bits).

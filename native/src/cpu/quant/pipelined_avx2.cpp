@@ -23,10 +23,10 @@ struct Isa {
   static __m256 bf16_vector(const uint16_t *p) { return BF16::load_raw(p); }
 
   // fp8 steps only with a finite inverse scale (and E4M3's 2^-8 folding into it), as quantize_codes8.
-  template <lb_dtype Q, bool kStream>
+  template <lb_dtype Q, bool kStream, bool kClamp = true>
   struct Coder {
     static constexpr bool kFp8 = Q == LB_DTYPE_FP8_E4M3 || Q == LB_DTYPE_FP8_E5M2;
-    IntCoder ints;
+    IntCoder<kClamp> ints;
     __m256 inv32;
     bool fp8_lines;
     Coder(const lb_quant_params &p, const BlockParams &b)
@@ -57,9 +57,9 @@ struct Isa {
 
 }  // namespace
 
-void code_widen_avx2(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+void code_widen_avx2(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
                      lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead) {
-  code_widen_isa(a, params, qa, b, C, p, x_dtype, lanes, stream, ahead);
+  code_widen_isa(a, params, lo, hi, qa, b, C, p, x_dtype, lanes, stream, ahead);
 }
 
 }  // namespace lb::cpu

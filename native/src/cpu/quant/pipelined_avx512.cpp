@@ -24,7 +24,7 @@ struct Isa {
   static __m512 bf16_vector(const uint16_t *p) { return BF16::load_raw(p, 0); }
 
   // fp8 steps go through fp8_codes64 where codes_run would (a finite inverse, E4M3's 2^-8 folding into it).
-  template <lb_dtype Q, bool kStream>
+  template <lb_dtype Q, bool kStream, bool kClamp = true>
   struct Coder {
     static constexpr bool kFp8 = Q == LB_DTYPE_FP8_E4M3 || Q == LB_DTYPE_FP8_E5M2;
     __m512 inv, zero, inv64;
@@ -38,11 +38,11 @@ struct Isa {
     template <class E>
     void step(const E *x, uint8_t *out) const {
       if constexpr (Q == LB_DTYPE_I4 || Q == LB_DTYPE_U4) {
-        packed128<kStream>(x, Q, inv, zero, range, out);
+        packed128<kStream, kClamp>(x, Q, inv, zero, range, out);
       } else if constexpr (kFp8) {
         store_line<kStream>(out, fp8_line<Q == LB_DTYPE_FP8_E4M3>(x, inv64));
       } else {
-        store_line<kStream>(out, codes64<true>(x, Q, inv, zero, range));
+        store_line<kStream>(out, codes64<true, false, kClamp>(x, Q, inv, zero, range));
       }
     }
   };
@@ -52,9 +52,9 @@ struct Isa {
 
 }  // namespace
 
-void code_widen_avx512(const void *a, const BlockParams *params, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
+void code_widen_avx512(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
                        lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead) {
-  code_widen_isa(a, params, qa, b, C, p, x_dtype, lanes, stream, ahead);
+  code_widen_isa(a, params, lo, hi, qa, b, C, p, x_dtype, lanes, stream, ahead);
 }
 
 }  // namespace lb::cpu

@@ -230,8 +230,9 @@ class QuantizerTest {
      * Integer blocks whose codes need the clamp: tiny blocks whose F16 scale is subnormal, so rounding it moves
      * v / scale past the code range (5.84e-7 / 7 rounds to 5.96e-8 in F16: codes up to 9.8 before the clamp),
      * beside ordinary blocks that the AVX-512 grouped kernel codes without it (its clamp_free16 test), and U4
-     * blocks whose zero point rounds up by half (the top end then a tie at 15.5, which rounds to 16 unclamped).
-     * Every integer format, from F32 and BF16 rows, every ISA; the reference rounds, then clamps.
+     * blocks whose zero point rounds up by half (the top end then a tie at 15.5, which rounds to 16 unclamped); groups
+     * (the AVX-512 grouped kernel, AVX2's spans) and whole rows (the pipelined per-row path, which skips the clamp
+     * by codes_clamp_free). Every integer format, from F32 and BF16 rows, every ISA; the reference rounds, then clamps.
      */
     @ParameterizedTest
     @MethodSource("dev.lowbit.support.Isas#available")
@@ -244,9 +245,10 @@ class QuantizerTest {
                 // Tiny blocks: amax / 7 (int4) or amax / 127 (int8) is 1.4 ulps of F16's subnormals, which rounds to one.
                 float amax = r % 2 == 0 ? 5.84e-7f : 1.06e-5f, blockMax = maxAbs(x, at, at + 128);
                 for (int c = 0; c < 128; c++) {
-                    if ((b + r) % 3 == 0) x[at + c] = x[at + c] / blockMax * amax;
-                    // U4: scale 0.5, zero point rint(3.5) = 4, so 5.75 is coded from 15.5
-                    if ((b + r) % 3 == 1 && r % 2 == 0) x[at + c] = c == 0 ? -1.75f : (c == 1 ? 5.75f : 0.25f * (c % 7) - 1f);
+                    // rows 4 and 5 tiny throughout, so that per-row blocks need the clamp too
+                    if ((b + r) % 3 == 0 || r >= 4) x[at + c] = x[at + c] / blockMax * amax;
+                    // U4: scale 0.5, zero point rint(3.5) = 4, so 5.75 is coded from 15.5 (row 1: every block, and the row)
+                    if (((b + r) % 3 == 1 && r % 2 == 0 && r < 4) || r == 1) x[at + c] = c == 0 ? -1.75f : (c == 1 ? 5.75f : 0.25f * (c % 7) - 1f);
                 }
             }
         Isas.with(isa, () -> {
@@ -259,7 +261,10 @@ class QuantizerTest {
                             QuantFormat.uint4(Granularity.group(64)).withScaleDtype(DType.F16).withZeroDtype(DType.F16),
                             QuantFormat.int8(Granularity.group(128)).withScaleDtype(DType.F16),
                             QuantFormat.int4(Granularity.group(96)).withScaleDtype(DType.F16),
-                            QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F16)))
+                            QuantFormat.int4(Granularity.PER_ROW).withScaleDtype(DType.F16),
+                            QuantFormat.uint4(Granularity.PER_ROW).withScaleDtype(DType.F16),
+                            QuantFormat.uint4(Granularity.PER_ROW).withScaleDtype(DType.F32),
+                            QuantFormat.int8(Granularity.PER_ROW).withScaleDtype(DType.F16)))
                         assertMatchesReference(arena, in.tensor(), in.values(), rows, cols, f, f + " from " + t);
                 }
             }
