@@ -318,8 +318,8 @@ void RowQuantizer::rows(const void *x, lb_dtype x_dtype, void (*to_f32)(const vo
     // Only the clip search reads the values here: 16-bit rows are widened for it alone.
     params((p_.flags & LB_QUANT_MSE_CLIP) ? row.values(0, cols, s.stage) : nullptr, r, 0, C, s);
     std::memset(lanes, 0, static_cast<size_t>(C) * sizeof(BlockLanes));
-    k_.code_widen(row.x, s.params.data(), s.lo.data(), s.hi.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row_in(r + 1).x : nullptr, C, &p_, x_dtype,
-                  lanes, stream_, ahead);
+    k_.code_widen(row.x, s.params.data(), s.lo.data(), s.hi.data(), q_ + q_row_offset(p_, r, cols), r + 1 < r1 ? row_in(r + 1).x : nullptr,
+                  C, &p_, x_dtype, lanes, stream_, ahead);
   }
 }
 

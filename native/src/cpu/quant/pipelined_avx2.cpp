@@ -57,8 +57,8 @@ struct Isa {
 
 }  // namespace
 
-void code_widen_avx2(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead) {
+void code_widen_avx2(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C,
+                     const lb_quant_params *p, lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead) {
   code_widen_isa(a, params, lo, hi, qa, b, C, p, x_dtype, lanes, stream, ahead);
 }
 

@@ -92,11 +92,11 @@ struct QuantRowKernels {
   // (pipelined.inc): the codes of row a under params[cb] into qa (bytes, or packed nibbles), and
   // row b widening lanes[cb]; both rows' values are x_dtype (F32, F16 or BF16). a null: b is only
   // ranged; b null: a is only coded. lo / hi (or null): row a's block ranges, so that blocks passing
-  // codes_clamp_free are coded without the clamp. ahead (> 0): as row b is widened, the lines `ahead` bytes past it
-  // are prefetched (rows that continue in memory: the next row's), 0: none. Null where the ISA has none
-  // (code_widen_ok says when it applies).
-  void (*code_widen)(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
+  // codes_clamp_free are coded without the clamp. ahead (> 0): as row b is widened, the lines `ahead`
+  // bytes past it are prefetched (rows that continue in memory: the next row's), 0: none. Null where the
+  // ISA has none (code_widen_ok says when it applies).
+  void (*code_widen)(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C,
+                     const lb_quant_params *p, lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
   // The 16-bit y dtypes (bit 1 << dtype: F16, BF16) the dequantize kernels write themselves, narrowed in
   // registers; for the others they write F32 and dequantize narrows an f32 stage (RowSink).
   uint32_t narrows;
@@ -132,10 +132,10 @@ int ranges_groups_avx512(const float *x, int count, int64_t bc, RangeForm form, 
 void dequantize_groups_avx512(const uint8_t *q, int count, const lb_quant_params *p, const void *scales, const void *zeros,
                               void *y, lb_dtype y_dtype, bool stream);
 
-void code_widen_avx512(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                       lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
-void code_widen_avx2(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C, const lb_quant_params *p,
-                     lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
+void code_widen_avx512(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C,
+                       const lb_quant_params *p, lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
+void code_widen_avx2(const void *a, const BlockParams *params, const float *lo, const float *hi, uint8_t *qa, const void *b, int64_t C,
+                     const lb_quant_params *p, lb_dtype x_dtype, BlockLanes *lanes, bool stream, int64_t ahead);
 // Whether code_widen takes this format's blocks (whole 128-value steps).
 inline bool code_widen_ok(const lb_quant_params &p) { return p.block_cols % 128 == 0; }
 

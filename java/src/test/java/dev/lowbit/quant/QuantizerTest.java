@@ -248,13 +248,15 @@ class QuantizerTest {
                     // rows 4 and 5 tiny throughout, so that per-row blocks need the clamp too
                     if ((b + r) % 3 == 0 || r >= 4) x[at + c] = x[at + c] / blockMax * amax;
                     // U4: scale 0.5, zero point rint(3.5) = 4, so 5.75 is coded from 15.5 (row 1: every block, and the row)
-                    if (((b + r) % 3 == 1 && r % 2 == 0 && r < 4) || r == 1) x[at + c] = c == 0 ? -1.75f : (c == 1 ? 5.75f : 0.25f * (c % 7) - 1f);
+                    if (((b + r) % 3 == 1 && r % 2 == 0 && r < 4) || r == 1)
+                        x[at + c] = c == 0 ? -1.75f : (c == 1 ? 5.75f : 0.25f * (c % 7) - 1f);
                 }
             }
         Isas.with(isa, () -> {
             try (Arena arena = Arena.ofConfined()) {
                 for (DType t : new DType[] {DType.F32, DType.BF16}) {
-                    SixteenBit in = t == DType.F32 ? new SixteenBit(Tensor.of(arena, x, rows, cols), x) : SixteenBit.of(arena, x, rows, cols, t);
+                    SixteenBit in = t == DType.F32 ? new SixteenBit(Tensor.of(arena, x, rows, cols), x)
+                                                   : SixteenBit.of(arena, x, rows, cols, t);
                     for (QuantFormat f : List.of(QuantFormat.int4(Granularity.group(128)).withScaleDtype(DType.F16),
                             QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F16),
                             QuantFormat.uint4(Granularity.group(128)).withScaleDtype(DType.F32),
